@@ -1,0 +1,163 @@
+// The contract between the engine and its clients (CLI, VS Code extension, tests).
+// `flotilla status --json` prints StackStatus; a running controller serves the same
+// object and an event stream over a token-protected HTTP port on 127.0.0.1.
+
+export type ReplicaState =
+  | 'Pending' // not scheduled (see pending[].reason) or not yet created
+  | 'Creating'
+  | 'Running'
+  | 'Waiting' // restart backoff (CrashLoopBackOff) or waiting for an image
+  | 'Terminating'
+  | 'Exited';
+
+export interface BackoffStatus {
+  reason: string; // e.g. "CrashLoopBackOff"
+  /** Seconds until the next restart attempt, at the time the status was made. */
+  nextRetrySeconds: number;
+  /** Wall-clock time of the next attempt, for live countdowns. */
+  nextRetryAt: string;
+  lastExitCode?: number;
+  lastProbeFailure?: string;
+}
+
+export interface ReplicaStatus {
+  name: string;
+  container: string; // Docker container id ('' while Pending)
+  node: string; // virtual node ('' while Pending)
+  state: ReplicaState;
+  ready: boolean;
+  restarts: number;
+  templateHash?: string;
+  address?: string; // IP on the stack network
+  startedAt?: string;
+  cpuPercent?: number;
+  memoryBytes?: number;
+  backoff?: BackoffStatus;
+  pendingReason?: string;
+}
+
+export interface RolloutStatus {
+  state: 'Complete' | 'Progressing' | 'Failed';
+  strategy: 'RollingUpdate' | 'Recreate';
+  currentHash: string;
+  updated: number;
+  available: number;
+  message?: string;
+}
+
+export interface HpaStatus {
+  name: string;
+  minReplicas: number;
+  maxReplicas: number;
+  currentReplicas: number;
+  desiredReplicas: number;
+  currentMetrics: { name: string; current: number; target: number; unit: string }[];
+  lastScaleTime?: string;
+  lastReason?: string;
+  /** Why the HPA cannot act, when it cannot (e.g. no CPU requests). */
+  unableReason?: string;
+}
+
+export interface DeploymentStatus {
+  name: string;
+  desired: number;
+  ready: number;
+  available?: number;
+  updated?: number;
+  manifest?: { file: string; line: number };
+  images?: string[];
+  rollout?: RolloutStatus;
+  hpa?: HpaStatus;
+  replicas: ReplicaStatus[];
+}
+
+export interface EndpointStatus {
+  replica: string;
+  address: string; // ip:port
+  ready: boolean;
+  activeConnections?: number;
+  totalConnections?: number;
+  bytesIn?: number;
+  bytesOut?: number;
+  connectErrors?: number;
+}
+
+export interface ServicePortStatus {
+  name?: string;
+  port: number;
+  targetPort: number | string;
+  hostPort?: number;
+  url?: string;
+  error?: string;
+}
+
+export interface ServiceStatus {
+  name: string;
+  selector: Record<string, string>;
+  manifest?: { file: string; line: number };
+  urls: string[];
+  ports: ServicePortStatus[];
+  endpoints: EndpointStatus[];
+}
+
+export interface PendingStatus {
+  replica: string;
+  reason: string;
+}
+
+export interface ControllerInfo {
+  running: boolean;
+  pid?: number;
+  /** false while the Docker engine cannot be reached. */
+  dockerConnected?: boolean;
+  startedAt?: string;
+  lastError?: string;
+}
+
+export interface StackStatus {
+  stack: string;
+  dir: string;
+  controller: ControllerInfo;
+  deployments: DeploymentStatus[];
+  services: ServiceStatus[];
+  pending: PendingStatus[];
+}
+
+export interface EngineEvent {
+  time: string;
+  type: 'Normal' | 'Warning';
+  reason: string; // e.g. Scheduled, Created, Started, Killing, BackOff, ScalingReplicaSet
+  object: string; // "deployment/web", "replica/web-7c9d-2", "service/api", "stack/shop"
+  message: string;
+}
+
+/** One line of the NDJSON stream at GET /v1/watch. */
+export type WatchMessage = { kind: 'status'; status: StackStatus } | { kind: 'event'; event: EngineEvent };
+
+/** Requests a controller accepts (POST, JSON body). */
+export interface ControlRequests {
+  '/v1/scale': { deployment: string; replicas: number };
+  '/v1/restart': { deployment: string };
+  '/v1/replica/restart': { replica: string };
+  '/v1/replica/kill': { replica: string };
+  '/v1/reload': Record<string, never>;
+  /** Stop the controller; with down=true also remove everything the stack labelled. */
+  '/v1/shutdown': { down: boolean };
+}
+
+export interface ControlResponse {
+  ok: boolean;
+  message?: string;
+}
+
+/** Written to <stack dir>/.flotilla/controller.json while a controller runs. */
+export interface ControllerHandle {
+  pid: number;
+  port: number;
+  token: string;
+  startedAt: string;
+  stack: string;
+}
+
+export const CONTROLLER_HANDLE_FILE = 'controller.json';
+export const STATE_DIR = '.flotilla';

@@ -1,0 +1,29 @@
+// Every Docker object the engine creates carries these labels. They are how the
+// engine recognises its own objects after a restart, and why it never touches
+// anything else: a container without `dev.flotilla.stack=<name>` is not ours.
+
+export const LABEL_PREFIX = 'dev.flotilla.';
+export const LABELS = {
+  stack: 'dev.flotilla.stack',
+  deployment: 'dev.flotilla.deployment',
+  replica: 'dev.flotilla.replica',
+  podTemplateHash: 'dev.flotilla.pod-template-hash',
+  node: 'dev.flotilla.node',
+  /** Which manifest container of the pod this Docker container runs. */
+  container: 'dev.flotilla.container',
+  /** Content hash of a build context, on images the stack built. */
+  contextHash: 'dev.flotilla.context-hash',
+  /** Restart count carried over when a replica's container is replaced. */
+  restarts: 'dev.flotilla.restarts',
+} as const;
+
+/** Docker list filter selecting only one stack's objects. */
+export function stackFilter(stack: string, extra: Record<string, string> = {}): { label: string[] } {
+  const label = [`${LABELS.stack}=${stack}`];
+  for (const [k, v] of Object.entries(extra)) label.push(`${k}=${v}`);
+  return { label };
+}
+
+export function networkName(stack: string): string {
+  return `flotilla_${stack}`;
+}

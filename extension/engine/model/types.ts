@@ -1,0 +1,237 @@
+// The typed desired state of a stack, as read from the stack file and manifests.
+// Every decision module (scheduler, reconciler, health, rollout, scaler, balancer)
+// consumes these types; none of them sees raw YAML.
+
+/** Where a value came from, so every message can name file and line (1-based). */
+export interface SourceRef {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** cpu in millicores, memory in bytes; undefined means "not set". */
+export interface Resources {
+  cpuMilli?: number;
+  memoryBytes?: number;
+}
+
+export type IntOrString = number | string;
+
+export interface ContainerPort {
+  name?: string;
+  containerPort: number;
+  protocol: 'TCP' | 'UDP';
+}
+
+export interface HttpGetAction {
+  path: string;
+  port: IntOrString;
+  scheme: 'HTTP' | 'HTTPS';
+  httpHeaders: { name: string; value: string }[];
+}
+
+export interface Probe {
+  httpGet?: HttpGetAction;
+  tcpSocket?: { port: IntOrString };
+  exec?: { command: string[] };
+  initialDelaySeconds: number;
+  periodSeconds: number;
+  timeoutSeconds: number;
+  successThreshold: number;
+  failureThreshold: number;
+}
+
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: {
+    configMapKeyRef?: { name: string; key: string; optional?: boolean };
+    secretKeyRef?: { name: string; key: string; optional?: boolean };
+  };
+}
+
+export interface EnvFromSource {
+  prefix?: string;
+  configMapRef?: { name: string; optional?: boolean };
+  secretRef?: { name: string; optional?: boolean };
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  command?: string[];
+  args?: string[];
+  workingDir?: string;
+  env: EnvVar[];
+  envFrom: EnvFromSource[];
+  ports: ContainerPort[];
+  requests: Resources;
+  limits: Resources;
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  startupProbe?: Probe;
+}
+
+export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
+
+export interface PodTemplate {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  containers: ContainerSpec[];
+  nodeSelector: Record<string, string>;
+  restartPolicy: RestartPolicy;
+  terminationGracePeriodSeconds: number;
+}
+
+export interface LabelSelector {
+  matchLabels: Record<string, string>;
+  matchExpressions: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values: string[] }[];
+}
+
+export interface DeploymentStrategy {
+  type: 'RollingUpdate' | 'Recreate';
+  maxSurge: IntOrString;
+  maxUnavailable: IntOrString;
+}
+
+export interface DeploymentSpec {
+  name: string;
+  source: SourceRef;
+  /** undefined when the manifest leaves replicas out (Kubernetes then uses 1, or the HPA decides). */
+  replicas?: number;
+  selector: LabelSelector;
+  template: PodTemplate;
+  strategy: DeploymentStrategy;
+  minReadySeconds: number;
+  progressDeadlineSeconds: number;
+}
+
+export interface ServicePort {
+  name?: string;
+  port: number;
+  targetPort: IntOrString;
+  nodePort?: number;
+  protocol: 'TCP' | 'UDP';
+}
+
+export interface ServiceSpec {
+  name: string;
+  source: SourceRef;
+  type: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  selector: Record<string, string>;
+  ports: ServicePort[];
+  publishNotReadyAddresses: boolean;
+}
+
+export interface MetricTarget {
+  type: 'Utilization' | 'AverageValue' | 'Value';
+  averageUtilization?: number;
+  /** For AverageValue/Value: a plain number (cpu in millicores, memory in bytes, counts as-is). */
+  averageValue?: number;
+  value?: number;
+}
+
+export interface MetricSpec {
+  type: 'Resource' | 'Pods';
+  /** Resource: 'cpu' | 'memory'; Pods: a balancer metric name. */
+  name: string;
+  target: MetricTarget;
+}
+
+export interface HpaScalingPolicy {
+  type: 'Pods' | 'Percent';
+  value: number;
+  periodSeconds: number;
+}
+
+export interface HpaScalingRules {
+  stabilizationWindowSeconds?: number;
+  selectPolicy?: 'Max' | 'Min' | 'Disabled';
+  policies?: HpaScalingPolicy[];
+}
+
+export interface HpaSpec {
+  name: string;
+  source: SourceRef;
+  target: { apiVersion: string; kind: string; name: string };
+  minReplicas: number;
+  maxReplicas: number;
+  metrics: MetricSpec[];
+  behavior: { scaleUp?: HpaScalingRules; scaleDown?: HpaScalingRules };
+}
+
+export interface ConfigMapSpec {
+  name: string;
+  source: SourceRef;
+  data: Record<string, string>;
+}
+
+export interface SecretSpec {
+  name: string;
+  source: SourceRef;
+  data: Record<string, string>;
+}
+
+/** A virtual node: a slice of the Docker host that the scheduler fills by requests. */
+export interface NodeSpec {
+  name: string;
+  cpuMilli: number;
+  memoryBytes: number;
+  labels: Record<string, string>;
+  unschedulable: boolean;
+}
+
+export interface BuildSpec {
+  /** The name manifests use in `image:` (a tag is optional there). */
+  image: string;
+  /** Absolute path of the build context. */
+  context: string;
+  /** Absolute path of the Dockerfile. */
+  dockerfile: string;
+  buildArgs: Record<string, string>;
+  target?: string;
+  source: SourceRef;
+}
+
+/** Knobs for a fast local loop; every default is Kubernetes' own. */
+export interface StackSettings {
+  /** CrashLoopBackOff base delay (Kubernetes: 10 s) and cap (300 s). */
+  backoffBaseSeconds: number;
+  backoffMaxSeconds: number;
+  /** Overrides every pod's terminationGracePeriodSeconds when set. */
+  terminationGracePeriodSeconds?: number;
+  /** Periodic full reconcile, the safety net behind the events stream. */
+  resyncSeconds: number;
+  /** HPA sync period (Kubernetes: 15 s). */
+  hpaSyncSeconds: number;
+  /** Overrides the HPA scale-down stabilization window when set. */
+  hpaDownscaleStabilizationSeconds?: number;
+  /** Address the Service load balancers bind to. */
+  bindAddress: string;
+  /** Pod-spec features refused unless explicitly allowed. */
+  allow: { privileged: boolean; hostNetwork: boolean; hostPID: boolean; hostPath: boolean; capabilities: boolean };
+}
+
+export interface IgnoredResource {
+  kind: string;
+  name: string;
+  source: SourceRef;
+}
+
+export interface StackSpec {
+  name: string;
+  /** Absolute folder of the stack file; relative paths resolve against it. */
+  dir: string;
+  /** Absolute path of flotilla.yaml or skaffold.yaml. */
+  file: string;
+  manifestFiles: string[];
+  builds: BuildSpec[];
+  nodes: NodeSpec[];
+  deployments: DeploymentSpec[];
+  services: ServiceSpec[];
+  hpas: HpaSpec[];
+  configMaps: ConfigMapSpec[];
+  secrets: SecretSpec[];
+  ignored: IgnoredResource[];
+  settings: StackSettings;
+}
