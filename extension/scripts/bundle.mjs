@@ -1,0 +1,25 @@
+// Bundles the three entry points with esbuild: the VS Code extension, the language
+// server and the CLI. Native optional modules of ssh2/cpu-features (pulled in by
+// dockerode) are loaded inside try/catch, so they are left out of the bundle.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const entries = [
+  { in: 'extension/client/extension.ts', out: 'extension' },
+  { in: 'language-server/src/server.ts', out: 'server' },
+  { in: 'extension/cli/main.ts', out: 'cli' },
+].filter((e) => existsSync(e.in));
+
+await build({
+  entryPoints: entries,
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  external: ['vscode', '*.node', 'cpu-features'],
+  logLevel: 'warning',
+});
