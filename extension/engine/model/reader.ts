@@ -1,0 +1,120 @@
+// Typed reading of plain YAML data with problems located at the offending node.
+// Converters call these instead of casting, so a wrong type becomes a message
+// with file, line and the expected shape instead of a crash deep in the engine.
+import type { Problem } from './problems';
+import { locate, type YamlDoc, type YamlPath } from './yaml-source';
+import type { IntOrString, SourceRef } from './types';
+
+export type Obj = Record<string, unknown>;
+
+export class Reader {
+  readonly problems: Problem[] = [];
+  constructor(readonly doc: YamlDoc) {}
+
+  at(path: YamlPath): SourceRef {
+    return locate(this.doc, path);
+  }
+
+  fail(path: YamlPath, message: string, key = false): void {
+    const at = locate(this.doc, path, key);
+    this.problems.push({ file: at.file, line: at.line, column: at.column, message: `${dotted(path)}: ${message}` });
+  }
+
+  obj(v: unknown, path: YamlPath): Obj | undefined {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'object' && !Array.isArray(v)) return v as Obj;
+    this.fail(path, `expected a mapping, got ${describe(v)}`);
+    return undefined;
+  }
+
+  arr(v: unknown, path: YamlPath): unknown[] {
+    if (v === undefined || v === null) return [];
+    if (Array.isArray(v)) return v;
+    this.fail(path, `expected a list, got ${describe(v)}`);
+    return [];
+  }
+
+  str(v: unknown, path: YamlPath, required = false): string | undefined {
+    if (v === undefined || v === null) {
+      if (required) this.fail(path, 'is required');
+      return undefined;
+    }
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    this.fail(path, `expected a string, got ${describe(v)}`);
+    return undefined;
+  }
+
+  int(v: unknown, path: YamlPath, opts: { min?: number; max?: number } = {}): number | undefined {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v)) {
+      this.fail(path, `expected an integer, got ${describe(v)}`);
+      return undefined;
+    }
+    if (opts.min !== undefined && v < opts.min) this.fail(path, `must be at least ${opts.min}`);
+    else if (opts.max !== undefined && v > opts.max) this.fail(path, `must be at most ${opts.max}`);
+    return v;
+  }
+
+  bool(v: unknown, path: YamlPath): boolean | undefined {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'boolean') return v;
+    this.fail(path, `expected true or false, got ${describe(v)}`);
+    return undefined;
+  }
+
+  strMap(v: unknown, path: YamlPath): Record<string, string> {
+    const o = this.obj(v, path);
+    const out: Record<string, string> = {};
+    for (const [k, val] of Object.entries(o ?? {})) {
+      const s = this.str(val, [...path, k]);
+      if (s !== undefined) out[k] = s;
+    }
+    return out;
+  }
+
+  intOrString(v: unknown, path: YamlPath): IntOrString | undefined {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'number' && Number.isInteger(v)) return v;
+    if (typeof v === 'string' && v !== '') return v;
+    this.fail(path, `expected an integer or a string, got ${describe(v)}`);
+    return undefined;
+  }
+
+  oneOf<T extends string>(v: unknown, path: YamlPath, allowed: readonly T[], def: T): T {
+    if (v === undefined || v === null) return def;
+    if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
+    this.fail(path, `must be one of ${allowed.join(', ')}; got ${JSON.stringify(v)}`);
+    return def;
+  }
+
+  /** Reports keys this engine does not know, so a typo is not silently ignored. */
+  known(o: Obj | undefined, path: YamlPath, keys: readonly string[]): void {
+    for (const k of Object.keys(o ?? {})) {
+      if (!keys.includes(k)) this.fail([...path, k], `unknown field "${k}" (expected one of: ${keys.join(', ')})`, true);
+    }
+  }
+
+  /** Runs a conversion that may throw (e.g. quantity parsing) and records its message. */
+  guard<T>(path: YamlPath, fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (e) {
+      this.fail(path, (e as Error).message);
+      return undefined;
+    }
+  }
+}
+
+export function dotted(path: YamlPath): string {
+  let s = '';
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${p}` : p;
+  return s || '(document)';
+}
+
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return 'a list';
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'a mapping';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
