@@ -1,0 +1,207 @@
+// Builds a stack's image through the Engine API (POST /build with a tar of the
+// context), skipping the build when the tagged image already carries the
+// context hash. Output is streamed line by line; a failed step rejects with an
+// Error naming the Dockerfile, the step and the daemon's message.
+
+import type Dockerode from 'dockerode';
+import { promises as fs } from 'node:fs';
+import { DockerfileParser } from 'dockerfile-ast';
+import type { BuildSpec } from '../model/types';
+import { LABELS } from '../docker/labels';
+import { collectContext } from './context';
+import { hashListing } from './contextHash';
+import { tarStream } from './tar';
+
+export interface BuildOptions {
+  stack: string;
+  /** The stack folder; contexts and Dockerfiles outside it are refused. */
+  stackDir: string;
+  /** Each line of build output, without its newline. */
+  onOutput?: (line: string) => void;
+  signal?: AbortSignal;
+  /** Refuse bigger contexts (default 512 MiB of files). */
+  maxContextBytes?: number;
+}
+
+export interface BuildResult {
+  /** The tag built or found, always with a tag part, e.g. `shop/web:latest`. */
+  image: string;
+  /** The image ID (sha256:...). */
+  id: string;
+  /** The context hash the image is labelled with. */
+  hash: string;
+  /** True when an image with this tag and hash existed and nothing was built. */
+  cached: boolean;
+}
+
+/** Adds `:latest` to an untagged reference; a registry port is not a tag. */
+export function withTag(image: string): string {
+  if (image.includes('@')) throw new Error(`cannot build image "${image}": a digest reference names an existing image, use a tag instead`);
+  const lastSlash = image.lastIndexOf('/');
+  return image.slice(lastSlash + 1).includes(':') ? image : `${image}:latest`;
+}
+
+export async function buildImage(docker: Dockerode, spec: BuildSpec, opts: BuildOptions): Promise<BuildResult> {
+  const image = withTag(spec.image);
+  throwIfAborted(opts.signal, image);
+  const listing = await collectContext(spec, { stackDir: opts.stackDir, maxBytes: opts.maxContextBytes });
+  const hash = await hashListing(listing, spec);
+
+  const existing = await inspectOrUndefined(docker, image);
+  if (existing?.Config?.Labels?.[LABELS.contextHash] === hash) {
+    opts.onOutput?.(`${image} is up to date (context ${hash.slice(0, 12)})`);
+    return { image, id: existing.Id, hash, cached: true };
+  }
+  throwIfAborted(opts.signal, image);
+  if (listing.skipped.length > 0) opts.onOutput?.(`not sent (not a file, folder or symlink): ${listing.skipped.join(', ')}`);
+
+  const buildOpts: Record<string, unknown> = {
+    t: image,
+    dockerfile: listing.dockerfile,
+    labels: { [LABELS.contextHash]: hash, [LABELS.stack]: opts.stack },
+    rm: true,
+    forcerm: true,
+  };
+  if (Object.keys(spec.buildArgs).length > 0) buildOpts.buildargs = spec.buildArgs;
+  if (spec.target) buildOpts.target = spec.target;
+  if (opts.signal) buildOpts.abortSignal = opts.signal;
+
+  const failure = (step: Step | undefined, message: string) => buildError(spec, image, step, message);
+  let response: NodeJS.ReadableStream;
+  try {
+    response = await docker.buildImage(tarStream(listing.entries), buildOpts as Dockerode.ImageBuildOptions);
+  } catch (e) {
+    throwIfAborted(opts.signal, image);
+    throw await failure(undefined, daemonMessage(e));
+  }
+  const outcome = await readBuildStream(response, opts.onOutput, opts.signal);
+  throwIfAborted(opts.signal, image);
+  if (outcome.error !== undefined) throw await failure(outcome.step, outcome.error);
+
+  const built = await inspectOrUndefined(docker, image);
+  if (!built) throw await failure(outcome.step, `the daemon reported success but ${image} does not exist`);
+  if (existing && existing.Id !== built.Id) await removeReplaced(docker, existing, opts.stack);
+  return { image, id: built.Id, hash, cached: false };
+}
+
+interface Step {
+  index: number;
+  total: number;
+  text: string;
+}
+
+interface StreamOutcome {
+  step?: Step;
+  error?: string;
+}
+
+/** Reads the daemon's JSON-lines progress until the end, keeping the current step and the first error. */
+function readBuildStream(stream: NodeJS.ReadableStream, onOutput?: (line: string) => void, signal?: AbortSignal): Promise<StreamOutcome> {
+  return new Promise((resolve, reject) => {
+    const outcome: StreamOutcome = {};
+    let pending = '';
+    let text = '';
+    const emit = (chunk: string) => {
+      text += chunk;
+      let nl: number;
+      while ((nl = text.indexOf('\n')) >= 0) {
+        const line = text.slice(0, nl).replace(/\r$/, '');
+        text = text.slice(nl + 1);
+        const m = /^Step (\d+)\/(\d+) : (.*)$/.exec(line);
+        if (m) outcome.step = { index: Number(m[1]), total: Number(m[2]), text: m[3] };
+        onOutput?.(line);
+      }
+    };
+    const handle = (raw: string) => {
+      if (raw.trim() === '') return;
+      let msg: { stream?: string; status?: string; progress?: string; error?: string; errorDetail?: { message?: string } };
+      try {
+        msg = JSON.parse(raw);
+      } catch {
+        emit(`${raw}\n`);
+        return;
+      }
+      if (typeof msg.stream === 'string') emit(msg.stream);
+      if (typeof msg.status === 'string') emit(`${msg.status}${msg.progress ? ` ${msg.progress}` : ''}\n`);
+      const error = msg.errorDetail?.message ?? msg.error;
+      if (typeof error === 'string' && outcome.error === undefined) outcome.error = error.trim();
+    };
+    stream.on('data', (chunk: Buffer | string) => {
+      pending += chunk.toString();
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        handle(pending.slice(0, nl));
+        pending = pending.slice(nl + 1);
+      }
+    });
+    stream.on('end', () => {
+      handle(pending);
+      if (text !== '') emit('\n');
+      resolve(outcome);
+    });
+    stream.on('error', (e: Error) => {
+      if (signal?.aborted) resolve(outcome);
+      else reject(e);
+    });
+    signal?.addEventListener('abort', () => resolve(outcome), { once: true });
+  });
+}
+
+/** "docker build of web:latest failed: /stack/web/Dockerfile, step 2/3 (line 4: RUN make): <daemon text>". */
+async function buildError(spec: BuildSpec, image: string, step: Step | undefined, message: string): Promise<Error> {
+  let where = spec.dockerfile;
+  if (step) {
+    const line = await stepLine(spec.dockerfile, step).catch(() => undefined);
+    where += `, step ${step.index}/${step.total} (${line !== undefined ? `line ${line}: ` : ''}${step.text})`;
+  }
+  return new Error(`docker build of ${image} failed: ${where}: ${message}`);
+}
+
+/**
+ * The 1-based Dockerfile line of a step. The classic builder numbers every
+ * instruction, global ARGs included, so step N is the N-th instruction; the
+ * keyword is checked so a mismatch (ONBUILD triggers) yields no line at all.
+ */
+async function stepLine(dockerfile: string, step: Step): Promise<number | undefined> {
+  const instructions = DockerfileParser.parse(await fs.readFile(dockerfile, 'utf8')).getInstructions();
+  const instruction = instructions[step.index - 1];
+  if (!instruction) return undefined;
+  const keyword = step.text.split(/\s/, 1)[0].toUpperCase();
+  return instruction.getKeyword().toUpperCase() === keyword ? instruction.getRange().start.line + 1 : undefined;
+}
+
+async function inspectOrUndefined(docker: Dockerode, image: string): Promise<Dockerode.ImageInspectInfo | undefined> {
+  try {
+    return await docker.getImage(image).inspect();
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Removes the image this build replaced, if this stack built it and nothing
+ * uses it any more; the daemon refuses (409) when a container still does, and
+ * that is fine: it stays until then.
+ */
+async function removeReplaced(docker: Dockerode, old: Dockerode.ImageInspectInfo, stack: string): Promise<void> {
+  if (old.Config?.Labels?.[LABELS.stack] !== stack) return;
+  try {
+    await docker.getImage(old.Id).remove();
+  } catch {
+    // in use or referenced elsewhere: leave it
+  }
+}
+
+function daemonMessage(e: unknown): string {
+  const err = e as { json?: { message?: string }; reason?: string; message?: string };
+  return (err.json?.message ?? err.message ?? String(e)).trim();
+}
+
+function throwIfAborted(signal: AbortSignal | undefined, image: string): void {
+  if (signal?.aborted) {
+    const e = new Error(`build of ${image} was cancelled`);
+    e.name = 'AbortError';
+    throw e;
+  }
+}

@@ -1,0 +1,13 @@
+export { buildImage, withTag, type BuildOptions, type BuildResult } from './buildImage';
+export { contextHash, hashListing } from './contextHash';
+export {
+  listContextFiles,
+  collectContext,
+  loadDockerignore,
+  DEFAULT_MAX_CONTEXT_BYTES,
+  type ContextEntry,
+  type ContextListing,
+  type ContextOptions,
+} from './context';
+export { DockerIgnore, parseDockerignore } from './dockerignore';
+export { tarStream } from './tar';

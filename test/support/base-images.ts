@@ -1,0 +1,58 @@
+// Base images for tests, built locally because no registry is reachable. They
+// are shared between test files and runs: built once, never removed by tests.
+
+import type Dockerode from 'dockerode';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildImage } from '../../extension/engine/build';
+
+export const BUSYBOX_IMAGE = 'flotilla.local/busybox:1';
+/** Stack label carried by the shared base images (they belong to no real stack). */
+export const BASE_IMAGE_STACK = 'flotilla-base-images';
+
+const BUSYBOX_DOCKERFILE = `FROM scratch
+COPY busybox /bin/busybox
+RUN ["/bin/busybox","--install","-s","/bin"]
+CMD ["/bin/sh"]
+`;
+
+let busybox: Promise<string> | undefined;
+
+/** `flotilla.local/busybox:1`, from the host's static /bin/busybox; built through Flotilla's own builder if missing. */
+export function ensureBusyboxImage(docker: Dockerode): Promise<string> {
+  busybox ??= buildBusybox(docker).catch((e: unknown) => {
+    busybox = undefined; // let a later call retry
+    throw e;
+  });
+  return busybox;
+}
+
+async function buildBusybox(docker: Dockerode): Promise<string> {
+  try {
+    await docker.getImage(BUSYBOX_IMAGE).inspect();
+    return BUSYBOX_IMAGE;
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+  }
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'flotilla-busybox-'));
+  try {
+    await fs.copyFile('/bin/busybox', path.join(dir, 'busybox'));
+    await fs.chmod(path.join(dir, 'busybox'), 0o755);
+    await fs.writeFile(path.join(dir, 'Dockerfile'), BUSYBOX_DOCKERFILE);
+    const result = await buildImage(
+      docker,
+      {
+        image: BUSYBOX_IMAGE,
+        context: dir,
+        dockerfile: path.join(dir, 'Dockerfile'),
+        buildArgs: {},
+        source: { file: path.join(dir, 'Dockerfile'), line: 1, column: 1 },
+      },
+      { stack: BASE_IMAGE_STACK, stackDir: dir },
+    );
+    return result.image;
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
