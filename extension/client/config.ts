@@ -1,0 +1,42 @@
+// Typed view of the `flotilla.*` settings, and their translation into the environment
+// the CLI reads, so terminal users and the extension configure the engine the same way.
+import * as vscode from 'vscode';
+
+export interface FlotillaConfig {
+  dockerHost: string;
+  nodePool: { count: number; cpu: string; memory: string };
+  bindAddress: string;
+  backoffMaxSeconds: number | null;
+  terminationGracePeriodSeconds: number | null;
+}
+
+export function readConfig(scope?: vscode.ConfigurationScope): FlotillaConfig {
+  const c = vscode.workspace.getConfiguration('flotilla', scope);
+  return {
+    dockerHost: c.get<string>('docker.host', '').trim(),
+    nodePool: {
+      count: c.get<number>('nodePool.count', 3),
+      cpu: c.get<string>('nodePool.cpu', '2'),
+      memory: c.get<string>('nodePool.memory', '4Gi'),
+    },
+    bindAddress: c.get<string>('balancer.bindAddress', '127.0.0.1'),
+    backoffMaxSeconds: c.get<number | null>('fastDev.backoffMaxSeconds', null),
+    terminationGracePeriodSeconds: c.get<number | null>('fastDev.terminationGracePeriodSeconds', null),
+  };
+}
+
+/** Environment for `flotilla` child processes (controller, logs) and `docker exec`. */
+export function engineEnv(cfg: FlotillaConfig): Record<string, string> {
+  const env: Record<string, string> = {
+    FLOTILLA_NODE_COUNT: String(cfg.nodePool.count),
+    FLOTILLA_NODE_CPU: cfg.nodePool.cpu,
+    FLOTILLA_NODE_MEMORY: cfg.nodePool.memory,
+    FLOTILLA_BIND_ADDRESS: cfg.bindAddress,
+  };
+  if (cfg.dockerHost) env.DOCKER_HOST = cfg.dockerHost;
+  if (cfg.backoffMaxSeconds !== null) env.FLOTILLA_BACKOFF_MAX_SECONDS = String(cfg.backoffMaxSeconds);
+  if (cfg.terminationGracePeriodSeconds !== null) {
+    env.FLOTILLA_TERMINATION_GRACE_SECONDS = String(cfg.terminationGracePeriodSeconds);
+  }
+  return env;
+}

@@ -1,0 +1,97 @@
+// The topology graph webview. Scripts and styles come from media/ under a strict CSP
+// with a per-load nonce; the page receives Graph snapshots by postMessage and answers
+// clicks, which reveal a deployment in the Topology tree or open a manifest.
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { Ctx } from '../ctx';
+import { openManifest } from '../commands/navigate';
+import { readManifestFacts } from './manifests';
+import { buildGraph, type Graph } from './model';
+
+type FromWebview = { type: 'ready' } | { type: 'select'; kind: 'deployment' | 'service'; name: string; open: boolean };
+
+export class GraphPanel implements vscode.Disposable {
+  static current: GraphPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  /** The last graph sent, for tests and for a page that reloads. */
+  lastGraph: Graph | undefined;
+
+  static show(ctx: Ctx): GraphPanel {
+    if (GraphPanel.current) {
+      GraphPanel.current.panel.reveal(vscode.ViewColumn.Beside);
+      return GraphPanel.current;
+    }
+    const media = vscode.Uri.joinPath(ctx.extension.extensionUri, 'media');
+    const panel = vscode.window.createWebviewPanel('flotilla.graph', 'Flotilla Topology', vscode.ViewColumn.Beside, {
+      enableScripts: true,
+      localResourceRoots: [media],
+      retainContextWhenHidden: false,
+    });
+    panel.iconPath = vscode.Uri.joinPath(media, 'flotilla.svg');
+    GraphPanel.current = new GraphPanel(ctx, panel, media);
+    return GraphPanel.current;
+  }
+
+  private constructor(
+    private readonly ctx: Ctx,
+    readonly panel: vscode.WebviewPanel,
+    media: vscode.Uri,
+  ) {
+    panel.webview.html = html(panel.webview, media);
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((m: FromWebview) => this.onMessage(m)),
+      ctx.onDidChangeStatus(() => void this.push()),
+    );
+  }
+
+  private async onMessage(m: FromWebview): Promise<void> {
+    if (m.type === 'ready') return this.push();
+    if (m.kind === 'deployment' && !m.open) {
+      const node = this.ctx.topology.deploymentNode(m.name);
+      if (node) return this.ctx.topologyView.reveal(node, { select: true, focus: true, expand: true });
+    }
+    await openManifest(this.ctx, m.name);
+  }
+
+  private async push(): Promise<void> {
+    const status = this.ctx.session?.status;
+    const graph: Graph = status ? buildGraph(status, await readManifestFacts(status)) : { stack: '', nodes: [], edges: [] };
+    this.lastGraph = graph;
+    await this.panel.webview.postMessage({ type: 'graph', graph });
+  }
+
+  dispose(): void {
+    if (GraphPanel.current === this) GraphPanel.current = undefined;
+    this.disposables.forEach((d) => d.dispose());
+    this.panel.dispose();
+  }
+}
+
+function html(webview: vscode.Webview, media: vscode.Uri): string {
+  const nonce = randomBytes(16).toString('base64');
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(media, 'graph.js'));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(media, 'graph.css'));
+  const csp = [
+    "default-src 'none'",
+    `style-src ${webview.cspSource}`,
+    `img-src ${webview.cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}">
+<title>Flotilla Topology</title>
+</head>
+<body>
+<div id="empty" class="empty">The stack is not running. Run <b>Flotilla: Up</b> to see its topology.</div>
+<svg id="graph" role="img" aria-label="Topology graph"></svg>
+<div class="legend"><span class="edge-selects"></span> Service selects pods <span class="edge-depends"></span> env names a Service · click: reveal · double-click: open manifest</div>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+}

@@ -1,0 +1,47 @@
+// Finds the stack file (flotilla.yaml, else skaffold.yaml) in the workspace and keeps
+// the `flotilla.noStackFile` context key current. Pure file-system work: no Docker.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+export const STACK_GLOB = '**/{flotilla.yaml,skaffold.yaml}';
+const EXCLUDE = '**/{node_modules,.git,.cache,dist,out}/**';
+
+export interface StackLocation {
+  file: vscode.Uri;
+  dir: string;
+}
+
+export async function findStackFile(): Promise<StackLocation | undefined> {
+  const found = await vscode.workspace.findFiles(STACK_GLOB, EXCLUDE, 20);
+  // Prefer flotilla.yaml, then the shallowest path, so a nested example never wins
+  // over the workspace's own stack.
+  found.sort((a, b) => rank(a) - rank(b) || a.fsPath.split(path.sep).length - b.fsPath.split(path.sep).length);
+  const file = found[0];
+  return file ? { file, dir: path.dirname(file.fsPath) } : undefined;
+}
+
+function rank(u: vscode.Uri): number {
+  return path.basename(u.fsPath) === 'flotilla.yaml' ? 0 : 1;
+}
+
+/** Watches stack files appear and disappear; calls back with the current location. */
+export function watchStackFile(onChange: (loc: StackLocation | undefined) => void): vscode.Disposable {
+  const watcher = vscode.workspace.createFileSystemWatcher(STACK_GLOB, false, true, false);
+  const refresh = async () => onChange(await findStackFile());
+  return vscode.Disposable.from(watcher, watcher.onDidCreate(refresh), watcher.onDidDelete(refresh));
+}
+
+/** Lists YAML files that hold Kubernetes objects, for "create stack file". */
+export async function findManifests(): Promise<vscode.Uri[]> {
+  const files = await vscode.workspace.findFiles('**/*.{yaml,yml}', EXCLUDE, 500);
+  const out: vscode.Uri[] = [];
+  for (const f of files) {
+    const base = path.basename(f.fsPath);
+    if (base === 'flotilla.yaml' || base === 'skaffold.yaml') continue;
+    const text = Buffer.from(await vscode.workspace.fs.readFile(f)).toString('utf8');
+    if (/^apiVersion:\s*\S+/m.test(text) && /^kind:\s*(Deployment|Service|HorizontalPodAutoscaler|ConfigMap|Secret)\b/m.test(text)) {
+      out.push(f);
+    }
+  }
+  return out.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+}
