@@ -1,0 +1,30 @@
+// The local engine's image list, for "image neither built nor present" (FX1013). Docker may be
+// absent: a short timeout and null (rule skipped) rather than an error. Cached briefly, since
+// every keystroke revalidates the stack.
+let cache: { at: number; images: Set<string> | null } | undefined;
+const TTL_MS = 30_000;
+
+export async function localImages(timeoutMs = 1500): Promise<Set<string> | null> {
+  if (cache && Date.now() - cache.at < TTL_MS) return cache.images;
+  const images = await query(timeoutMs);
+  cache = { at: Date.now(), images };
+  return images;
+}
+
+async function query(timeoutMs: number): Promise<Set<string> | null> {
+  try {
+    // loaded lazily: dockerode pulls in ssh2 and friends, which the Dockerfile-only paths never need
+    const Docker = (await import('dockerode')).default;
+    const docker = new Docker({ timeout: timeoutMs });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
+    const list = await Promise.race([docker.listImages().catch(() => null), timeout]);
+    clearTimeout(timer);
+    if (!list) return null;
+    const set = new Set<string>();
+    for (const img of list) for (const t of [...(img.RepoTags ?? []), ...(img.RepoDigests ?? [])]) if (t !== '<none>:<none>') set.add(t);
+    return set;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,171 @@
+// Strict schema validation of one manifest document against the bundled Kubernetes schema:
+// unknown fields, wrong types, missing required fields, bad enum values and quantities, each
+// reported with the field's path and the exact range of the offending key or value.
+import { isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
+import type { LineIndex } from '../core/lines';
+import type { Finding, Range } from '../core/types';
+import { deref, keyOf, keyRange, mapPairs, nodeRange, type AnyNode } from '../yaml/parse';
+import { isQuantity } from './quantity';
+import { ENUMS, EXTRA_REQUIRED, PORT_FIELDS, typeDef, type TypeRef } from './schema';
+
+interface Ctx {
+  doc: Document;
+  lines: LineIndex;
+  out: Finding[];
+  budget: number;
+}
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+export function validateManifest(doc: Document, lines: LineIndex, rootType: string, kind: string): Finding[] {
+  const ctx: Ctx = { doc, lines, out: [], budget: 200_000 };
+  const root = deref(doc.contents as AnyNode, doc);
+  checkRef(ctx, root, rootType, '', undefined, kind);
+  const meta = pairValue(root, 'metadata', doc);
+  if (!meta) pushAt(ctx, keyRange(lines, root, 'kind'), 'FK2003', `${kind}: missing required field "metadata".`);
+  else if (isMap(meta)) {
+    const name = pairValue(meta, 'name', doc);
+    if (!name && !pairValue(meta, 'generateName', doc))
+      pushAt(ctx, keyRange(lines, root, 'metadata'), 'FK2003', `${kind}: missing required field "metadata.name".`);
+    else if (isScalar(name) && typeof name.value === 'string' && !DNS_SUBDOMAIN.test(name.value))
+      pushAt(ctx, nodeRange(lines, name), 'FK2006', `metadata.name "${name.value}" must be lowercase letters, digits, '-' and '.', starting and ending with a letter or digit.`);
+  }
+  return ctx.out;
+}
+
+function pairValue(map: AnyNode, key: string, doc: Document): AnyNode {
+  const p = mapPairs(map).find((q) => keyOf(q) === key);
+  const v = deref(p?.value, doc);
+  return isScalar(v) && v.value === null ? undefined : v;
+}
+
+function pushAt(ctx: Ctx, range: Range | undefined, code: string, message: string): void {
+  if (range) ctx.out.push({ code, message, range });
+}
+
+function describe(node: Node): string {
+  if (isMap(node)) return 'an object';
+  if (isSeq(node)) return 'a list';
+  if (isScalar(node)) {
+    const v = node.value;
+    if (v === null) return 'null';
+    if (typeof v === 'string') return `the string "${v.length > 40 ? v.slice(0, 40) + '…' : v}"`;
+    return `the ${typeof v} ${String(v)}`;
+  }
+  return 'a value';
+}
+
+function typeName(t: TypeRef): string {
+  switch (t.k) {
+    case 'ref': return 'an object';
+    case 'array': return 'a list';
+    case 'map': return 'a map';
+    case 'intOrString': return 'a number or a string';
+    case 'quantity': return 'a quantity (e.g. 100m, 1.5, 512Mi)';
+    case 'const': return `"${t.v}"`;
+    default: return `a ${t.k}`;
+  }
+}
+
+function check(ctx: Ctx, raw: AnyNode, t: TypeRef, path: string, owner?: string): void {
+  if (--ctx.budget < 0) return;
+  const node = deref(raw, ctx.doc);
+  if (!node || (isScalar(node) && node.value === null)) return; // null means "unset" to the API server
+  const wrong = () => pushAt(ctx, nodeRange(ctx.lines, node), 'FK2002', `${path}: expected ${typeName(t)}, found ${describe(node)}.`);
+  const v = isScalar(node) ? node.value : undefined;
+  switch (t.k) {
+    case 'any':
+      return;
+    case 'string':
+    case 'const':
+      if (typeof v !== 'string') return wrong();
+      if (owner && ENUMS[owner] && !ENUMS[owner].includes(v))
+        pushAt(ctx, nodeRange(ctx.lines, node), 'FK2004', `${path}: "${v}" is not one of ${ENUMS[owner].map((e) => JSON.stringify(e)).join(', ')}.`);
+      return;
+    case 'number':
+      if (typeof v !== 'number') return wrong();
+      if (owner && PORT_FIELDS.has(owner) && (v < 1 || v > 65535 || !Number.isInteger(v)))
+        pushAt(ctx, nodeRange(ctx.lines, node), 'FK2007', `${path}: ${v} is not a port number (1–65535).`);
+      return;
+    case 'boolean':
+      if (typeof v !== 'boolean') return wrong();
+      return;
+    case 'intOrString':
+      if (typeof v !== 'number' && typeof v !== 'string') return wrong();
+      if (typeof v === 'number' && owner && PORT_FIELDS.has(owner) && (v < 1 || v > 65535))
+        pushAt(ctx, nodeRange(ctx.lines, node), 'FK2007', `${path}: ${v} is not a port number (1–65535).`);
+      return;
+    case 'quantity':
+      if (typeof v !== 'number' && typeof v !== 'string') return wrong();
+      if (!isQuantity(v))
+        pushAt(ctx, nodeRange(ctx.lines, node), 'FK2005', `${path}: "${v}" is not a valid quantity (e.g. 100m, 0.5, 1, 256Mi, 1Gi).`);
+      return;
+    case 'array':
+      if (!isSeq(node)) return wrong();
+      node.items.forEach((item, i) => check(ctx, item as AnyNode, t.of, `${path}[${i}]`, owner));
+      return;
+    case 'map':
+      if (!isMap(node)) return wrong();
+      for (const p of node.items as Pair<Node, Node | null>[]) check(ctx, p.value, t.of, `${path}.${keyOf(p) ?? '?'}`);
+      return;
+    case 'ref':
+      checkRef(ctx, node, t.n, path, nodeRange(ctx.lines, node));
+      return;
+  }
+}
+
+function checkRef(ctx: Ctx, node: AnyNode, name: string, path: string, parentRange: Range | undefined, kind?: string): void {
+  const def = typeDef(name);
+  if (!def || !node) return;
+  if (!isMap(node)) {
+    pushAt(ctx, nodeRange(ctx.lines, node), 'FK2002', `${path || kind}: expected an object, found ${describe(node)}.`);
+    return;
+  }
+  const seen = new Set<string>();
+  const top = path === '';
+  for (const p of node.items as Pair<Node, Node | null>[]) {
+    const key = keyOf(p);
+    if (key === undefined) continue; // a merge key or complex key: leave it to YAML
+    seen.add(key);
+    const childPath = top ? key : `${path}.${key}`;
+    const prop = def.p[key];
+    if (!prop) {
+      if (key === '<<') continue;
+      const guess = closest(key, Object.keys(def.p));
+      pushAt(ctx, nodeRange(ctx.lines, p), 'FK2001', `Unknown field "${childPath}"${guess ? `; did you mean "${guess}"?` : '.'}`);
+      continue;
+    }
+    if (top && (key === 'apiVersion' || key === 'kind')) continue;
+    check(ctx, p.value, prop.t, childPath, `${name}.${key}`);
+  }
+  const required = Object.entries(def.p).filter(([, pr]) => pr.r).map(([k]) => k).concat(EXTRA_REQUIRED[name] ?? []);
+  for (const k of required) {
+    const v = seen.has(k) ? pairValue(node, k, ctx.doc) : undefined;
+    if (v) continue;
+    const at = keyRange(ctx.lines, node, k) ?? parentRange;
+    pushAt(ctx, at, 'FK2003', `${top ? kind : path}: missing required field "${k}".`);
+  }
+}
+
+/** The most similar known field (edit distance ≤ 2 or same when lowercased). */
+function closest(key: string, options: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = 3;
+  for (const o of options) {
+    if (o.toLowerCase() === key.toLowerCase()) return o;
+    const d = distance(key, o, bestD);
+    if (d < bestD) [best, bestD] = [o, d];
+  }
+  return best;
+}
+
+function distance(a: string, b: string, cap: number): number {
+  if (Math.abs(a.length - b.length) >= cap) return cap;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}

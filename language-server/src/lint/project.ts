@@ -1,0 +1,166 @@
+// Runs every rule over a stack (stack file, its manifests, its build Dockerfiles) or over loose
+// files, with parse results cached by text so the language server re-lints a stack cheaply.
+import { readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { localImages } from '../core/dockerImages';
+import { finalize } from '../core/suppress';
+import type { FileFinding, Finding, RuleSettings } from '../core/types';
+import { checkCross, type Located } from '../cross/rules';
+import { checkSecurity } from '../cross/security';
+import { lintDockerfile } from '../dockerfile/lint';
+import { parseDockerfile, type ParsedDockerfile } from '../dockerfile/model';
+import { lintManifestFile, resourcesOf, type Resource } from '../k8s/resources';
+import { readStack, STACK_FILES, type Stack } from '../stack/stackFile';
+import { parseYaml, type YamlFile } from '../yaml/parse';
+
+/** Files above this size are reported, not parsed, to keep the server responsive. */
+export const MAX_FILE_BYTES = 8 * 1024 * 1024;
+
+export interface LintOptions {
+  settings?: RuleSettings;
+  /** 'docker' queries the local engine (default); a set is used as is; null skips FX1013. */
+  images?: 'docker' | Set<string> | null;
+  /** Reads a file's current text (open editor buffers first); defaults to the disk. */
+  read?: (file: string) => string | undefined;
+  cache?: ParseCache;
+  /** Checked between files; a superseded validation stops early. */
+  isCancelled?: () => boolean;
+}
+
+interface Entry {
+  text: string;
+  yaml?: YamlFile;
+  df?: ParsedDockerfile;
+  own?: Finding[];
+  resources?: Resource[];
+}
+
+/** Parse results and per-file findings, reused while a file's text is unchanged. */
+export class ParseCache {
+  private readonly entries = new Map<string, Entry>();
+  entry(file: string, text: string): Entry {
+    let e = this.entries.get(file);
+    if (!e || e.text !== text) {
+      e = { text };
+      this.entries.set(file, e);
+    }
+    return e;
+  }
+  delete(file: string): void {
+    this.entries.delete(file);
+  }
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+export class Cancelled extends Error {}
+
+export function readDisk(file: string): string | undefined {
+  try {
+    if (statSync(file).size > MAX_FILE_BYTES) return '\0too-large';
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export function isStackFile(file: string): boolean {
+  return STACK_FILES.includes(path.basename(file));
+}
+
+/** The stack file governing a folder: flotilla.yaml first, else skaffold.yaml. */
+export function stackFileIn(dir: string, exists: (f: string) => boolean): string | undefined {
+  return STACK_FILES.map((f) => path.join(dir, f)).find(exists);
+}
+
+class Run {
+  readonly read: (file: string) => string | undefined;
+  readonly cache: ParseCache;
+  readonly out = new Map<string, Finding[]>();
+  readonly texts = new Map<string, string>();
+  constructor(readonly opts: LintOptions) {
+    this.read = opts.read ?? readDisk;
+    this.cache = opts.cache ?? new ParseCache();
+  }
+  add(file: string, fs: Finding[]): void {
+    const list = this.out.get(file) ?? [];
+    list.push(...fs);
+    this.out.set(file, list);
+  }
+  text(file: string): string | undefined {
+    if (this.opts.isCancelled?.()) throw new Cancelled();
+    const t = this.read(file);
+    if (t !== undefined) this.texts.set(file, t);
+    return t;
+  }
+  tooLarge(file: string, text: string): boolean {
+    if (text !== '\0too-large' && text.length <= MAX_FILE_BYTES) return false;
+    this.add(file, [{ code: 'FK1001', severity: 'information', message: `File larger than ${MAX_FILE_BYTES >> 20} MB: not validated.`, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }]);
+    return true;
+  }
+  manifest(file: string): Resource[] {
+    const text = this.text(file);
+    if (text === undefined) return [];
+    this.out.set(file, this.out.get(file) ?? []);
+    if (this.tooLarge(file, text)) return [];
+    const e = this.cache.entry(file, text);
+    e.yaml ??= parseYaml(text);
+    e.own ??= lintManifestFile(file, e.yaml);
+    e.resources ??= resourcesOf(file, e.yaml);
+    this.add(file, e.own);
+    return e.resources;
+  }
+  dockerfile(file: string): ParsedDockerfile | null {
+    const text = this.text(file);
+    if (text === undefined) return null;
+    this.out.set(file, this.out.get(file) ?? []);
+    if (this.tooLarge(file, text)) return null;
+    const e = this.cache.entry(file, text);
+    e.df ??= parseDockerfile(text);
+    e.own ??= lintDockerfile(text, e.df);
+    this.add(file, e.own);
+    return e.df;
+  }
+  async images(): Promise<Set<string> | null> {
+    const i = this.opts.images === undefined ? 'docker' : this.opts.images;
+    return i === 'docker' ? localImages() : i;
+  }
+  finish(): Map<string, FileFinding[]> {
+    const res = new Map<string, FileFinding[]>();
+    for (const [file, fs] of this.out) res.set(file, finalize(file, this.texts.get(file) ?? '', fs, this.opts.settings));
+    return res;
+  }
+}
+
+async function crossAndSecurity(run: Run, resources: Resource[], stack: Stack | undefined, dockerfiles: Map<string, ParsedDockerfile | null>): Promise<void> {
+  const images = await run.images();
+  const cross: Located[] = checkCross({ resources, builds: stack?.builds ?? [], dockerfiles, localImages: images });
+  for (const f of cross) run.add(f.file, [f]);
+  const allow = stack?.allow ?? { privileged: false, hostNetwork: false, hostPID: false, hostPath: false, capabilities: false };
+  for (const r of resources) run.add(r.file, checkSecurity(r, allow));
+}
+
+/** All rules over one stack; the result has an entry (maybe empty) for every file involved. */
+export async function lintStack(stackFile: string, opts: LintOptions = {}): Promise<{ stack?: Stack; findings: Map<string, FileFinding[]> }> {
+  const run = new Run(opts);
+  const text = run.text(stackFile);
+  if (text === undefined) return { findings: new Map() };
+  const y = parseYaml(text);
+  const { stack, findings } = readStack(stackFile, y);
+  run.add(stackFile, findings);
+  const resources = stack.manifests.flatMap((m) => run.manifest(m));
+  const dockerfiles = new Map<string, ParsedDockerfile | null>();
+  for (const b of stack.builds) if (!dockerfiles.has(b.dockerfile)) dockerfiles.set(b.dockerfile, run.dockerfile(b.dockerfile));
+  await crossAndSecurity(run, resources, stack, dockerfiles);
+  return { stack, findings: run.finish() };
+}
+
+/** Files outside any stack: manifests are checked together (one group), Dockerfiles alone. */
+export async function lintLoose(manifests: string[], dockerfiles: string[], opts: LintOptions = {}): Promise<Map<string, FileFinding[]>> {
+  const run = new Run(opts);
+  const resources = manifests.flatMap((m) => run.manifest(m));
+  for (const d of dockerfiles) run.dockerfile(d);
+  await crossAndSecurity(run, resources, undefined, new Map());
+  return run.finish();
+}
