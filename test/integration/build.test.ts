@@ -177,10 +177,9 @@ describe('image builder (real Docker engine)', function () {
     assert.notEqual(result.id, before.Id);
     createdImageIds.push(before.Id);
     assert.equal(await runInImage(result.image, 'cat /app/hello.txt'), 'hello v2\n');
-    // The replaced image was this stack's and unused by running containers' tags: it is gone
-    // unless a (stopped) test container still holds it.
-    const old = await docker.getImage(before.Id).inspect().catch(() => undefined);
-    if (old) assert.ok(!old.RepoTags?.includes(result.image), 'the tag moved to the new image');
+    // The old image lost the tag (a stopped test container still holds it, so it is not removed yet).
+    const old = await docker.getImage(before.Id).inspect();
+    assert.ok(!old.RepoTags?.includes(result.image), 'the tag moved to the new image');
   });
 
   it('passes build args and target', async () => {
@@ -220,6 +219,29 @@ describe('image builder (real Docker engine)', function () {
     const s = spec('web', { context: os.tmpdir(), dockerfile: path.join(stackDir, 'web/Dockerfile') });
     await assert.rejects(buildImage(counting, s, opts()), /outside the stack folder/);
     assert.equal(buildCalls, calls);
+  });
+
+  it('concurrent builds of one tag run once: the second finds the image up to date', async () => {
+    await write('web/hello.txt', 'hello v3\n');
+    const calls = buildCalls;
+    const [a, b] = await Promise.all([buildImage(counting, spec('web'), opts()), buildImage(counting, spec('web'), opts())]);
+    assert.equal(buildCalls, calls + 1);
+    assert.deepEqual([a.cached, b.cached], [false, true]);
+    assert.equal(a.id, b.id);
+  });
+
+  it('aborting during a step stops the build and tags nothing', async () => {
+    await write('slow/Dockerfile', `FROM ${base}\nRUN echo started && sleep 60\n`);
+    const ac = new AbortController();
+    const lines: string[] = [];
+    const o = opts(lines, { signal: ac.signal });
+    const onOutput = o.onOutput;
+    o.onOutput = (line: string) => {
+      onOutput(line);
+      if (line === 'started') ac.abort();
+    };
+    await assert.rejects(buildImage(docker, spec('slow'), o), (e: Error) => e.name === 'AbortError');
+    await assert.rejects(docker.getImage(`${run}-slow:latest`).inspect(), (e: { statusCode?: number }) => e.statusCode === 404);
   });
 
   it('an aborted signal cancels before building', async () => {

@@ -41,8 +41,23 @@ export function withTag(image: string): string {
   return image.slice(lastSlash + 1).includes(':') ? image : `${image}:latest`;
 }
 
+// Builds of one tag run one after the other in this process: a save that lands
+// while `up` is building waits, then finds the image up to date or rebuilds.
+const queues = new Map<string, Promise<unknown>>();
+
 export async function buildImage(docker: Dockerode, spec: BuildSpec, opts: BuildOptions): Promise<BuildResult> {
   const image = withTag(spec.image);
+  const previous = queues.get(image) ?? Promise.resolve();
+  const mine = previous.catch(() => undefined).then(() => buildOnce(docker, spec, opts, image));
+  queues.set(image, mine);
+  try {
+    return await mine;
+  } finally {
+    if (queues.get(image) === mine) queues.delete(image);
+  }
+}
+
+async function buildOnce(docker: Dockerode, spec: BuildSpec, opts: BuildOptions, image: string): Promise<BuildResult> {
   throwIfAborted(opts.signal, image);
   const listing = await collectContext(spec, { stackDir: opts.stackDir, maxBytes: opts.maxContextBytes });
   const hash = await hashListing(listing, spec);
@@ -134,16 +149,19 @@ function readBuildStream(stream: NodeJS.ReadableStream, onOutput?: (line: string
         pending = pending.slice(nl + 1);
       }
     });
+    const onAbort = () => finish();
+    const finish = (e?: Error) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (e && !signal?.aborted) reject(e);
+      else resolve(outcome);
+    };
     stream.on('end', () => {
       handle(pending);
       if (text !== '') emit('\n');
-      resolve(outcome);
+      finish();
     });
-    stream.on('error', (e: Error) => {
-      if (signal?.aborted) resolve(outcome);
-      else reject(e);
-    });
-    signal?.addEventListener('abort', () => resolve(outcome), { once: true });
+    stream.on('error', (e: Error) => finish(e));
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
