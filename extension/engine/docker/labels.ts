@@ -13,8 +13,11 @@ export const LABELS = {
   container: 'dev.flotilla.container',
   /** Content hash of a build context, on images the stack built. */
   contextHash: 'dev.flotilla.context-hash',
-  /** Restart count carried over when a replica's container is replaced. */
-  restarts: 'dev.flotilla.restarts',
+  /** Requests recorded at creation, so scheduling accounts for replicas of an older template. */
+  cpuRequest: 'dev.flotilla.cpu-request',
+  memoryRequest: 'dev.flotilla.memory-request',
+  /** Epoch ms the replica was created; all containers of a replica share it. */
+  createdAt: 'dev.flotilla.created-at',
 } as const;
 
 /** Docker list filter selecting only one stack's objects. */

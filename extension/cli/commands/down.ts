@@ -1,0 +1,41 @@
+// `flotilla down`: stop the controller if one runs, then remove every container
+// and the network the stack labelled. Unlabelled containers are never touched.
+import { ControllerClient } from '../../engine/api/client';
+import { downStack } from '../../engine/controller/controller';
+import { connectDocker } from '../../engine/docker/client';
+import { findStackFile } from '../../engine/model/stack-file';
+import { readStackFile } from '../../engine/model/stack-file';
+import { StackError } from '../../engine/model/problems';
+import { type Args, stackDir } from '../args';
+
+export async function down(args: Args): Promise<number> {
+  const dir = stackDir(args);
+  // Only the stack's name is needed: down must work even when a manifest is broken.
+  const file = findStackFile(dir);
+  if (!file) throw new Error(`no flotilla.yaml or skaffold.yaml in ${dir}`);
+  const { stack, problems } = readStackFile(file);
+  if (!stack) throw new StackError(problems);
+  const client = await ControllerClient.connect(dir);
+  if (client) {
+    await client.post('/v1/shutdown', { down: false });
+    await waitForExit(client.handle.pid, 60_000);
+  }
+  const docker = await connectDocker();
+  const grace = stack.settings.terminationGracePeriodSeconds ?? 30;
+  const n = await downStack(docker, stack.name, () => grace);
+  process.stdout.write(`stack ${stack.name}: removed ${n} replica(s) and its network\n`);
+  return 0;
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`controller (pid ${pid}) did not stop within ${timeoutMs / 1000}s`);
+}

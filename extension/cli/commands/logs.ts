@@ -1,0 +1,58 @@
+// `flotilla logs [-f] [--tail N] TARGET`: one replica, or every replica of a
+// deployment with each line prefixed by its replica name.
+import type Docker from 'dockerode';
+import { PassThrough } from 'node:stream';
+import { connectDocker } from '../../engine/docker/client';
+import { observeStack } from '../../engine/docker/observe';
+import { type Args, stackDir, UsageError } from '../args';
+import { requireStack } from './intents';
+
+export async function logs(args: Args): Promise<number> {
+  const [target] = args.positionals;
+  if (!target) throw new UsageError('usage: flotilla logs [--stack DIR] [-f] [--tail N] REPLICA|DEPLOYMENT');
+  const stack = requireStack(stackDir(args));
+  const docker = await connectDocker();
+  const pods = (await observeStack(docker, stack.name)).filter((p) => p.replica === target || p.deployment === target);
+  if (!pods.length) throw new Error(`no replica or deployment "${target}" is running in stack ${stack.name}`);
+  const follow = args.flags.has('--follow');
+  const tail = args.flags.get('--tail');
+  const prefix = pods.length > 1 || args.flags.has('--prefix');
+  await Promise.all(pods.flatMap((p) => p.containers.map((c) => stream(docker, c.id, prefix ? `[${p.replica}${p.containers.length > 1 ? `/${c.podContainer}` : ''}] ` : '', follow, typeof tail === 'string' ? Number(tail) : undefined))));
+  return 0;
+}
+
+async function stream(docker: Docker, id: string, prefix: string, follow: boolean, tail?: number): Promise<void> {
+  const c = docker.getContainer(id);
+  const base = { stdout: true, stderr: true, timestamps: false, ...(tail !== undefined ? { tail } : {}) };
+  const out = new PassThrough();
+  const err = new PassThrough();
+  lines(out, (l) => process.stdout.write(prefix + l + '\n'));
+  lines(err, (l) => process.stderr.write(prefix + l + '\n'));
+  if (follow) {
+    const s = (await c.logs({ ...base, follow: true })) as NodeJS.ReadableStream;
+    docker.modem.demuxStream(s, out, err);
+    await new Promise<void>((r) => { s.on('end', r); s.on('close', r); });
+  } else {
+    const buf = (await c.logs({ ...base, follow: false })) as Buffer;
+    const s = new PassThrough();
+    docker.modem.demuxStream(s, out, err);
+    s.end(buf);
+    await new Promise<void>((r) => s.on('end', r));
+  }
+  out.end();
+  err.end();
+}
+
+function lines(s: PassThrough, onLine: (l: string) => void): void {
+  let buf = '';
+  s.setEncoding('utf8');
+  s.on('data', (chunk: string) => {
+    buf += chunk;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      onLine(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+    }
+  });
+  s.on('end', () => { if (buf) onLine(buf); });
+}

@@ -1,0 +1,59 @@
+// `flotilla up`: build, apply, then run the controller in the foreground until
+// SIGINT/SIGTERM, printing events. Stopping the controller leaves the replicas
+// running (a new `up` adopts them); `flotilla down` removes them.
+import { ControllerClient } from '../../engine/api/client';
+import { ControlServer } from '../../engine/api/server';
+import { StackController, downStack } from '../../engine/controller/controller';
+import { connectDocker } from '../../engine/docker/client';
+import { prepareStack, reloadStack, type PrepareOptions } from '../../engine/runner';
+import { StackWatcher } from '../../engine/watch';
+import { type Args, stackDir } from '../args';
+import { formatEvent } from '../output';
+import { lintForEngine } from '../lint-bridge';
+
+export async function up(args: Args): Promise<number> {
+  const dir = stackDir(args);
+  const running = await ControllerClient.connect(dir);
+  if (running) throw new Error(`a controller already runs for this stack (pid ${running.handle.pid}); use 'flotilla status' or stop it first`);
+  const docker = await connectDocker();
+  const say = (line: string) => process.stdout.write(line + '\n');
+  const prep: PrepareOptions = { onOutput: say, lint: lintForEngine };
+  const prepared = await prepareStack(docker, dir, prep);
+  const ctl = new StackController({ docker, stack: prepared.stack, imageIds: prepared.imageIds, nodes: prepared.nodes });
+  ctl.on('event', (e) => say(formatEvent(e)));
+  await attachServices(ctl);
+
+  let stopping: Promise<void> | undefined;
+  let finished!: () => void;
+  const done = new Promise<void>((r) => (finished = r));
+  const stopOnce = (down: boolean) => (stopping ??= shutdown(down).finally(finished));
+  const server = new ControlServer(ctl, {
+    reload: () => reloadStack(ctl, prep),
+    shutdown: stopOnce,
+  });
+  const shutdown = async (down: boolean): Promise<void> => {
+    watcher?.close();
+    await ctl.stop(false);
+    await server.close();
+    if (down) {
+      const n = await downStack(docker, ctl.stack.name, () => ctl.stack.settings.terminationGracePeriodSeconds ?? 30);
+      say(`removed ${n} replica(s) and the network of stack ${ctl.stack.name}`);
+    } else {
+      say(`controller stopped; replicas keep running (flotilla down removes them)`);
+    }
+  };
+
+  await ctl.start();
+  const handle = await server.listen();
+  say(`stack ${ctl.stack.name}: controller running (pid ${handle.pid}); Ctrl-C stops the controller`);
+  const watcher = args.flags.has('--no-watch') ? undefined : new StackWatcher(ctl, prep, say);
+  watcher?.start();
+
+  process.once('SIGINT', () => void stopOnce(false));
+  process.once('SIGTERM', () => void stopOnce(false));
+  await done;
+  return 0;
+}
+
+/** Health probes, load balancers and the autoscaler attach here as they are wired in. */
+async function attachServices(_ctl: StackController): Promise<void> {}

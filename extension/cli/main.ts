@@ -1,0 +1,49 @@
+// The `flotilla` CLI: the same engine as the VS Code extension, headless.
+// Exit 0 on success; on failure a one-line reason (or the file:line list of
+// problems) on stderr and a non-zero code.
+import { parseArgs, UsageError } from './args';
+import { down } from './commands/down';
+import { scale, restart } from './commands/intents';
+import { logs } from './commands/logs';
+import { status } from './commands/status';
+import { up } from './commands/up';
+import { lint } from './commands/lint';
+
+const HELP = `flotilla: run Kubernetes manifests on your local Docker engine
+
+usage: flotilla <command> [--stack DIR] [options]
+
+  up                      build, apply and run the controller in the foreground (Ctrl-C stops it;
+                          replicas keep running). --no-watch: do not rebuild/roll on save
+  status [--json]         deployments, replicas, services and endpoints (with or without a controller)
+  scale DEPLOYMENT N      set the replica count (kept across controller restarts)
+  restart DEPLOYMENT      rolling restart
+  logs [-f] [--tail N] T  logs of a replica, or of every replica of a deployment (prefixed)
+  down                    stop the controller and remove everything the stack created
+  lint [PATH...] [--format json]
+                          check Dockerfiles, manifests and stack files; exit 1 on any error
+
+  --stack DIR             the folder holding flotilla.yaml or skaffold.yaml (default: .)
+`;
+
+const COMMANDS: Record<string, (a: ReturnType<typeof parseArgs>) => Promise<number>> = { up, status, scale, restart, logs, down, lint };
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (args.command === 'help' || args.flags.has('--help')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const cmd = COMMANDS[args.command];
+  if (!cmd) throw new UsageError(`unknown command "${args.command}"; run 'flotilla help'`);
+  return cmd(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; if (!['up', 'logs'].includes(process.argv[2] ?? '')) process.exit(code); },
+  (e: Error) => {
+    const msg = e.name === 'StackError' ? `flotilla: the stack has problems; nothing was changed:\n${e.message}` : `flotilla: ${e.message}`;
+    process.stderr.write(msg + '\n');
+    process.exit(e instanceof UsageError ? 2 : 1);
+  },
+);

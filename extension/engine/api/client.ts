@@ -1,0 +1,102 @@
+// Clients' side of the control API, plus status without a controller: the CLI
+// and the extension use the same code whether or not `flotilla up` is running.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { stateDir } from '../controller/state-store';
+import { CONTROLLER_HANDLE_FILE, type ControllerHandle, type ControlRequests, type ControlResponse, type StackStatus, type WatchMessage } from './protocol';
+
+export class ControllerClient {
+  private constructor(readonly handle: ControllerHandle) {}
+
+  /** The running controller of the stack in `stackDir`, or undefined when none answers. */
+  static async connect(stackDir: string): Promise<ControllerClient | undefined> {
+    let handle: ControllerHandle;
+    try {
+      handle = JSON.parse(fs.readFileSync(path.join(stateDir(stackDir), CONTROLLER_HANDLE_FILE), 'utf8')) as ControllerHandle;
+    } catch {
+      return undefined;
+    }
+    if (!processAlive(handle.pid)) return undefined;
+    const client = new ControllerClient(handle);
+    try {
+      await client.status(2000);
+      return client;
+    } catch {
+      return undefined;
+    }
+  }
+
+  status(timeoutMs = 10_000): Promise<StackStatus> {
+    return this.request<StackStatus>('GET', '/v1/status', undefined, timeoutMs);
+  }
+
+  async post<K extends keyof ControlRequests>(route: K, body: ControlRequests[K], timeoutMs = 60_000): Promise<ControlResponse> {
+    return this.request<ControlResponse>('POST', route, body, timeoutMs);
+  }
+
+  /** Streams status snapshots and events until `signal` aborts or the controller goes away. */
+  watch(onMessage: (m: WatchMessage) => void, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: this.handle.port, path: '/v1/watch', headers: this.headers() }, (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          return reject(new Error(`watch refused: HTTP ${res.statusCode}`));
+        }
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buf += chunk;
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl);
+            buf = buf.slice(nl + 1);
+            if (line.trim()) onMessage(JSON.parse(line) as WatchMessage);
+          }
+        });
+        res.on('end', () => resolve());
+        res.on('error', () => resolve());
+      });
+      req.on('error', (e) => (signal?.aborted ? resolve() : reject(e)));
+      signal?.addEventListener('abort', () => { req.destroy(); resolve(); }, { once: true });
+      req.end();
+    });
+  }
+
+  private headers(): Record<string, string> {
+    return { authorization: `Bearer ${this.handle.token}`, 'content-type': 'application/json' };
+  }
+
+  private request<T>(method: string, route: string, body: unknown, timeoutMs: number): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: this.handle.port, path: route, method, headers: this.headers(), timeout: timeoutMs }, (res) => {
+        let raw = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (raw += c));
+        res.on('end', () => {
+          try {
+            const v = JSON.parse(raw) as T & { ok?: boolean; message?: string };
+            if ((res.statusCode ?? 500) >= 400) reject(new Error(v.message ?? `HTTP ${res.statusCode}`));
+            else resolve(v);
+          } catch (e) {
+            reject(e);
+          }
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`controller did not answer ${route} within ${timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end(body === undefined ? undefined : JSON.stringify(body));
+    });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export { readStatus } from './read-status';

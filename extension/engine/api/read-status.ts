@@ -1,0 +1,27 @@
+// Status whether or not a controller runs: ask the controller when one answers,
+// else read the stack files and Docker's labelled containers directly.
+import { buildStatus } from '../controller/status';
+import { StateStore, stateDir } from '../controller/state-store';
+import { connectDocker } from '../docker/client';
+import { observeStack } from '../docker/observe';
+import { StackError } from '../model/problems';
+import { loadStack } from '../model/load-stack';
+import { ControllerClient } from './client';
+import type { StackStatus } from './protocol';
+import * as path from 'node:path';
+
+export async function readStatus(dir: string): Promise<StackStatus> {
+  const client = await ControllerClient.connect(dir);
+  if (client) return client.status();
+  const { stack, problems } = loadStack(dir);
+  if (!stack) throw new StackError(problems);
+  const docker = await connectDocker();
+  const pods = await observeStack(docker, stack.name);
+  const state = StateStore.read(path.join(stateDir(stack.dir), 'state.json'));
+  return buildStatus(stack, pods, {
+    now: Date.now(),
+    desired: (d) => state.scale[d.name] ?? d.replicas ?? 1,
+    pending: [],
+    restarts: state.restarts,
+  });
+}

@@ -1,0 +1,127 @@
+// The controller's control API: HTTP on 127.0.0.1 only, every request carrying
+// the bearer token from .flotilla/controller.json (readable by the stack's owner
+// alone), so other local users and web pages cannot drive the stack.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import type { StackController } from '../controller/controller';
+import { stateDir } from '../controller/state-store';
+import { CONTROLLER_HANDLE_FILE, type ControllerHandle, type ControlRequests, type ControlResponse, type WatchMessage } from './protocol';
+
+export interface ControlServerHooks {
+  reload(): Promise<string>;
+  shutdown(down: boolean): Promise<void>;
+}
+
+export class ControlServer {
+  private server?: http.Server;
+  private readonly token = randomBytes(24).toString('hex');
+  private readonly watchers = new Set<http.ServerResponse>();
+  private statusTimer?: NodeJS.Timeout;
+  private handleFile: string;
+
+  constructor(private readonly ctl: StackController, private readonly hooks: ControlServerHooks) {
+    this.handleFile = path.join(stateDir(ctl.stack.dir), CONTROLLER_HANDLE_FILE);
+  }
+
+  async listen(): Promise<ControllerHandle> {
+    this.server = http.createServer((req, res) => void this.route(req, res));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(0, '127.0.0.1', () => resolve());
+    });
+    const handle: ControllerHandle = {
+      pid: process.pid,
+      port: (this.server.address() as AddressInfo).port,
+      token: this.token,
+      startedAt: this.ctl.startedAt,
+      stack: this.ctl.stack.name,
+    };
+    fs.mkdirSync(path.dirname(this.handleFile), { recursive: true });
+    fs.writeFileSync(this.handleFile, JSON.stringify(handle, null, 2), { mode: 0o600 });
+    this.ctl.on('event', (event) => this.broadcast({ kind: 'event', event }));
+    // Status snapshots are coalesced: a burst of changes becomes one message.
+    this.ctl.on('changed', () => {
+      if (this.statusTimer || !this.watchers.size) return;
+      this.statusTimer = setTimeout(() => {
+        this.statusTimer = undefined;
+        this.broadcast({ kind: 'status', status: this.ctl.status() });
+      }, 100);
+    });
+    return handle;
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.statusTimer);
+    for (const w of this.watchers) w.end();
+    this.watchers.clear();
+    try {
+      const h = JSON.parse(fs.readFileSync(this.handleFile, 'utf8')) as ControllerHandle;
+      if (h.pid === process.pid) fs.unlinkSync(this.handleFile);
+    } catch {
+      // already gone
+    }
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+
+  private broadcast(m: WatchMessage): void {
+    const line = JSON.stringify(m) + '\n';
+    for (const w of this.watchers) w.write(line);
+  }
+
+  private authorized(req: http.IncomingMessage): boolean {
+    const got = Buffer.from(String(req.headers.authorization ?? ''));
+    const want = Buffer.from(`Bearer ${this.token}`);
+    return got.length === want.length && timingSafeEqual(got, want);
+  }
+
+  private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const send = (code: number, body: unknown) => {
+      res.writeHead(code, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (!this.authorized(req)) return send(401, { ok: false, message: 'missing or wrong token' });
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    try {
+      if (req.method === 'GET' && url.pathname === '/v1/status') return send(200, this.ctl.status());
+      if (req.method === 'GET' && url.pathname === '/v1/watch') {
+        res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
+        res.write(JSON.stringify({ kind: 'status', status: this.ctl.status() } satisfies WatchMessage) + '\n');
+        this.watchers.add(res);
+        req.on('close', () => this.watchers.delete(res));
+        return;
+      }
+      if (req.method !== 'POST') return send(404, { ok: false, message: `no route ${req.method} ${url.pathname}` });
+      const body = await readJson(req);
+      const reply = (message: string): void => send(200, { ok: true, message } satisfies ControlResponse);
+      switch (url.pathname as keyof ControlRequests) {
+        case '/v1/scale': return reply(this.ctl.scale(String(body.deployment), Number(body.replicas)));
+        case '/v1/restart': return reply(this.ctl.restart(String(body.deployment)));
+        case '/v1/replica/restart': return reply(await this.ctl.restartReplica(String(body.replica)));
+        case '/v1/replica/kill': return reply(await this.ctl.killReplica(String(body.replica)));
+        case '/v1/reload': return reply(await this.hooks.reload());
+        case '/v1/shutdown':
+          reply(body.down ? 'stopping and removing the stack' : 'stopping the controller');
+          setImmediate(() => void this.hooks.shutdown(body.down === true));
+          return;
+        default: return send(404, { ok: false, message: `no route POST ${url.pathname}` });
+      }
+    } catch (e) {
+      send(400, { ok: false, message: (e as Error).message } satisfies ControlResponse);
+    }
+  }
+}
+
+async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  let raw = '';
+  for await (const chunk of req) {
+    raw += chunk;
+    if (raw.length > 65536) throw new Error('request body too large');
+  }
+  if (!raw) return {};
+  const v = JSON.parse(raw) as unknown;
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('request body must be a JSON object');
+  return v as Record<string, unknown>;
+}

@@ -1,0 +1,108 @@
+// Docker's event stream, filtered to one stack's containers. Events only wake the
+// controller (enqueue a deployment key); they carry no state it relies on. When
+// the engine goes away the stream ends: we report it and reconnect with backoff.
+import { EventEmitter } from 'node:events';
+import type Docker from 'dockerode';
+import { LABELS } from './labels';
+
+export interface ContainerEvent {
+  action: string; // start, die, oom, destroy, kill, health_status...
+  id: string;
+  replica?: string;
+  deployment?: string;
+  exitCode?: number;
+  time: number; // epoch ms
+}
+
+export interface StackEventsEvents {
+  container: [ContainerEvent];
+  connected: [];
+  disconnected: [Error];
+}
+
+export class StackEvents extends EventEmitter<StackEventsEvents> {
+  private stream?: NodeJS.ReadableStream & { destroy?: () => void };
+  private stopped = false;
+  private retryMs = 250;
+  private timer?: NodeJS.Timeout;
+  connected = false;
+
+  constructor(private readonly docker: Docker, private readonly stack: string) {
+    super();
+  }
+
+  start(): void {
+    this.stopped = false;
+    void this.open();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.stream?.destroy?.();
+    this.stream = undefined;
+  }
+
+  private async open(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const stream = (await this.docker.getEvents({
+        filters: { type: ['container'], label: [`${LABELS.stack}=${this.stack}`] },
+      })) as NodeJS.ReadableStream & { destroy?: () => void };
+      if (this.stopped) return stream.destroy?.();
+      this.stream = stream;
+      this.retryMs = 250;
+      this.connected = true;
+      this.emit('connected');
+      let buf = '';
+      stream.on('data', (chunk: Buffer) => {
+        buf += chunk.toString('utf8');
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl).trim();
+          buf = buf.slice(nl + 1);
+          if (line) this.onLine(line);
+        }
+      });
+      const ended = (err?: Error) => {
+        if (this.stream !== stream) return;
+        this.stream = undefined;
+        this.lost(err ?? new Error('Docker event stream ended'));
+      };
+      stream.on('end', () => ended());
+      stream.on('close', () => ended());
+      stream.on('error', (e: Error) => ended(e));
+    } catch (e) {
+      this.lost(e as Error);
+    }
+  }
+
+  private lost(err: Error): void {
+    if (this.connected) {
+      this.connected = false;
+      this.emit('disconnected', err);
+    }
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.open(), this.retryMs);
+    this.retryMs = Math.min(this.retryMs * 2, 5000);
+  }
+
+  private onLine(line: string): void {
+    let e: { Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; timeNano?: number; time?: number };
+    try {
+      e = JSON.parse(line);
+    } catch {
+      return;
+    }
+    const attrs = e.Actor?.Attributes ?? {};
+    const action = (e.Action ?? e.status ?? '').split(':')[0];
+    this.emit('container', {
+      action,
+      id: e.Actor?.ID ?? e.id ?? '',
+      replica: attrs[LABELS.replica],
+      deployment: attrs[LABELS.deployment],
+      exitCode: attrs.exitCode !== undefined ? Number(attrs.exitCode) : undefined,
+      time: e.timeNano ? Math.floor(e.timeNano / 1e6) : (e.time ?? Date.now() / 1000) * 1000,
+    });
+  }
+}

@@ -1,0 +1,26 @@
+// One user-defined bridge network per stack: replicas find each other by their
+// Services' names (DNS aliases work only on user-defined networks).
+import type Docker from 'dockerode';
+import { LABELS, networkName } from './labels';
+
+export async function ensureNetwork(docker: Docker, stack: string): Promise<string> {
+  const name = networkName(stack);
+  const found = await docker.listNetworks({ filters: { name: [name], label: [`${LABELS.stack}=${stack}`] } });
+  const ours = found.find((n) => n.Name === name);
+  if (ours) return ours.Id;
+  const clash = (await docker.listNetworks({ filters: { name: [name] } })).find((n) => n.Name === name);
+  if (clash) throw new Error(`a Docker network named ${name} exists but was not created by Flotilla; remove or rename it (docker network rm ${name})`);
+  const net = await docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABELS.stack]: stack } });
+  return net.id;
+}
+
+export async function removeNetwork(docker: Docker, stack: string): Promise<boolean> {
+  const nets = await docker.listNetworks({ filters: { label: [`${LABELS.stack}=${stack}`] } });
+  let removed = false;
+  for (const n of nets) {
+    if (n.Labels?.[LABELS.stack] !== stack) continue; // belt and braces: never touch another's network
+    await docker.getNetwork(n.Id).remove().catch((e: { statusCode?: number }) => { if (e.statusCode !== 404) throw e; });
+    removed = true;
+  }
+  return removed;
+}

@@ -1,0 +1,85 @@
+// `up` as a sequence: load and validate everything, build images, then start
+// the controller; reload re-runs the same preparation and only swaps the
+// desired state if it all succeeded, so a bad save never touches what runs.
+import type Docker from 'dockerode';
+import { buildImage, withTag } from './build';
+import type { StackController } from './controller/controller';
+import type { Problem } from './model/problems';
+import { StackError } from './model/problems';
+import { loadStack } from './model/load-stack';
+import type { NodeSpec, StackSpec } from './model/types';
+import { defaultNodePool } from './scheduler';
+
+export interface Prepared {
+  stack: StackSpec;
+  imageIds: Record<string, string>;
+  nodes: NodeSpec[];
+}
+
+export interface PrepareOptions {
+  onOutput?: (line: string) => void;
+  signal?: AbortSignal;
+  /** Extra validation (the shared rule engine); returns problems with severity. */
+  lint?: (stackDir: string) => Promise<Problem[]>;
+}
+
+/** Loads, validates and builds. Throws StackError (file:line problems) or a build error; changes nothing that runs. */
+export async function prepareStack(docker: Docker, dir: string, opts: PrepareOptions = {}): Promise<Prepared> {
+  const { stack, problems } = loadStack(dir);
+  if (!stack) throw new StackError(problems);
+  if (opts.lint) {
+    const errors = (await opts.lint(stack.dir)).filter((p) => (p.severity ?? 'error') === 'error');
+    if (errors.length) throw new StackError(errors);
+  }
+  const imageIds: Record<string, string> = {};
+  // Images build in parallel: the daemon serialises what it must, the rest overlaps.
+  await Promise.all(stack.builds.map(async (b) => {
+    const res = await buildImage(docker, b, { stack: stack.name, stackDir: stack.dir, onOutput: (l) => opts.onOutput?.(`[build ${b.image}] ${l}`), signal: opts.signal });
+    imageIds[b.image] = res.id;
+    imageIds[withTag(b.image)] = res.id;
+    if (!res.cached) opts.onOutput?.(`built ${res.image} (${res.id.slice(7, 19)})`);
+  }));
+  await checkImagesPresent(docker, stack, imageIds);
+  return { stack, imageIds, nodes: await nodePool(docker, stack) };
+}
+
+async function nodePool(docker: Docker, stack: StackSpec): Promise<NodeSpec[]> {
+  if (stack.nodes.length) return stack.nodes;
+  const info = (await docker.info()) as { NCPU?: number; MemTotal?: number };
+  return defaultNodePool(info.NCPU ?? 1, info.MemTotal ?? 1024 ** 3);
+}
+
+/** Images neither built by the stack nor present locally are pulled; failing that, a clear message names the manifest line. */
+async function checkImagesPresent(docker: Docker, stack: StackSpec, built: Record<string, string>): Promise<void> {
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  for (const d of stack.deployments) {
+    for (const c of d.template.containers) {
+      if (built[c.image] || seen.has(c.image)) continue;
+      seen.add(c.image);
+      const present = await docker.getImage(c.image).inspect().then(() => true, () => false);
+      if (present) continue;
+      const pulled = await pull(docker, c.image).then(() => true, () => false);
+      if (!pulled) {
+        problems.push({ ...d.source, message: `image "${c.image}" (deployment ${d.name}, container ${c.name}) is not built by the stack, not present locally and could not be pulled: add it to build: in the stack file, or build/pull it first` });
+      }
+    }
+  }
+  if (problems.length) throw new StackError(problems);
+}
+
+function pull(docker: Docker, image: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    docker.pull(image, (err: Error | null, stream: NodeJS.ReadableStream) => {
+      if (err) return reject(err);
+      docker.modem.followProgress(stream, (e: Error | null) => (e ? reject(e) : resolve()));
+    });
+  });
+}
+
+/** Re-prepares and applies; on any problem the running stack is left exactly as it was. */
+export async function reloadStack(ctl: StackController, opts: PrepareOptions = {}): Promise<string> {
+  const next = await prepareStack(ctl.docker, ctl.stack.file, opts);
+  ctl.apply(next.stack, next.imageIds, next.nodes);
+  return `reloaded ${next.stack.name}: ${next.stack.deployments.length} deployment(s), ${next.stack.services.length} service(s)`;
+}
