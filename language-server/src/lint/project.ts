@@ -164,3 +164,12 @@ export async function lintLoose(manifests: string[], dockerfiles: string[], opts
   await crossAndSecurity(run, resources, undefined, new Map());
   return run.finish();
 }
+
+/** The stack and its parsed resources, without running the rules (for navigation). */
+export function stackResources(stackFile: string, opts: LintOptions = {}): { stack?: Stack; resources: Resource[] } {
+  const run = new Run(opts);
+  const text = run.text(stackFile);
+  if (text === undefined) return { resources: [] };
+  const { stack } = readStack(stackFile, parseYaml(text));
+  return { stack, resources: stack.manifests.flatMap((m) => run.manifest(m)) };
+}

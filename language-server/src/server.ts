@@ -1,0 +1,126 @@
+// Flotilla language server: Dockerfiles, Kubernetes manifests and the stack file. Transport
+// (--stdio, --node-ipc, --socket=N) is chosen from the command line by vscode-languageserver.
+import * as path from 'node:path';
+import {
+  createConnection, DidChangeWatchedFilesNotification, FileChangeType, ProposedFeatures, TextDocuments,
+  TextDocumentSyncKind, type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { LineIndex } from './core/lines';
+import type { RuleSettings } from './core/types';
+import { stackResources } from './lint/project';
+import { isDockerfileName } from './stack/glob';
+import { STACK_FILES } from './stack/stackFile';
+import { parseYaml } from './yaml/parse';
+import { codeActions } from './server/codeActions';
+import { dockerfileCompletion, manifestCompletion } from './server/completion';
+import { dockerfileHover, manifestHover } from './server/hover';
+import { definition, dockerfileSymbols, manifestSymbols } from './server/navigation';
+import { uriToPath, Validator } from './server/validator';
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+let rules: RuleSettings = {};
+let canPullConfig = false;
+let canWatch = false;
+let validator: Validator;
+
+function isDockerfile(doc: TextDocument): boolean {
+  return doc.languageId === 'dockerfile' || isDockerfileName(uriToPath(doc.uri));
+}
+
+connection.onInitialize((params): InitializeResult => {
+  const init = (params.initializationOptions ?? {}) as { rules?: RuleSettings; docker?: boolean; debounceMs?: number };
+  rules = init.rules ?? {};
+  canPullConfig = !!params.capabilities.workspace?.configuration;
+  canWatch = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
+  validator = new Validator(connection, documents, { debounceMs: init.debounceMs ?? 150, docker: init.docker ?? true, settings: () => rules });
+  return {
+    capabilities: {
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+      hoverProvider: true,
+      completionProvider: { triggerCharacters: [':', ' ', '-'] },
+      codeActionProvider: { codeActionKinds: ['quickfix'] },
+      definitionProvider: true,
+      documentSymbolProvider: true,
+    },
+    serverInfo: { name: 'flotilla-language-server', version: '0.1.0' },
+  };
+});
+
+async function pullSettings(): Promise<void> {
+  if (!canPullConfig) return;
+  try {
+    const cfg = (await connection.workspace.getConfiguration('flotilla.lint')) as { rules?: RuleSettings } | null;
+    if (cfg?.rules && typeof cfg.rules === 'object') rules = cfg.rules;
+  } catch {
+    // a client without the section: keep the defaults
+  }
+}
+
+connection.onInitialized(async () => {
+  if (canWatch)
+    await connection.client.register(DidChangeWatchedFilesNotification.type, {
+      watchers: [{ globPattern: '**/*.{yaml,yml}' }, { globPattern: '**/{Dockerfile,Containerfile,*.Dockerfile,*.dockerfile,Dockerfile.*}' }],
+    });
+  await pullSettings();
+  validator.scheduleAll();
+});
+
+connection.onDidChangeConfiguration(async (change) => {
+  const pushed = (change.settings as { flotilla?: { lint?: { rules?: RuleSettings } } } | null)?.flotilla?.lint?.rules;
+  if (pushed) rules = pushed;
+  else await pullSettings();
+  validator.scheduleAll();
+});
+
+connection.onDidChangeWatchedFiles(({ changes }) => {
+  for (const c of changes) {
+    const file = uriToPath(c.uri);
+    validator.fileChanged(file, c.type !== FileChangeType.Changed || STACK_FILES.includes(path.basename(file)));
+  }
+});
+
+documents.onDidOpen((e) => validator.opened(e.document.uri));
+documents.onDidChangeContent((e) => validator.schedule(uriToPath(e.document.uri)));
+documents.onDidClose((e) => validator.closed(e.document.uri));
+
+connection.onHover(({ textDocument, position }) => {
+  const doc = documents.get(textDocument.uri);
+  if (!doc) return null;
+  const text = doc.getText();
+  if (isDockerfile(doc)) return dockerfileHover(text, position.line, position.character);
+  const lines = new LineIndex(text);
+  return manifestHover(parseYaml(text), lines, position.line, position.character);
+});
+
+connection.onCompletion(({ textDocument, position }) => {
+  const doc = documents.get(textDocument.uri);
+  if (!doc) return [];
+  const lines = new LineIndex(doc.getText());
+  return isDockerfile(doc) ? dockerfileCompletion(lines, position.line, position.character) : manifestCompletion(lines, position.line, position.character);
+});
+
+connection.onCodeAction(({ textDocument, context }) => {
+  const doc = documents.get(textDocument.uri);
+  return doc ? codeActions(textDocument.uri, new LineIndex(doc.getText()), context.diagnostics) : [];
+});
+
+connection.onDefinition(({ textDocument, position }) => {
+  const doc = documents.get(textDocument.uri);
+  if (!doc || isDockerfile(doc)) return [];
+  const file = uriToPath(textDocument.uri);
+  const key = validator.keyOf(file);
+  const { stack, resources } = key.startsWith('loose:') ? { stack: undefined, resources: [] } : stackResources(key, { read: validator.read, cache: validator.cache });
+  return definition(file, parseYaml(doc.getText()), position.line, position.character, resources, stack);
+});
+
+connection.onDocumentSymbol(({ textDocument }) => {
+  const doc = documents.get(textDocument.uri);
+  if (!doc) return [];
+  const text = doc.getText();
+  return isDockerfile(doc) ? dockerfileSymbols(text, new LineIndex(text)) : manifestSymbols(parseYaml(text));
+});
+
+documents.listen(connection);
+connection.listen();
