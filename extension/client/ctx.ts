@@ -30,7 +30,7 @@ export class Ctx implements vscode.Disposable {
 
   constructor(
     readonly extension: vscode.ExtensionContext,
-    readonly api: EngineApi,
+    private api: EngineApi,
   ) {
     this.controller = new ControllerProcess(extension.asAbsolutePath(path.join('dist', 'cli.js')), this.log);
     this.topologyView = vscode.window.createTreeView('flotilla.topology', { treeDataProvider: this.topology, showCollapseAll: true });
@@ -69,6 +69,15 @@ export class Ctx implements vscode.Disposable {
     } else {
       this.onStatus(undefined);
     }
+  }
+
+  /** Swaps the engine binding (tests use a scripted engine) and re-attaches. */
+  async useEngine(api: EngineApi): Promise<void> {
+    this.api = api;
+    this.sessionScope.forEach((d) => d.dispose());
+    this.sessionScope = [];
+    this.session = undefined;
+    await this.setLocation(this.location);
   }
 
   setDockerUnreachable(value: boolean): void {

@@ -1,8 +1,8 @@
-// Binds the extension's EngineApi to the engine's own client module. Until that
-// module exists no controller can be reached, and the views show their welcome text.
+// Binds the extension's EngineApi to the engine's own client: it reads the stack's
+// .flotilla/controller.json and talks to that controller over its token-protected port.
+import { ControllerClient } from '../engine/api/client';
 import type { EngineApi } from './engineLink';
 
 export const engineApi: EngineApi = {
-  connect: async () => undefined,
-  readStatus: async () => undefined,
+  connect: (stackDir) => ControllerClient.connect(stackDir),
 };

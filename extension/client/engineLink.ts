@@ -13,6 +13,4 @@ export interface EngineConnection {
 export interface EngineApi {
   /** A connection to the stack's running controller, or undefined when none runs. */
   connect(stackDir: string): Promise<EngineConnection | undefined>;
-  /** Status with or without a controller (desired state from the manifests). */
-  readStatus(stackDir: string): Promise<StackStatus | undefined>;
 }

@@ -13,7 +13,10 @@ type FromWebview = { type: 'ready' } | { type: 'select'; kind: 'deployment' | 's
 export class GraphPanel implements vscode.Disposable {
   static current: GraphPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  /** The last graph sent, for tests and for a page that reloads. */
+  private readonly sent = new vscode.EventEmitter<Graph>();
+  /** Fires after each graph is posted to the page (tests wait on it). */
+  readonly onDidPostGraph = this.sent.event;
+  /** The last graph sent. */
   lastGraph: Graph | undefined;
 
   static show(ctx: Ctx): GraphPanel {
@@ -59,11 +62,13 @@ export class GraphPanel implements vscode.Disposable {
     const graph: Graph = status ? buildGraph(status, await readManifestFacts(status)) : { stack: '', nodes: [], edges: [] };
     this.lastGraph = graph;
     await this.panel.webview.postMessage({ type: 'graph', graph });
+    this.sent.fire(graph);
   }
 
   dispose(): void {
     if (GraphPanel.current === this) GraphPanel.current = undefined;
     this.disposables.forEach((d) => d.dispose());
+    this.sent.dispose();
     this.panel.dispose();
   }
 }

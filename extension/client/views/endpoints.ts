@@ -54,6 +54,7 @@ export class EndpointsProvider implements vscode.TreeDataProvider<EndpointNode>,
       item.tooltip = errors.length ? errors.join('\n') : undefined;
       item.iconPath = new vscode.ThemeIcon('server-process');
       item.contextValue = 'flotilla.service';
+      item.accessibilityInformation = { label: `service ${el.service} ${item.description}` };
       return item;
     }
     if (el.kind === 'url') {
@@ -63,6 +64,7 @@ export class EndpointsProvider implements vscode.TreeDataProvider<EndpointNode>,
       item.description = port ? `port ${port.port} → ${port.targetPort}` : undefined;
       item.iconPath = new vscode.ThemeIcon('globe');
       item.contextValue = 'flotilla.url';
+      item.accessibilityInformation = { label: `url ${el.url}` };
       item.tooltip = `${el.service}: ${el.url}`;
       return item;
     }
@@ -76,6 +78,7 @@ export class EndpointsProvider implements vscode.TreeDataProvider<EndpointNode>,
       item.tooltip = e.connectErrors ? `${e.connectErrors} connect errors` : undefined;
     }
     item.contextValue = 'flotilla.endpoint';
+    item.accessibilityInformation = { label: `endpoint ${el.replica} ${item.description ?? ''}` };
     return item;
   }
 

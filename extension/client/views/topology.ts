@@ -90,6 +90,7 @@ function stackItem(el: TopologyNode, s: StackStatus | undefined): vscode.TreeIte
   item.description = `${health} · ${ready}/${desired} ready`;
   item.iconPath = new vscode.ThemeIcon(health === 'up' ? 'vm-running' : health === 'degraded' ? 'vm-outline' : 'vm');
   item.contextValue = s?.controller.running ? 'flotilla.stack.up' : 'flotilla.stack.down';
+  item.accessibilityInformation = { label: `stack ${item.label} ${item.description}` };
   item.tooltip = s?.controller.lastError ? `${s.dir}\n${s.controller.lastError}` : s?.dir;
   return item;
 }
@@ -101,6 +102,7 @@ function deploymentItem(el: TopologyNode, d: DeploymentStatus): vscode.TreeItem 
   const icon = deploymentIcon(d);
   item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
   item.contextValue = 'flotilla.deployment';
+  item.accessibilityInformation = { label: `deployment ${d.name} ${item.description}` };
   const lines = [`${d.name}: ${d.ready}/${d.desired} ready`];
   if (d.images?.length) lines.push(`images: ${d.images.join(', ')}`);
   if (d.rollout) lines.push(`rollout: ${d.rollout.state} (${d.rollout.strategy})${d.rollout.message ? ` ${d.rollout.message}` : ''}`);
@@ -116,6 +118,7 @@ function replicaItem(el: TopologyNode, r: ReplicaStatus): vscode.TreeItem {
   const icon = replicaIcon(r);
   item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
   item.contextValue = r.container && r.state !== 'Pending' ? 'flotilla.replica.live' : 'flotilla.replica';
+  item.accessibilityInformation = { label: `replica ${r.name} ${item.description}` };
   const lines = [`${r.name}: ${r.state}${r.ready ? ', Ready' : ''}`, `node: ${r.node || '—'}`, `restarts: ${r.restarts}`];
   if (r.address) lines.push(`address: ${r.address}`);
   if (r.backoff) {

@@ -1,0 +1,34 @@
+// The topology graph webview: Service → Deployment edges from selectors, dependency
+// edges from env values that name a Service, and live node state.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { Graph } from '../../../extension/client/graph/model';
+import { FakeEngine, shopStatus } from './fakeEngine';
+import { flotilla, until, workspaceDir } from './util';
+
+export default function (): void {
+  describe('topology graph', () => {
+    before(async () => {
+      const api = await flotilla();
+      await api.ctx.useEngine(new FakeEngine(shopStatus(workspaceDir())));
+    });
+
+    after(() => vscode.commands.executeCommand('workbench.action.closeAllEditors'));
+
+    it('opens a webview with nodes, selector edges and env dependency edges', async () => {
+      const api = await flotilla();
+      await vscode.commands.executeCommand('flotilla.showGraph');
+      const panel = api.graph();
+      assert.ok(panel, 'no graph panel');
+      const graph = await until<Graph>(() => (panel.lastGraph?.nodes.length ? panel.lastGraph : undefined), panel.onDidPostGraph);
+      assert.deepEqual(graph.nodes.map((n) => n.id).sort(), ['deployment/api', 'deployment/web', 'deployment/worker', 'service/api', 'service/web']);
+      const edges = graph.edges.map((e) => `${e.from} -${e.kind}-> ${e.to}`).sort();
+      assert.ok(edges.includes('service/web -selects-> deployment/web'), edges.join('\n'));
+      assert.ok(edges.includes('service/api -selects-> deployment/api'), edges.join('\n'));
+      assert.ok(edges.includes('deployment/web -depends-> service/api'), edges.join('\n'));
+      assert.ok(edges.includes('deployment/worker -depends-> service/api'), edges.join('\n'));
+      assert.equal(graph.nodes.find((n) => n.id === 'deployment/worker')?.state, 'failing');
+      assert.match(panel.panel.webview.html, /Content-Security-Policy" content="default-src 'none'; [^"]*script-src 'nonce-[A-Za-z0-9+/=]+'/);
+    });
+  });
+}
