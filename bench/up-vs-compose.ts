@@ -81,6 +81,15 @@ function httpAnswers(ip: string, r: Readiness): Promise<boolean> {
   });
 }
 
+/** Whether the container runs and answers now; false if it is gone. */
+async function answersOnce(id: string, r: Readiness): Promise<boolean> {
+  const info = await docker.getContainer(id).inspect().catch(() => undefined);
+  if (!info?.State.Running) return false;
+  if (r.port === undefined) return true;
+  const ip = Object.values(info.NetworkSettings.Networks ?? {}).map((n) => n.IPAddress).find(Boolean);
+  return ip !== undefined && (await httpAnswers(ip, r));
+}
+
 /** Polls until the container answers (or runs, for a deployment without a port). */
 async function waitAnswering(id: string, r: Readiness, deadline: number): Promise<void> {
   for (;;) {
@@ -209,20 +218,25 @@ async function benchFlotillaUp(stack: StackSpec, round: number): Promise<Figures
   fs.cpSync(stack.dir, copy, { recursive: true });
   const stackFile = path.join(copy, path.basename(stack.file));
   fs.writeFileSync(stackFile, fs.readFileSync(stackFile, 'utf8').replace(/^name:.*$/m, `name: ${name}`));
-  const bundle = path.resolve('dist/cli.js');
-  const cli = fs.existsSync(bundle) ? ['node', [bundle]] : [path.resolve('node_modules/.bin/tsx'), [path.resolve('extension/cli/main.ts')]];
+  const cli = ['node', [await cliBundle()]];
   const flotilla = (...a: string[]) => run(cli[0] as string, [...(cli[1] as string[]), ...a, '--stack', copy]);
   const list = async () =>
     (await docker.listContainers({ all: true, filters: { label: [`${LABELS.stack}=${name}`] } })).map((c) => ({
       id: c.Id,
       deployment: c.Labels[LABELS.deployment],
     }));
-  const waitCount = async (want: (cs: { deployment: string }[]) => boolean) => {
+  // The controller may replace a container while we look (a failed probe, a
+  // rollout), so each pass re-lists and checks every replica once.
+  const waitReplicas = async (deployment: string | undefined, want: number) => {
     const deadline = Date.now() + ANSWER_TIMEOUT_MS;
+    const byName = new Map(stack.deployments.map((d) => [d.name, readiness(d)]));
     for (;;) {
-      const cs = await list();
-      if (want(cs)) return cs;
-      if (Date.now() > deadline) throw new Error(`flotilla: ${cs.length} containers after ${ANSWER_TIMEOUT_MS} ms`);
+      const cs = (await list()).filter((c) => deployment === undefined || c.deployment === deployment);
+      if (cs.length >= want) {
+        const ok = await Promise.all(cs.map((c) => answersOnce(c.id, byName.get(c.deployment)!)));
+        if (ok.every(Boolean)) return;
+      }
+      if (Date.now() > deadline) throw new Error(`flotilla: not all ${want} replicas answered within ${ANSWER_TIMEOUT_MS} ms`);
       await new Promise((res) => setTimeout(res, 25));
     }
   };
@@ -232,14 +246,12 @@ async function benchFlotillaUp(stack: StackSpec, round: number): Promise<Figures
   up.stdout.on('data', (c) => (log += c));
   up.stderr.on('data', (c) => (log += c));
   try {
-    const all = await waitCount((cs) => cs.length >= expectedReplicas(stack));
-    await waitAll(all, stack);
+    await waitReplicas(undefined, expectedReplicas(stack));
     const upAnswered = performance.now() - t0;
     const t1 = performance.now();
     await flotilla('scale', SCALE_DEPLOYMENT, String(SCALE_TO));
     const scaleReturned = performance.now() - t1;
-    const scaled = await waitCount((cs) => cs.filter((c) => c.deployment === SCALE_DEPLOYMENT).length >= SCALE_TO);
-    await waitAll(scaled.filter((c) => c.deployment === SCALE_DEPLOYMENT), stack);
+    await waitReplicas(SCALE_DEPLOYMENT, SCALE_TO);
     // `up` runs in the foreground, so "returned" is when the replicas exist, not a command exit.
     return { upReturned: upAnswered, upAnswered, scaleReturned, scaleAnswered: performance.now() - t1 };
   } catch (e) {
@@ -250,6 +262,26 @@ async function benchFlotillaUp(stack: StackSpec, round: number): Promise<Figures
     await flotilla('down').catch((e: Error) => console.error(`flotilla down failed: ${e.message}`));
     fs.rmSync(copy, { recursive: true, force: true });
   }
+}
+
+let bundled: Promise<string> | undefined;
+/** A fresh bundle of the CLI in a temp folder (dist/ may be stale, and tsx would add its compile time to every call). */
+function cliBundle(): Promise<string> {
+  bundled ??= (async () => {
+    const outfile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-bench-cli-')), 'cli.js');
+    const esbuild = await import('esbuild');
+    await esbuild.build({
+      entryPoints: [path.resolve('extension/cli/main.ts')],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      outfile,
+      external: ['vscode', '*.node', 'cpu-features'],
+      logLevel: 'error',
+    });
+    return outfile;
+  })();
+  return bundled;
 }
 // ===== end of FLOTILLA UP =====
 
