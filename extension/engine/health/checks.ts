@@ -111,7 +111,8 @@ function httpDirect(url: string, action: HttpGetAction, timeoutMs: number): Prom
       resolve(o);
     };
     // The kubelet skips certificate checks for HTTPS probes.
-    const req = mod.get(url, { headers: probeHeaders(action), agent: false, rejectUnauthorized: false }, (res) => {
+    // Go's HTTP client, which the kubelet uses, tolerates bare LF line endings; so does this.
+    const req = mod.get(url, { headers: probeHeaders(action), agent: false, rejectUnauthorized: false, insecureHTTPParser: true }, (res) => {
       res.resume();
       done(httpStatusOutcome(res.statusCode ?? 0));
     });
