@@ -87,9 +87,14 @@ export class StackController extends EventEmitter<ControllerEvents> {
     this.events.on('container', (e) => {
       if (e.action === 'die' && e.replica) {
         const rt = this.runtime.peek(e.replica);
-        if (rt && !rt.terminating) this.emitEvent('Warning', 'BackOff', `replica/${e.replica}`, `container exited with code ${e.exitCode ?? '?'}`);
+        if (rt && !rt.terminating) this.emitEvent('Warning', 'Exited', `replica/${e.replica}`, `container exited with code ${e.exitCode ?? '?'}`);
       }
-      if (e.deployment && ['die', 'start', 'destroy', 'oom', 'create'].includes(e.action)) this.queue.add(e.deployment);
+      if (!e.deployment || !['die', 'start', 'destroy', 'oom'].includes(e.action)) return;
+      const dep = e.deployment;
+      // Docker logs `die` before it records the stopped state that `list` reads; inspect
+      // waits on the container's lock, so once it answers the next list is current.
+      if (e.action === 'die') void this.docker.getContainer(e.id).inspect().catch(() => undefined).finally(() => this.queue.add(dep));
+      else this.queue.add(dep);
     });
     this.events.on('disconnected', (err) => {
       this.dockerConnected = false;
@@ -258,10 +263,11 @@ export class StackController extends EventEmitter<ControllerEvents> {
       if (delay === null) return undefined; // restartPolicy says stay down
       rt.restartDue = now + delay;
       this.store.update((s) => { s.restarts[p.replica] = restartCount(rt); });
-      if (delay > 0) this.emitEvent('Warning', 'BackOff', `replica/${p.replica}`, `Back-off ${Math.round(delay / 1000)}s restarting failed container (exit code ${exitCode})`);
+      if (delay > 0) this.emitEvent('Warning', 'BackOff', `replica/${p.replica}`, `Back-off ${delay >= 1000 ? `${Math.round(delay / 1000)}s` : `${delay}ms`} restarting failed container (exit code ${exitCode})`);
     }
     if (now < rt.restartDue) return rt.restartDue - now;
     rt.restartDue = undefined;
+    if (rt.terminating) return undefined;
     void restartReplica(this.docker, p)
       .then(() => this.emitEvent('Normal', 'Started', `replica/${p.replica}`, `restarted (restart ${restartCount(rt)})`))
       .catch((e: Error) => this.emitEvent('Warning', 'Failed', `replica/${p.replica}`, `restart failed: ${e.message}`))

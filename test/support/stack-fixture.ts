@@ -1,0 +1,94 @@
+// Temporary stacks for tests against the real engine: a unique stack name per
+// test, files written to a temp folder, and a cleanup that removes only what
+// that stack labelled.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type Docker from 'dockerode';
+import { StackController, downStack } from '../../extension/engine/controller/controller';
+import { createDocker } from '../../extension/engine/docker/client';
+import { prepareStack } from '../../extension/engine/runner';
+import { ensureBusyboxImage } from './base-images';
+
+export const docker: Docker = createDocker();
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export function writeStack(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-test-'));
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+  return dir;
+}
+
+/** A Deployment running busybox httpd on :8080 plus a Service, as YAML. */
+export function httpDeployment(name: string, replicas: number, extra: { port?: number; requests?: string; env?: string } = {}): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers:
+        - name: ${name}
+          image: flotilla.local/busybox:1
+          command: ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p ${extra.port ?? 8080} -h /www"]
+          ports: [{name: http, containerPort: ${extra.port ?? 8080}}]
+${extra.requests ? `          resources: {requests: ${extra.requests}}\n` : ''}${extra.env ? `          env: ${extra.env}\n` : ''}---
+apiVersion: v1
+kind: Service
+metadata: {name: ${name}}
+spec:
+  selector: {app: ${name}}
+  ports: [{name: http, port: 80, targetPort: http}]
+`;
+}
+
+export function stackFile(name: string, extra = ''): string {
+  return `name: ${name}\nmanifests: ["k8s/*.yaml"]\nsettings: {backoffBaseSeconds: 0.2, terminationGracePeriodSeconds: 1, resyncSeconds: 5}\n${extra}`;
+}
+
+export interface Running {
+  ctl: StackController;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+export async function startStack(dir: string): Promise<Running> {
+  await ensureBusyboxImage(docker);
+  const p = await prepareStack(docker, dir);
+  const ctl = new StackController({ docker, stack: p.stack, imageIds: p.imageIds, nodes: p.nodes });
+  await ctl.start();
+  return { ctl, dir, stop: () => ctl.stop(false) };
+}
+
+export async function removeStack(name: string): Promise<void> {
+  await downStack(docker, name, () => 0);
+}
+
+/** Polls a condition (state lives in Docker, which has no "wait for this" call for most of it). */
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+export async function stackContainers(name: string): Promise<Docker.ContainerInfo[]> {
+  return docker.listContainers({ all: true, filters: { label: [`dev.flotilla.stack=${name}`] } });
+}
