@@ -1,0 +1,101 @@
+// The Flotilla extension in a real VS Code (code-server), driven like a user would:
+// Up from the palette, replicas become Ready in Topology, scale +1 from the inline
+// action, the Endpoints URL answers, a broken manifest shows in Problems, Down.
+// Screenshots of each state go to test-artifacts/vscode/.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { ROOT, startCodeServer } from '../../../extension/scripts/code-server.mjs';
+import { launchBrowser } from '../browser.mjs';
+import { scratchWorkspace } from '../workspace.mjs';
+import { atLeast, openWorkbench, runCommand, screenshot, treeItem } from './workbench.mjs';
+
+const UP_TIMEOUT = 240_000;
+
+describe('Flotilla in VS Code (code-server + Chromium)', function () {
+  this.timeout(UP_TIMEOUT + 60_000);
+  let server, browser, page, workspace, endpointUrl;
+
+  before(async () => {
+    workspace = scratchWorkspace('ui');
+    server = await startCodeServer({ workspace, log: (s) => console.error(s) });
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await openWorkbench(page, server.workbenchUrl());
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) {
+      await screenshot(page, `failed-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
+    }
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    // Whatever happened, leave no container of this run behind.
+    if (workspace) spawnSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'down', '--stack', workspace], { stdio: 'ignore', timeout: 60_000 });
+  });
+
+  it('shows the Flotilla views with the Up welcome while the stack is down', async () => {
+    await page.locator('.part.activitybar a.action-label[aria-label^="Flotilla"]').click();
+    await page.getByText('The stack is not running.').waitFor({ timeout: 30_000 });
+    await page.locator('.statusbar-item', { hasText: 'shop: down' }).waitFor();
+    await screenshot(page, '01-down-welcome');
+  });
+
+  it('runs Up from the palette and the replicas become Ready in Topology', async () => {
+    await runCommand(page, 'Flotilla: Up');
+    await treeItem(page, /^stack shop up · (\d+)\/\1 ready/).waitFor({ timeout: UP_TIMEOUT });
+    await atLeast(treeItem(page, /^replica api-\S+ Ready/), 2, 10_000);
+    await treeItem(page, /^replica web-\S+ Ready/).waitFor();
+    await page.locator('.statusbar-item', { hasText: /shop: up (\d+)\/\1/ }).waitFor();
+    await screenshot(page, '02-up-ready');
+  });
+
+  it('scales web by +1 from the inline action and shows the new replica', async () => {
+    assert.equal(await treeItem(page, /^replica web-/).count(), 1);
+    const row = treeItem(page, /^deployment web /);
+    await row.hover();
+    await row.locator('a.action-label[aria-label="Scale +1"]').click();
+    await atLeast(treeItem(page, /^replica web-\S+ Ready/), 2, 120_000);
+    await treeItem(page, /^deployment web 2\/2 ready/).waitFor();
+    await screenshot(page, '03-scaled-web');
+  });
+
+  it('lists the web Service URL in Endpoints and the URL answers', async () => {
+    const url = treeItem(page, /^url http:\/\/127\.0\.0\.1:\d+/).first();
+    await url.waitFor();
+    await atLeast(treeItem(page, /^endpoint web-\S+ \S+ · ready/), 2, 60_000);
+    endpointUrl = /http:\/\/127\.0\.0\.1:\d+/.exec(await url.getAttribute('aria-label'))[0];
+    const res = await fetch(endpointUrl);
+    assert.equal(res.status, 200, `${endpointUrl} answered ${res.status}`);
+    await screenshot(page, '04-endpoints');
+  });
+
+  it('shows a diagnostic in the Problems panel for a broken manifest', async () => {
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('web.yaml');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'web.yaml' }).first().click();
+    const editor = page.locator('.editor-instance .monaco-editor').first();
+    await editor.waitFor();
+    await editor.locator('.view-lines').click();
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.type(']');
+    await runCommand(page, 'View: Focus Problems');
+    const problem = page.locator('.markers-panel .monaco-list-row', { hasText: /FK1001|YAML/ }).first();
+    await problem.waitFor({ timeout: 60_000 });
+    await screenshot(page, '05-problem');
+    await runCommand(page, 'File: Revert File');
+    await problem.waitFor({ state: 'detached', timeout: 60_000 });
+  });
+
+  it('runs Down and the views return to the welcome content', async () => {
+    await runCommand(page, 'Flotilla: Down');
+    await page.getByText('The stack is not running.').waitFor({ timeout: 120_000 });
+    await page.locator('.statusbar-item', { hasText: 'shop: down' }).waitFor();
+    await assert.rejects(fetch(endpointUrl), 'the Service URL still answers after Down');
+    await screenshot(page, '06-down-again');
+  });
+});

@@ -1,0 +1,52 @@
+// Playwright helpers for the VS Code workbench served by code-server. Selectors are the
+// ones that held on 1.100 (see docs/environment.md); every wait is on a condition.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ROOT } from '../../../extension/scripts/code-server.mjs';
+
+export const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'vscode');
+
+export async function openWorkbench(page, url) {
+  await page.goto(url);
+  await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
+}
+
+/** F1, type the command's label, pick the exact row. */
+export async function runCommand(page, label) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${label}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
+  await row.waitFor();
+  await row.click();
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+}
+
+export async function screenshot(page, name) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  // Let toasts finish fading in so the picture shows what a user saw.
+  const toasts = page.locator('.notifications-toasts .notification-toast:not(.notification-fade-in-done)');
+  if ((await toasts.count()) > 0) await toasts.first().waitFor({ state: 'detached', timeout: 2000 }).catch(() => undefined);
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+export function treeItem(page, name) {
+  return page.getByRole('treeitem', { name });
+}
+
+/** Waits until at least `n` elements match. */
+export async function atLeast(locator, n, timeout) {
+  await locator.nth(n - 1).waitFor({ timeout });
+}
+
+/** Waits until exactly `n` elements match (re-checking on DOM changes). */
+export async function exactly(page, selectorFn, n, timeout) {
+  await page.waitForFunction(
+    ([src, count]) => new Function(`return (${src})`)()().length === count,
+    [selectorFn.toString(), n],
+    { timeout, polling: 'mutation' },
+  );
+}
