@@ -1,0 +1,130 @@
+// The controller's HealthMonitor: one Prober per probed container of each running replica.
+//
+// API
+//   new ProbeMonitor(docker, stack, hooks, { route? })   implements HealthMonitor (controller.ts)
+//     .watch(pod, deployment)   start probing a running replica (idempotent; new container ids restart it)
+//     .unwatch(replica)         stop its probers (exited, terminating, removed)
+//     .stop()                   stop everything
+//   attachHealth(controller)    sets controller.health to a ProbeMonitor reporting back to it
+//
+// A replica is Ready when every container is (containers without a readiness probe are
+// Ready once their startup probe passed). Any container's liveness or startup failure is
+// reported once per watch; the controller restarts the replica through its RestartBackoff.
+// The probe route (from the host, or inside the container) is detected once per stack.
+
+import type Docker from 'dockerode';
+import type { HealthMonitor } from '../controller/controller';
+import type { ObservedPod } from '../docker/observe';
+import type { DeploymentSpec } from '../model/types';
+import type { ProbeRoute } from './checks';
+import { Prober } from './prober';
+import { probeRouteForStack } from './reachability';
+
+export interface HealthHooks {
+  onReadiness(replica: string, ready: boolean): void;
+  onLivenessFailure(replica: string, message: string): void | Promise<void>;
+  /** Every failed probe attempt (the kubelet's "Unhealthy" event); optional, it can be chatty. */
+  onProbeFailed?(replica: string, message: string): void;
+}
+
+interface Watch {
+  key: string;
+  probers: Prober[];
+  /** Starts false without telling anyone: the controller already counts a probed replica as not Ready. */
+  ready: boolean;
+  starting: boolean;
+  livenessReported: boolean;
+  cancelled: boolean;
+}
+
+export class ProbeMonitor implements HealthMonitor {
+  private readonly watches = new Map<string, Watch>();
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly stack: string,
+    private readonly hooks: HealthHooks,
+    private readonly opts: { route?: ProbeRoute } = {},
+  ) {}
+
+  watch(pod: ObservedPod, d: DeploymentSpec): void {
+    const key = pod.containers.map((c) => c.id).join(',');
+    const existing = this.watches.get(pod.replica);
+    if (existing?.key === key) return;
+    if (existing) this.unwatch(pod.replica);
+    const w: Watch = { key, probers: [], ready: false, starting: true, livenessReported: false, cancelled: false };
+    this.watches.set(pod.replica, w);
+    void this.begin(pod, d, w).catch(() => {
+      // Route detection cannot fail (it falls back to 'exec'); a vanished container is
+      // noticed by the controller's next reconcile, which unwatches it.
+    });
+  }
+
+  unwatch(replica: string): void {
+    const w = this.watches.get(replica);
+    if (!w) return;
+    w.cancelled = true;
+    for (const p of w.probers) p.stop();
+    this.watches.delete(replica);
+  }
+
+  stop(): void {
+    for (const r of [...this.watches.keys()]) this.unwatch(r);
+  }
+
+  /** Replicas being probed (tests, status). */
+  watched(): string[] {
+    return [...this.watches.keys()];
+  }
+
+  private async begin(pod: ObservedPod, d: DeploymentSpec, w: Watch): Promise<void> {
+    // Sidecars share the first container's network namespace, hence its address.
+    const address = pod.containers.find((c) => c.ip)?.ip ?? '';
+    const startedAt = Date.now();
+    const specs = pod.containers.map((c) => ({ c, spec: d.template.containers.find((s) => s.name === c.podContainer) }));
+    const probed = specs.filter(({ spec }) => spec && (spec.livenessProbe || spec.readinessProbe || spec.startupProbe));
+    if (probed.length === 0) return; // the controller treats an unprobed running replica as Ready
+    const route = this.opts.route ?? (address ? await probeRouteForStack(this.stack, address) : 'exec');
+    if (w.cancelled) return;
+    for (const { c, spec } of probed) {
+      const prober: Prober = new Prober({
+        docker: this.docker,
+        replica: pod.replica,
+        containerId: c.id,
+        address,
+        container: spec!,
+        route,
+        startedAt,
+        onReadyChange: () => this.publishReady(pod.replica, w),
+        onLivenessFailed: (replica, reason) => {
+          if (w.cancelled || w.livenessReported) return;
+          w.livenessReported = true;
+          void Promise.resolve(this.hooks.onLivenessFailure(replica, reason)).catch(() => undefined);
+        },
+        onProbeFailed: (replica, message) => {
+          if (!w.cancelled) this.hooks.onProbeFailed?.(replica, message);
+        },
+      });
+      w.probers.push(prober);
+    }
+    // Probers without a readiness probe turn Ready inside start(): report the replica once, after all started.
+    for (const p of w.probers) p.start();
+    w.starting = false;
+    this.publishReady(pod.replica, w);
+  }
+
+  private publishReady(replica: string, w: Watch): void {
+    if (w.cancelled || w.starting) return;
+    const ready = w.probers.every((p) => p.ready);
+    if (w.ready === ready) return;
+    w.ready = ready;
+    this.hooks.onReadiness(replica, ready);
+  }
+}
+
+/** Wire probes into a controller: its onReadiness / onLivenessFailure receive the results. */
+export function attachHealth(controller: { docker: Docker; stack: { name: string }; health?: HealthMonitor } & HealthHooks, opts: { route?: ProbeRoute } = {}): ProbeMonitor {
+  const monitor = new ProbeMonitor(controller.docker, controller.stack.name, controller, opts);
+  controller.health = monitor;
+  return monitor;
+}
