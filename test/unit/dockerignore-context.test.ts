@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BuildSpec } from '../../extension/engine/model/types';
-import { collectContext, contextHash, listContextFiles, tarStream } from '../../extension/engine/build';
+import { collectContext, contextHash, contextIncludes, listContextFiles, tarStream } from '../../extension/engine/build';
 import { OUTSIDE_DOCKERFILE_NAME } from '../../extension/engine/build/context';
 
 let root: string;
@@ -181,6 +181,27 @@ describe('build context', () => {
     it('reports a missing context or Dockerfile clearly', async () => {
       await assert.rejects(listContextFiles(spec({ context: path.join(root, 'nope') })), /build context of image web .*nope does not exist/);
       await assert.rejects(listContextFiles(spec({ dockerfile: path.join(root, 'app/Nope') })), /Dockerfile of image web .*Nope does not exist/);
+    });
+  });
+
+  describe('build context: does a saved file matter?', () => {
+    it('agrees with the walk for every file of a context', async () => {
+      await write('app/.dockerignore', 'secret.txt\nlogs\n!logs/keep.log\ntmp\n!**/x.txt\n*.md\n!README.md\n');
+      const files = ['secret.txt', 'logs/a.log', 'logs/keep.log', 'tmp/x.txt', 'tmp/y', 'a.md', 'README.md', 'src/x.txt', 'src/main.js'];
+      for (const f of files) await write(`app/${f}`);
+      const sent = new Set(await paths());
+      for (const f of [...files, 'Dockerfile', '.dockerignore']) {
+        assert.equal(await contextIncludes(spec(), path.join(root, 'app', f)), sent.has(f), f);
+      }
+    });
+
+    it('counts the Dockerfile wherever it is, and nothing outside the context', async () => {
+      await write('docker/Dockerfile', 'FROM scratch\n');
+      const s = spec({ dockerfile: path.join(root, 'docker/Dockerfile') });
+      assert.equal(await contextIncludes(s, path.join(root, 'docker/Dockerfile')), true);
+      assert.equal(await contextIncludes(s, path.join(root, 'docker/other')), false);
+      assert.equal(await contextIncludes(s, path.join(root, 'flotilla.yaml')), false);
+      assert.equal(await contextIncludes(s, path.join(root, 'app')), false);
     });
   });
 

@@ -62,6 +62,28 @@ export async function listContextFiles(spec: BuildSpec, opts: ContextOptions = {
   return (await collectContext(spec, opts)).entries;
 }
 
+/**
+ * Whether a file would be sent with the build, without walking the context:
+ * for the file watcher, to ignore saves that cannot change the image. The
+ * Dockerfile and .dockerignore always count; a file under an ignored folder
+ * counts only if the walk would descend there (see mayReincludeUnder).
+ */
+export async function contextIncludes(spec: BuildSpec, absPath: string): Promise<boolean> {
+  const file = path.resolve(absPath);
+  if (file === path.resolve(spec.dockerfile)) return true;
+  const rel = path.relative(path.resolve(spec.context), file);
+  if (rel === '' || escapes(rel)) return false;
+  const slashed = rel.split(path.sep).join('/');
+  if (slashed === '.dockerignore') return true;
+  const ignore = await loadDockerignore(spec.context);
+  const parts = slashed.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const dir = parts.slice(0, i).join('/');
+    if (ignore.ignores(dir) && !ignore.mayReincludeUnder(dir)) return false;
+  }
+  return !ignore.ignores(slashed);
+}
+
 export async function collectContext(spec: BuildSpec, opts: ContextOptions = {}): Promise<ContextListing> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_CONTEXT_BYTES;
   const maxEntries = opts.maxEntries ?? DEFAULT_MAX_CONTEXT_ENTRIES;

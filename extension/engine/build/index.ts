@@ -2,6 +2,7 @@ export { buildImage, withTag, type BuildOptions, type BuildResult } from './buil
 export { contextHash, hashListing } from './contextHash';
 export {
   listContextFiles,
+  contextIncludes,
   collectContext,
   loadDockerignore,
   DEFAULT_MAX_CONTEXT_BYTES,
