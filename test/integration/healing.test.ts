@@ -1,0 +1,136 @@
+// Self-healing end to end: the real controller with probes attached, on the real engine.
+import { strict as assert } from 'node:assert';
+import type { EngineEvent, ReplicaStatus } from '../../extension/engine/api/protocol';
+import { StackController } from '../../extension/engine/controller/controller';
+import { attachHealth } from '../../extension/engine/health/monitor';
+import { dockerExec } from '../../extension/engine/health/checks';
+import { prepareStack } from '../../extension/engine/runner';
+import { ensureBusyboxImage } from '../support/base-images';
+import { docker, removeStack, uniqueName, waitFor, writeStack } from '../support/stack-fixture';
+
+/** busybox httpd with CGI endpoints: /cgi-bin/health fails while /tmp/fail exists, /cgi-bin/ready while /tmp/unready does. Both flags are cleared at start. */
+const HTTPD = [
+  'rm -f /tmp/fail /tmp/unready; mkdir -p /www/cgi-bin /tmp',
+  `printf '#!/bin/sh\\nif [ -f /tmp/fail ]; then echo "Status: 500 Internal Server Error"; fi\\necho "Content-Type: text/plain"\\necho\\necho ok\\n' > /www/cgi-bin/health`,
+  "sed 's#/tmp/fail#/tmp/unready#' /www/cgi-bin/health > /www/cgi-bin/ready",
+  'chmod +x /www/cgi-bin/health /www/cgi-bin/ready',
+  'exec httpd -f -p 8080 -h /www',
+].join(' && ');
+
+function deployment(name: string, container: string): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers:
+        - name: ${name}
+          image: flotilla.local/busybox:1
+          ports: [{name: http, containerPort: 8080}]
+${container}`;
+}
+
+const httpdCommand = `          command: ["sh", "-c", ${JSON.stringify(HTTPD)}]\n`;
+
+interface Running {
+  ctl: StackController;
+  events: EngineEvent[];
+  replica(): ReplicaStatus | undefined;
+}
+
+describe('healing: controller + probes on the real engine', function () {
+  this.timeout(120_000);
+  let stack = '';
+  let running: Running | undefined;
+
+  async function up(manifest: string, settings = '{backoffBaseSeconds: 0.2, terminationGracePeriodSeconds: 1, resyncSeconds: 5}'): Promise<Running> {
+    stack = uniqueName('test-health');
+    const dir = writeStack({ 'flotilla.yaml': `name: ${stack}\nmanifests: ["k8s/*.yaml"]\nsettings: ${settings}\n`, 'k8s/app.yaml': manifest });
+    await ensureBusyboxImage(docker);
+    const p = await prepareStack(docker, dir);
+    const ctl = new StackController({ docker, stack: p.stack, imageIds: p.imageIds, nodes: p.nodes });
+    attachHealth(ctl);
+    const events: EngineEvent[] = [];
+    ctl.on('event', (e) => events.push(e));
+    await ctl.start();
+    running = { ctl, events, replica: () => ctl.status().deployments[0]?.replicas.find((r) => r.state !== 'Pending') };
+    return running;
+  }
+
+  afterEach(async () => {
+    await running?.ctl.stop(false);
+    running = undefined;
+    if (stack) await removeStack(stack);
+  });
+
+  async function exec(id: string, cmd: string[]): Promise<void> {
+    const r = await dockerExec(docker, id, cmd, 30_000);
+    assert.equal(r.exitCode, 0, r.output);
+  }
+
+  it('a killed replica is restarted and its restart count grows', async () => {
+    const r = await up(deployment('web', httpdCommand));
+    const first = await waitFor('running replica', () => (r.replica()?.state === 'Running' && r.replica()?.ready ? r.replica() : undefined));
+    assert.equal(first.restarts, 0);
+    await r.ctl.killReplica(first.name);
+    const again = await waitFor('restarted replica', () => {
+      const x = r.replica();
+      return x && x.restarts === 1 && x.state === 'Running' && x.ready ? x : undefined;
+    });
+    assert.equal(again.name, first.name, 'restarted in place, as the kubelet does');
+  });
+
+  it('a failing liveness probe restarts the container; the count grows with every failure', async () => {
+    const probe = '          livenessProbe: {httpGet: {path: /cgi-bin/health, port: http}, periodSeconds: 1, failureThreshold: 2}\n';
+    const r = await up(deployment('web', httpdCommand + probe));
+    const rep = await waitFor('ready replica', () => (r.replica()?.ready ? r.replica() : undefined));
+    for (let n = 1; n <= 2; n++) {
+      await exec(rep.container, ['touch', '/tmp/fail']);
+      await waitFor(`restart ${n}`, () => {
+        const x = r.replica();
+        return x && x.restarts === n && x.state === 'Running' && x.ready;
+      });
+    }
+    const unhealthy = r.events.filter((e) => e.reason === 'Unhealthy' && e.message.startsWith('Liveness probe failed'));
+    assert.equal(unhealthy.length, 2);
+    assert.match(unhealthy[0]!.message, /^Liveness probe failed: HTTP probe failed with statuscode: 500/);
+  });
+
+  it('a crash loop backs off 1 s, 2 s, 4 s, 4 s with base 1 and cap 4', async () => {
+    const r = await up(deployment('crash', '          command: ["sh", "-c", "exit 3"]\n'), '{backoffBaseSeconds: 1, backoffMaxSeconds: 4, terminationGracePeriodSeconds: 1, resyncSeconds: 5}');
+    const backoffs = (): string[] => r.events.filter((e) => e.reason === 'BackOff').map((e) => e.message);
+    let sawWaiting: ReplicaStatus | undefined;
+    await waitFor('four back-offs', () => {
+      const x = r.replica();
+      if (x?.state === 'Waiting' && x.backoff) sawWaiting = x;
+      return backoffs().length >= 4;
+    }, 60_000);
+    assert.deepEqual(
+      backoffs().slice(0, 4).map((m) => /Back-off (\d+)s/.exec(m)?.[1]),
+      ['1', '2', '4', '4'],
+    );
+    assert.ok(backoffs().every((m) => m.includes('exit code 3')), backoffs().join('\n'));
+    assert.ok(sawWaiting, 'the replica showed a Waiting state');
+    assert.equal(sawWaiting.backoff?.reason, 'CrashLoopBackOff');
+    assert.equal(sawWaiting.backoff?.lastExitCode, 3);
+    assert.ok((r.replica()?.restarts ?? 0) >= 4);
+  });
+
+  it('a failing readiness probe makes the replica not Ready without restarting it', async () => {
+    const probe = '          readinessProbe: {httpGet: {path: /cgi-bin/ready, port: 8080}, periodSeconds: 1, failureThreshold: 1}\n';
+    const r = await up(deployment('web', httpdCommand + probe));
+    const rep = await waitFor('ready replica', () => (r.replica()?.ready ? r.replica() : undefined));
+    await exec(rep.container, ['touch', '/tmp/unready']);
+    const notReady = await waitFor('not ready', () => (r.replica()?.ready === false ? r.replica() : undefined));
+    assert.equal(notReady.state, 'Running');
+    assert.equal(notReady.restarts, 0);
+    await exec(rep.container, ['rm', '/tmp/unready']);
+    const back = await waitFor('ready again', () => (r.replica()?.ready ? r.replica() : undefined));
+    assert.equal(back.restarts, 0);
+    assert.equal(back.container, rep.container);
+  });
+});
