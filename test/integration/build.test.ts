@@ -182,6 +182,25 @@ describe('image builder (real Docker engine)', function () {
     assert.ok(!old.RepoTags?.includes(result.image), 'the tag moved to the new image');
   });
 
+  it('rebuilds when the base image changed under the same tag, though the context did not', async () => {
+    await write('base/Dockerfile', `FROM ${base}\nRUN echo one > /base.txt\n`);
+    await write('onbase/Dockerfile', `ARG BASE=${run}-base:latest\nFROM \${BASE} AS runtime\nFROM runtime\nCMD ["cat", "/base.txt"]\n`);
+    await buildImage(docker, spec('base'), opts());
+    const first = await buildImage(docker, spec('onbase'), opts());
+    assert.equal(first.cached, false);
+    assert.equal((await buildImage(docker, spec('onbase'), opts())).cached, true);
+
+    await write('base/Dockerfile', `FROM ${base}\nRUN echo two > /base.txt\n`);
+    await buildImage(docker, spec('base'), opts());
+    const lines: string[] = [];
+    const second = await buildImage(docker, spec('onbase'), opts(lines));
+    assert.equal(second.hash, first.hash, 'same context');
+    assert.equal(second.cached, false);
+    assert.ok(lines.includes(`${run}-onbase:latest: base image ${run}-base:latest changed since the last build, rebuilding`), lines.join('\n'));
+    assert.equal(await runInImage(second.image, 'cat /base.txt'), 'two\n');
+    assert.equal((await buildImage(docker, spec('onbase'), opts())).cached, true);
+  });
+
   it('passes build args and target', async () => {
     await write('multi/Dockerfile', `FROM ${base} AS first\nARG GREETING=none\nRUN echo "$GREETING" > /greeting\nFROM first AS second\nRUN echo second > /stage\nFROM first AS third\nRUN echo third > /stage\n`);
     const s = spec('multi', { buildArgs: { GREETING: 'bonjour' }, target: 'second' });

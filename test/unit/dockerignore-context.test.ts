@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { BuildSpec } from '../../extension/engine/model/types';
 import { collectContext, contextHash, contextIncludes, listContextFiles, tarStream } from '../../extension/engine/build';
 import { OUTSIDE_DOCKERFILE_NAME } from '../../extension/engine/build/context';
+import { finalBaseImage } from '../../extension/engine/build/baseImage';
 
 let root: string;
 
@@ -202,6 +203,35 @@ describe('build context', () => {
       assert.equal(await contextIncludes(s, path.join(root, 'docker/other')), false);
       assert.equal(await contextIncludes(s, path.join(root, 'flotilla.yaml')), false);
       assert.equal(await contextIncludes(s, path.join(root, 'app')), false);
+    });
+  });
+
+  describe('build context: the base image a build starts from', () => {
+    const base = async (dockerfile: string, args: Record<string, string> = {}, target?: string) =>
+      finalBaseImage(await write('app/Dockerfile', dockerfile), args, target);
+
+    it('is the last stage\'s FROM, followed back through stage names', async () => {
+      assert.equal(await base('FROM node:20 AS build\nRUN x\nFROM build AS test\nFROM Test\n'), 'node:20');
+      assert.equal(await base('FROM a:1\nFROM b:2\n'), 'b:2');
+    });
+
+    it('resolves global ARGs, with build args taking precedence', async () => {
+      const df = 'ARG REG=flotilla.local\nARG NODE_IMAGE="${REG}/node:20"\nFROM ${NODE_IMAGE}\n';
+      assert.equal(await base('ARG IMG=flotilla.local/node:20\nFROM ${IMG}\n'), 'flotilla.local/node:20');
+      assert.equal(await base('ARG IMG=flotilla.local/node:20\nFROM $IMG\n', { IMG: 'node:20-slim' }), 'node:20-slim');
+      assert.equal(await base('ARG TAG\nFROM node:${TAG:-18}\n'), 'node:18');
+      assert.equal(await base(df), 'flotilla.local/node:20'); // an ARG default sees earlier ARGs
+      assert.equal(await base(df, { REG: 'registry:5000' }), 'registry:5000/node:20');
+    });
+
+    it('follows the target stage when one is given', async () => {
+      assert.equal(await base('FROM a:1 AS one\nFROM b:2 AS two\n', {}, 'one'), 'a:1');
+      assert.equal(await base('FROM a:1 AS one\n', {}, 'missing'), undefined);
+    });
+
+    it('is undefined for scratch or an unresolved variable', async () => {
+      assert.equal(await base('FROM scratch\nCOPY x /x\n'), undefined);
+      assert.equal(await base('FROM ${NOPE}\n'), undefined);
     });
   });
 

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import { DockerfileParser } from 'dockerfile-ast';
 import type { BuildSpec } from '../model/types';
 import { LABELS } from '../docker/labels';
+import { builtOnCurrentBase, finalBaseImage } from './baseImage';
 import { collectContext } from './context';
 import { hashListing } from './contextHash';
 import { tarStream } from './tar';
@@ -64,8 +65,12 @@ async function buildOnce(docker: Dockerode, spec: BuildSpec, opts: BuildOptions,
 
   const existing = await inspectOrUndefined(docker, image);
   if (existing?.Config?.Labels?.[LABELS.contextHash] === hash) {
-    opts.onOutput?.(`${image} is up to date (context ${hash.slice(0, 12)})`);
-    return { image, id: existing.Id, hash, cached: true };
+    const base = await finalBaseImage(spec.dockerfile, spec.buildArgs, spec.target).catch(() => undefined);
+    if (base === undefined || (await builtOnCurrentBase(docker, existing, base))) {
+      opts.onOutput?.(`${image} is up to date (context ${hash.slice(0, 12)})`);
+      return { image, id: existing.Id, hash, cached: true };
+    }
+    opts.onOutput?.(`${image}: base image ${base} changed since the last build, rebuilding`);
   }
   throwIfAborted(opts.signal, image);
   if (listing.skipped.length > 0) opts.onOutput?.(`not sent (not a file, folder or symlink): ${listing.skipped.join(', ')}`);
