@@ -6,6 +6,7 @@ import * as net from 'node:net';
 
 export interface WrkResult {
   rps: number;
+  requests: number;
   p50Ms: number;
   p99Ms: number;
   errors: number;
@@ -46,8 +47,10 @@ export function runWrk(url: string, connections: number, seconds: number): Promi
       const err = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
       const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
       if (!rps) return reject(new Error(`wrk failed (${code}): ${out}`));
+      const reqs = /(\d+) requests in/.exec(out);
       resolve({
         rps: Number(rps[1]),
+        requests: reqs ? Number(reqs[1]) : 0,
         p50Ms: pct('50'),
         p99Ms: pct('99'),
         errors: (err ? err.slice(1).reduce((a, x) => a + Number(x), 0) : 0) + (non2xx ? Number(non2xx[1]) : 0),

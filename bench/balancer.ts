@@ -35,6 +35,36 @@ function ensureWrk(): void {
   execFileSync('apt-get', ['install', '-y', '-qq', 'wrk'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
+/** CPU seconds (user+sys) of an nginx instance's master and workers, from /proc. */
+function nginxCpuSeconds(pidFile: string): number {
+  const master = Number(fs.readFileSync(pidFile, 'utf8').trim());
+  const pids = [master];
+  for (const p of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === master) pids.push(Number(p));
+    } catch {
+      // exited
+    }
+  }
+  const tick = 100; // USER_HZ on Linux
+  return pids.reduce((a, pid) => {
+    try {
+      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      return a + (Number(parts[11]) + Number(parts[12])) / tick;
+    } catch {
+      return a;
+    }
+  }, 0);
+}
+
+function ownCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 function startNginx(dir: string, name: string, conf: string): () => void {
   const prefix = path.join(dir, name);
   fs.mkdirSync(path.join(prefix, 'logs'), { recursive: true });
@@ -84,26 +114,38 @@ ${haveStream ? `stream { upstream sbe { ${upstream} } server { listen 127.0.0.1:
     await lb.listen();
     lb.setEndpoints(backendPorts.map((p, i) => ({ replica: `bench-${i}`, host: '127.0.0.1', port: p })));
 
-    const targets: [string, number][] = [
-      ['direct (one backend)', backendPorts[0]],
-      ['nginx http round robin', nginxHttpPort],
-      ...(haveStream ? ([['nginx stream (L4) round robin', nginxStreamPort]] as [string, number][]) : []),
-      [`flotilla ServiceBalancer (${algorithm})`, lb.address.port],
+    const lbPid = path.join(dir, 'lb', 'nginx.pid');
+    const nginxCpu = (): number => nginxCpuSeconds(lbPid);
+    const targets: [string, number, (() => number) | undefined][] = [
+      ['direct (one backend)', backendPorts[0], undefined],
+      ['nginx http round robin', nginxHttpPort, nginxCpu],
+      ...(haveStream ? ([['nginx stream (L4) round robin', nginxStreamPort, nginxCpu]] as [string, number, () => number][]) : []),
+      [`flotilla ServiceBalancer (${algorithm})`, lb.address.port, ownCpuSeconds],
     ];
     console.log(`wrk -t2 -c${connections} -d${duration}s, ${rounds} round(s), node ${process.version}, ${os.cpus().length} cpus`);
-    const results = new Map<string, WrkResult[]>();
+    const results = new Map<string, (WrkResult & { cpuUsPerReq: number })[]>();
     for (let r = 0; r < rounds; r++) {
-      for (const [name, port] of targets) {
+      for (const [name, port, cpu] of targets) {
+        const c0 = cpu?.() ?? 0;
         const res = await runWrk(`http://127.0.0.1:${port}/`, connections, duration);
-        (results.get(name) ?? results.set(name, []).get(name)!).push(res);
+        const cpuUsPerReq = cpu ? ((cpu() - c0) * 1e6) / res.requests : NaN;
+        (results.get(name) ?? results.set(name, []).get(name)!).push({ ...res, cpuUsPerReq });
       }
     }
     const rows = [...results].map(([name, rs]) => {
-      const med = (f: (r: WrkResult) => number): number => rs.map(f).sort((a, b) => a - b)[Math.floor(rs.length / 2)];
-      return { name, rps: med((r) => r.rps), p50: med((r) => r.p50Ms), p99: med((r) => r.p99Ms), errors: rs.reduce((a, r) => a + r.errors, 0) };
+      const med = (f: (r: WrkResult & { cpuUsPerReq: number }) => number): number => rs.map(f).sort((a, b) => a - b)[Math.floor(rs.length / 2)];
+      return {
+        name,
+        rps: med((r) => r.rps),
+        p50: med((r) => r.p50Ms),
+        p99: med((r) => r.p99Ms),
+        cpu: med((r) => r.cpuUsPerReq),
+        errors: rs.reduce((a, r) => a + r.errors, 0),
+      };
     });
-    console.log('\n| setup | req/s | p50 ms | p99 ms | socket errors |\n|---|---|---|---|---|');
-    for (const r of rows) console.log(`| ${r.name} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`);
+    console.log('\n| setup | req/s | p50 ms | p99 ms | proxy CPU µs/req | errors |\n|---|---|---|---|---|---|');
+    for (const r of rows)
+      console.log(`| ${r.name} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${Number.isNaN(r.cpu) ? '–' : r.cpu.toFixed(1)} | ${r.errors} |`);
     const ours = rows[rows.length - 1];
     const ng = rows.find((r) => r.name.startsWith('nginx http'))!;
     console.log(`\nflotilla / nginx http: ${(ours.rps / ng.rps).toFixed(2)}x req/s, p99 ${(ours.p99 / ng.p99).toFixed(2)}x`);
