@@ -3,7 +3,9 @@
 // desired state if it all succeeded, so a bad save never touches what runs.
 import type Docker from 'dockerode';
 import { buildImage, withTag } from './build';
-import type { StackController } from './controller/controller';
+import { BalancerSink } from './controller/balancer-sink';
+import { StackController } from './controller/controller';
+import { ProbeMonitor } from './controller/probe-monitor';
 import type { Problem } from './model/problems';
 import { StackError } from './model/problems';
 import { loadStack } from './model/load-stack';
@@ -82,4 +84,12 @@ export async function reloadStack(ctl: StackController, opts: PrepareOptions = {
   const next = await prepareStack(ctl.docker, ctl.stack.file, opts);
   ctl.apply(next.stack, next.imageIds, next.nodes);
   return `reloaded ${next.stack.name}: ${next.stack.deployments.length} deployment(s), ${next.stack.services.length} service(s)`;
+}
+
+/** A controller with everything attached: probes decide readiness and liveness, each Service gets its host load balancer. */
+export function createController(docker: Docker, p: Prepared): StackController {
+  const ctl = new StackController({ docker, stack: p.stack, imageIds: p.imageIds, nodes: p.nodes });
+  ctl.health = new ProbeMonitor(docker, ctl);
+  ctl.endpointSink = new BalancerSink(p.stack);
+  return ctl;
 }

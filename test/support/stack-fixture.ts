@@ -5,9 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
-import { StackController, downStack } from '../../extension/engine/controller/controller';
+import { downStack, type StackController } from '../../extension/engine/controller/controller';
 import { createDocker } from '../../extension/engine/docker/client';
-import { prepareStack } from '../../extension/engine/runner';
+import { createController, prepareStack } from '../../extension/engine/runner';
 import { ensureBusyboxImage } from './base-images';
 
 export const docker: Docker = createDocker();
@@ -64,7 +64,7 @@ export interface Running {
 export async function startStack(dir: string): Promise<Running> {
   await ensureBusyboxImage(docker);
   const p = await prepareStack(docker, dir);
-  const ctl = new StackController({ docker, stack: p.stack, imageIds: p.imageIds, nodes: p.nodes });
+  const ctl = createController(docker, p);
   await ctl.start();
   return { ctl, dir, stop: () => ctl.stop(false) };
 }

@@ -3,9 +3,9 @@
 // running (a new `up` adopts them); `flotilla down` removes them.
 import { ControllerClient } from '../../engine/api/client';
 import { ControlServer } from '../../engine/api/server';
-import { StackController, downStack } from '../../engine/controller/controller';
+import { downStack } from '../../engine/controller/controller';
 import { connectDocker } from '../../engine/docker/client';
-import { prepareStack, reloadStack, type PrepareOptions } from '../../engine/runner';
+import { createController, prepareStack, reloadStack, type PrepareOptions } from '../../engine/runner';
 import { StackWatcher } from '../../engine/watch';
 import { type Args, stackDir } from '../args';
 import { formatEvent } from '../output';
@@ -19,9 +19,8 @@ export async function up(args: Args): Promise<number> {
   const say = (line: string) => process.stdout.write(line + '\n');
   const prep: PrepareOptions = { onOutput: say, lint: lintForEngine };
   const prepared = await prepareStack(docker, dir, prep);
-  const ctl = new StackController({ docker, stack: prepared.stack, imageIds: prepared.imageIds, nodes: prepared.nodes });
+  const ctl = createController(docker, prepared);
   ctl.on('event', (e) => say(formatEvent(e)));
-  await attachServices(ctl);
 
   let stopping: Promise<void> | undefined;
   let finished!: () => void;
@@ -55,5 +54,4 @@ export async function up(args: Args): Promise<number> {
   return 0;
 }
 
-/** Health probes, load balancers and the autoscaler attach here as they are wired in. */
-async function attachServices(_ctl: StackController): Promise<void> {}
+

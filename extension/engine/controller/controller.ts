@@ -30,6 +30,11 @@ export interface HealthMonitor {
 /** Receives each Service's Ready endpoints whenever they change (the balancer). */
 export interface EndpointSink {
   update(stack: StackSpec, endpoints: Map<string, EndpointTarget[]>): void;
+  /** Open/close listeners to match the stack's Services. */
+  applyServices?(stack: StackSpec): Promise<void>;
+  /** Add URLs and connection counters to a status. */
+  decorate?(stack: StackSpec, status: StackStatus): StackStatus;
+  close?(graceMs: number): Promise<void>;
 }
 
 export interface ControllerOptions {
@@ -83,7 +88,8 @@ export class StackController extends EventEmitter<ControllerEvents> {
   }
 
   async start(): Promise<void> {
-    await ensureNetwork(this.docker, this.stack.name);
+    await ensureNetwork(this.docker, this.stack.name, this.stack.dir);
+    await this.endpointSink?.applyServices?.(this.stack);
     this.events.on('container', (e) => {
       if (e.action === 'die' && e.replica) {
         const rt = this.runtime.peek(e.replica);
@@ -105,7 +111,7 @@ export class StackController extends EventEmitter<ControllerEvents> {
       if (!this.dockerConnected) this.emitEvent('Normal', 'DockerReconnected', `stack/${this.stack.name}`, 'Docker engine is back; reconciling');
       this.dockerConnected = true;
       this.lastError = undefined;
-      void ensureNetwork(this.docker, this.stack.name).catch(() => undefined).then(() => this.enqueueAll());
+      void ensureNetwork(this.docker, this.stack.name, this.stack.dir).catch(() => undefined).then(() => this.enqueueAll());
     });
     this.events.start();
     this.queue.start();
@@ -120,6 +126,7 @@ export class StackController extends EventEmitter<ControllerEvents> {
     this.imageIds = { ...imageIds };
     this.nodes = nodes;
     this.runtime.setSettings(stack.settings);
+    void this.endpointSink?.applyServices?.(stack).then(() => this.publishEndpoints(true));
     this.enqueueAll();
     gone.forEach((g) => this.queue.add(g));
   }
@@ -344,18 +351,19 @@ export class StackController extends EventEmitter<ControllerEvents> {
       pending: [...this.pending.values()].flat(),
       rollouts: new Map([...this.rollouts].map(([k, v]) => [k, v.status])),
     });
+    if (this.endpointSink?.decorate) this.endpointSink.decorate(this.stack, status);
     status.controller = { running: true, pid: process.pid, dockerConnected: this.dockerConnected, startedAt: this.startedAt, lastError: this.lastError };
     return status;
   }
 
-  private publishEndpoints(): void {
+  private publishEndpoints(force = false): void {
     const eps = serviceEndpoints(this.stack, this.pods, (p) => {
       const rt = this.runtime.peek(p.replica);
       const d = this.stack.deployments.find((x) => x.name === p.deployment);
       return podPhase(p) === 'running' && !!rt && !rt.terminating && (rt.probeReady ?? !d?.template.containers.some((c) => c.readinessProbe));
     });
     const key = JSON.stringify([...eps]);
-    if (key === this.lastEndpoints) return;
+    if (key === this.lastEndpoints && !force) return;
     this.lastEndpoints = key;
     this.endpointSink?.update(this.stack, eps);
     this.emit('changed');
@@ -369,6 +377,7 @@ export class StackController extends EventEmitter<ControllerEvents> {
     this.queue.stop();
     this.events.stop();
     this.health?.stop();
+    await this.endpointSink?.close?.(1000);
     if (!down) return;
     await downStack(this.docker, this.stack.name, (p) => this.graceSeconds(p.deployment));
   }

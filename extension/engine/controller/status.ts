@@ -11,6 +11,7 @@ import { restartCount, type RuntimeTable } from './runtime';
 
 export interface EndpointTarget {
   replica: string;
+  deployment: string;
   host: string;
   /** Service port → resolved target port on the replica. */
   ports: { port: number; name?: string; targetPort: number }[];
@@ -106,7 +107,7 @@ export function serviceEndpoints(stack: StackSpec, pods: ObservedPod[], ready: (
           const t = resolveTargetPort(sp.targetPort, d.template.containers);
           return t === undefined ? [] : [{ port: sp.port, name: sp.name, targetPort: t }];
         });
-        list.push({ replica: p.replica, host, ports, ready: isReady });
+        list.push({ replica: p.replica, deployment: d.name, host, ports, ready: isReady });
       }
     }
     out.set(s.name, list.sort((a, b) => a.replica.localeCompare(b.replica)));

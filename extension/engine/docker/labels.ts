@@ -5,6 +5,8 @@
 export const LABEL_PREFIX = 'dev.flotilla.';
 export const LABELS = {
   stack: 'dev.flotilla.stack',
+  /** On the stack network: the folder whose stack file owns the name. */
+  stackDir: 'dev.flotilla.stack-dir',
   deployment: 'dev.flotilla.deployment',
   replica: 'dev.flotilla.replica',
   podTemplateHash: 'dev.flotilla.pod-template-hash',

@@ -3,14 +3,25 @@
 import type Docker from 'dockerode';
 import { LABELS, networkName } from './labels';
 
-export async function ensureNetwork(docker: Docker, stack: string): Promise<string> {
+/**
+ * The stack's network, created if missing. It records the stack's folder: two
+ * folders declaring the same stack name would otherwise fight over each other's
+ * replicas, so the second is refused with the way out.
+ */
+export async function ensureNetwork(docker: Docker, stack: string, stackDir: string): Promise<string> {
   const name = networkName(stack);
   const found = await docker.listNetworks({ filters: { name: [name], label: [`${LABELS.stack}=${stack}`] } });
   const ours = found.find((n) => n.Name === name);
-  if (ours) return ours.Id;
+  if (ours) {
+    const owner = ours.Labels?.[LABELS.stackDir];
+    if (owner && owner !== stackDir) {
+      throw new Error(`stack "${stack}" is already running from ${owner}; run 'flotilla down --stack ${owner}' first, or give this stack another name in its stack file`);
+    }
+    return ours.Id;
+  }
   const clash = (await docker.listNetworks({ filters: { name: [name] } })).find((n) => n.Name === name);
   if (clash) throw new Error(`a Docker network named ${name} exists but was not created by Flotilla; remove or rename it (docker network rm ${name})`);
-  const net = await docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABELS.stack]: stack } });
+  const net = await docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABELS.stack]: stack, [LABELS.stackDir]: stackDir } });
   return net.id;
 }
 

@@ -1,11 +1,13 @@
 // The controller's HealthMonitor: one Prober per probed container of each running replica.
 //
 // API
-//   new ProbeMonitor(docker, stack, hooks, { route? })   implements HealthMonitor (controller.ts)
+//   new ProbeMonitor(docker, controller, { route? })   implements HealthMonitor (controller.ts)
+//     controller: { stack: { name }, onReadiness(replica, ready), onLivenessFailure(replica, message),
+//                   emitEvent?(type, reason, object, message) }   — a StackController fits as is
 //     .watch(pod, deployment)   start probing a running replica (idempotent; new container ids restart it)
 //     .unwatch(replica)         stop its probers (exited, terminating, removed)
 //     .stop()                   stop everything
-//   attachHealth(controller)    sets controller.health to a ProbeMonitor reporting back to it
+//   attachHealth(controller)    controller.health = new ProbeMonitor(controller.docker, controller)
 //
 // A replica is Ready when every container is (containers without a readiness probe are
 // Ready once their startup probe passed). Any container's liveness or startup failure is
@@ -20,11 +22,14 @@ import type { ProbeRoute } from './checks';
 import { Prober } from './prober';
 import { probeRouteForStack } from './reachability';
 
+/** What the monitor reports to: the StackController's own methods. */
 export interface HealthHooks {
+  /** Read on every watch, so a reloaded stack keeps working. */
+  stack: { name: string };
   onReadiness(replica: string, ready: boolean): void;
   onLivenessFailure(replica: string, message: string): void | Promise<void>;
-  /** Every failed probe attempt (the kubelet's "Unhealthy" event); optional, it can be chatty. */
-  onProbeFailed?(replica: string, message: string): void;
+  /** Receives every failed attempt as a Warning "Unhealthy" event, as the kubelet records them. */
+  emitEvent?(type: 'Normal' | 'Warning', reason: string, object: string, message: string): void;
 }
 
 interface Watch {
@@ -42,7 +47,6 @@ export class ProbeMonitor implements HealthMonitor {
 
   constructor(
     private readonly docker: Docker,
-    private readonly stack: string,
     private readonly hooks: HealthHooks,
     private readonly opts: { route?: ProbeRoute } = {},
   ) {}
@@ -84,7 +88,7 @@ export class ProbeMonitor implements HealthMonitor {
     const specs = pod.containers.map((c) => ({ c, spec: d.template.containers.find((s) => s.name === c.podContainer) }));
     const probed = specs.filter(({ spec }) => spec && (spec.livenessProbe || spec.readinessProbe || spec.startupProbe));
     if (probed.length === 0) return; // the controller treats an unprobed running replica as Ready
-    const route = this.opts.route ?? (address ? await probeRouteForStack(this.stack, address) : 'exec');
+    const route = this.opts.route ?? (address ? await probeRouteForStack(this.hooks.stack.name, address) : 'exec');
     if (w.cancelled) return;
     for (const { c, spec } of probed) {
       const prober: Prober = new Prober({
@@ -102,7 +106,7 @@ export class ProbeMonitor implements HealthMonitor {
           void Promise.resolve(this.hooks.onLivenessFailure(replica, reason)).catch(() => undefined);
         },
         onProbeFailed: (replica, message) => {
-          if (!w.cancelled) this.hooks.onProbeFailed?.(replica, message);
+          if (!w.cancelled) this.hooks.emitEvent?.('Warning', 'Unhealthy', `replica/${replica}`, message);
         },
       });
       w.probers.push(prober);
@@ -123,8 +127,8 @@ export class ProbeMonitor implements HealthMonitor {
 }
 
 /** Wire probes into a controller: its onReadiness / onLivenessFailure receive the results. */
-export function attachHealth(controller: { docker: Docker; stack: { name: string }; health?: HealthMonitor } & HealthHooks, opts: { route?: ProbeRoute } = {}): ProbeMonitor {
-  const monitor = new ProbeMonitor(controller.docker, controller.stack.name, controller, opts);
+export function attachHealth(controller: { docker: Docker; health?: HealthMonitor } & HealthHooks, opts: { route?: ProbeRoute } = {}): ProbeMonitor {
+  const monitor = new ProbeMonitor(controller.docker, controller, opts);
   controller.health = monitor;
   return monitor;
 }
