@@ -263,6 +263,13 @@ describe('image builder (real Docker engine)', function () {
     await assert.rejects(docker.getImage(`${run}-slow:latest`).inspect(), (e: { statusCode?: number }) => e.statusCode === 404);
   });
 
+  it('ensureBusyboxImage builds a working busybox base when the tag is missing', async () => {
+    const tag = `${run}-busybox:1`;
+    createdTags.push(tag);
+    assert.equal(await ensureBusyboxImage(docker, tag), tag);
+    assert.equal(await runInImage(tag, 'echo $((6 * 7)) && ls /bin/wget'), '42\n/bin/wget\n');
+  });
+
   it('an aborted signal cancels before building', async () => {
     const ac = new AbortController();
     ac.abort();

@@ -17,21 +17,28 @@ RUN ["/bin/busybox","--install","-s","/bin"]
 CMD ["/bin/sh"]
 `;
 
-let busybox: Promise<string> | undefined;
+const ensured = new Map<string, Promise<string>>();
 
-/** `flotilla.local/busybox:1`, from the host's static /bin/busybox; built through Flotilla's own builder if missing. */
-export function ensureBusyboxImage(docker: Dockerode): Promise<string> {
-  busybox ??= buildBusybox(docker).catch((e: unknown) => {
-    busybox = undefined; // let a later call retry
-    throw e;
-  });
-  return busybox;
+/**
+ * `flotilla.local/busybox:1` (or `tag`), from the host's static /bin/busybox;
+ * built through Flotilla's own builder if missing, once per process.
+ */
+export function ensureBusyboxImage(docker: Dockerode, tag = BUSYBOX_IMAGE): Promise<string> {
+  let p = ensured.get(tag);
+  if (!p) {
+    p = buildBusybox(docker, tag).catch((e: unknown) => {
+      ensured.delete(tag); // let a later call retry
+      throw e;
+    });
+    ensured.set(tag, p);
+  }
+  return p;
 }
 
-async function buildBusybox(docker: Dockerode): Promise<string> {
+async function buildBusybox(docker: Dockerode, tag: string): Promise<string> {
   try {
-    await docker.getImage(BUSYBOX_IMAGE).inspect();
-    return BUSYBOX_IMAGE;
+    await docker.getImage(tag).inspect();
+    return tag;
   } catch (e) {
     if ((e as { statusCode?: number }).statusCode !== 404) throw e;
   }
@@ -43,7 +50,7 @@ async function buildBusybox(docker: Dockerode): Promise<string> {
     const result = await buildImage(
       docker,
       {
-        image: BUSYBOX_IMAGE,
+        image: tag,
         context: dir,
         dockerfile: path.join(dir, 'Dockerfile'),
         buildArgs: {},
