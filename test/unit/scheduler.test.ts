@@ -224,6 +224,16 @@ describe('scheduler: scoring', () => {
     assert.deepEqual(counts(placements), { a: 2, b: 2, c: 2 });
   });
 
+  it('counts a pod without a cpu request as 100m when scoring, like kube-scheduler', () => {
+    // Same memory requested on both nodes; a runs five pods without cpu requests, b one.
+    const nodes = [node('a', 1000, 8 * Gi), node('b', 1000, 8 * Gi)];
+    const existing = [
+      ...[0, 1, 2, 3, 4].map((i) => bound(pod(`x-${i}`, 'x', 0, 100 * Mi), 'a')),
+      bound(pod('y-0', 'y', 0, 500 * Mi), 'b'),
+    ];
+    assert.equal(nodeOf(schedule(nodes, existing, [pod('web-0', 'web', 0, 100 * Mi)])[0]), 'b');
+  });
+
   it('spreading counts bound replicas of the same deployment, not of others', () => {
     const nodes = [node('a'), node('b'), node('c')];
     const existing = [bound(pod('web-0'), 'a'), bound(pod('web-1'), 'b')];
