@@ -96,8 +96,9 @@ describe('healing: controller + probes on the real engine', function () {
       });
     }
     const unhealthy = r.events.filter((e) => e.reason === 'Unhealthy' && e.message.startsWith('Liveness probe failed'));
-    assert.equal(unhealthy.length, 2);
-    assert.match(unhealthy[0]!.message, /^Liveness probe failed: HTTP probe failed with statuscode: 500/);
+    // Every failed attempt is an Unhealthy event: failureThreshold (2) per restart at least.
+    const http500 = unhealthy.filter((e) => e.message.startsWith('Liveness probe failed: HTTP probe failed with statuscode: 500'));
+    assert.ok(http500.length >= 4, unhealthy.map((e) => e.message).join('\n'));
   });
 
   it('a crash loop backs off 1 s, 2 s, 4 s, 4 s with base 1 and cap 4', async () => {
