@@ -61,7 +61,7 @@ export class Ctx implements vscode.Disposable {
     this.sessionScope = [];
     this.session = undefined;
     if (loc) {
-      const session = new StackSession(loc.dir, this.api, this.log);
+      const session = new StackSession(loc.dir, this.api, this.log, () => !this.controller.running);
       this.session = session;
       this.sessionScope.push(session, session.onDidChangeStatus((s) => this.onStatus(s)));
       this.onStatus(undefined);
@@ -78,6 +78,11 @@ export class Ctx implements vscode.Disposable {
     this.sessionScope = [];
     this.session = undefined;
     await this.setLocation(this.location);
+  }
+
+  /** True after a start failed because no Docker engine answered (welcome view shows the fix). */
+  get isDockerUnreachable(): boolean {
+    return this.dockerUnreachable;
   }
 
   setDockerUnreachable(value: boolean): void {

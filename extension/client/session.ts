@@ -23,6 +23,8 @@ export class StackSession implements vscode.Disposable {
     readonly stackDir: string,
     private readonly api: EngineApi,
     private readonly log: vscode.LogOutputChannel,
+    /** False while our own child controller already prints its events to the log. */
+    private readonly echoEvents: () => boolean = () => true,
   ) {
     // The handle file appears when any controller starts for this stack: attach then.
     const pattern = new vscode.RelativePattern(vscode.Uri.file(path.join(stackDir, STATE_DIR)), CONTROLLER_HANDLE_FILE);
@@ -82,9 +84,11 @@ export class StackSession implements vscode.Disposable {
   }
 
   private onEvent(e: EngineEvent): void {
-    const line = `${e.reason} ${e.object}: ${e.message}`;
-    if (e.type === 'Warning') this.log.warn(line);
-    else this.log.info(line);
+    if (this.echoEvents()) {
+      const line = `${e.reason} ${e.object}: ${e.message}`;
+      if (e.type === 'Warning') this.log.warn(line);
+      else this.log.info(line);
+    }
     this.eventEmitter.fire(e);
   }
 

@@ -14,3 +14,4 @@ npx --no-install vsce package "${flags[@]}"
 npx --no-install vsce ls --no-dependencies 2>/dev/null | sed 's/^/  /'
 size=$(stat -c %s "$out")
 echo "$(basename "$out"): $size bytes ($(awk -v s="$size" 'BEGIN{printf "%.1f", s/1048576}') MiB)"
+node extension/scripts/bundle.mjs  # restore the development bundles (with source maps)

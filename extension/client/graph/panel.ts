@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { openManifest } from '../commands/navigate';
 import { readManifestFacts } from './manifests';
-import { buildGraph, type Graph } from './model';
+import { buildGraph, type Graph, type ManifestFacts } from './model';
 
 type FromWebview = { type: 'ready' } | { type: 'select'; kind: 'deployment' | 'service'; name: string; open: boolean };
 
@@ -18,6 +18,7 @@ export class GraphPanel implements vscode.Disposable {
   readonly onDidPostGraph = this.sent.event;
   /** The last graph sent. */
   lastGraph: Graph | undefined;
+  private facts: { key: string; value: Promise<ManifestFacts> } | undefined;
 
   static show(ctx: Ctx): GraphPanel {
     if (GraphPanel.current) {
@@ -41,7 +42,11 @@ export class GraphPanel implements vscode.Disposable {
     media: vscode.Uri,
   ) {
     panel.webview.html = html(panel.webview, media);
+    // Snapshots arrive every second with metrics; manifests change only on save.
+    const manifests = vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}');
+    const invalidate = () => (this.facts = undefined);
     this.disposables.push(
+      manifests, manifests.onDidChange(invalidate), manifests.onDidCreate(invalidate), manifests.onDidDelete(invalidate),
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: FromWebview) => this.onMessage(m)),
       ctx.onDidChangeStatus(() => void this.push()),
@@ -59,7 +64,13 @@ export class GraphPanel implements vscode.Disposable {
 
   private async push(): Promise<void> {
     const status = this.ctx.session?.status;
-    const graph: Graph = status ? buildGraph(status, await readManifestFacts(status)) : { stack: '', nodes: [], edges: [] };
+    if (!status) return this.post({ stack: '', nodes: [], edges: [] });
+    const key = [...status.deployments, ...status.services].map((x) => x.manifest?.file ?? '').join('|');
+    if (this.facts?.key !== key) this.facts = { key, value: readManifestFacts(status) };
+    await this.post(buildGraph(status, await this.facts.value));
+  }
+
+  private async post(graph: Graph): Promise<void> {
     this.lastGraph = graph;
     await this.panel.webview.postMessage({ type: 'graph', graph });
     this.sent.fire(graph);

@@ -32,6 +32,22 @@ export default function (): void {
       assert.deepEqual(api.ctx.topology.getChildren(), []);
     });
 
+    it('Up with an unreachable Docker engine fails and switches to the fix-it welcome view', async function () {
+      this.timeout(60_000);
+      const api = await flotilla();
+      const cfg = vscode.workspace.getConfiguration('flotilla');
+      await cfg.update('docker.host', 'unix:///nonexistent/flotilla-test.sock', vscode.ConfigurationTarget.Global);
+      try {
+        const started = await vscode.commands.executeCommand<boolean>('flotilla.up');
+        assert.equal(started, false);
+        assert.equal(api.ctx.isDockerUnreachable, true);
+        assert.equal(api.ctx.controller.running, false);
+        assert.deepEqual(api.ctx.topology.getChildren(), []);
+      } finally {
+        await cfg.update('docker.host', undefined, vscode.ConfigurationTarget.Global);
+      }
+    });
+
     it('declares limited support for untrusted workspaces and typed settings', () => {
       const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON;
       assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');

@@ -15,6 +15,9 @@ const UP_TIMEOUT = 240_000;
 describe('Flotilla in VS Code (code-server + Chromium)', function () {
   this.timeout(UP_TIMEOUT + 60_000);
   let server, browser, page, workspace, endpointUrl;
+  // Steps after Up need a running stack: when Up fails they are skipped, not timed out.
+  let upOk = false;
+  const needsUp = (ctx) => upOk || ctx.skip();
 
   before(async () => {
     workspace = scratchWorkspace('ui');
@@ -51,9 +54,11 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await treeItem(page, /^replica web-\S+ Ready/).waitFor();
     await page.locator('.statusbar-item', { hasText: /shop: up (\d+)\/\1/ }).waitFor();
     await screenshot(page, '02-up-ready');
+    upOk = true;
   });
 
-  it('scales web by +1 from the inline action and shows the new replica', async () => {
+  it('scales web by +1 from the inline action and shows the new replica', async function () {
+    needsUp(this);
     assert.equal(await treeItem(page, /^replica web-/).count(), 1);
     const row = treeItem(page, /^deployment web /);
     await row.hover();
@@ -63,7 +68,8 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await screenshot(page, '03-scaled-web');
   });
 
-  it('lists the web Service URL in Endpoints and the URL answers', async () => {
+  it('lists the web Service URL in Endpoints and the URL answers', async function () {
+    needsUp(this);
     const url = treeItem(page, /^url http:\/\/127\.0\.0\.1:\d+/).first();
     await url.waitFor();
     await atLeast(treeItem(page, /^endpoint web-\S+ \S+ · ready/), 2, 60_000);
@@ -91,7 +97,8 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await problem.waitFor({ state: 'detached', timeout: 60_000 });
   });
 
-  it('runs Down and the views return to the welcome content', async () => {
+  it('runs Down and the views return to the welcome content', async function () {
+    needsUp(this);
     await runCommand(page, 'Flotilla: Down');
     await page.getByText('The stack is not running.').waitFor({ timeout: 120_000 });
     await page.locator('.statusbar-item', { hasText: 'shop: down' }).waitFor();
