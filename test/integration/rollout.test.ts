@@ -1,0 +1,123 @@
+// Rolling updates end to end: the controller's planner steps on the real engine.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { DeploymentStatus, EngineEvent } from '../../extension/engine/api/protocol';
+import { StackController } from '../../extension/engine/controller/controller';
+import { attachHealth } from '../../extension/engine/health/monitor';
+import { prepareStack } from '../../extension/engine/runner';
+import { ensureBusyboxImage } from '../support/base-images';
+import { docker, removeStack, uniqueName, waitFor, writeStack } from '../support/stack-fixture';
+
+function manifest(opts: { version: string; strategy: string; readyPath?: string; deadline?: number }): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  progressDeadlineSeconds: ${opts.deadline ?? 600}
+  strategy: ${opts.strategy}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: flotilla.local/busybox:1
+          command: ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www"]
+          env: [{name: VERSION, value: "${opts.version}"}]
+          ports: [{name: http, containerPort: 8080}]
+          readinessProbe: {httpGet: {path: ${opts.readyPath ?? '/index.html'}, port: http}, periodSeconds: 1, failureThreshold: 1}
+`;
+}
+
+describe('rollout on the real engine', function () {
+  this.timeout(180_000);
+  let stack = '';
+  let dir = '';
+  let ctl: StackController | undefined;
+  const events: EngineEvent[] = [];
+  const samples: DeploymentStatus[] = [];
+
+  async function up(m: string): Promise<StackController> {
+    stack = uniqueName('test-health');
+    dir = writeStack({ 'flotilla.yaml': `name: ${stack}\nmanifests: ["k8s/*.yaml"]\nsettings: {backoffBaseSeconds: 0.2, terminationGracePeriodSeconds: 1, resyncSeconds: 5}\n`, 'k8s/app.yaml': m });
+    await ensureBusyboxImage(docker);
+    const p = await prepareStack(docker, dir);
+    ctl = new StackController({ docker, stack: p.stack, imageIds: p.imageIds, nodes: p.nodes });
+    attachHealth(ctl);
+    const c = ctl;
+    c.on('event', (e) => events.push(e));
+    c.on('changed', () => {
+      const d = c.status().deployments[0];
+      if (d) samples.push(d);
+    });
+    await c.start();
+    return c;
+  }
+
+  async function apply(m: string): Promise<void> {
+    fs.writeFileSync(path.join(dir, 'k8s/app.yaml'), m);
+    const p = await prepareStack(docker, dir);
+    ctl!.apply(p.stack, p.imageIds, p.nodes);
+  }
+
+  const dep = (): DeploymentStatus => ctl!.status().deployments[0]!;
+  const allReady = (): boolean => dep().replicas.length === 3 && dep().replicas.every((r) => r.ready && r.state === 'Running');
+
+  afterEach(async () => {
+    await ctl?.stop(false);
+    ctl = undefined;
+    events.length = 0;
+    samples.length = 0;
+    if (stack) await removeStack(stack);
+  });
+
+  it('RollingUpdate maxSurge 1 / maxUnavailable 0: never more than 4 replicas, never fewer than 3 Ready', async () => {
+    const strategy = '{type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}';
+    await up(manifest({ version: 'v1', strategy }));
+    await waitFor('3 ready replicas', allReady, 60_000);
+    const oldHash = dep().replicas[0]!.templateHash;
+    samples.length = 0;
+    await apply(manifest({ version: 'v2', strategy }));
+    const done = await waitFor('rollout complete', () => {
+      const d = dep();
+      return d.rollout?.state === 'Complete' && d.rollout.currentHash !== oldHash && allReady() && d.replicas.every((r) => r.templateHash === d.rollout!.currentHash) ? d : undefined;
+    }, 120_000);
+    assert.equal(done.rollout?.updated, 3);
+    assert.ok(samples.length > 0);
+    for (const s of samples) {
+      assert.ok(s.replicas.length <= 4, `${s.replicas.length} replicas observed at once`);
+      assert.ok(s.replicas.filter((r) => r.ready).length >= 3, `only ${s.replicas.filter((r) => r.ready).length} Ready during the rollout`);
+    }
+    assert.ok(samples.some((s) => s.replicas.some((r) => r.templateHash === oldHash) && s.replicas.some((r) => r.templateHash !== oldHash)), 'old and new ran side by side');
+  });
+
+  it('a new template that never gets Ready fails the rollout; the old replicas keep serving', async () => {
+    const strategy = '{type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 1}}';
+    await up(manifest({ version: 'v1', strategy, deadline: 4 }));
+    await waitFor('3 ready replicas', allReady, 60_000);
+    const oldHash = dep().replicas[0]!.templateHash;
+    await apply(manifest({ version: 'broken', strategy, readyPath: '/missing', deadline: 4 }));
+    const failed = await waitFor('rollout failed', () => (dep().rollout?.state === 'Failed' ? dep() : undefined), 120_000);
+    assert.match(failed.rollout?.message ?? '', /has timed out progressing/);
+    assert.ok(events.some((e) => e.reason === 'ProgressDeadlineExceeded'));
+    const oldReady = failed.replicas.filter((r) => r.templateHash === oldHash && r.ready).length;
+    assert.ok(oldReady >= 2, `${oldReady} old replicas still Ready (replicas 3 − maxUnavailable 1)`);
+    assert.ok(failed.replicas.filter((r) => r.templateHash !== oldHash).every((r) => !r.ready));
+  });
+
+  it('Recreate: the old replicas are gone before a new one runs', async () => {
+    const strategy = '{type: Recreate}';
+    await up(manifest({ version: 'v1', strategy }));
+    await waitFor('3 ready replicas', allReady, 60_000);
+    const oldHash = dep().replicas[0]!.templateHash;
+    samples.length = 0;
+    await apply(manifest({ version: 'v2', strategy }));
+    await waitFor('recreated', () => dep().rollout?.state === 'Complete' && allReady() && dep().replicas.every((r) => r.templateHash !== oldHash), 120_000);
+    for (const s of samples) {
+      const live = s.replicas.filter((r) => r.state === 'Running' || r.state === 'Creating');
+      assert.ok(!(live.some((r) => r.templateHash === oldHash) && live.some((r) => r.templateHash !== oldHash)), 'old and new never run together');
+    }
+  });
+});
