@@ -163,6 +163,16 @@ describe('ServiceBalancer', () => {
     assert.equal(b.stats().find((s) => s.replica === 'drop')!.connectErrors, 1);
   });
 
+  it('replays a request at most twice, so a request every endpoint drops is not sent on forever', async () => {
+    const drops = await Promise.all(['d1', 'd2', 'd3'].map((id) => backend(id, 'drop')));
+    for (const d of drops) cleanup.push(() => new Promise<void>((r) => d.server.close(() => r())));
+    const b = await lb();
+    b.setEndpoints(drops.map((d) => ({ replica: d.id, host: '127.0.0.1', port: d.port })));
+    const c = client(b);
+    await assert.rejects(c.ask('poison'), /closed before an answer/);
+    assert.equal(b.stats().reduce((a, s) => a + (s.totalConnections ?? 0), 0), 3, "the first attempt and two replays");
+  });
+
   it('drains a removed endpoint: no new connections, open ones keep working', async () => {
     const bs = await backends('a', 'b');
     const b = await lb();

@@ -24,6 +24,11 @@ import * as net from 'node:net';
 import type { Backend } from './backend';
 
 export const REPLAY_LIMIT = 64 * 1024;
+/**
+ * At most this many replays per connection: a request that makes every endpoint drop
+ * it (a "poison" request) must not crash them all again and again.
+ */
+export const MAX_REPLAYS = 2;
 
 /** Reads land here; safe to share because every read is copied before the callback returns. */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
@@ -42,6 +47,7 @@ function copyOf(buf: Buffer, n: number): Buffer {
  */
 export function adoptAccepted(accepted: net.Socket, onRead: (n: number, buf: Buffer) => boolean): net.Socket {
   const handle = (accepted as unknown as { _handle: unknown })._handle;
+  if (!handle) return accepted; // already reset by the peer: reads never come, close does
   const opts = {
     handle,
     allowHalfOpen: true,
@@ -70,6 +76,7 @@ export class Link {
   /** Client bytes kept for a replay; null once committed or past the limit. */
   private kept: Buffer[] | null = [];
   private keptBytes = 0;
+  private replays = 0;
   private connected = false;
   private committed = false;
   private clientEnded = false;
@@ -239,11 +246,12 @@ export class Link {
    * backend that answers nothing, and replaying would deliver the data twice.
    */
   private canReplay(onError: boolean): boolean {
-    if (this.committed || this.kept === null || this.keptBytes === 0 || this.done) return false;
+    if (this.committed || this.kept === null || this.keptBytes === 0 || this.done || this.replays >= MAX_REPLAYS) return false;
     return onError || !this.clientEnded;
   }
 
   private replay(err: Error): void {
+    this.replays++;
     this.host.onFailedConnect(this.backend!, err);
     this.switchUpstream();
   }
