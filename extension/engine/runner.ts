@@ -9,7 +9,7 @@ import { ProbeMonitor } from './controller/probe-monitor';
 import type { Problem } from './model/problems';
 import { StackError } from './model/problems';
 import { loadStack } from './model/load-stack';
-import type { NodeSpec, StackSpec } from './model/types';
+import type { DeploymentSpec, NodeSpec, StackSpec } from './model/types';
 import { defaultNodePool } from './scheduler';
 
 export interface Prepared {
@@ -29,20 +29,26 @@ export interface PrepareOptions {
 export async function prepareStack(docker: Docker, dir: string, opts: PrepareOptions = {}): Promise<Prepared> {
   const { stack, problems } = loadStack(dir);
   if (!stack) throw new StackError(problems);
-  if (opts.lint) {
-    const errors = (await opts.lint(stack.dir)).filter((p) => (p.severity ?? 'error') === 'error');
-    if (errors.length) throw new StackError(errors);
-  }
+  // Lint, builds, image checks and the node pool overlap: a lint error still
+  // refuses the stack before anything runs, and a finished build changes nothing.
   const imageIds: Record<string, string> = {};
-  // Images build in parallel: the daemon serialises what it must, the rest overlaps.
-  await Promise.all(stack.builds.map(async (b) => {
+  const lint = opts.lint ? opts.lint(stack.dir) : Promise.resolve([]);
+  const builds = Promise.all(stack.builds.map(async (b) => {
     const res = await buildImage(docker, b, { stack: stack.name, stackDir: stack.dir, onOutput: (l) => opts.onOutput?.(`[build ${b.image}] ${l}`), signal: opts.signal });
     imageIds[b.image] = res.id;
     imageIds[withTag(b.image)] = res.id;
     if (!res.cached) opts.onOutput?.(`built ${res.image} (${res.id.slice(7, 19)})`);
   }));
+  const nodes = nodePool(docker, stack);
+  nodes.catch(() => undefined); // awaited below; a lint error must not leave it unhandled
+  const errors = (await lint).filter((p) => (p.severity ?? 'error') === 'error');
+  if (errors.length) {
+    await builds.catch(() => undefined);
+    throw new StackError(errors);
+  }
+  await builds;
   await checkImagesPresent(docker, stack, imageIds);
-  return { stack, imageIds, nodes: await nodePool(docker, stack) };
+  return { stack, imageIds, nodes: await nodes };
 }
 
 async function nodePool(docker: Docker, stack: StackSpec): Promise<NodeSpec[]> {
@@ -54,19 +60,13 @@ async function nodePool(docker: Docker, stack: StackSpec): Promise<NodeSpec[]> {
 /** Images neither built by the stack nor present locally are pulled; failing that, a clear message names the manifest line. */
 async function checkImagesPresent(docker: Docker, stack: StackSpec, built: Record<string, string>): Promise<void> {
   const problems: Problem[] = [];
-  const seen = new Set<string>();
-  for (const d of stack.deployments) {
-    for (const c of d.template.containers) {
-      if (built[c.image] || seen.has(c.image)) continue;
-      seen.add(c.image);
-      const present = await docker.getImage(c.image).inspect().then(() => true, () => false);
-      if (present) continue;
-      const pulled = await pull(docker, c.image).then(() => true, () => false);
-      if (!pulled) {
-        problems.push({ ...d.source, message: `image "${c.image}" (deployment ${d.name}, container ${c.name}) is not built by the stack, not present locally and could not be pulled: add it to build: in the stack file, or build/pull it first` });
-      }
-    }
-  }
+  const images = new Map<string, { d: DeploymentSpec; c: string }>();
+  for (const d of stack.deployments) for (const c of d.template.containers) if (!built[c.image] && !images.has(c.image)) images.set(c.image, { d, c: c.name });
+  await Promise.all([...images].map(async ([image, { d, c }]) => {
+    if (await docker.getImage(image).inspect().then(() => true, () => false)) return;
+    if (await pull(docker, image).then(() => true, () => false)) return;
+    problems.push({ ...d.source, message: `image "${image}" (deployment ${d.name}, container ${c}) is not built by the stack, not present locally and could not be pulled: add it to build: in the stack file, or build/pull it first` });
+  }));
   if (problems.length) throw new StackError(problems);
 }
 

@@ -6,6 +6,7 @@
 // stack exactly as it was and prints the problems with file and line.
 import * as path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
+import { contextIncludes } from './build';
 import type { StackController } from './controller/controller';
 import { reloadStack, type PrepareOptions } from './runner';
 
@@ -24,7 +25,7 @@ export class StackWatcher {
     // Watch the whole stack folder: new manifests matching a glob must count too.
     const roots = [s.dir, ...s.builds.map((b) => b.context).filter((c) => !c.startsWith(s.dir + path.sep))];
     this.watcher = watch(roots, { ignoreInitial: true, ignored: (p) => IGNORED.test(p), awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 50 } });
-    this.watcher.on('all', (_event, file) => this.changed(file));
+    this.watcher.on('all', (_event, file) => void this.changed(file));
   }
 
   close(): void {
@@ -32,17 +33,21 @@ export class StackWatcher {
     void this.watcher?.close();
   }
 
-  private changed(file: string): void {
-    if (!this.relevant(file)) return;
+  private async changed(file: string): Promise<void> {
+    if (!(await this.relevant(file))) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.reload(path.relative(this.ctl.stack.dir, file)), this.debounceMs);
   }
 
-  /** The stack file, anything under a manifest glob's folder with a YAML name, or any file in a build context. */
-  private relevant(file: string): boolean {
+  /** The stack file, any YAML file (a new manifest may match a glob), or a file a build context sends (.dockerignore honoured). */
+  private async relevant(file: string): Promise<boolean> {
     const s = this.ctl.stack;
     if (file === s.file || s.manifestFiles.includes(file) || /\.ya?ml$/.test(file)) return true;
-    return s.builds.some((b) => file.startsWith(b.context + path.sep) || file === b.dockerfile);
+    for (const b of s.builds) {
+      if (file === b.dockerfile) return true;
+      if (file.startsWith(b.context + path.sep) && (await contextIncludes(b, file).catch(() => true))) return true;
+    }
+    return false;
   }
 
   private async reload(trigger: string): Promise<void> {
