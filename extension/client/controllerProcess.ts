@@ -56,7 +56,9 @@ export class ControllerProcess implements vscode.Disposable {
   private line(text: string, isErr: boolean): void {
     this.tail.push(text);
     if (this.tail.length > 20) this.tail.shift();
-    if (isErr || /\b(error|fail)/i.test(text)) this.output.error(text);
+    // Event lines carry their type ("Normal"/"Warning"); stderr is for real errors.
+    if (isErr) this.output.error(text);
+    else if (/\bWarning\b/.test(text)) this.output.warn(text);
     else this.output.info(text);
     this.lineEmitter.fire(text);
   }

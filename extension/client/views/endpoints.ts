@@ -64,7 +64,7 @@ export class EndpointsProvider implements vscode.TreeDataProvider<EndpointNode>,
       item.description = port ? `port ${port.port} → ${port.targetPort}` : undefined;
       item.iconPath = new vscode.ThemeIcon('globe');
       item.contextValue = 'flotilla.url';
-      item.accessibilityInformation = { label: `url ${el.url}` };
+      item.accessibilityInformation = { label: `url ${el.service} ${el.url}` };
       item.tooltip = `${el.service}: ${el.url}`;
       return item;
     }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { ROOT, startCodeServer } from '../../../extension/scripts/code-server.mjs';
 import { launchBrowser } from '../browser.mjs';
 import { scratchWorkspace } from '../workspace.mjs';
-import { atLeast, openWorkbench, runCommand, screenshot, treeItem } from './workbench.mjs';
+import { atLeast, openWorkbench, runCommand, screenshot, treeItem, widenSidebar } from './workbench.mjs';
 
 const UP_TIMEOUT = 240_000;
 
@@ -44,6 +44,7 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await page.locator('.part.activitybar a.action-label[aria-label^="Flotilla"]').click();
     await page.getByText('The stack is not running.').waitFor({ timeout: 30_000 });
     await page.locator('.statusbar-item', { hasText: 'shop: down' }).waitFor();
+    await widenSidebar(page, 640);
     await screenshot(page, '01-down-welcome');
   });
 
@@ -70,7 +71,7 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
 
   it('lists the web Service URL in Endpoints and the URL answers', async function () {
     needsUp(this);
-    const url = treeItem(page, /^url http:\/\/127\.0\.0\.1:\d+/).first();
+    const url = treeItem(page, /^url web http:\/\/127\.0\.0\.1:\d+/);
     await url.waitFor();
     await atLeast(treeItem(page, /^endpoint web-\S+ \S+ · ready/), 2, 60_000);
     endpointUrl = /http:\/\/127\.0\.0\.1:\d+/.exec(await url.getAttribute('aria-label'))[0];
@@ -93,8 +94,11 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     const problem = page.locator('.markers-panel .monaco-list-row', { hasText: /FK1001|YAML/ }).first();
     await problem.waitFor({ timeout: 60_000 });
     await screenshot(page, '05-problem');
-    await runCommand(page, 'File: Revert File');
+    // Undo the break: the diagnostic goes away again.
+    await editor.locator('.view-lines').click();
+    await page.keyboard.press('Control+Z');
     await problem.waitFor({ state: 'detached', timeout: 60_000 });
+    await runCommand(page, 'View: Close All Editors');
   });
 
   it('runs Down and the views return to the welcome content', async function () {

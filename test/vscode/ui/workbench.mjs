@@ -50,3 +50,14 @@ export async function exactly(page, selectorFn, n, timeout) {
     { timeout, polling: 'mutation' },
   );
 }
+
+/** Drags the side bar's sash so tree descriptions are readable in screenshots. */
+export async function widenSidebar(page, width) {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box || box.width >= width) return;
+  const edge = box.x + box.width;
+  await page.mouse.move(edge + 1, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + width, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+}
