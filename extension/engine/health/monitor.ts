@@ -10,7 +10,8 @@
 //   attachHealth(controller)    controller.health = new ProbeMonitor(controller.docker, controller)
 //
 // A replica is Ready when every container is (containers without a readiness probe are
-// Ready once their startup probe passed). Any container's liveness or startup failure is
+// Ready once their startup probe passed). Only changes from what the controller assumes
+// (Ready unless a readiness probe exists) are reported. Any container's liveness or startup failure is
 // reported once per watch; the controller restarts the replica through its RestartBackoff.
 // The probe route (from the host, or inside the container) is detected once per stack.
 
@@ -35,7 +36,7 @@ export interface HealthHooks {
 interface Watch {
   key: string;
   probers: Prober[];
-  /** Starts false without telling anyone: the controller already counts a probed replica as not Ready. */
+  /** What the controller assumes until told otherwise: Ready unless a readiness probe exists. */
   ready: boolean;
   starting: boolean;
   livenessReported: boolean;
@@ -90,6 +91,9 @@ export class ProbeMonitor implements HealthMonitor {
     if (probed.length === 0) return; // the controller treats an unprobed running replica as Ready
     const route = this.opts.route ?? (address ? await probeRouteForStack(this.hooks.stack.name, address) : 'exec');
     if (w.cancelled) return;
+    // The controller counts a replica without readiness probes as Ready; a startup probe
+    // that has not passed yet makes it not Ready, and publishReady below says so.
+    w.ready = !probed.some(({ spec }) => spec!.readinessProbe);
     for (const { c, spec } of probed) {
       const prober: Prober = new Prober({
         docker: this.docker,
