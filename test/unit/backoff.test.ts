@@ -37,7 +37,7 @@ describe('shouldRestart', () => {
 });
 
 describe('RestartBackoff', () => {
-  it('grows 10, 20, 40 s for quick crashes and counts restarts', () => {
+  it('restarts the first crash at once, then waits 10, 20, 40 s, and counts restarts', () => {
     const b = new RestartBackoff({ restartPolicy: 'Always' });
     let now = T0;
     const delays: (number | null)[] = [];
@@ -46,7 +46,7 @@ describe('RestartBackoff', () => {
       delays.push(d);
       now += (d ?? 0) + 500;
     }
-    assert.deepEqual(delays, [10_000, 20_000, 40_000, 80_000]);
+    assert.deepEqual(delays, [0, 10_000, 20_000, 40_000]);
     assert.equal(b.restarts, 4);
   });
 
@@ -54,27 +54,30 @@ describe('RestartBackoff', () => {
     const b = new RestartBackoff({ restartPolicy: 'Always' });
     b.onExit(T0, 1, 1000);
     b.onExit(T0 + 20_000, 1, 1000);
-    assert.equal(b.onExit(T0 + 60_000, 1, 599_999), 40_000, 'just under 10 min keeps growing');
-    assert.equal(b.onExit(T0 + 800_000, 1, 600_000), 10_000, '10 min of running resets');
+    assert.equal(b.onExit(T0 + 60_000, 1, 599_999), 20_000, 'just under 10 min keeps growing');
+    assert.equal(b.onExit(T0 + 800_000, 1, 600_000), 0, '10 min of running resets: restarted at once again');
     assert.equal(b.restarts, 4, 'the restart count is never reset');
   });
 
   it('takes base and cap from StackSettings, and the reset follows the cap', () => {
     const b = RestartBackoff.fromSettings({ backoffBaseSeconds: 1, backoffMaxSeconds: 4 }, 'Always');
-    assert.deepEqual([0, 1, 2, 3].map(() => b.onExit(T0, 1, 10)), [1000, 2000, 4000, 4000]);
+    assert.deepEqual([0, 1, 2, 3, 4].map(() => b.onExit(T0, 1, 10)), [0, 1000, 2000, 4000, 4000]);
     assert.equal(b.resetAfterSeconds, 8);
-    assert.equal(b.onExit(T0, 1, 8000), 1000);
+    assert.equal(b.onExit(T0, 1, 8000), 0);
+    assert.equal(b.onExit(T0, 1, 10), 1000);
   });
 
   it('accepts an explicit reset window', () => {
     const b = new RestartBackoff({ restartPolicy: 'Always', baseSeconds: 1, maxSeconds: 300, resetAfterSeconds: 5 });
     b.onExit(T0, 1, 0);
+    b.onExit(T0, 1, 0);
     assert.equal(b.onExit(T0, 1, 4999), 2000);
-    assert.equal(b.onExit(T0, 1, 5000), 1000);
+    assert.equal(b.onExit(T0, 1, 5000), 0);
   });
 
   it('raises a cap below the base to the base', () => {
     const b = new RestartBackoff({ restartPolicy: 'Always', baseSeconds: 5, maxSeconds: 1 });
+    assert.equal(b.onExit(T0, 1, 0), 0);
     assert.equal(b.onExit(T0, 1, 0), 5000);
     assert.equal(b.onExit(T0, 1, 0), 5000);
   });
@@ -97,8 +100,9 @@ describe('RestartBackoff', () => {
     assert.equal(b.onExit(T0, 0, 100), null);
     assert.equal(b.status(T0), undefined);
     assert.equal(b.restarts, 0);
-    assert.equal(b.onExit(T0, 2, 100), 10_000);
+    assert.equal(b.onExit(T0, 2, 100), 0);
     assert.equal(b.restarts, 1);
+    assert.equal(b.onExit(T0, 2, 100), 10_000);
   });
 
   it('Never: nothing is restarted', () => {
@@ -111,12 +115,15 @@ describe('RestartBackoff', () => {
 
   it('Always: a clean exit is restarted with backoff too', () => {
     const b = new RestartBackoff({ restartPolicy: 'Always' });
+    assert.equal(b.onExit(T0, 0, 100), 0);
     assert.equal(b.onExit(T0, 0, 100), 10_000);
     assert.equal(b.onExit(T0, 0, 100), 20_000);
   });
 
   it('status counts down to the retry and then disappears', () => {
     const b = new RestartBackoff({ restartPolicy: 'Always' });
+    b.onExit(T0, 1, 100);
+    assert.equal(b.status(T0), undefined, 'the first restart is immediate: nothing to wait for');
     b.onExit(T0, 3, 100, 'Liveness probe failed: HTTP probe failed with statuscode: 500');
     assert.deepEqual(b.status(T0), {
       reason: CRASH_LOOP_REASON,
@@ -143,6 +150,7 @@ describe('RestartBackoff', () => {
 
   it('a non-restarting exit clears a pending retry', () => {
     const b = new RestartBackoff({ restartPolicy: 'OnFailure' });
+    b.onExit(T0, 1, 100);
     b.onExit(T0, 1, 100);
     assert.ok(b.status(T0));
     b.onExit(T0, 0, 100);

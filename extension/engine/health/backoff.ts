@@ -8,7 +8,7 @@
 //     .status(now)  → BackoffStatus while a restart is pending, else undefined
 //     .restarts     → restarts granted so far (the pod's restartCount)
 //
-// Kubernetes: 10 s, 20 s, 40 s … capped at 300 s, reset once a container has run
+// Kubernetes: the first restart at once, then 10 s, 20 s, 40 s … capped at 300 s, reset once a container has run
 // cleanly for 10 minutes. The kubelet's backoff entry expires after twice the cap
 // (2 × 300 s = 10 min), so a lowered cap (a fast dev loop) also shortens the reset;
 // `resetAfterSeconds` overrides that. Times are epoch milliseconds so callers and
@@ -92,7 +92,9 @@ export class RestartBackoff {
     }
     this.consecutive++;
     this.restartCount++;
-    const delayMs = crashLoopDelay(this.consecutive, this.baseSeconds, this.maxSeconds) * 1000;
+    // As the kubelet: the first crash restarts at once (no back-off entry yet), later
+    // ones wait base, 2·base, … — so a killed replica comes back as fast as Docker can start it.
+    const delayMs = crashLoopDelay(this.consecutive - 1, this.baseSeconds, this.maxSeconds) * 1000;
     this.nextRetryAt = now + delayMs;
     return delayMs;
   }
