@@ -147,8 +147,9 @@ ${haveStream ? `stream { upstream sbe { ${upstream} } server { listen 127.0.0.1:
     for (const r of rows)
       console.log(`| ${r.name} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${Number.isNaN(r.cpu) ? '–' : r.cpu.toFixed(1)} | ${r.errors} |`);
     const ours = rows[rows.length - 1];
-    const ng = rows.find((r) => r.name.startsWith('nginx http'))!;
-    console.log(`\nflotilla / nginx http: ${(ours.rps / ng.rps).toFixed(2)}x req/s, p99 ${(ours.p99 / ng.p99).toFixed(2)}x`);
+    console.log('');
+    for (const ng of rows.filter((r) => r.name.startsWith('nginx')))
+      console.log(`flotilla / ${ng.name}: ${(ours.rps / ng.rps).toFixed(2)}x req/s, p99 ${(ours.p99 / ng.p99).toFixed(2)}x`);
     const spread = lb.stats().map((s) => `${s.replica}=${s.totalConnections}`).join(' ');
     console.log(`connections per endpoint through flotilla: ${spread}`);
     await lb.close(0);
