@@ -10,18 +10,20 @@ import { Prober, type ProberOptions } from '../../extension/engine/health/prober
 interface Server {
   port: number;
   status: Record<string, number>;
+  location: Record<string, string>;
   hits: Record<string, number>;
   headers: Record<string, http.IncomingHttpHeaders>;
   close(): Promise<void>;
 }
 
 async function server(): Promise<Server> {
-  const s: Omit<Server, 'port' | 'close'> = { status: {}, hits: {}, headers: {} };
+  const s: Omit<Server, 'port' | 'close'> = { status: {}, location: {}, hits: {}, headers: {} };
   const srv = http.createServer((req, res) => {
     const path = req.url ?? '/';
     s.hits[path] = (s.hits[path] ?? 0) + 1;
     s.headers[path] = req.headers;
     res.statusCode = s.status[path] ?? 200;
+    if (s.location[path]) res.setHeader('Location', s.location[path]!);
     res.end('x');
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
@@ -148,6 +150,25 @@ describe('Prober (host HTTP server)', function () {
     b.p.start();
     await until(() => a.p.ready && b.ev.liveness.length > 0, 'both results');
     assert.equal(b.ev.liveness[0], 'Liveness probe failed: HTTP probe failed with statuscode: 400');
+  });
+
+  it('follows same-host redirects like the kubelet: the final status decides', async () => {
+    srv.status['/moved'] = 301;
+    srv.location['/moved'] = '/broken';
+    srv.status['/broken'] = 500;
+    srv.status['/elsewhere'] = 302;
+    srv.location['/elsewhere'] = 'http://flotilla.invalid/';
+    srv.status['/loop'] = 302;
+    srv.location['/loop'] = '/loop';
+    const a = make({ livenessProbe: http_('/moved', srv.port, { failureThreshold: 1 }) });
+    const b = make({ readinessProbe: http_('/elsewhere', srv.port) });
+    const c = make({ livenessProbe: http_('/loop', srv.port, { failureThreshold: 1 }) });
+    for (const x of [a, b, c]) x.p.start();
+    await until(() => a.ev.liveness.length > 0 && b.p.ready && c.ev.liveness.length > 0, 'all three results');
+    assert.equal(a.ev.liveness[0], 'Liveness probe failed: HTTP probe failed with statuscode: 500');
+    assert.ok(srv.hits['/broken']! >= 1);
+    assert.equal(c.ev.liveness[0], `Liveness probe failed: Get "http://127.0.0.1:${srv.port}/loop": stopped after 10 redirects`);
+    assert.equal(srv.hits['/loop'], 11);
   });
 
   it('resolves a named port and sends headers with the kubelet’s User-Agent', async () => {

@@ -97,30 +97,57 @@ function dialError(err: NodeJS.ErrnoException, hostPort: string): string {
   }
 }
 
+/**
+ * One GET with the kubelet's redirect rule: same-host redirects are followed (at most 10),
+ * a redirect to another host ends the probe with that 3xx, which passes. The timeout
+ * covers the whole chain, as Go's Client.Timeout does.
+ */
 function httpDirect(url: string, action: HttpGetAction, timeoutMs: number): Promise<CheckOutcome> {
   return new Promise((resolve) => {
-    const u = new URL(url);
-    const hostPort = `${u.hostname.replace(/^\[|\]$/g, '')}:${u.port}`;
-    const mod = u.protocol === 'https:' ? https : http;
+    const first = new URL(url);
+    let current = url;
+    let req: http.ClientRequest | undefined;
     let settled = false;
     const done = (o: CheckOutcome): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      req.destroy();
+      req?.destroy();
       resolve(o);
     };
-    // The kubelet skips certificate checks for HTTPS probes.
-    // Go's HTTP client, which the kubelet uses, tolerates bare LF line endings; so does this.
-    const req = mod.get(url, { headers: probeHeaders(action), agent: false, rejectUnauthorized: false, insecureHTTPParser: true }, (res) => {
-      res.resume();
-      done(httpStatusOutcome(res.statusCode ?? 0));
-    });
     const timer = setTimeout(
-      () => done({ ok: false, output: `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)` }),
+      () => done({ ok: false, output: `Get "${current}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)` }),
       timeoutMs,
     );
-    req.on('error', (err: NodeJS.ErrnoException) => done({ ok: false, output: `Get "${url}": ${dialError(err, hostPort)}` }));
+    const get = (target: string, redirects: number): void => {
+      current = target;
+      const u = new URL(target);
+      const hostPort = `${u.hostname.replace(/^\[|\]$/g, '')}:${u.port || (u.protocol === 'https:' ? 443 : 80)}`;
+      const mod = u.protocol === 'https:' ? https : http;
+      // The kubelet skips certificate checks for HTTPS probes, and Go's client tolerates
+      // bare-LF line endings: so does this.
+      const r = mod.get(target, { headers: probeHeaders(action), agent: false, rejectUnauthorized: false, insecureHTTPParser: true }, (res) => {
+        res.resume();
+        const status = res.statusCode ?? 0;
+        const location = res.headers.location;
+        if (status >= 300 && status < 400 && location) {
+          const next = new URL(location, target);
+          const sameHost = next.hostname === first.hostname && (next.protocol === 'http:' || next.protocol === 'https:');
+          if (sameHost) {
+            if (redirects >= 10) return done({ ok: false, output: `Get "${next.href}": stopped after 10 redirects` });
+            r.destroy();
+            return get(next.href, redirects + 1);
+          }
+        }
+        done(httpStatusOutcome(status));
+      });
+      // Errors of a request already left for a redirect do not count.
+      r.on('error', (err: NodeJS.ErrnoException) => {
+        if (r === req) done({ ok: false, output: `Get "${target}": ${dialError(err, hostPort)}` });
+      });
+      req = r;
+    };
+    get(url, 0);
   });
 }
 

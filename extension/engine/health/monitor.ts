@@ -89,7 +89,12 @@ export class ProbeMonitor implements HealthMonitor {
     const specs = pod.containers.map((c) => ({ c, spec: d.template.containers.find((s) => s.name === c.podContainer) }));
     const probed = specs.filter(({ spec }) => spec && (spec.livenessProbe || spec.readinessProbe || spec.startupProbe));
     if (probed.length === 0) return; // the controller treats an unprobed running replica as Ready
-    const route = this.opts.route ?? (address ? await probeRouteForStack(this.hooks.stack.name, address) : 'exec');
+    if (!address) {
+      // Not attached to the stack network yet: forget the watch so the next reconcile retries.
+      if (this.watches.get(pod.replica) === w) this.watches.delete(pod.replica);
+      return;
+    }
+    const route = this.opts.route ?? (await probeRouteForStack(this.hooks.stack.name, address));
     if (w.cancelled) return;
     // The controller counts a replica without readiness probes as Ready; a startup probe
     // that has not passed yet makes it not Ready, and publishReady below says so.
