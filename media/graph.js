@@ -7,7 +7,7 @@
   const svg = /** @type {SVGSVGElement} */ (document.getElementById('graph'));
   const empty = /** @type {HTMLElement} */ (document.getElementById('empty'));
   const NS = 'http://www.w3.org/2000/svg';
-  const W = 190, H = 58, GX = 90, GY = 22;
+  const W = 190, H = 58, GX = 90, GY = 22, TOP = 70;
 
   function el(name, attrs, parent) {
     const e = document.createElementNS(NS, name);
@@ -51,10 +51,10 @@
     let maxRows = 0;
     for (const [l, nodes] of columns) {
       nodes.sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
-      nodes.forEach((n, i) => pos.set(n.id, { x: 10 + l * (W + GX), y: 10 + i * (H + GY) }));
+      nodes.forEach((n, i) => pos.set(n.id, { x: 10 + l * (W + GX), y: TOP + i * (H + GY) }));
       maxRows = Math.max(maxRows, nodes.length);
     }
-    svg.setAttribute('viewBox', `0 0 ${20 + columns.size * (W + GX) - GX} ${20 + maxRows * (H + GY) - GY}`);
+    svg.setAttribute('viewBox', `0 0 ${20 + columns.size * (W + GX) - GX} ${TOP + 10 + maxRows * (H + GY) - GY}`);
     for (const e of graph.edges) {
       const a = pos.get(e.from), b = pos.get(e.to);
       if (!a || !b) continue;
@@ -62,7 +62,15 @@
       const x1 = forward ? a.x + W : a.x + W / 2, y1 = forward ? a.y + H / 2 : a.y + H;
       const x2 = forward ? b.x : b.x + W / 2, y2 = forward ? b.y + H / 2 : b.y;
       const mx = (x1 + x2) / 2;
-      const d = forward ? `M ${x1} ${y1} C ${mx} ${y1}, ${mx} ${y2}, ${x2} ${y2}` : `M ${x1} ${y1} C ${x1 + 60} ${y1 + 40}, ${x2 + 60} ${y2 - 40}, ${x2} ${y2}`;
+      // Edges that skip a column arc above the nodes between, so they never look like
+      // they end at a node they pass.
+      const span = Math.round((b.x - a.x) / (W + GX));
+      const lift = Math.min(TOP - 4, 22 * span);
+      const d = !forward
+        ? `M ${x1} ${y1} C ${x1 + 60} ${y1 + 40}, ${x2 + 60} ${y2 - 40}, ${x2} ${y2}`
+        : span > 1
+          ? `M ${a.x + W / 2} ${a.y} C ${a.x + W / 2} ${a.y - lift - 20}, ${b.x + W / 2} ${b.y - lift - 20}, ${b.x + W / 2} ${b.y}`
+          : `M ${x1} ${y1} C ${mx} ${y1}, ${mx} ${y2}, ${x2} ${y2}`;
       const p = el('path', { d, class: `edge ${e.kind}`, 'marker-end': 'url(#arrow)', 'data-from': e.from, 'data-to': e.to }, svg);
       el('title', {}, p).textContent = e.kind === 'selects' ? `${e.from} selects ${e.to}` : `${e.from} names ${e.to} in its env`;
     }

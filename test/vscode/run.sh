@@ -2,7 +2,7 @@
 # All real-VS-Code tests, in one entry point (the last stage of `npm test`):
 #   1. installs code-server 4.100.3 into .cache/code-server if missing (and Chromium);
 #   2. builds the extension bundles and the extension-host suite;
-#   3. runs the extension-host mocha suite inside code-server's extension host;
+#   3. runs the window-free unit tests of the extension's pure parts, then the extension-host mocha suite inside code-server's extension host;
 #   4. runs the Playwright UI test against the example stack on the local Docker engine.
 # Exits non-zero on any failure. Screenshots: test-artifacts/vscode/.
 # FLOTILLA_VSCODE_TESTS=ext runs only step 3, =ui only step 4.
@@ -18,6 +18,8 @@ mkdir -p test-artifacts/vscode
 
 status=0
 if [[ "$which" == all || "$which" == ext ]]; then
+  echo "== extension logic without a window (views wording, graph model)"
+  npx mocha --no-config --require tsx/cjs 'test/vscode/unit/*.test.ts' || status=1
   echo "== extension-host tests (code-server $(cat .cache/code-server/node_modules/code-server/package.json | node -pe 'JSON.parse(require("fs").readFileSync(0)).version'))"
   node test/vscode/run-extension-host.mjs || status=1
 fi

@@ -69,6 +69,21 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await screenshot(page, '03-scaled-web');
   });
 
+  it('draws the topology graph webview and a click reveals the deployment in the tree', async function () {
+    needsUp(this);
+    await runCommand(page, 'Flotilla: Show Topology Graph');
+    // Webview content lives two iframes deep: the host frame, then the active frame.
+    const graph = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    const web = graph.locator('g.node[data-id="deployment/web"]');
+    await web.waitFor({ timeout: 30_000 });
+    await graph.locator('path.edge.depends[data-from="deployment/web"][data-to="service/api"]').waitFor({ state: 'attached' });
+    await graph.locator('path.edge.selects[data-from="service/web"][data-to="deployment/web"]').waitFor({ state: 'attached' });
+    await screenshot(page, '04-graph');
+    await web.click();
+    await page.locator('[role="treeitem"][aria-selected="true"]', { hasText: /^web/ }).waitFor();
+    await runCommand(page, 'View: Close All Editors');
+  });
+
   it('lists the web Service URL in Endpoints and the URL answers', async function () {
     needsUp(this);
     const url = treeItem(page, /^url web http:\/\/127\.0\.0\.1:\d+/);
@@ -77,7 +92,7 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     endpointUrl = /http:\/\/127\.0\.0\.1:\d+/.exec(await url.getAttribute('aria-label'))[0];
     const res = await fetch(endpointUrl);
     assert.equal(res.status, 200, `${endpointUrl} answered ${res.status}`);
-    await screenshot(page, '04-endpoints');
+    await screenshot(page, '05-endpoints');
   });
 
   it('shows a diagnostic in the Problems panel for a broken manifest', async () => {
@@ -93,7 +108,7 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await runCommand(page, 'View: Focus Problems');
     const problem = page.locator('.markers-panel .monaco-list-row', { hasText: /FK1001|YAML/ }).first();
     await problem.waitFor({ timeout: 60_000 });
-    await screenshot(page, '05-problem');
+    await screenshot(page, '06-problem');
     // Undo the break: the diagnostic goes away again.
     await editor.locator('.view-lines').click();
     await page.keyboard.press('Control+Z');
@@ -107,6 +122,6 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await page.getByText('The stack is not running.').waitFor({ timeout: 120_000 });
     await page.locator('.statusbar-item', { hasText: 'shop: down' }).waitFor();
     await assert.rejects(fetch(endpointUrl), 'the Service URL still answers after Down');
-    await screenshot(page, '06-down-again');
+    await screenshot(page, '07-down-again');
   });
 });
