@@ -3,6 +3,7 @@
 // desired state if it all succeeded, so a bad save never touches what runs.
 import type Docker from 'dockerode';
 import { buildImage, withTag } from './build';
+import { AutoscalingLoop } from './controller/autoscaling';
 import { BalancerSink } from './controller/balancer-sink';
 import { StackController } from './controller/controller';
 import { ProbeMonitor } from './controller/probe-monitor';
@@ -89,7 +90,9 @@ export async function reloadStack(ctl: StackController, opts: PrepareOptions = {
 /** A controller with everything attached: probes decide readiness and liveness, each Service gets its host load balancer. */
 export function createController(docker: Docker, p: Prepared): StackController {
   const ctl = new StackController({ docker, stack: p.stack, imageIds: p.imageIds, nodes: p.nodes });
+  const balancers = new BalancerSink(p.stack);
   ctl.health = new ProbeMonitor(docker, ctl);
-  ctl.endpointSink = new BalancerSink(p.stack);
+  ctl.endpointSink = balancers;
+  ctl.autoscaling = new AutoscalingLoop(ctl, balancers);
   return ctl;
 }

@@ -5,7 +5,7 @@
 // probe results and intents only enqueue keys; a periodic resync is the net.
 import { EventEmitter } from 'node:events';
 import type Docker from 'dockerode';
-import type { EngineEvent, PendingStatus, RolloutStatus, StackStatus } from '../api/protocol';
+import type { EngineEvent, HpaStatus, PendingStatus, RolloutStatus, StackStatus } from '../api/protocol';
 import { StackEvents } from '../docker/events';
 import { ensureNetwork, removeNetwork } from '../docker/network';
 import { observeStack, podPhase, type ObservedPod } from '../docker/observe';
@@ -35,6 +35,15 @@ export interface EndpointSink {
   /** Add URLs and connection counters to a status. */
   decorate?(stack: StackSpec, status: StackStatus): StackStatus;
   close?(graceMs: number): Promise<void>;
+}
+
+/** HPA decisions and container usage (the autoscaling loop). */
+export interface Autoscaling {
+  start(): void;
+  reload(): void;
+  stop(): void;
+  status(deployment: string): HpaStatus | undefined;
+  usage(containerId: string): { cpuPercent: number; memoryBytes: number } | undefined;
 }
 
 export interface ControllerOptions {
@@ -70,6 +79,7 @@ export class StackController extends EventEmitter<ControllerEvents> {
   private lastEndpoints = '';
   health?: HealthMonitor;
   endpointSink?: EndpointSink;
+  autoscaling?: Autoscaling;
   dockerConnected = true;
   lastError?: string;
   readonly startedAt = new Date().toISOString();
@@ -115,6 +125,7 @@ export class StackController extends EventEmitter<ControllerEvents> {
     });
     this.events.start();
     this.queue.start();
+    this.autoscaling?.start();
     this.enqueueAll();
     this.resync = setInterval(() => this.enqueueAll(), this.stack.settings.resyncSeconds * 1000);
   }
@@ -127,6 +138,7 @@ export class StackController extends EventEmitter<ControllerEvents> {
     this.nodes = nodes;
     this.runtime.setSettings(stack.settings);
     void this.endpointSink?.applyServices?.(stack).then(() => this.publishEndpoints(true));
+    this.autoscaling?.reload();
     this.enqueueAll();
     gone.forEach((g) => this.queue.add(g));
   }
@@ -149,9 +161,11 @@ export class StackController extends EventEmitter<ControllerEvents> {
     if (!Number.isInteger(replicas) || replicas < 0) throw new Error(`replicas must be a whole number ≥ 0, got ${replicas}`);
     this.store.update((s) => { s.scale[d.name] = replicas; });
     this.emitEvent('Normal', 'ScalingReplicaSet', `deployment/${d.name}`, `scaled to ${replicas}`);
-    this.queue.add(d.name);
     const hpa = this.stack.hpas.find((h) => h.target.kind === 'Deployment' && h.target.name === d.name);
-    return hpa ? `deployment/${d.name} is managed by HorizontalPodAutoscaler ${hpa.name}: the HPA overrides a manual scale on its next sync, as in Kubernetes` : `deployment/${d.name} scaled to ${replicas}`;
+    // As `kubectl scale` on an HPA target: applied now, overridden at the HPA's next sync.
+    if (hpa && this.hpaReplicas.has(d.name)) this.hpaReplicas.set(d.name, replicas);
+    this.queue.add(d.name);
+    return hpa ? `deployment/${d.name} scaled to ${replicas}, but it is managed by HorizontalPodAutoscaler ${hpa.name}: the HPA overrides a manual scale on its next sync, as in Kubernetes` : `deployment/${d.name} scaled to ${replicas}`;
   }
 
   restart(deployment: string): string {
@@ -339,6 +353,11 @@ export class StackController extends EventEmitter<ControllerEvents> {
 
   // ---- status --------------------------------------------------------------
 
+  /** The pods seen by the last reconcile. */
+  observedPods(): readonly ObservedPod[] {
+    return this.pods;
+  }
+
   desiredReplicas(d: DeploymentSpec): number {
     return this.hpaReplicas.get(d.name) ?? this.store.get().scale[d.name] ?? d.replicas ?? 1;
   }
@@ -352,6 +371,14 @@ export class StackController extends EventEmitter<ControllerEvents> {
       rollouts: new Map([...this.rollouts].map(([k, v]) => [k, v.status])),
     });
     if (this.endpointSink?.decorate) this.endpointSink.decorate(this.stack, status);
+    for (const d of status.deployments) {
+      const hpa = this.autoscaling?.status(d.name);
+      if (hpa) d.hpa = hpa;
+      for (const r of d.replicas) {
+        const u = r.container ? this.autoscaling?.usage(r.container) : undefined;
+        if (u) Object.assign(r, { cpuPercent: Math.round(u.cpuPercent * 10) / 10, memoryBytes: u.memoryBytes });
+      }
+    }
     status.controller = { running: true, pid: process.pid, dockerConnected: this.dockerConnected, startedAt: this.startedAt, lastError: this.lastError };
     return status;
   }
@@ -377,6 +404,7 @@ export class StackController extends EventEmitter<ControllerEvents> {
     this.queue.stop();
     this.events.stop();
     this.health?.stop();
+    this.autoscaling?.stop();
     await this.endpointSink?.close?.(1000);
     if (!down) return;
     await downStack(this.docker, this.stack.name, (p) => this.graceSeconds(p.deployment));
