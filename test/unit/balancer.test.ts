@@ -153,6 +153,15 @@ describe('ServiceBalancer', () => {
     assert.equal(b.stats().find((s) => s.replica === 'good')!.totalConnections, 6);
   });
 
+  it('moves on when a connect attempt times out (an address that never answers)', async () => {
+    const [good] = await backends('good');
+    // 192.0.2.1 (TEST-NET-1) is never assigned: the connect hangs or is unreachable; either way it fails.
+    const b = await lb({ connectTimeoutMs: 50 });
+    b.setEndpoints([{ replica: 'blackhole', host: '192.0.2.1', port: 9 }, ...eps([good])]);
+    assert.equal(await client(b).ask('t'), 'good');
+    assert.equal(b.stats().find((s) => s.replica === 'blackhole')!.connectErrors, 1);
+  });
+
   it('replays a request that an endpoint dropped before answering', async () => {
     const drop = await backend('drop', 'drop');
     cleanup.push(() => new Promise<void>((r) => drop.server.close(() => r())));

@@ -217,7 +217,7 @@ export class ServiceBalancer implements LinkHost {
     this.clients.add(link);
     link.client.once('close', () => {
       this.clients.delete(link);
-      this.parked = this.parked.filter((p) => p.link !== link);
+      if (this.parked.length > 0) this.parked = this.parked.filter((p) => p.link !== link);
     });
     link.retry();
   }
