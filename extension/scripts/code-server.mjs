@@ -43,6 +43,15 @@ export function freePort() {
   });
 }
 
+/** Removes per-run profiles older than a day (their logs are kept that long for debugging). */
+function pruneRuns() {
+  if (!fs.existsSync(CACHE)) return;
+  for (const d of fs.readdirSync(CACHE)) {
+    const p = path.join(CACHE, d);
+    if (d.startsWith('run-') && Date.now() - fs.statSync(p).mtimeMs > 86_400_000) fs.rmSync(p, { recursive: true, force: true });
+  }
+}
+
 /**
  * @param {{ workspace: string, installExtension?: boolean, runDir?: string, settings?: object, log?: (s: string) => void }} opts
  * @returns {Promise<{ url: string, port: number, runDir: string, workbenchUrl: (extra?: string) => string, stop: () => Promise<void> }>}
@@ -50,6 +59,7 @@ export function freePort() {
 export async function startCodeServer(opts) {
   if (!fs.existsSync(BIN)) throw new Error(`code-server is not installed: run bash extension/scripts/code-server-install.sh`);
   const port = await freePort();
+  pruneRuns();
   const runDir = opts.runDir ?? fs.mkdtempSync(path.join(CACHE, 'run-'));
   const dirs = Object.fromEntries(['home', 'config', 'data', 'cache', 'tmp', 'user-data', 'extensions'].map((d) => [d, path.join(runDir, d)]));
   Object.values(dirs).forEach((d) => fs.mkdirSync(d, { recursive: true }));

@@ -24,9 +24,13 @@ try {
   // Mocha's reporter uses format strings, so re-apply util.format to the raw arguments.
   page.on('console', async (msg) => {
     const text = msg.text();
-    if (/^%c\s*(INFO|WARN|ERR|ERROR)/.test(text)) {
+    const level = /^%c\s*(INFO|WARN|ERR|ERROR)\b/.exec(text)?.[1];
+    // Warnings and errors of the workbench itself (snippets, themes) are not ours.
+    if (level && (level === 'INFO' || /flotilla|mocha|assert/i.test(text))) {
       const args = await Promise.all(msg.args().map((a) => a.jsonValue().catch(() => '')));
-      console.log(format(...args.slice(2)));
+      const line = format(...args.slice(2));
+      // Keep the mocha report and our extension's lines; drop the workbench's chatter.
+      if (!/^(Ignoring fetching additional builtin|Updating additional builtin|ChatSessionStore|\[Extension Host\])/.test(line)) console.log(line);
     } else if (msg.type() === 'error' && /flotilla/i.test(text)) {
       console.error(`[page] ${text}`);
     }

@@ -7,6 +7,9 @@
 # Exits non-zero on any failure. Screenshots: test-artifacts/vscode/.
 # FLOTILLA_VSCODE_TESTS=ext runs only step 3, =ui only step 4.
 set -euo pipefail
+# Everything runs inside main, so bash has parsed the whole file before it starts
+# (editing this file during a run cannot change the run).
+main() {
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 which="${FLOTILLA_VSCODE_TESTS:-all}"
@@ -30,4 +33,7 @@ if [[ "$which" == all || "$which" == ui ]]; then
   [[ -f extension/scripts/base-images.sh ]] && bash extension/scripts/base-images.sh
   npx mocha --no-config --timeout 600000 'test/vscode/ui/*.test.mjs' || status=1
 fi
-exit $status
+return $status
+}
+main "$@"
+exit $?

@@ -125,7 +125,7 @@ export class LogFollowers implements vscode.Disposable {
     if (!target || !dir) return;
     this.stop(target);
     const channel = vscode.window.createOutputChannel(`Flotilla Logs: ${target}`);
-    const child = spawn(process.execPath, [this.ctx.cliPath, 'logs', '-f', target, '--stack', dir], {
+    const child = spawn(process.execPath, [this.ctx.cliPath, 'logs', '-f', '--prefix', target, '--stack', dir], {
       cwd: dir,
       env: { ...process.env, ...engineEnv(readConfig()), ELECTRON_RUN_AS_NODE: '1', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -69,6 +69,15 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await screenshot(page, '03-scaled-web');
   });
 
+  it('follows the logs of a deployment, each line prefixed by its replica', async function () {
+    needsUp(this);
+    const row = treeItem(page, /^deployment web /);
+    await row.hover();
+    await row.locator('a.action-label[aria-label="Follow Logs"]').click();
+    await atLeast(page.locator('.part.panel .view-line', { hasText: /^\[web-\S+\]\s+web\s+listening\s+on\s+:8080/ }), 2, 60_000);
+    await screenshot(page, '04-logs');
+  });
+
   it('draws the topology graph webview and a click reveals the deployment in the tree', async function () {
     needsUp(this);
     await runCommand(page, 'Flotilla: Show Topology Graph');
@@ -78,7 +87,7 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await web.waitFor({ timeout: 30_000 });
     await graph.locator('path.edge.depends[data-from="deployment/web"][data-to="service/api"]').waitFor({ state: 'attached' });
     await graph.locator('path.edge.selects[data-from="service/web"][data-to="deployment/web"]').waitFor({ state: 'attached' });
-    await screenshot(page, '04-graph');
+    await screenshot(page, '05-graph');
     await web.click();
     await page.locator('[role="treeitem"][aria-selected="true"]', { hasText: /^web/ }).waitFor();
     await runCommand(page, 'View: Close All Editors');
@@ -92,7 +101,7 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     endpointUrl = /http:\/\/127\.0\.0\.1:\d+/.exec(await url.getAttribute('aria-label'))[0];
     const res = await fetch(endpointUrl);
     assert.equal(res.status, 200, `${endpointUrl} answered ${res.status}`);
-    await screenshot(page, '05-endpoints');
+    await screenshot(page, '06-endpoints');
   });
 
   it('shows a diagnostic in the Problems panel for a broken manifest', async () => {
@@ -108,7 +117,7 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await runCommand(page, 'View: Focus Problems');
     const problem = page.locator('.markers-panel .monaco-list-row', { hasText: /FK1001|YAML/ }).first();
     await problem.waitFor({ timeout: 60_000 });
-    await screenshot(page, '06-problem');
+    await screenshot(page, '07-problem');
     // Undo the break: the diagnostic goes away again.
     await editor.locator('.view-lines').click();
     await page.keyboard.press('Control+Z');
@@ -122,6 +131,6 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await page.getByText('The stack is not running.').waitFor({ timeout: 120_000 });
     await page.locator('.statusbar-item', { hasText: 'shop: down' }).waitFor();
     await assert.rejects(fetch(endpointUrl), 'the Service URL still answers after Down');
-    await screenshot(page, '07-down-again');
+    await screenshot(page, '08-down-again');
   });
 });
