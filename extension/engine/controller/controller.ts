@@ -7,13 +7,17 @@ import { EventEmitter } from 'node:events';
 import type Docker from 'dockerode';
 import type { EngineEvent, HpaStatus, PendingStatus, RolloutStatus, StackStatus } from '../api/protocol';
 import { StackEvents } from '../docker/events';
-import { ensureNetwork, removeNetwork } from '../docker/network';
+import { ensureNetwork } from '../docker/network';
 import { observeStack, podPhase, type ObservedPod } from '../docker/observe';
 import { planRollout, type RolloutProgress } from '../health/rollout';
 import type { DeploymentSpec, StackSpec } from '../model/types';
-import { schedule, type BoundPod } from '../scheduler';
-import { containerOptions, podTemplateHash, replicaName, type PodContext } from './pod-spec';
+import type { BoundPod } from '../scheduler';
+import { placeReplicas } from './placement';
+import { downStack } from './down';
+import { containerOptions, podTemplateHash, type PodContext } from './pod-spec';
 import { createReplica, killReplica, removeReplica, restartReplica, stopReplica } from './replica-ops';
+
+export { downStack } from './down';
 import { restartCount, RuntimeTable, type ReplicaRuntime } from './runtime';
 import { StateStore } from './state-store';
 import { buildStatus, serviceEndpoints, type EndpointTarget } from './status';
@@ -297,30 +301,17 @@ export class StackController extends EventEmitter<ControllerEvents> {
   }
 
   private async createReplicas(d: DeploymentSpec, ctx: PodContext, hash: string, count: number, now: number): Promise<void> {
-    const bound: BoundPod[] = this.pods
-      .filter((p) => !this.runtime.peek(p.replica)?.terminating)
-      .map((p) => ({ replica: p.replica, deployment: p.deployment, cpuMilli: p.cpuMilli, memoryBytes: p.memoryBytes, node: p.node, nodeSelector: {} }));
-    for (const b of this.inflight.values()) if (!bound.some((x) => x.replica === b.replica)) bound.push(b);
-    const cpuMilli = d.template.containers.reduce((s, c) => s + (c.requests.cpuMilli ?? 0), 0);
-    const memoryBytes = d.template.containers.reduce((s, c) => s + (c.requests.memoryBytes ?? 0), 0);
-    const requests = Array.from({ length: count }, () => ({ replica: replicaName(d.name, hash), deployment: d.name, cpuMilli, memoryBytes, nodeSelector: d.template.nodeSelector }));
-    const placements = schedule(this.nodes, bound, requests);
-    const pending: PendingStatus[] = [];
-    const creates: Promise<void>[] = [];
-    for (const pl of placements) {
-      if ('pending' in pl) {
-        pending.push({ replica: pl.replica, reason: pl.pending });
-        continue;
-      }
-      const req = requests.find((r) => r.replica === pl.replica)!;
-      this.inflight.set(pl.replica, { ...req, node: pl.node });
+    const { placed, pending } = placeReplicas({
+      nodes: this.nodes, observed: this.pods, terminating: (r) => !!this.runtime.peek(r)?.terminating,
+      inflight: this.inflight.values(), deployment: d, hash, count,
+    });
+    const creates = placed.map((pl) => {
+      this.inflight.set(pl.replica, pl);
       const opts = containerOptions(ctx, d, { replica: pl.replica, node: pl.node, hash, createdAt: now });
-      creates.push(
-        createReplica(this.docker, opts)
-          .then(() => this.emitEvent('Normal', 'Scheduled', `replica/${pl.replica}`, `assigned to node ${pl.node}; started`))
-          .finally(() => this.inflight.delete(pl.replica)),
-      );
-    }
+      return createReplica(this.docker, opts)
+        .then(() => this.emitEvent('Normal', 'Scheduled', `replica/${pl.replica}`, `assigned to node ${pl.node}; started`))
+        .finally(() => this.inflight.delete(pl.replica));
+    });
     const prev = this.pending.get(d.name)?.map((p) => p.reason).join();
     this.pending.set(d.name, pending);
     if (pending.length && prev !== pending.map((p) => p.reason).join()) {
@@ -438,15 +429,4 @@ export class StackController extends EventEmitter<ControllerEvents> {
   emitEvent(type: EngineEvent['type'], reason: string, object: string, message: string): void {
     this.emit('event', { time: new Date(this.now()).toISOString(), type, reason, object, message });
   }
-}
-
-/** Removes every container and network labelled with the stack, gracefully. Touches nothing else. */
-export async function downStack(docker: Docker, stack: string, grace: (p: ObservedPod) => number): Promise<number> {
-  const pods = await observeStack(docker, stack);
-  await Promise.all(pods.map(async (p) => {
-    await stopReplica(docker, p, grace(p));
-    await removeReplica(docker, p);
-  }));
-  await removeNetwork(docker, stack);
-  return pods.length;
 }

@@ -1,0 +1,42 @@
+// Turning "create N replicas of this deployment" into scheduler input: the pods
+// already bound (observed and still in flight, minus those terminating) and one
+// request per new replica. Pure, so the controller's I/O stays thin.
+import type { ObservedPod } from '../docker/observe';
+import type { DeploymentSpec, NodeSpec } from '../model/types';
+import { schedule, type BoundPod, type PodRequest } from '../scheduler';
+import { replicaName } from './pod-spec';
+
+export interface PlacementInput {
+  nodes: NodeSpec[];
+  observed: readonly ObservedPod[];
+  terminating: (replica: string) => boolean;
+  inflight: Iterable<BoundPod>;
+  deployment: DeploymentSpec;
+  hash: string;
+  count: number;
+  rand?: () => number;
+}
+
+export interface PlacementResult {
+  placed: (PodRequest & { node: string })[];
+  pending: { replica: string; reason: string }[];
+}
+
+export function placeReplicas(input: PlacementInput): PlacementResult {
+  const d = input.deployment;
+  const bound: BoundPod[] = input.observed
+    .filter((p) => !input.terminating(p.replica))
+    .map((p) => ({ replica: p.replica, deployment: p.deployment, cpuMilli: p.cpuMilli, memoryBytes: p.memoryBytes, node: p.node, nodeSelector: {} }));
+  for (const b of input.inflight) if (!bound.some((x) => x.replica === b.replica)) bound.push(b);
+  const cpuMilli = d.template.containers.reduce((s, c) => s + (c.requests.cpuMilli ?? 0), 0);
+  const memoryBytes = d.template.containers.reduce((s, c) => s + (c.requests.memoryBytes ?? 0), 0);
+  const requests: PodRequest[] = Array.from({ length: input.count }, () => ({
+    replica: replicaName(d.name, input.hash, input.rand), deployment: d.name, cpuMilli, memoryBytes, nodeSelector: d.template.nodeSelector,
+  }));
+  const result: PlacementResult = { placed: [], pending: [] };
+  for (const pl of schedule(input.nodes, bound, requests)) {
+    if ('pending' in pl) result.pending.push({ replica: pl.replica, reason: pl.pending });
+    else result.placed.push({ ...requests.find((r) => r.replica === pl.replica)!, node: pl.node });
+  }
+  return result;
+}
