@@ -17,6 +17,7 @@ export class AutoscalingLoop {
   private readonly scalers = new Map<string, Autoscaler>();
   private readonly statuses = new Map<string, HpaStatus>();
   private timer?: NodeJS.Timeout;
+  private first?: NodeJS.Timeout;
 
   constructor(private readonly ctl: StackController, private readonly balancers?: BalancerSink) {
     this.sampler = new StatsSampler(ctl.docker);
@@ -26,6 +27,8 @@ export class AutoscalingLoop {
     this.ctl.on('changed', () => this.trackContainers());
     this.adoptTargets();
     this.schedule();
+    // A first look soon after start, so status shows the HPA before a full period passes.
+    this.first = setTimeout(() => this.sync(), 2000);
   }
 
   /** A reload may change HPAs and the sync period. */
@@ -37,6 +40,7 @@ export class AutoscalingLoop {
 
   stop(): void {
     clearInterval(this.timer);
+    clearTimeout(this.first);
     this.sampler.stop();
   }
 

@@ -208,7 +208,7 @@ export class StackController extends EventEmitter<ControllerEvents> {
     if (!rt || rt.probeReady === ready) return;
     rt.probeReady = ready;
     rt.readySince = ready ? this.now() : undefined;
-    this.emitEvent(ready ? 'Normal' : 'Warning', ready ? 'Ready' : 'Unhealthy', `replica/${replica}`, ready ? 'readiness probe succeeded' : 'readiness probe failed: removed from endpoints');
+    this.emitEvent(ready ? 'Normal' : 'Warning', ready ? 'Ready' : 'NotReady', `replica/${replica}`, ready ? 'replica is Ready: added to its Services\' endpoints' : 'replica is not Ready: removed from its Services\' endpoints');
     this.publishEndpoints();
     this.queue.add(rt.deployment);
   }
