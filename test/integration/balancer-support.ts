@@ -23,24 +23,41 @@ export interface TestContainer {
   name: string;
 }
 
+const networks = new Map<string, Promise<string>>();
+
+/** A bridge network of the test's own (labelled like everything else), not Docker's default bridge. */
+function stackNetwork(stack: string): Promise<string> {
+  let n = networks.get(stack);
+  if (!n) {
+    n = docker.createNetwork({ Name: stack, Driver: 'bridge', Labels: { [STACK_LABEL]: stack } }).then(() => stack);
+    networks.set(stack, n);
+  }
+  return n;
+}
+
 export async function runContainer(stack: string, name: string, script: string, env: Record<string, string> = {}): Promise<TestContainer> {
-  const image = await ensureNodeImage(docker);
+  const [image, network] = await Promise.all([ensureNodeImage(docker), stackNetwork(stack)]);
   const c = await docker.createContainer({
     Image: image,
     name: `${stack}-${name}`,
     Cmd: ['node', '-e', script],
     Env: Object.entries({ ID: name, ...env }).map(([k, v]) => `${k}=${v}`),
     Labels: { [STACK_LABEL]: stack },
-    HostConfig: { Init: true },
+    HostConfig: { Init: true, NetworkMode: network },
   });
   await c.start();
   const info = await c.inspect();
-  return { id: c.id, ip: info.NetworkSettings.Networks.bridge.IPAddress, name };
+  return { id: c.id, ip: info.NetworkSettings.Networks[network].IPAddress, name };
 }
 
+/** Removes exactly the containers and networks labelled with this test stack. */
 export async function removeStackContainers(stack: string): Promise<void> {
-  const list = await docker.listContainers({ all: true, filters: { label: [`${STACK_LABEL}=${stack}`] } });
+  const filters = { label: [`${STACK_LABEL}=${stack}`] };
+  const list = await docker.listContainers({ all: true, filters });
   await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  const nets = await docker.listNetworks({ filters });
+  await Promise.all(nets.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
+  networks.delete(stack);
 }
 
 export function httpGet(port: number, host = '127.0.0.1', path = '/'): Promise<{ status: number; body: string }> {
