@@ -2,7 +2,7 @@
 // HTTP, with docker-compose (1.29, an equivalent compose file), with the floor
 // (raw parallel Engine API create+start, nothing else), and with `flotilla up`.
 //
-//   npx tsx bench/up-vs-compose.ts [--stack examples/shop] [--rounds 3] [--scale web=10] [--with-flotilla]
+//   npx tsx bench/up-vs-compose.ts [--stack examples/shop] [--rounds 5] [--scale web=10] [--with-flotilla]
 //
 // Each round runs on its own compose project / network / stack name, and
 // removes everything it created. Readiness: a deployment with an httpGet
@@ -30,7 +30,7 @@ const opt = (name: string, def: string): string => {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : def;
 };
 const STACK_DIR = path.resolve(opt('stack', 'examples/shop'));
-const ROUNDS = Number(opt('rounds', '3'));
+const ROUNDS = Number(opt('rounds', '5'));
 const [SCALE_DEPLOYMENT, SCALE_TO] = (() => {
   const [d, n] = opt('scale', 'web=10').split('=');
   return [d, Number(n)] as const;
@@ -215,7 +215,8 @@ async function benchFloor(stack: StackSpec, images: Record<string, string>, roun
 async function benchFlotillaUp(stack: StackSpec, round: number): Promise<Figures> {
   const name = `flotillabench${randomBytes(3).toString('hex')}r${round}`;
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
-  fs.cpSync(stack.dir, copy, { recursive: true });
+  // Not .flotilla/: its ports and scale intents belong to the stack a developer may be running.
+  fs.cpSync(stack.dir, copy, { recursive: true, filter: (src) => path.basename(src) !== '.flotilla' });
   const stackFile = path.join(copy, path.basename(stack.file));
   fs.writeFileSync(stackFile, fs.readFileSync(stackFile, 'utf8').replace(/^name:.*$/m, `name: ${name}`));
   const cli = ['node', [await cliBundle()]];
@@ -243,8 +244,23 @@ async function benchFlotillaUp(stack: StackSpec, round: number): Promise<Figures
   const t0 = performance.now();
   const up = spawn(cli[0] as string, [...(cli[1] as string[]), 'up', '--no-watch', '--stack', copy], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
-  up.stdout.on('data', (c) => (log += c));
-  up.stderr.on('data', (c) => (log += c));
+  // When each line of the CLI's output arrived, relative to the spawn: where `up` spends its time.
+  const seen: { at: number; line: string }[] = [];
+  let partial = '';
+  const onOut = (c: Buffer) => {
+    const at = performance.now() - t0;
+    log += c;
+    partial += c.toString();
+    let nl: number;
+    while ((nl = partial.indexOf('\n')) >= 0) {
+      seen.push({ at, line: partial.slice(0, nl) });
+      partial = partial.slice(nl + 1);
+    }
+  };
+  up.stdout.on('data', onOut);
+  up.stderr.on('data', onOut);
+  const first = (re: RegExp, after = 0) => seen.find((s) => s.at >= after && re.test(s.line))?.at;
+  const last = (re: RegExp, after = 0) => seen.filter((s) => s.at >= after && re.test(s.line)).at(-1)?.at;
   try {
     await waitReplicas(undefined, expectedReplicas(stack));
     const upAnswered = performance.now() - t0;
@@ -252,8 +268,25 @@ async function benchFlotillaUp(stack: StackSpec, round: number): Promise<Figures
     await flotilla('scale', SCALE_DEPLOYMENT, String(SCALE_TO));
     const scaleReturned = performance.now() - t1;
     await waitReplicas(SCALE_DEPLOYMENT, SCALE_TO);
+    const scaleAnswered = performance.now() - t1;
+    const sinceScale = t1 - t0;
+    const m: Milestones = {
+      firstOutput: seen[0]?.at,
+      imagesChecked: last(/is up to date|^built /),
+      controllerRunning: first(/controller running/),
+      firstScheduled: first(/Scheduled/),
+      lastScheduled: undefined,
+      upAnswered,
+      scaleEvent: rel(first(/ScalingReplicaSet/, sinceScale), sinceScale),
+      scaleFirstScheduled: rel(first(/Scheduled/, sinceScale), sinceScale),
+      scaleLastScheduled: rel(last(/Scheduled/, sinceScale), sinceScale),
+      scaleAnswered,
+    };
+    // Up's own Scheduled lines are those before the scale started.
+    m.lastScheduled = last(/Scheduled/) !== undefined ? seen.filter((s) => s.at < sinceScale && /Scheduled/.test(s.line)).at(-1)?.at : undefined;
+    milestones.push(m);
     // `up` runs in the foreground, so "returned" is when the replicas exist, not a command exit.
-    return { upReturned: upAnswered, upAnswered, scaleReturned, scaleAnswered: performance.now() - t1 };
+    return { upReturned: upAnswered, upAnswered, scaleReturned, scaleAnswered };
   } catch (e) {
     throw new Error(`${(e as Error).message}\nflotilla up output:\n${log}`);
   } finally {
@@ -263,6 +296,22 @@ async function benchFlotillaUp(stack: StackSpec, round: number): Promise<Figures
     fs.rmSync(copy, { recursive: true, force: true });
   }
 }
+
+/** Arrival times (ms) of `flotilla up`'s output lines: up milestones from the spawn, scale ones from `flotilla scale`. */
+interface Milestones {
+  firstOutput?: number;
+  imagesChecked?: number;
+  controllerRunning?: number;
+  firstScheduled?: number;
+  lastScheduled?: number;
+  upAnswered: number;
+  scaleEvent?: number;
+  scaleFirstScheduled?: number;
+  scaleLastScheduled?: number;
+  scaleAnswered: number;
+}
+const milestones: Milestones[] = [];
+const rel = (at: number | undefined, from: number) => (at === undefined ? undefined : at - from);
 
 let bundled: Promise<string> | undefined;
 /** A fresh bundle of the CLI in a temp folder (dist/ may be stale, and tsx would add its compile time to every call). */
@@ -326,8 +375,16 @@ async function main(): Promise<void> {
   console.log('\nmedians:');
   report('docker-compose 1.29', results.compose);
   report('floor (Engine API)', results.floor);
-  if (WITH_FLOTILLA) report('flotilla up', results.flotilla);
-  else console.log('flotilla up         (not run: pass --with-flotilla)');
+  if (WITH_FLOTILLA) {
+    report('flotilla up', results.flotilla);
+    const ratio = (k: keyof Figures, peer: Figures[]) => (median(results.flotilla.map((r) => r[k])) / median(peer.map((r) => r[k]))).toFixed(2);
+    console.log(`flotilla / floor: up ${ratio('upAnswered', results.floor)}×, scale ${ratio('scaleAnswered', results.floor)}×; flotilla / compose: up ${ratio('upAnswered', results.compose)}×, scale ${ratio('scaleAnswered', results.compose)}×`);
+    console.log('\nflotilla up, when its output lines arrived (median ms; up from the spawn, scale from `flotilla scale`):');
+    for (const k of Object.keys(milestones[0] ?? {}) as (keyof Milestones)[]) {
+      const xs = milestones.map((m) => m[k]).filter((x): x is number => x !== undefined);
+      console.log(`  ${k.padEnd(20)} ${xs.length ? `${Math.round(median(xs))} ms`.padStart(9) : '        -'}   [${xs.map(Math.round).join(', ')}]`);
+    }
+  } else console.log('flotilla up         (not run: pass --with-flotilla)');
 }
 
 main().catch((e: Error) => {

@@ -1,0 +1,40 @@
+// The flotilla CLI for benchmarks: a fresh esbuild bundle in a temp folder
+// (dist/ may be stale, and tsx would add its compile time to every call), and
+// a helper that runs a command to completion.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+let bundled: Promise<string> | undefined;
+
+/** Path of a bundled `cli.js`, built once per process. */
+export function cliBundle(): Promise<string> {
+  bundled ??= (async () => {
+    const outfile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-bench-cli-')), 'cli.js');
+    const esbuild = await import('esbuild');
+    await esbuild.build({
+      entryPoints: [path.resolve(__dirname, '../../extension/cli/main.ts')],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      outfile,
+      external: ['vscode', '*.node', 'cpu-features'],
+      logLevel: 'error',
+    });
+    return outfile;
+  })();
+  return bundled;
+}
+
+/** Runs a command; resolves with stdout+stderr, rejects on a non-zero exit. */
+export function run(cmd: string, argv: string[], opts: { cwd?: string } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, argv, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (c) => (out += c));
+    p.stderr.on('data', (c) => (out += c));
+    p.on('error', reject);
+    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}:\n${out}`))));
+  });
+}
