@@ -45,6 +45,12 @@ describe('flotilla CLI (real Docker)', function () {
     assert.match(scale.err, /no deployment "nope".*deployments: web/);
   });
 
+  it('says how to start Docker when no engine answers', () => {
+    const r = spawnSync(process.execPath, [...CLI, 'status', '--stack', dir], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /no Docker engine answers at unix:\/\/\/nonexistent\/docker\.sock.*Start Docker/);
+  });
+
   it('refuses a broken manifest with file and line, and changes nothing', async () => {
     fs.writeFileSync(path.join(dir, 'k8s/app.yaml'), httpDeployment('web', 1).replace('replicas: 1', 'replicas: "three"'));
     const r = flotilla(['up', '--stack', dir]);

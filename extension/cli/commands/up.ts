@@ -1,6 +1,7 @@
 // `flotilla up`: build, apply, then run the controller in the foreground until
 // SIGINT/SIGTERM, printing events. Stopping the controller leaves the replicas
 // running (a new `up` adopts them); `flotilla down` removes them.
+import * as path from 'node:path';
 import { ControllerClient } from '../../engine/api/client';
 import { ControlServer } from '../../engine/api/server';
 import { downStack } from '../../engine/controller/controller';
@@ -19,6 +20,9 @@ export async function up(args: Args): Promise<number> {
   const say = (line: string) => process.stdout.write(line + '\n');
   const prep: PrepareOptions = { onOutput: say, lint: lintForEngine };
   const prepared = await prepareStack(docker, dir, prep);
+  for (const i of prepared.stack.ignored) {
+    say(`ignored ${i.kind} "${i.name}" (${path.relative(process.cwd(), i.source.file)}:${i.source.line}): Flotilla runs Deployments, Services, HorizontalPodAutoscalers, ConfigMaps and Secrets`);
+  }
   const ctl = createController(docker, prepared);
   ctl.on('event', (e) => say(formatEvent(e)));
 
