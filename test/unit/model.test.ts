@@ -140,3 +140,39 @@ describe('stack model', () => {
     assert.match(loadStack(dir).problems[0].message, /binary file/);
   });
 });
+
+describe('environment overrides', () => {
+  const base = 'name: s\nmanifests: ["k8s/*.yaml"]\n';
+  const withEnv = (env: Record<string, string>, fn: () => void) => {
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      fn();
+    } finally {
+      for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
+    }
+  };
+
+  it('uses the environment node pool and bind address only where the stack file is silent', () => {
+    withEnv({ FLOTILLA_NODE_COUNT: '3', FLOTILLA_NODE_CPU: '1', FLOTILLA_NODE_MEMORY: '1Gi', FLOTILLA_BIND_ADDRESS: '0.0.0.0' }, () => {
+      const silent = loadStack(stack({ 'flotilla.yaml': base, 'k8s/web.yaml': DEPLOY })).stack!;
+      assert.deepEqual(silent.nodes.map((n) => [n.name, n.cpuMilli]), [['node-a', 1000], ['node-b', 1000], ['node-c', 1000]]);
+      assert.equal(silent.settings.bindAddress, '0.0.0.0');
+      const explicit = loadStack(stack({ 'flotilla.yaml': base + 'nodes: [{name: x, cpu: "4", memory: 1Gi}]\nsettings: {bindAddress: 127.0.0.2}\n', 'k8s/web.yaml': DEPLOY })).stack!;
+      assert.deepEqual(explicit.nodes.map((n) => n.name), ['x']);
+      assert.equal(explicit.settings.bindAddress, '127.0.0.2');
+    });
+  });
+
+  it('lets the fast-dev overrides win over the stack file, and reports a bad value', () => {
+    withEnv({ FLOTILLA_BACKOFF_BASE_SECONDS: '0.5', FLOTILLA_TERMINATION_GRACE_SECONDS: '2' }, () => {
+      const s = loadStack(stack({ 'flotilla.yaml': base + 'settings: {backoffBaseSeconds: 10, terminationGracePeriodSeconds: 30}\n', 'k8s/web.yaml': DEPLOY })).stack!;
+      assert.equal(s.settings.backoffBaseSeconds, 0.5);
+      assert.equal(s.settings.terminationGracePeriodSeconds, 2);
+    });
+    withEnv({ FLOTILLA_BACKOFF_MAX_SECONDS: 'soon' }, () => {
+      const r = loadStack(stack({ 'flotilla.yaml': base, 'k8s/web.yaml': DEPLOY }));
+      assert.match(r.problems[0].message, /FLOTILLA_BACKOFF_MAX_SECONDS=soon is not a number/);
+    });
+  });
+});

@@ -2,6 +2,7 @@
 // is no flotilla.yaml. Paths in it are relative to the file's folder.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { applyEnv } from './env-overrides';
 import { parseCpu, parseMemory } from './quantity';
 import type { Problem } from './problems';
 import { Reader } from './reader';
@@ -95,7 +96,19 @@ function readFlotilla(r: Reader, file: string): StackFile {
     if (seen.has(n.name)) r.fail(['nodes', i, 'name'], `duplicate node name "${n.name}"`);
     seen.add(n.name);
   });
-  return { name, dir, file, manifests, builds, nodes, settings: readSettings(r, o) };
+  const explicitBind = typeof o.settings === 'object' && o.settings !== null && 'bindAddress' in o.settings;
+  return withEnv({ name, dir, file, manifests, builds, nodes, settings: readSettings(r, o) }, r, explicitBind);
+}
+
+/** Environment overrides (the extension's settings); a bad value is a problem on the stack file's first line. */
+function withEnv(s: StackFile, r: Reader, explicitBind: boolean): StackFile {
+  try {
+    const env = applyEnv(s.settings, { bindAddress: explicitBind, nodes: s.nodes.length > 0 });
+    return { ...s, settings: env.settings, nodes: s.nodes.length ? s.nodes : env.nodes };
+  } catch (e) {
+    r.fail([], (e as Error).message);
+    return s;
+  }
 }
 
 function readSettings(r: Reader, o: Record<string, unknown>): StackSettings {
@@ -146,7 +159,7 @@ function readSkaffold(r: Reader, file: string): StackFile {
   const manifestsObj = r.obj(o.manifests, ['manifests']) ?? {};
   const manifests = r.arr(manifestsObj.rawYaml, ['manifests', 'rawYaml']).map((g, i) => r.str(g, ['manifests', 'rawYaml', i]) ?? '');
   if (!manifests.length) r.fail(['manifests'], 'Flotilla reads skaffold manifests from manifests.rawYaml, which is missing or empty');
-  return { name, dir, file, manifests, builds, nodes: [], settings: readSettings(r, {}) };
+  return withEnv({ name, dir, file, manifests, builds, nodes: [], settings: readSettings(r, {}) }, r, false);
 }
 
 function buildSpec(r: Reader, at: (string | number)[], dir: string, image: string, context: string, dockerfile: string | undefined, buildArgs: Record<string, string>, target: string | undefined): BuildSpec {
