@@ -114,6 +114,16 @@ describe('engine core (real Docker)', function () {
     }
   });
 
+  it('reports each replica\'s CPU and memory from streamed stats', async () => {
+    const dir = writeStack({ 'flotilla.yaml': stackFile(name), 'k8s/app.yaml': httpDeployment('web', 2) });
+    run = await startStack(dir);
+    const replicas = await waitFor('cpu and memory on both replicas', () => {
+      const r = run!.ctl.status().deployments[0].replicas;
+      return r.length === 2 && r.every((x) => x.cpuPercent !== undefined && (x.memoryBytes ?? 0) > 0) ? r : undefined;
+    });
+    for (const r of replicas) assert.ok(r.cpuPercent! >= 0 && r.cpuPercent! < 200, `cpu ${r.cpuPercent}`);
+  });
+
   it('keeps a replica Pending with the scheduler reason when nothing fits', async () => {
     const dir = writeStack({
       'flotilla.yaml': stackFile(name, 'nodes:\n  - {name: small, cpu: "1", memory: 1Gi}\n'),
