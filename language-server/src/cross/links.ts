@@ -7,8 +7,16 @@ import { getIn, items, str, stringMap, type AnyNode } from '../yaml/parse';
 
 export const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod', 'ReplicationController']);
 
+// Memoised per resource: resources are reused from the parse cache while their text is
+// unchanged, and the selector checks would otherwise be quadratic in label extraction.
+const labelMemo = new WeakMap<Resource, Record<string, string>>();
+const containerMemo = new WeakMap<Resource, ContainerInfo[]>();
+const nameIndex = new WeakMap<Resource[], Map<string, Resource>>();
+
 export function podLabels(r: Resource): Record<string, string> {
-  return stringMap(r.doc, podLabelsNode(r));
+  let l = labelMemo.get(r);
+  if (!l) labelMemo.set(r, (l = stringMap(r.doc, podLabelsNode(r))));
+  return l;
 }
 
 export function matches(selector: Record<string, string>, labels: Record<string, string>): boolean {
@@ -19,7 +27,27 @@ export function matches(selector: Record<string, string>, labels: Record<string,
 export function selectedWorkloads(svc: Resource, all: Resource[]): Resource[] {
   const sel = stringMap(svc.doc, getIn(svc.doc, svc.root, 'spec', 'selector'));
   if (!Object.keys(sel).length) return [];
-  return all.filter((r) => WORKLOADS.has(r.kind) && (r.namespace ?? '') === (svc.namespace ?? '') && matches(sel, podLabels(r)));
+  // candidates share the selector's first label: an index keeps many Services × many workloads linear
+  const [k, v] = Object.entries(sel)[0];
+  return labelIndex(all).get(`${k}=${v}`)?.filter((r) => (r.namespace ?? '') === (svc.namespace ?? '') && matches(sel, podLabels(r))) ?? [];
+}
+
+const labelIndexMemo = new WeakMap<Resource[], Map<string, Resource[]>>();
+function labelIndex(all: Resource[]): Map<string, Resource[]> {
+  let idx = labelIndexMemo.get(all);
+  if (idx) return idx;
+  idx = new Map();
+  for (const r of all) {
+    if (!WORKLOADS.has(r.kind)) continue;
+    for (const [k, v] of Object.entries(podLabels(r))) {
+      const key = `${k}=${v}`;
+      const list = idx.get(key);
+      if (list) list.push(r);
+      else idx.set(key, [r]);
+    }
+  }
+  labelIndexMemo.set(all, idx);
+  return idx;
 }
 
 /** The resource an HPA scales, if the stack has it. */
@@ -27,7 +55,13 @@ export function hpaTarget(hpa: Resource, all: Resource[]): Resource | undefined 
   const ref = getIn(hpa.doc, hpa.root, 'spec', 'scaleTargetRef');
   const kind = str(getIn(hpa.doc, ref, 'kind'));
   const name = str(getIn(hpa.doc, ref, 'name'));
-  return all.find((r) => r.kind === kind && r.name === name && (r.namespace ?? '') === (hpa.namespace ?? ''));
+  let idx = nameIndex.get(all);
+  if (!idx) {
+    idx = new Map();
+    for (const r of all) if (!idx.has(`${r.kind}/${r.namespace ?? ''}/${r.name}`)) idx.set(`${r.kind}/${r.namespace ?? ''}/${r.name}`, r);
+    nameIndex.set(all, idx);
+  }
+  return idx.get(`${kind}/${hpa.namespace ?? ''}/${name}`);
 }
 
 /** Image reference without tag or digest: "shop/web:dev" → "shop/web". */
@@ -52,6 +86,12 @@ export interface ContainerInfo {
 }
 
 export function containerInfos(r: Resource): ContainerInfo[] {
+  let c = containerMemo.get(r);
+  if (!c) containerMemo.set(r, (c = computeContainers(r)));
+  return c;
+}
+
+function computeContainers(r: Resource): ContainerInfo[] {
   return containersOf(r)
     .filter((c) => isMap(c))
     .map((c) => ({

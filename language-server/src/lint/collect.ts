@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FileFinding, LintDiagnostic } from '../core/types';
 import { isDockerfileName, isYamlName, walk } from '../stack/glob';
-import { isStackFile, lintLoose, lintStack, readDisk, stackFileIn, type LintOptions } from './project';
+import { isStackFile, lintLoose, lintStack, ParseCache, readDisk, stackFileIn, type LintOptions } from './project';
 import { looksLikeManifest } from '../k8s/resources';
 import { parseYaml } from '../yaml/parse';
 
@@ -30,7 +30,8 @@ export async function lintStackDir(stackDir: string, opts: LintOptions = {}): Pr
 }
 
 /** What `flotilla lint PATH...` checks: stacks found under the paths, then every other Dockerfile and manifest. */
-export async function lintPaths(paths: string[], opts: LintOptions = {}): Promise<LintDiagnostic[]> {
+export async function lintPaths(paths: string[], options: LintOptions = {}): Promise<LintDiagnostic[]> {
+  const opts = { ...options, cache: options.cache ?? new ParseCache() };
   const all = new Map<string, FileFinding[]>();
   const covered = new Set<string>();
   const manifests: string[] = [];
@@ -63,7 +64,11 @@ export async function lintPaths(paths: string[], opts: LintOptions = {}): Promis
         const text = (opts.read ?? readDisk)(f);
         if (text === undefined) continue;
         // a file named on the command line is a manifest; in a walk only YAML that looks like one
-        if (!isDir || text === '\0too-large' || looksLikeManifest(parseYaml(text))) manifests.push(f);
+        if (!isDir || text === '\0too-large') manifests.push(f);
+        else if (/^\s*kind:/m.test(text) && /^\s*apiVersion:/m.test(text)) {
+          const e = opts.cache.entry(f, text);
+          if (looksLikeManifest((e.yaml ??= parseYaml(text)))) manifests.push(f);
+        }
       }
     }
   }
