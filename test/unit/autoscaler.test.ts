@@ -57,6 +57,15 @@ describe('Autoscaler', () => {
     assert.equal(r.status.lastReason, 'New size: 1; reason: All metrics below target');
   });
 
+  it('takes new stack settings on a spec update, keeping its history', () => {
+    const a = new Autoscaler(spec, { downscaleStabilizationSeconds: 300 });
+    a.sync(0, { specReplicas: 4, pods: podSamples(template, replicas(4), usage(4, 50)) });
+    assert.equal(a.sync(20_000, { specReplicas: 4, pods: podSamples(template, replicas(4), usage(4, 5)) }).rescale, false);
+    a.updateSpec(spec, { downscaleStabilizationSeconds: 10 });
+    const r = a.sync(21_000, { specReplicas: 4, pods: podSamples(template, replicas(4), usage(4, 5)) });
+    assert.equal(r.desiredReplicas, 1);
+  });
+
   it('scales on the balancer connection metric', () => {
     const a = new Autoscaler(spec);
     const metrics = new Map([

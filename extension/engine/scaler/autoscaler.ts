@@ -37,12 +37,16 @@ export class Autoscaler {
 
   constructor(
     private hpa: HpaSpec,
-    private readonly opts: AutoscalerOptions = {},
+    private opts: AutoscalerOptions = {},
   ) {}
 
-  /** A changed manifest keeps the history, as an HPA update does in Kubernetes. */
-  updateSpec(hpa: HpaSpec): void {
+  /**
+   * A changed manifest keeps the history, as an HPA update does in Kubernetes. Pass the
+   * options again when the stack settings may have changed too (a reload).
+   */
+  updateSpec(hpa: HpaSpec, opts?: AutoscalerOptions): void {
     this.hpa = hpa;
+    if (opts) this.opts = { ...opts };
   }
 
   get spec(): HpaSpec {
