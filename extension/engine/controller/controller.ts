@@ -250,6 +250,9 @@ export class StackController extends EventEmitter<ControllerEvents> {
       } else if (phase === 'exited' && !rt.terminating) {
         const wait = this.handleExit(p, rt, now);
         if (wait !== undefined) requeue = Math.min(requeue ?? Infinity, wait);
+      } else if (phase === 'creating' && !rt.terminating && !this.inflight.has(p.replica) && p.containers.every((c) => c.state === 'created')) {
+        // A controller killed between create and start left this replica never started: replace it.
+        void this.terminate(p, 'created but never started by an earlier controller');
       }
       const ready = phase === 'running' && !rt.terminating && (rt.probeReady ?? !d.template.containers.some((c) => c.readinessProbe));
       if (ready && rt.readySince === undefined) rt.readySince = now;
