@@ -329,6 +329,22 @@ describe('BalancerSet', () => {
     a.server.close();
   });
 
+  it('maps the target port through portMap (published ports)', async () => {
+    const [a] = [await backend('pub')];
+    const s = svc('pub', 80, 8080);
+    const set = new BalancerSet({ stackDir: dir, bindAddress: '127.0.0.1' });
+    try {
+      await set.apply([s]);
+      set.setPods('pub', [{ replica: 'pub-1', host: '127.0.0.1', ports: [], portMap: { 8080: a.port } }]);
+      assert.equal(set.status(s).endpoints[0].address, `127.0.0.1:${a.port}`);
+      assert.equal(await new Client(set.status(s).ports[0].hostPort!).ask('m'), 'pub');
+    } finally {
+      await set.close();
+      a.sockets.forEach((x) => x.destroy());
+      a.server.close();
+    }
+  });
+
   it('resolves numeric and named target ports', () => {
     const ports = [{ name: 'http', containerPort: 8080, protocol: 'TCP' as const }];
     assert.equal(resolveTargetPort({ port: 80, targetPort: 9000, protocol: 'TCP' }, ports), 9000);

@@ -27,6 +27,11 @@ export interface PodEndpoint {
   /** The pod's address on the stack network (or 127.0.0.1 with published ports). */
   host: string;
   ports: ContainerPort[];
+  /**
+   * Container port → the port reachable at `host`, when they differ: published ports,
+   * where container IPs cannot be reached from the host (Docker Desktop).
+   */
+  portMap?: Record<number, number>;
 }
 
 export interface BalancerSetOptions {
@@ -177,7 +182,9 @@ export class BalancerSet {
     if (e.balancer === undefined) return;
     const eps: Endpoint[] = [];
     for (const pod of this.pods.get(e.service) ?? []) {
-      const port = resolveTargetPort(e.sp, pod.ports);
+      const target = resolveTargetPort(e.sp, pod.ports);
+      if (target === undefined) continue;
+      const port = pod.portMap ? pod.portMap[target] : target;
       if (port !== undefined) eps.push({ replica: pod.replica, host: pod.host, port });
     }
     e.balancer.setEndpoints(eps);
