@@ -79,7 +79,7 @@ describe('language server over stdio', function () {
     const d = await c.open(file, text);
     const q = d.find((x) => x.code === 'FK2005')!;
     assert.deepEqual(q.range, { start: { line: 9, character: 24 }, end: { line: 9, character: 28 } });
-    assert.match(q.message, /spec\.containers\[0\]\.resources\.requests\.cpu/);
+    assert.match(String(q.message), /spec\.containers\[0\]\.resources\.requests\.cpu/);
     assert.ok(codes(d).includes('FK2004'));
     const h = await c.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri: c.uri(file) }, position: { line: 10, character: 8 } });
     assert.match(h.contents.value, /Image pull policy/);
