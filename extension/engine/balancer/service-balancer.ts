@@ -163,18 +163,16 @@ export class ServiceBalancer implements LinkHost {
     if (this.parkTimer) clearTimeout(this.parkTimer);
     if (this.clients.size > 0) {
       await new Promise<void>((resolve) => {
+        const finish = (): void => {
+          clearTimeout(timer);
+          clearInterval(check);
+          resolve();
+        };
         const timer = setTimeout(() => {
           for (const l of this.clients) l.destroy();
-          resolve();
+          finish();
         }, graceMs);
-        const check = setInterval(() => {
-          if (this.clients.size === 0) {
-            clearTimeout(timer);
-            clearInterval(check);
-            resolve();
-          }
-        }, 20);
-        timer.unref?.();
+        const check = setInterval(() => this.clients.size === 0 && finish(), 20);
       });
     }
     for (const b of this.draining) if (b.drainTimer) clearTimeout(b.drainTimer);
