@@ -246,6 +246,23 @@ describe('ServiceBalancer', () => {
     assert.equal(b.stats()[0].bytesOut, 7);
   });
 
+  it('close() stops accepting at once and lets open connections finish within the grace', async () => {
+    const [a] = await backends('a');
+    const b = new ServiceBalancer({ service: 'web', port: 80, hostPort: 0, bindAddress: '127.0.0.1' });
+    await b.listen();
+    b.setEndpoints(eps([a]));
+    const port = b.address.port;
+    const open = new Client(port);
+    assert.equal(await open.ask('before'), 'a');
+    const closing = b.close(10_000);
+    const refused = await new Promise<boolean>((r) => net.connect(port, '127.0.0.1').on('error', () => r(true)).on('connect', () => r(false)));
+    assert.equal(refused, true);
+    assert.equal(await open.ask('during'), 'a');
+    open.end();
+    await closing;
+    await open.waitClosed();
+  });
+
   it('carries half-closed connections: the answer still arrives after the client ends', async () => {
     const server = net.createServer({ allowHalfOpen: true }, (s) => {
       let got = '';
