@@ -55,7 +55,11 @@ export class Ctx implements vscode.Disposable {
 
   async setLocation(loc: StackLocation | undefined): Promise<void> {
     void vscode.commands.executeCommand('setContext', 'flotilla.noStackFile', !loc);
-    if (loc?.dir === this.location?.dir && this.session) return;
+    if (loc?.dir === this.location?.dir && this.session) {
+      this.location = loc; // the name may have changed
+      this.onStatus(this.session.status);
+      return;
+    }
     this.location = loc;
     this.sessionScope.forEach((d) => d.dispose());
     this.sessionScope = [];
@@ -96,7 +100,7 @@ export class Ctx implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'flotilla.running', !!status?.controller.running);
     this.topology.refresh();
     this.endpoints.refresh();
-    this.statusBar.update(status?.stack ?? (this.location ? path.basename(this.location.dir) : undefined), status);
+    this.statusBar.update(status?.stack ?? this.location?.name, status);
     this.statusEmitter.fire(status);
   }
 

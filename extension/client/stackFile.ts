@@ -2,6 +2,7 @@
 // the `flotilla.noStackFile` context key current. Pure file-system work: no Docker.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { parseDocument } from 'yaml';
 
 export const STACK_GLOB = '**/{flotilla.yaml,skaffold.yaml}';
 const EXCLUDE = '**/{node_modules,.git,.cache,dist,out}/**';
@@ -9,6 +10,8 @@ const EXCLUDE = '**/{node_modules,.git,.cache,dist,out}/**';
 export interface StackLocation {
   file: vscode.Uri;
   dir: string;
+  /** The stack file's `name:` (skaffold: metadata.name), else the folder's name. */
+  name: string;
 }
 
 export async function findStackFile(): Promise<StackLocation | undefined> {
@@ -17,7 +20,19 @@ export async function findStackFile(): Promise<StackLocation | undefined> {
   // over the workspace's own stack.
   found.sort((a, b) => rank(a) - rank(b) || a.fsPath.split(path.sep).length - b.fsPath.split(path.sep).length);
   const file = found[0];
-  return file ? { file, dir: path.dirname(file.fsPath) } : undefined;
+  if (!file) return undefined;
+  const dir = path.dirname(file.fsPath);
+  return { file, dir, name: await readStackName(file, path.basename(dir)) };
+}
+
+async function readStackName(file: vscode.Uri, fallback: string): Promise<string> {
+  try {
+    const doc = parseDocument(Buffer.from(await vscode.workspace.fs.readFile(file)).toString('utf8')).toJS() as { name?: unknown; metadata?: { name?: unknown } } | null;
+    const name = doc?.name ?? doc?.metadata?.name;
+    return typeof name === 'string' && name ? name : fallback;
+  } catch {
+    return fallback;
+  }
 }
 
 function rank(u: vscode.Uri): number {
@@ -26,9 +41,9 @@ function rank(u: vscode.Uri): number {
 
 /** Watches stack files appear and disappear; calls back with the current location. */
 export function watchStackFile(onChange: (loc: StackLocation | undefined) => void): vscode.Disposable {
-  const watcher = vscode.workspace.createFileSystemWatcher(STACK_GLOB, false, true, false);
+  const watcher = vscode.workspace.createFileSystemWatcher(STACK_GLOB);
   const refresh = async () => onChange(await findStackFile());
-  return vscode.Disposable.from(watcher, watcher.onDidCreate(refresh), watcher.onDidDelete(refresh));
+  return vscode.Disposable.from(watcher, watcher.onDidCreate(refresh), watcher.onDidChange(refresh), watcher.onDidDelete(refresh));
 }
 
 /** Lists YAML files that hold Kubernetes objects, for "create stack file". */

@@ -13,7 +13,8 @@ function alive(pid) {
   }
 }
 
-export function scratchWorkspace(tag) {
+/** @param {string} tag @param {string} [stackName] renames the stack in the copy */
+export function scratchWorkspace(tag, stackName) {
   const parent = path.join(ROOT, '.cache', 'vscode-test');
   // Drop copies left by earlier runs whose process is gone.
   for (const old of fs.existsSync(parent) ? fs.readdirSync(parent) : []) {
@@ -27,5 +28,13 @@ export function scratchWorkspace(tag) {
     recursive: true,
     filter: (src) => !src.split(path.sep).includes('.flotilla') && !src.split(path.sep).includes('node_modules'),
   });
+  if (stackName) {
+    // Stack names are global on the Docker engine: a test stack must not collide with
+    // someone running the example itself.
+    const file = path.join(dir, 'flotilla.yaml');
+    const text = fs.readFileSync(file, 'utf8');
+    if (!/^name: shop$/m.test(text)) throw new Error('examples/shop/flotilla.yaml no longer says "name: shop"');
+    fs.writeFileSync(file, text.replace(/^name: shop$/m, `name: ${stackName}`));
+  }
   return dir;
 }

@@ -11,6 +11,8 @@ import { scratchWorkspace } from '../workspace.mjs';
 import { atLeast, openWorkbench, runCommand, screenshot, treeItem, widenSidebar } from './workbench.mjs';
 
 const UP_TIMEOUT = 240_000;
+// Its own stack name, so a run never collides with the example started by hand.
+const STACK = `shop-ui-${process.pid}`;
 
 describe('Flotilla in VS Code (code-server + Chromium)', function () {
   this.timeout(UP_TIMEOUT + 60_000);
@@ -20,8 +22,8 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
   const needsUp = (ctx) => upOk || ctx.skip();
 
   before(async () => {
-    workspace = scratchWorkspace('ui');
-    server = await startCodeServer({ workspace, log: (s) => console.error(s) });
+    workspace = scratchWorkspace('ui', STACK);
+    server = await startCodeServer({ workspace, settings: { 'terminal.integrated.gpuAcceleration': 'off' }, log: (s) => console.error(s) });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     await openWorkbench(page, server.workbenchUrl());
@@ -43,17 +45,21 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
   it('shows the Flotilla views with the Up welcome while the stack is down', async () => {
     await page.locator('.part.activitybar a.action-label[aria-label^="Flotilla"]').click();
     await page.getByText('The stack is not running.').waitFor({ timeout: 30_000 });
-    await page.locator('.statusbar-item', { hasText: 'shop: down' }).waitFor();
+    await page.locator('.statusbar-item', { hasText: `${STACK}: down` }).waitFor();
     await widenSidebar(page, 640);
     await screenshot(page, '01-down-welcome');
   });
 
   it('runs Up from the palette and the replicas become Ready in Topology', async () => {
     await runCommand(page, 'Flotilla: Up');
-    await treeItem(page, /^stack shop up · (\d+)\/\1 ready/).waitFor({ timeout: UP_TIMEOUT });
+    // Ready, or fail at once with the error the extension showed.
+    const ready = treeItem(page, new RegExp(`^stack ${STACK} up · (\\d+)/\\1 ready`));
+    const error = page.locator('.notifications-toasts .notification-toast', { hasText: 'Flotilla: the controller exited' });
+    await ready.or(error).first().waitFor({ timeout: UP_TIMEOUT });
+    if (await error.isVisible()) assert.fail(await error.innerText());
     await atLeast(treeItem(page, /^replica api-\S+ Ready/), 2, 10_000);
     await treeItem(page, /^replica web-\S+ Ready/).waitFor();
-    await page.locator('.statusbar-item', { hasText: /shop: up (\d+)\/\1/ }).waitFor();
+    await page.locator('.statusbar-item', { hasText: new RegExp(`${STACK}: up (\\d+)/\\1`) }).waitFor();
     await screenshot(page, '02-up-ready');
     upOk = true;
   });
@@ -67,6 +73,42 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await atLeast(treeItem(page, /^replica web-\S+ Ready/), 2, 120_000);
     await treeItem(page, /^deployment web 2\/2 ready/).waitFor();
     await screenshot(page, '03-scaled-web');
+  });
+
+  it('kills a replica from its inline action and watches it heal', async function () {
+    needsUp(this);
+    const victim = treeItem(page, /^replica api-\S+ Ready/).first();
+    const name = /^replica (\S+)/.exec(await victim.getAttribute('aria-label'))[1];
+    await victim.hover();
+    await victim.locator('a.action-label[aria-label="Kill Replica"]').click();
+    // Healed: the replica is Ready again after a restart (↻1), or a new replica replaced it.
+    await page.waitForFunction(
+      (killed) => {
+        const labels = [...document.querySelectorAll('[role="treeitem"]')].map((e) => e.getAttribute('aria-label') ?? '');
+        const api = labels.filter((l) => /^replica api-\S+ Ready/.test(l));
+        const restarted = api.some((l) => l.startsWith(`replica ${killed} `) && /↻[1-9]/.test(l));
+        const replaced = api.length >= 2 && !labels.some((l) => l.startsWith(`replica ${killed} `));
+        return api.length >= 2 && (restarted || replaced);
+      },
+      name,
+      { timeout: 120_000 },
+    );
+    await screenshot(page, '04-healed');
+  });
+
+  it('opens a shell into a replica in a terminal', async function () {
+    needsUp(this);
+    await runCommand(page, 'Flotilla: Shell into Replica');
+    const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: /^web-/ }).first();
+    await pick.click();
+    const terminal = page.locator('.part.panel .xterm').first();
+    await terminal.waitFor({ timeout: 30_000 });
+    await terminal.click();
+    await page.keyboard.type('echo flotilla-$((6*7))\n');
+    // The DOM renderer (GPU acceleration off) keeps the terminal's text readable.
+    await page.locator('.part.panel .xterm-rows', { hasText: 'flotilla-42' }).waitFor({ timeout: 30_000 });
+    await screenshot(page, '04-shell');
+    await page.keyboard.type('exit\n');
   });
 
   it('follows the logs of a deployment, each line prefixed by its replica', async function () {
@@ -129,7 +171,7 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     needsUp(this);
     await runCommand(page, 'Flotilla: Down');
     await page.getByText('The stack is not running.').waitFor({ timeout: 120_000 });
-    await page.locator('.statusbar-item', { hasText: 'shop: down' }).waitFor();
+    await page.locator('.statusbar-item', { hasText: `${STACK}: down` }).waitFor();
     await assert.rejects(fetch(endpointUrl), 'the Service URL still answers after Down');
     await screenshot(page, '08-down-again');
   });

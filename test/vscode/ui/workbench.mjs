@@ -42,15 +42,6 @@ export async function atLeast(locator, n, timeout) {
   await locator.nth(n - 1).waitFor({ timeout });
 }
 
-/** Waits until exactly `n` elements match (re-checking on DOM changes). */
-export async function exactly(page, selectorFn, n, timeout) {
-  await page.waitForFunction(
-    ([src, count]) => new Function(`return (${src})`)()().length === count,
-    [selectorFn.toString(), n],
-    { timeout, polling: 'mutation' },
-  );
-}
-
 /** Drags the side bar's sash so tree descriptions are readable in screenshots. */
 export async function widenSidebar(page, width) {
   const box = await page.locator('.part.sidebar').boundingBox();
