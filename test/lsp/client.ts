@@ -1,9 +1,9 @@
 // A real LSP client for tests: spawns the server from source over stdio and speaks JSON-RPC,
 // waiting on publishDiagnostics notifications rather than on timers.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, IPCMessageReader, IPCMessageWriter, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { Diagnostic } from 'vscode-languageserver';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -29,9 +29,16 @@ export class TestClient {
 
   config: unknown = null;
 
-  static async start(rootDir: string, initializationOptions: Record<string, unknown> = { docker: false }): Promise<TestClient> {
-    const proc = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'language-server/src/server.ts'), '--stdio'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    const conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+  static async start(rootDir: string, initializationOptions: Record<string, unknown> = { docker: false }, transport: 'stdio' | 'ipc' = 'stdio'): Promise<TestClient> {
+    const server = path.join(ROOT, 'language-server/src/server.ts');
+    const proc =
+      transport === 'ipc'
+        ? fork(server, ['--node-ipc'], { cwd: ROOT, execArgv: ['--require', 'tsx/cjs'], stdio: ['pipe', 'pipe', 'pipe', 'ipc'] })
+        : spawn(process.execPath, ['--require', 'tsx/cjs', server, '--stdio'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const conn =
+      transport === 'ipc'
+        ? createMessageConnection(new IPCMessageReader(proc), new IPCMessageWriter(proc))
+        : createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     const c = new TestClient(proc, conn);
     proc.stderr!.on('data', (d) => (c.stderr += String(d)));
     conn.listen();

@@ -134,3 +134,18 @@ describe('language server over stdio', function () {
     assert.equal(h, null);
   });
 });
+
+describe('language server over node IPC', function () {
+  this.timeout(30_000);
+  it('serves diagnostics over --node-ipc, as the VS Code client starts it', async () => {
+    const tmp = mkdtempSync(path.join(tmpdir(), 'flotilla-ipc-'));
+    const c = await TestClient.start(tmp, { docker: false }, 'ipc');
+    try {
+      const d = await c.open(path.join(tmp, 'Dockerfile'), 'FROM node:20\nRUNN x\n', 'dockerfile');
+      assert.ok(codes(d).includes('FD1001'));
+    } finally {
+      await c.stop();
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
