@@ -158,7 +158,7 @@ interface Sample {
   started: number;
   /** kill → it answers HTTP. */
   answer: number;
-  /** kill → the controller reports ready=true again (Flotilla only). */
+  /** kill → the controller reports ready=true again (Flotilla only; NaN: not within STEP_TIMEOUT_MS). */
   ready?: number;
 }
 
@@ -263,14 +263,22 @@ async function flotillaTargets(): Promise<Target[]> {
   return Promise.all(list.map(async (c) => ({ name: c.Labels[LABELS.replica], id: c.Id, answeredAt: await waitAnswer(c.Id) })));
 }
 
-/** performance.now() when the controller says `replica` is ready with more than `before` restarts. */
-async function waitControllerReady(client: ControllerClient, replica: string, before: number): Promise<number> {
+/**
+ * performance.now() when the controller says `replica` is ready with more than
+ * `before` restarts; undefined (with the status printed) when it does not within
+ * STEP_TIMEOUT_MS: a finding, not a reason to stop the run.
+ */
+async function waitControllerReady(flotilla: FlotillaRun, replica: string, before: number): Promise<number | undefined> {
   const deadline = now() + STEP_TIMEOUT_MS;
   for (;;) {
-    const s = await client.status(2000);
+    const s = await flotilla.client.status(2000);
     const r = s.deployments.flatMap((d) => d.replicas).find((x) => x.name === replica);
     if (r && r.restarts > before && r.ready) return now();
-    if (now() > deadline) throw new Error(`controller did not report ${replica} ready within ${STEP_TIMEOUT_MS} ms`);
+    if (now() > deadline) {
+      console.log(`!! controller did not report ${replica} ready within ${STEP_TIMEOUT_MS} ms; its status: ${JSON.stringify(r)}`);
+      console.log(`!! last lines of flotilla up:\n${flotilla.log().split('\n').slice(-15).join('\n')}`);
+      return undefined;
+    }
     await sleep(20);
   }
 }
@@ -299,7 +307,7 @@ async function killOnce(c: Contestant, t: Target, flotilla: FlotillaRun): Promis
 
   const t0 = now();
   process.kill(info.State.Pid, 'SIGKILL');
-  const ready = c.kind === 'flotilla' ? waitControllerReady(flotilla.client, t.name, before) : undefined;
+  const ready = c.kind === 'flotilla' ? waitControllerReady(flotilla, t.name, before) : undefined;
   ready?.catch(() => undefined);
   const died = await die.promise;
   let newId: string;
@@ -324,7 +332,7 @@ async function killOnce(c: Contestant, t: Target, flotilla: FlotillaRun): Promis
   }
   t.id = newId;
   t.answeredAt = answeredAt;
-  return { die: died.at - t0, started: startedAt - t0, answer: answeredAt - t0, ready: readyAt === undefined ? undefined : readyAt - t0 };
+  return { die: died.at - t0, started: startedAt - t0, answer: answeredAt - t0, ready: c.kind !== 'flotilla' ? undefined : readyAt === undefined ? NaN : readyAt - t0 };
 }
 
 // ---------------------------------------------------------------- main
@@ -395,16 +403,16 @@ async function main(): Promise<void> {
     console.log(`${'contestant'.padEnd(28)} ${'median'.padStart(8)} ${'p95'.padStart(8)}  ${'×floor'.padStart(6)} ${'×docker'.padStart(7)} | ${'die'.padStart(7)} ${'started'.padStart(8)} | ready=true (median, p95)`);
     for (const c of contestants) {
       const a = c.samples.map((s) => s.answer);
-      const r = c.samples.map((s) => s.ready).filter((x): x is number => x !== undefined);
+      const r = c.samples.map((s) => s.ready).filter((x): x is number => x !== undefined && !Number.isNaN(x));
+      const missing = c.samples.filter((s) => Number.isNaN(s.ready)).length;
       console.log(
         `${c.label.padEnd(28)} ${ms(median(a)).padStart(8)} ${ms(p95(a)).padStart(8)}  ${(median(a) / floor).toFixed(2).padStart(6)} ${(median(a) / dockerMedian).toFixed(2).padStart(7)} | ` +
-        `${ms(median(c.samples.map((s) => s.die))).padStart(7)} ${ms(median(c.samples.map((s) => s.started))).padStart(8)} | ${r.length ? `${ms(median(r))}, ${ms(p95(r))}` : '-'}`,
+        `${ms(median(c.samples.map((s) => s.die))).padStart(7)} ${ms(median(c.samples.map((s) => s.started))).padStart(8)} | ${r.length ? `${ms(median(r))}, ${ms(p95(r))}` : '-'}${missing ? ` (${missing} never ready within ${STEP_TIMEOUT_MS / 1000} s)` : ''}`,
       );
     }
     console.log(`\nall samples (kill → answers, ms):`);
     for (const c of contestants) console.log(`  ${c.kind.padEnd(15)} ${c.samples.map((s) => Math.round(s.answer)).join(' ')}`);
-    const r = contestants[0].samples.map((s) => s.ready).filter((x): x is number => x !== undefined);
-    if (r.length) console.log(`  ${'flotilla ready'.padEnd(15)} ${r.map(Math.round).join(' ')}`);
+    console.log(`  ${'flotilla ready'.padEnd(15)} ${contestants[0].samples.map((s) => (Number.isNaN(s.ready) ? 'never' : Math.round(s.ready!))).join(' ')}`);
   } finally {
     await cleanup?.();
   }

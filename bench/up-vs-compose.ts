@@ -23,6 +23,7 @@ import { loadStackOrThrow } from '../extension/engine/model/load-stack';
 import type { DeploymentSpec, StackSpec } from '../extension/engine/model/types';
 import { LABELS } from '../extension/engine/docker/labels';
 import { composeFromStack, resolveEnv } from './up-vs-compose-compose';
+import { cliBundle, run } from './support/cli';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => {
@@ -112,17 +113,6 @@ async function waitAll(containers: { id: string; deployment: string }[], stack: 
 
 function expectedReplicas(stack: StackSpec): number {
   return stack.deployments.reduce((n, d) => n + (d.replicas ?? 1), 0);
-}
-
-function run(cmd: string, argv: string[], opts: { cwd?: string } = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, argv, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (c) => (out += c));
-    p.stderr.on('data', (c) => (out += c));
-    p.on('error', reject);
-    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}:\n${out}`))));
-  });
 }
 
 // ---------------------------------------------------------------- compose
@@ -313,25 +303,6 @@ interface Milestones {
 const milestones: Milestones[] = [];
 const rel = (at: number | undefined, from: number) => (at === undefined ? undefined : at - from);
 
-let bundled: Promise<string> | undefined;
-/** A fresh bundle of the CLI in a temp folder (dist/ may be stale, and tsx would add its compile time to every call). */
-function cliBundle(): Promise<string> {
-  bundled ??= (async () => {
-    const outfile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-bench-cli-')), 'cli.js');
-    const esbuild = await import('esbuild');
-    await esbuild.build({
-      entryPoints: [path.resolve('extension/cli/main.ts')],
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      outfile,
-      external: ['vscode', '*.node', 'cpu-features'],
-      logLevel: 'error',
-    });
-    return outfile;
-  })();
-  return bundled;
-}
 // ===== end of FLOTILLA UP =====
 
 // ---------------------------------------------------------------- report

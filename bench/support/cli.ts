@@ -11,7 +11,9 @@ let bundled: Promise<string> | undefined;
 /** Path of a bundled `cli.js`, built once per process. */
 export function cliBundle(): Promise<string> {
   bundled ??= (async () => {
-    const outfile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-bench-cli-')), 'cli.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-bench-cli-'));
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    const outfile = path.join(dir, 'cli.js');
     const esbuild = await import('esbuild');
     await esbuild.build({
       entryPoints: [path.resolve(__dirname, '../../extension/cli/main.ts')],
