@@ -19,7 +19,6 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ControllerClient } from '../extension/engine/api/client';
-import type { StackStatus } from '../extension/engine/api/protocol';
 import { createDocker } from '../extension/engine/docker/client';
 import { ensureNodeImage } from '../test/support/node-image';
 
@@ -155,7 +154,6 @@ async function main(): Promise<void> {
   try {
     const client = await until('the controller', async () => (up.exitCode === null ? ControllerClient.connect(dir) : Promise.reject(new Error(upLog))), 180_000);
     const status = () => client.status(5000);
-    const ready = (s: StackStatus) => s.deployments[0].ready;
     const settle = (n: number, hash?: (h: string | undefined) => boolean) => async () => {
       const s = await status();
       const d = s.deployments[0];
