@@ -53,7 +53,7 @@ function pruneRuns() {
 }
 
 /**
- * @param {{ workspace: string, installExtension?: boolean, runDir?: string, settings?: object, log?: (s: string) => void }} opts
+ * @param {{ workspace: string, trust?: boolean, installExtension?: boolean, runDir?: string, settings?: object, log?: (s: string) => void }} opts
  * @returns {Promise<{ url: string, port: number, runDir: string, workbenchUrl: (extra?: string) => string, stop: () => Promise<void> }>}
  */
 export async function startCodeServer(opts) {
@@ -65,7 +65,9 @@ export async function startCodeServer(opts) {
   Object.values(dirs).forEach((d) => fs.mkdirSync(d, { recursive: true }));
   const userDir = path.join(dirs['user-data'], 'User');
   fs.mkdirSync(userDir, { recursive: true });
-  fs.writeFileSync(path.join(userDir, 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...(opts.settings ?? {}) }, null, 2));
+  // trust: true keeps VS Code's workspace trust on, so a test can open in Restricted Mode.
+  const trust = opts.trust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'always' } : {};
+  fs.writeFileSync(path.join(userDir, 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...trust, ...(opts.settings ?? {}) }, null, 2));
   if (opts.installExtension !== false) {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     const link = path.join(dirs.extensions, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
@@ -77,7 +79,7 @@ export async function startCodeServer(opts) {
   const logFile = path.join(runDir, 'code-server.log');
   const out = fs.openSync(logFile, 'a');
   const args = [
-    '--config', cfg, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--config', cfg, '--disable-telemetry', '--disable-update-check', ...(opts.trust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override', '--ignore-last-opened',
     '--user-data-dir', dirs['user-data'], '--extensions-dir', dirs.extensions, opts.workspace,
   ];

@@ -1,0 +1,61 @@
+// Workspace trust "limited": in Restricted Mode the language features still work, while
+// Up is unavailable and nothing is built or started.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startCodeServer } from '../../../extension/scripts/code-server.mjs';
+import { launchBrowser } from '../browser.mjs';
+import { scratchWorkspace } from '../workspace.mjs';
+import { openWorkbench, runCommand, screenshot, widenSidebar } from './workbench.mjs';
+
+describe('Flotilla in Restricted Mode', function () {
+  this.timeout(180_000);
+  let server, browser, page, workspace;
+
+  before(async () => {
+    workspace = scratchWorkspace('restricted', `shop-restricted-${process.pid}`);
+    server = await startCodeServer({ workspace, trust: true, log: (s) => console.error(s) });
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await openWorkbench(page, server.workbenchUrl());
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) await screenshot(page, 'restricted-failed').catch(() => undefined);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('opens the workspace untrusted', async () => {
+    await page.getByRole('button', { name: /No, I don.t trust the authors/ }).click({ timeout: 60_000 });
+    await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).waitFor({ timeout: 30_000 });
+  });
+
+  it('shows the restricted welcome and still reports problems in the manifests', async () => {
+    await page.locator('.part.activitybar a.action-label[aria-label^="Flotilla"]').click();
+    await page.getByText('This workspace is in Restricted Mode').waitFor({ timeout: 30_000 });
+    await widenSidebar(page, 640);
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill('api.yaml');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'api.yaml' }).first().click();
+    await page.locator('.editor-instance .monaco-editor').first().waitFor();
+    await runCommand(page, 'View: Focus Problems');
+    // The example's api.yaml sets replicas beside an HPA: the server says so (FX1006).
+    await page.locator('.markers-panel .monaco-list-row', { hasText: 'FX1006' }).waitFor({ timeout: 60_000 });
+    await screenshot(page, 'restricted-mode');
+  });
+
+  it('offers no Up and starts nothing', async () => {
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').fill('>Flotilla:');
+    // Commands that need no trust are listed; Up (enablement: isWorkspaceTrusted) is not.
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Flotilla: Show Topology Graph' }).waitFor();
+    const labels = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
+    assert.ok(!labels.some((l) => /Flotilla: Up\b/.test(l)), labels.join('\n'));
+    await page.keyboard.press('Escape');
+    assert.equal(fs.existsSync(path.join(workspace, '.flotilla', 'controller.json')), false);
+  });
+});
