@@ -144,6 +144,13 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     const res = await fetch(endpointUrl);
     assert.equal(res.status, 200, `${endpointUrl} answered ${res.status}`);
     await screenshot(page, '06-endpoints');
+    // Open in Browser: a new tab shows the shop's page, served through the balancer.
+    const tab = page.context().waitForEvent('page', { timeout: 30_000 });
+    await url.hover();
+    await url.locator('a.action-label[aria-label="Open in Browser"]').click();
+    const opened = await tab;
+    await opened.getByText(/served by .*catalog from/).waitFor({ timeout: 30_000 });
+    await opened.close();
   });
 
   it('shows a diagnostic in the Problems panel for a broken manifest', async () => {
