@@ -111,7 +111,7 @@ connection.onDefinition(({ textDocument, position }) => {
   if (!doc || isDockerfile(doc)) return [];
   const file = uriToPath(textDocument.uri);
   const key = validator.keyOf(file);
-  const { stack, resources } = key.startsWith('loose:') ? { stack: undefined, resources: [] } : stackResources(key, { read: validator.read, cache: validator.cache });
+  const { stack, resources } = key.startsWith('loose:') ? { stack: undefined, resources: [] } : stackResources(key, { read: validator.read, cache: validator.cache, listFiles: validator.listFiles });
   return definition(file, parseYaml(doc.getText()), position.line, position.character, resources, stack);
 });
 

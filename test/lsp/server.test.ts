@@ -127,6 +127,30 @@ describe('language server over stdio', function () {
     assert.equal(syms[0].children[0].name, 'web');
   });
 
+  it('pulls flotilla.lint settings again on didChangeConfiguration', async () => {
+    const file = path.join(tmp, 'cfg.Dockerfile');
+    const d = await c.open(file, 'FROM debian\nCMD ["x"]\n', 'dockerfile');
+    assert.equal(d.find((x) => x.code === 'FD3006')?.severity, 2);
+    c.config = { rules: { FD3006: 'error', FD3057: 'off' } };
+    const p = c.waitFor(c.uri(file), (x) => x.find((y) => y.code === 'FD3006')?.severity === 1);
+    await c.conn.sendNotification('workspace/didChangeConfiguration', { settings: null });
+    const after = await p;
+    assert.ok(!codes(after).includes('FD3057'));
+    c.config = { rules: { FD3059: 'off' } };
+    await c.conn.sendNotification('workspace/didChangeConfiguration', { settings: null });
+    await c.waitFor(c.uri(file), (x) => x.find((y) => y.code === 'FD3006')?.severity === 2);
+  });
+
+  it('goes from an HPA scaleTargetRef to its Deployment', async () => {
+    const file = path.join(tmp, 'stack', 'k8s', 'hpa.yaml');
+    const hpa = 'apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 3\n';
+    writeFileSync(file, hpa);
+    await c.open(file, hpa);
+    const defs = await c.request<{ uri: string; range: { start: { line: number } } }[]>('textDocument/definition', { textDocument: { uri: c.uri(file) }, position: { line: 5, character: 65 } });
+    assert.equal(defs[0]?.uri, c.uri(path.join(tmp, 'stack', 'k8s', 'dep.yaml')));
+    assert.equal(defs[0].range.start.line, 3);
+  });
+
   it('keeps serving after garbage input', async () => {
     const file = path.join(tmp, 'junk.yaml');
     await c.open(file, 'apiVersion: v1\nkind: Pod\n  : [ }{ \n\t- *x\n');

@@ -4,18 +4,20 @@
 let cache: { at: number; images: Set<string> | null } | undefined;
 const TTL_MS = 30_000;
 
-export async function localImages(timeoutMs = 1500): Promise<Set<string> | null> {
+/** socketPath: another engine (tests); the default engine's answer is cached. */
+export async function localImages(timeoutMs = 1500, socketPath?: string): Promise<Set<string> | null> {
+  if (socketPath) return query(timeoutMs, socketPath);
   if (cache && Date.now() - cache.at < TTL_MS) return cache.images;
   const images = await query(timeoutMs);
   cache = { at: Date.now(), images };
   return images;
 }
 
-async function query(timeoutMs: number): Promise<Set<string> | null> {
+async function query(timeoutMs: number, socketPath?: string): Promise<Set<string> | null> {
   try {
     // loaded lazily: dockerode pulls in ssh2 and friends, which the Dockerfile-only paths never need
     const Docker = (await import('dockerode')).default;
-    const docker = new Docker({ timeout: timeoutMs });
+    const docker = new Docker({ timeout: timeoutMs, ...(socketPath ? { socketPath } : {}) });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
     const list = await Promise.race([docker.listImages().catch(() => null), timeout]);

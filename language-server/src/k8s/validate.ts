@@ -55,6 +55,11 @@ function describe(node: Node): string {
   return 'a value';
 }
 
+function describeType(node: Node): string {
+  if (!isScalar(node) || node.value === null) return describe(node);
+  return typeof node.value === 'string' ? 'a string' : `a ${typeof node.value}`;
+}
+
 function typeName(t: TypeRef): string {
   switch (t.k) {
     case 'ref': return 'an object';
@@ -71,7 +76,8 @@ function check(ctx: Ctx, raw: AnyNode, t: TypeRef, path: string, owner?: string)
   if (--ctx.budget < 0) return;
   const node = deref(raw, ctx.doc);
   if (!node || (isScalar(node) && node.value === null)) return; // null means "unset" to the API server
-  const wrong = () => pushAt(ctx, nodeRange(ctx.lines, node), 'FK2002', `${path}: expected ${typeName(t)}, found ${describe(node)}.`);
+  // Under data/stringData (Secrets) the value itself is never echoed: only its type.
+  const wrong = () => pushAt(ctx, nodeRange(ctx.lines, node), 'FK2002', `${path}: expected ${typeName(t)}, found ${/^(data|stringData|binaryData)\./.test(path) ? describeType(node) : describe(node)}.`);
   const v = isScalar(node) ? node.value : undefined;
   switch (t.k) {
     case 'any':

@@ -23,6 +23,8 @@ export interface LintOptions {
   /** Reads a file's current text (open editor buffers first); defaults to the disk. */
   read?: (file: string) => string | undefined;
   cache?: ParseCache;
+  /** Lists a stack folder's files for glob matching (the server caches it); defaults to a walk. */
+  listFiles?: (dir: string) => string[];
   /** Checked between files; a superseded validation stops early. */
   isCancelled?: () => boolean;
 }
@@ -147,7 +149,7 @@ export async function lintStack(stackFile: string, opts: LintOptions = {}): Prom
   const text = run.text(stackFile);
   if (text === undefined) return { findings: new Map() };
   const y = parseYaml(text);
-  const { stack, findings } = readStack(stackFile, y);
+  const { stack, findings } = readStack(stackFile, y, opts.listFiles);
   run.add(stackFile, findings);
   const resources = stack.manifests.flatMap((m) => run.manifest(m));
   const dockerfiles = new Map<string, ParsedDockerfile | null>();
@@ -170,6 +172,6 @@ export function stackResources(stackFile: string, opts: LintOptions = {}): { sta
   const run = new Run(opts);
   const text = run.text(stackFile);
   if (text === undefined) return { resources: [] };
-  const { stack } = readStack(stackFile, parseYaml(text));
+  const { stack } = readStack(stackFile, parseYaml(text), opts.listFiles);
   return { stack, resources: stack.manifests.flatMap((m) => run.manifest(m)) };
 }

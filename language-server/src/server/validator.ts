@@ -9,7 +9,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { ruleUrl } from '../core/catalog';
 import type { FileFinding, RuleSettings, Severity } from '../core/types';
 import { Cancelled, isStackFile, lintLoose, lintStack, ParseCache, readDisk, stackFileIn } from '../lint/project';
-import { isDockerfileName } from '../stack/glob';
+import { isDockerfileName, walk } from '../stack/glob';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning,
@@ -40,6 +40,13 @@ export class Validator {
   private readonly uris = new Map<string, string>();
   /** Completed runs, for tests and the benchmark: resolves when every scheduled run is done. */
   private pending = 0;
+  /** Folder listings for glob matching, dropped when a file appears or vanishes. */
+  private readonly listings = new Map<string, string[]>();
+  readonly listFiles = (dir: string): string[] => {
+    let l = this.listings.get(dir);
+    if (!l) this.listings.set(dir, (l = walk(dir)));
+    return l;
+  };
   private idle: (() => void)[] = [];
 
   constructor(private readonly conn: Connection, private readonly docs: TextDocuments<TextDocument>, private readonly opts: ValidatorOptions) {}
@@ -75,6 +82,11 @@ export class Validator {
   }
 
   opened(uri: string): void {
+    if (!this.member.has(uriToPath(uri))) {
+      // maybe a file the listings and the last runs predate: let the stack claim it again
+      this.listings.clear();
+      this.covered.clear();
+    }
     this.uris.set(uriToPath(uri), uri);
     this.schedule(uriToPath(uri));
   }
@@ -110,7 +122,10 @@ export class Validator {
   /** A file on disk changed, appeared or vanished: its stack (and every stack, for globs) re-runs. */
   fileChanged(file: string, structural: boolean): void {
     this.cache.delete(file);
-    if (structural) this.scheduleAll();
+    if (structural) {
+      this.listings.clear();
+      this.scheduleAll();
+    }
     if (this.uris.has(file) || this.member.has(file) || isStackFile(file)) this.schedule(file);
   }
 
@@ -125,7 +140,7 @@ export class Validator {
 
   private async run(key: string, gen: number): Promise<void> {
     const isCancelled = () => this.gens.get(key) !== gen;
-    const opts = { settings: this.opts.settings(), images: this.opts.docker ? ('docker' as const) : null, read: this.read, cache: this.cache, isCancelled };
+    const opts = { settings: this.opts.settings(), images: this.opts.docker ? ('docker' as const) : null, read: this.read, cache: this.cache, listFiles: this.listFiles, isCancelled };
     let findings: Map<string, FileFinding[]>;
     try {
       if (key.startsWith('loose:')) {

@@ -38,7 +38,7 @@ const TOP: Shape = { name: 'string', manifests: 'list', build: 'list', nodes: 'l
 const BUILD: Shape = { image: 'string', context: 'string', dockerfile: 'string', args: 'map', target: 'string' };
 const NODE: Shape = { name: 'string', cpu: 'quantity', memory: 'quantity', labels: 'map', unschedulable: 'boolean' };
 
-export function readStack(file: string, y: YamlFile): { stack: Stack; findings: Finding[] } {
+export function readStack(file: string, y: YamlFile, list: (dir: string) => string[] = walk): { stack: Stack; findings: Finding[] } {
   const dir = path.dirname(file);
   const kind = path.basename(file).startsWith('skaffold') ? 'skaffold' : 'flotilla';
   const stack: Stack = { file, dir, kind, manifests: [], builds: [], allow: Object.fromEntries(ALLOW_KEYS.map((k) => [k, false])) as Record<AllowKey, boolean> };
@@ -49,7 +49,7 @@ export function readStack(file: string, y: YamlFile): { stack: Stack; findings: 
     if (!y.syntax.length) out.push({ code: 'FS1003', message: 'The stack file is empty; it needs at least "name" and "manifests".', range: y.lines.range(0, 0) });
     return { stack, findings: out };
   }
-  const files = walk(dir);
+  const files = list(dir);
   const c = new Checker(doc, y, out);
   if (kind === 'skaffold') readSkaffold(c, root, stack, files);
   else readFlotilla(c, root, stack, files);
