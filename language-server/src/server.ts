@@ -16,6 +16,7 @@ import { codeActions } from './server/codeActions';
 import { dockerfileCompletion, manifestCompletion } from './server/completion';
 import { dockerfileHover, manifestHover } from './server/hover';
 import { definition, dockerfileSymbols, manifestSymbols } from './server/navigation';
+import { stackCompletion, stackHover } from './server/stackFeatures';
 import { uriToPath, Validator } from './server/validator';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -27,6 +28,10 @@ let validator: Validator;
 
 function isDockerfile(doc: TextDocument): boolean {
   return doc.languageId === 'dockerfile' || isDockerfileName(uriToPath(doc.uri));
+}
+
+function isFlotillaFile(doc: TextDocument): boolean {
+  return /^flotilla\.ya?ml$/.test(path.basename(uriToPath(doc.uri)));
 }
 
 connection.onInitialize((params): InitializeResult => {
@@ -91,6 +96,7 @@ connection.onHover(({ textDocument, position }) => {
   const text = doc.getText();
   if (isDockerfile(doc)) return dockerfileHover(text, position.line, position.character);
   const lines = new LineIndex(text);
+  if (isFlotillaFile(doc)) return stackHover(parseYaml(text), lines, position.line, position.character);
   return manifestHover(parseYaml(text), lines, position.line, position.character);
 });
 
@@ -98,7 +104,8 @@ connection.onCompletion(({ textDocument, position }) => {
   const doc = documents.get(textDocument.uri);
   if (!doc) return [];
   const lines = new LineIndex(doc.getText());
-  return isDockerfile(doc) ? dockerfileCompletion(lines, position.line, position.character) : manifestCompletion(lines, position.line, position.character);
+  if (isDockerfile(doc)) return dockerfileCompletion(lines, position.line, position.character);
+  return isFlotillaFile(doc) ? stackCompletion(lines, position.line, position.character) : manifestCompletion(lines, position.line, position.character);
 });
 
 connection.onCodeAction(({ textDocument, context }) => {

@@ -151,6 +151,22 @@ describe('language server over stdio', function () {
     assert.equal(defs[0].range.start.line, 3);
   });
 
+  it('hovers and completes flotilla.yaml keys', async () => {
+    const file = path.join(tmp, 'stack', 'flotilla.yaml');
+    await c.open(file, 'name: s\nmanifests: ["k8s/*.yaml"]\nsecurity:\n  allow:\n    \n');
+    const h = await c.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri: c.uri(file) }, position: { line: 1, character: 2 } });
+    assert.match(h.contents.value, /Manifest globs/);
+    const keys = await c.request<{ label: string }[]>('textDocument/completion', { textDocument: { uri: c.uri(file) }, position: { line: 4, character: 4 } });
+    assert.deepEqual(keys.map((k) => k.label), ['privileged', 'hostNetwork', 'hostPID', 'hostPath', 'capabilities']);
+  });
+
+  it('gives YAML that is no manifest (CI workflows) only syntax errors', async () => {
+    const d = await c.open(path.join(tmp, 'ci.yml'), 'on: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n');
+    assert.deepEqual(d, []);
+    const bad = await c.open(path.join(tmp, 'ci2.yml'), 'on: [push\n');
+    assert.deepEqual(codes(bad), ['FK1001']);
+  });
+
   it('keeps serving after garbage input', async () => {
     const file = path.join(tmp, 'junk.yaml');
     await c.open(file, 'apiVersion: v1\nkind: Pod\n  : [ }{ \n\t- *x\n');

@@ -10,6 +10,8 @@ import { ruleUrl } from '../core/catalog';
 import type { FileFinding, RuleSettings, Severity } from '../core/types';
 import { Cancelled, isStackFile, lintLoose, lintStack, ParseCache, readDisk, stackFileIn } from '../lint/project';
 import { isDockerfileName, walk } from '../stack/glob';
+import { finalize } from '../core/suppress';
+import { parseYaml } from '../yaml/parse';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning,
@@ -146,7 +148,13 @@ export class Validator {
       if (key.startsWith('loose:')) {
         const file = key.slice(6);
         const df = isDockerfileName(file) || this.languageOf(file) === 'dockerfile';
-        findings = await lintLoose(df ? [] : [file], df ? [file] : [], opts);
+        const text = df ? '' : (this.read(file) ?? '');
+        // YAML outside any stack that is not a manifest (CI workflows, compose files, Helm
+        // templates) only gets YAML syntax errors, and Helm templates not even those
+        if (!df && (!/^\s*(apiVersion|kind)\s*:/m.test(text) || text.includes('{{'))) {
+          const syntax = text.includes('{{') ? [] : parseYaml(text).syntax;
+          findings = new Map([[file, finalize(file, text, syntax, opts.settings)]]);
+        } else findings = await lintLoose(df ? [] : [file], df ? [file] : [], opts);
       } else {
         findings = (await lintStack(key, opts)).findings;
         this.covered.set(key, new Set(findings.keys()));

@@ -1,0 +1,41 @@
+// Key reference for flotilla.yaml, for hover and completion in the stack file.
+export const STACK_KEYS: Record<string, string> = {
+  name: 'Stack name (required): a DNS label, lowercase letters, digits and "-". Prefixes the containers and networks Flotilla creates.',
+  manifests: 'Manifest globs (required), relative to the stack file, e.g. ["k8s/*.yaml"].',
+  build: 'Images the stack builds before it starts: a list of {image, context, dockerfile?, args?, target?}.',
+  nodes: 'Virtual node pool the scheduler fills by requests: a list of {name, cpu, memory, labels?, unschedulable?}.',
+  settings: 'Knobs for the local loop: backoff, grace period, resync, HPA sync and the bind address.',
+  security: 'security.allow opts in to pod features that reach the host: privileged, hostNetwork, hostPID, hostPath, capabilities.',
+  image: 'Image name the manifests use in `image:` (a tag is optional there).',
+  context: 'Build context folder, relative to the stack file.',
+  dockerfile: 'Dockerfile path relative to the context (default: Dockerfile).',
+  args: 'Build arguments: {KEY: value}.',
+  target: 'Build stage to stop at (docker build --target).',
+  cpu: 'CPU of the virtual node, as a quantity ("2", 1500m).',
+  memory: 'Memory of the virtual node, as a quantity (2Gi).',
+  labels: 'Node labels matched by nodeSelector.',
+  unschedulable: 'When true, no new pod is placed on this node.',
+  backoffBaseSeconds: 'CrashLoopBackOff base delay (Kubernetes: 10).',
+  backoffMaxSeconds: 'CrashLoopBackOff cap (Kubernetes: 300).',
+  terminationGracePeriodSeconds: "Overrides every pod's grace period when set.",
+  resyncSeconds: 'Period of the full reconcile behind the event stream (default 30).',
+  hpaSyncSeconds: 'HPA sync period (Kubernetes: 15).',
+  hpaDownscaleStabilizationSeconds: 'Overrides the HPA scale-down stabilization window when set.',
+  bindAddress: 'Address the Service load balancers bind to (default 127.0.0.1).',
+  allow: 'Host-reaching features this stack may use; each is refused (FP rules) unless true here.',
+  privileged: 'Allow privileged containers.',
+  hostNetwork: 'Allow pods on the host network.',
+  hostPID: "Allow pods in the host's PID namespace.",
+  hostPath: 'Allow hostPath volumes.',
+  capabilities: 'Allow securityContext.capabilities.add.',
+};
+
+/** Keys valid under each parent path of flotilla.yaml. */
+export const STACK_CHILDREN: Record<string, string[]> = {
+  '': ['name', 'manifests', 'build', 'nodes', 'settings', 'security'],
+  build: ['image', 'context', 'dockerfile', 'args', 'target'],
+  nodes: ['name', 'cpu', 'memory', 'labels', 'unschedulable'],
+  settings: ['backoffBaseSeconds', 'backoffMaxSeconds', 'terminationGracePeriodSeconds', 'resyncSeconds', 'hpaSyncSeconds', 'hpaDownscaleStabilizationSeconds', 'bindAddress'],
+  security: ['allow'],
+  'security.allow': ['privileged', 'hostNetwork', 'hostPID', 'hostPath', 'capabilities'],
+};
