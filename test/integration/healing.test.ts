@@ -101,7 +101,7 @@ describe('healing: controller + probes on the real engine', function () {
     assert.ok(http500.length >= 4, unhealthy.map((e) => e.message).join('\n'));
   });
 
-  it('a crash loop backs off 1 s, 2 s, 4 s, 4 s with base 1 and cap 4', async () => {
+  it('a crash loop restarts at once, then backs off 1 s, 2 s, 4 s, 4 s with base 1 and cap 4', async () => {
     const r = await up(deployment('crash', '          command: ["sh", "-c", "exit 3"]\n'), '{backoffBaseSeconds: 1, backoffMaxSeconds: 4, terminationGracePeriodSeconds: 1, resyncSeconds: 5}');
     const backoffs = (): string[] => r.events.filter((e) => e.reason === 'BackOff').map((e) => e.message);
     let sawWaiting: ReplicaStatus | undefined;
@@ -115,6 +115,9 @@ describe('healing: controller + probes on the real engine', function () {
       ['1', '2', '4', '4'],
     );
     assert.ok(backoffs().every((m) => m.includes('exit code 3')), backoffs().join('\n'));
+    const firstRestart = r.events.findIndex((e) => e.reason === 'Started');
+    const firstBackOff = r.events.findIndex((e) => e.reason === 'BackOff');
+    assert.ok(firstRestart >= 0 && firstRestart < firstBackOff, 'the first crash was restarted without a back-off');
     assert.ok(sawWaiting, 'the replica showed a Waiting state');
     assert.equal(sawWaiting.backoff?.reason, 'CrashLoopBackOff');
     assert.equal(sawWaiting.backoff?.lastExitCode, 3);

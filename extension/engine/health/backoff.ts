@@ -1,15 +1,17 @@
 // CrashLoopBackOff, as the kubelet does it, for one replica's container.
 //
 // API
-//   crashLoopDelay(n, base, cap)         delay in seconds before the n-th consecutive restart (n ≥ 1)
+//   crashLoopDelay(n, base, cap)         base · 2^(n−1) s capped (n ≥ 1); 0 for n ≤ 0
 //   shouldRestart(policy, exitCode)      restartPolicy Always / OnFailure / Never
 //   new RestartBackoff({restartPolicy, baseSeconds, maxSeconds})   or RestartBackoff.fromSettings(settings, policy)
 //     .onExit(now, exitCode, ranForMs, probeFailure?) → delay in ms, or null: do not restart
 //     .status(now)  → BackoffStatus while a restart is pending, else undefined
 //     .restarts     → restarts granted so far (the pod's restartCount)
 //
-// Kubernetes: the first restart at once, then 10 s, 20 s, 40 s … capped at 300 s, reset once a container has run
-// cleanly for 10 minutes. The kubelet's backoff entry expires after twice the cap
+// Kubernetes: the first crash restarts at once (the kubelet has no back-off entry yet),
+// the next ones wait 10 s, 20 s, 40 s … capped at 300 s: onExit returns
+// crashLoopDelay(consecutive − 1). The count resets once a container has run cleanly
+// for 10 minutes: the kubelet's backoff entry expires after twice the cap
 // (2 × 300 s = 10 min), so a lowered cap (a fast dev loop) also shortens the reset;
 // `resetAfterSeconds` overrides that. Times are epoch milliseconds so callers and
 // tests own the clock.
@@ -21,7 +23,7 @@ export const CRASH_LOOP_REASON = 'CrashLoopBackOff';
 export const DEFAULT_BACKOFF_BASE_SECONDS = 10;
 export const DEFAULT_BACKOFF_MAX_SECONDS = 300;
 
-/** Delay before the n-th consecutive restart: base · 2^(n−1), capped. Non-positive n gives 0. */
+/** The n-th back-off step: base · 2^(n−1), capped. Non-positive n gives 0. */
 export function crashLoopDelay(consecutive: number, baseSeconds: number, maxSeconds: number): number {
   if (!(consecutive >= 1) || !(baseSeconds > 0)) return 0;
   const cap = Math.max(0, maxSeconds);
