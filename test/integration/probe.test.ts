@@ -6,7 +6,8 @@ import type { ProbeRoute } from '../../extension/engine/health/checks';
 import { detectProbeRoute } from '../../extension/engine/health/reachability';
 import { HealthTestEnv, HTTPD_CMD, until } from './probe-support';
 
-const fast = { initialDelaySeconds: 0, periodSeconds: 0.2, timeoutSeconds: 2, successThreshold: 1, failureThreshold: 3 };
+// Generous timeouts: the machine is shared, and a slow docker exec must not read as a failure.
+const fast = { initialDelaySeconds: 0, periodSeconds: 0.2, timeoutSeconds: 10, successThreshold: 1, failureThreshold: 3 };
 const httpProbe = (path: string, port: number | string, over: Partial<Probe> = {}): Probe => ({
   httpGet: { path, port, scheme: 'HTTP', httpHeaders: [] },
   ...fast,
