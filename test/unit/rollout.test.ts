@@ -313,6 +313,7 @@ describe('planRollout: simulation to completion with random readiness timing', (
       const desired = 1 + Math.floor(rnd() * 10);
       const strategy: DeploymentStrategy = rnd() < 0.15 ? recreate : rolling(pick(surges), pick(unavails));
       const minReady = pick([0, 0, 1, 3]);
+      const flaky = seed % 3 === 0;
       const deployment = dep(desired, strategy, minReady, 600);
       const { maxSurge, maxUnavailable } = resolveFenceposts(strategy, desired);
       const minAvailable = desired - maxUnavailable;
@@ -328,9 +329,14 @@ describe('planRollout: simulation to completion with random readiness timing', (
         // The world moves: replicas turn Ready, terminating ones disappear.
         replicas = replicas.filter((r) => r.goneAt === undefined || r.goneAt > now);
         for (const r of replicas) {
-          if (!r.ready && r.readyAt !== undefined && r.readyAt <= now) {
+          if (!r.ready && !r.terminating && r.readyAt !== undefined && r.readyAt <= now) {
             r.ready = true;
             r.readySince = r.readyAt;
+          } else if (flaky && r.ready && !r.terminating && rnd() < 0.05) {
+            // A readiness blip: not Ready for a few ticks, then back.
+            r.ready = false;
+            r.readySince = undefined;
+            r.readyAt = now + (1 + Math.floor(rnd() * 3)) * tick;
           }
         }
         const availBefore = replicas.filter((r) => isAvailable(r, minReady, now)).length;
