@@ -35,7 +35,7 @@ export type TypeRef =
 const files = [...new Set(KINDS.map((k) => path.join(root, k[2] + '.d.ts')))];
 const program = ts.createProgram(files, { strict: true, skipLibCheck: true });
 const checker = program.getTypeChecker();
-const types: Record<string, { d: string; p: Record<string, { t: TypeRef; d: string; r?: 1 }> }> = {};
+const types: Record<string, { d: string; p: Record<string, { t: TypeRef; d: string; r?: 1; ro?: 1 }> }> = {};
 const queue: ts.InterfaceDeclaration[] = [];
 
 function declName(decl: ts.Declaration): string {
@@ -85,8 +85,13 @@ function fill(decl: ts.InterfaceDeclaration): void {
   const t = types[declName(decl)];
   for (const m of decl.members) {
     if (!ts.isPropertySignature(m) || !m.type) continue;
-    if (m.modifiers?.some((x) => x.kind === ts.SyntaxKind.ReadonlyKeyword)) continue; // status: set by the server
     const name = (m.name as ts.Identifier | ts.StringLiteral).text;
+    // read-only fields (status, creationTimestamp…) are set by the server: kept, as `kubectl
+    // get -o yaml` output carries them, but never walked or required
+    if (m.modifiers?.some((x) => x.kind === ts.SyntaxKind.ReadonlyKeyword)) {
+      t.p[name] = { t: { k: 'any' }, d: doc(m), ro: 1 };
+      continue;
+    }
     t.p[name] = { t: typeRef(m.type), d: doc(m), ...(m.questionToken ? {} : { r: 1 as const }) };
   }
 }

@@ -12,7 +12,10 @@ export type TypeRef =
 export interface Prop {
   t: TypeRef;
   d: string;
+  /** required */
   r?: 1;
+  /** read-only: set by the API server */
+  ro?: 1;
 }
 
 export interface TypeDef {

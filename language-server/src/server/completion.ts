@@ -55,7 +55,7 @@ export function manifestCompletion(lines: LineIndex, line: number, character: nu
   if (!t || t.k !== 'ref') return [];
   const def = SCHEMA.types[t.n];
   return Object.entries(def?.p ?? {})
-    .filter(([k]) => !tp.siblings.includes(k) && !(tp.parents.length === 0 && k === 'status'))
+    .filter(([k, p]) => !tp.siblings.includes(k) && !p.ro)
     .map(([k, p]) => {
       const nested = p.t.k === 'ref' || p.t.k === 'map' || p.t.k === 'array';
       const snippet = p.t.k === 'array' ? `${k}:\n  - $0` : nested ? `${k}:\n  $0` : `${k}: $0`;
