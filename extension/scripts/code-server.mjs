@@ -28,6 +28,8 @@ const USER_SETTINGS = {
   'git.openRepositoryInParentFolders': 'never',
   'chat.commandCenter.enabled': false,
   'window.restoreWindows': 'none',
+  // The stack's balancer ports would each raise a "port forwarded" toast.
+  'remote.autoForwardPorts': false,
   // Fast dev settings for the example stack.
   'flotilla.fastDev.terminationGracePeriodSeconds': 2,
 };

@@ -3,7 +3,9 @@
 #   1. installs code-server 4.100.3 into .cache/code-server if missing (and Chromium);
 #   2. builds the extension bundles and the extension-host suite;
 #   3. runs the window-free unit tests of the extension's pure parts, then the extension-host mocha suite inside code-server's extension host;
-#   4. runs the Playwright UI test against the example stack on the local Docker engine.
+#   4. runs the Playwright UI tests: Restricted Mode, then the example stack on the local
+#      Docker engine (Up, scale, kill/heal, rolling restart, shell, logs, graph, endpoints,
+#      Problems, Down).
 # Exits non-zero on any failure. Screenshots: test-artifacts/vscode/.
 # FLOTILLA_VSCODE_TESTS=ext runs only step 3, =ui only step 4.
 set -euo pipefail

@@ -96,6 +96,29 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await screenshot(page, '04-healed');
   });
 
+  it('runs a rolling restart from the context menu, with progress, until every replica is new', async function () {
+    needsUp(this);
+    const labels = await treeItem(page, /^replica api-/).evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+    const old = labels.map((l) => /^replica (\S+)/.exec(l)[1]);
+    await treeItem(page, /^deployment api /).click({ button: 'right' });
+    // The menu acts on the item under focus; hovering focuses it, Enter runs it.
+    const item = page.locator('.context-view .action-label', { hasText: 'Rolling Restart' });
+    await item.hover();
+    await page.keyboard.press('Enter');
+    await page.locator('.context-view .monaco-menu').waitFor({ state: 'detached' });
+    await page.locator('.notifications-toasts .notification-toast', { hasText: 'Flotilla: rolling restart of api' }).waitFor({ timeout: 30_000 });
+    await screenshot(page, '04-rollout');
+    await page.waitForFunction(
+      (oldNames) => {
+        const api = [...document.querySelectorAll('[role="treeitem"]')].map((e) => e.getAttribute('aria-label') ?? '').filter((l) => l.startsWith('replica api-'));
+        return api.length >= 2 && api.every((l) => / Ready/.test(l) && !oldNames.some((o) => l.startsWith(`replica ${o} `)));
+      },
+      old,
+      { timeout: 180_000 },
+    );
+    await page.locator('.notifications-toasts .notification-toast', { hasText: 'rolling restart of api' }).waitFor({ state: 'detached', timeout: 30_000 });
+  });
+
   it('opens a shell into a replica in a terminal', async function () {
     needsUp(this);
     await runCommand(page, 'Flotilla: Shell into Replica');
