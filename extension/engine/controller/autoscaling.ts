@@ -68,6 +68,8 @@ export class AutoscalingLoop {
         ready: isPodReady(p, d, { runtime: this.ctl.runtime }),
         containerIds: p.containers.map((c) => c.id),
       }));
+      // Replicas the scheduler could not place count as Pending, which damps a scale-up as in Kubernetes.
+      for (const pending of this.ctl.pendingReplicas(d.name)) replicas.push({ name: pending, phase: 'Pending', ready: false, containerIds: [] });
       const current = this.ctl.desiredReplicas(d);
       const r = scaler.sync(now, { specReplicas: current, pods: podSamples(d.template, replicas, this.sampler.usage(), metrics) });
       this.statuses.set(hpa.name, r.status);
@@ -105,7 +107,7 @@ export class AutoscalingLoop {
       s = new Autoscaler(hpa, { downscaleStabilizationSeconds: this.ctl.stack.settings.hpaDownscaleStabilizationSeconds });
       this.scalers.set(hpa.name, s);
     } else {
-      s.updateSpec(hpa);
+      s.updateSpec(hpa, { downscaleStabilizationSeconds: this.ctl.stack.settings.hpaDownscaleStabilizationSeconds });
     }
     return s;
   }

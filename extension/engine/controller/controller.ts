@@ -347,6 +347,11 @@ export class StackController extends EventEmitter<ControllerEvents> {
 
   // ---- status --------------------------------------------------------------
 
+  /** Replicas of a deployment the scheduler could not place. */
+  pendingReplicas(deployment: string): string[] {
+    return (this.pending.get(deployment) ?? []).map((p) => p.replica);
+  }
+
   /** The pods seen by the last reconcile. */
   observedPods(): readonly ObservedPod[] {
     return this.pods;
