@@ -121,7 +121,15 @@ function checkJson(ins: Instruction, out: Finding[]): void {
   }
   if (!ok) {
     const why = raw.includes("'") ? ' JSON needs double quotes, not single quotes.' : '';
-    out.push({ code: 'FD1003', message: `${ins.getKeyword()} arguments start with "[" but are not a JSON array of strings; Docker would run them as a shell command.${why}`, range: ins.getArgumentsRange() ?? ins.getRange() });
+    const range = ins.getArgumentsRange() ?? ins.getRange();
+    const requoted = raw.includes("'") && !raw.includes('"') ? raw.replace(/'/g, '"') : undefined;
+    let fix;
+    try {
+      if (requoted && Array.isArray(JSON.parse(requoted))) fix = { title: 'Use double quotes', edits: [{ range, newText: requoted }] };
+    } catch {
+      fix = undefined;
+    }
+    out.push({ code: 'FD1003', message: `${ins.getKeyword()} arguments start with "[" but are not a JSON array of strings; Docker would run them as a shell command.${why}`, range, ...(fix ? { fix } : {}) });
   }
 }
 

@@ -39,8 +39,21 @@ function pairValue(map: AnyNode, key: string, doc: Document): AnyNode {
   return isScalar(v) && v.value === null ? undefined : v;
 }
 
-function pushAt(ctx: Ctx, range: Range | undefined, code: string, message: string): void {
-  if (range) ctx.out.push({ code, message, range });
+function pushAt(ctx: Ctx, range: Range | undefined, code: string, message: string, fix?: { title: string; newText: string }): void {
+  if (range) ctx.out.push({ code, message, range, ...(fix ? { fix: { title: fix.title, edits: [{ range, newText: fix.newText }] } } : {}) });
+}
+
+/** The mechanical rewrite of a scalar into the expected type, when there is one. */
+function convert(node: Node, t: TypeRef): { title: string; newText: string } | undefined {
+  if (!isScalar(node) || isMap(node) || isSeq(node)) return undefined;
+  const v = node.value;
+  if ((t.k === 'string' || t.k === 'quantity') && (typeof v === 'number' || typeof v === 'boolean')) {
+    const src = node.source ?? String(v);
+    return { title: `Quote as "${src}"`, newText: JSON.stringify(String(src)) };
+  }
+  if (t.k === 'number' && typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim())) return { title: `Use the number ${v.trim()}`, newText: v.trim() };
+  if (t.k === 'boolean' && typeof v === 'string' && /^(true|false)$/i.test(v.trim())) return { title: `Use the boolean ${v.trim().toLowerCase()}`, newText: v.trim().toLowerCase() };
+  return undefined;
 }
 
 function describe(node: Node): string {
@@ -77,7 +90,7 @@ function check(ctx: Ctx, raw: AnyNode, t: TypeRef, path: string, owner?: string)
   const node = deref(raw, ctx.doc);
   if (!node || (isScalar(node) && node.value === null)) return; // null means "unset" to the API server
   // Under data/stringData (Secrets) the value itself is never echoed: only its type.
-  const wrong = () => pushAt(ctx, nodeRange(ctx.lines, node), 'FK2002', `${path}: expected ${typeName(t)}, found ${/^(data|stringData|binaryData)\./.test(path) ? describeType(node) : describe(node)}.`);
+  const wrong = () => pushAt(ctx, nodeRange(ctx.lines, node), 'FK2002', `${path}: expected ${typeName(t)}, found ${/^(data|stringData|binaryData)\./.test(path) ? describeType(node) : describe(node)}.`, convert(node, t));
   const v = isScalar(node) ? node.value : undefined;
   switch (t.k) {
     case 'any':
@@ -85,8 +98,10 @@ function check(ctx: Ctx, raw: AnyNode, t: TypeRef, path: string, owner?: string)
     case 'string':
     case 'const':
       if (typeof v !== 'string') return wrong();
-      if (owner && ENUMS[owner] && !ENUMS[owner].includes(v))
-        pushAt(ctx, nodeRange(ctx.lines, node), 'FK2004', `${path}: "${v}" is not one of ${ENUMS[owner].map((e) => JSON.stringify(e)).join(', ')}.`);
+      if (owner && ENUMS[owner] && !ENUMS[owner].includes(v)) {
+        const same = ENUMS[owner].find((e) => e.toLowerCase() === v.toLowerCase());
+        pushAt(ctx, nodeRange(ctx.lines, node), 'FK2004', `${path}: "${v}" is not one of ${ENUMS[owner].map((e) => JSON.stringify(e)).join(', ')}.`, same ? { title: `Use ${same}`, newText: same } : undefined);
+      }
       return;
     case 'number':
       if (typeof v !== 'number') return wrong();
@@ -138,7 +153,7 @@ function checkRef(ctx: Ctx, node: AnyNode, name: string, path: string, parentRan
     if (!prop) {
       if (key === '<<') continue;
       const guess = closest(key, Object.keys(def.p));
-      pushAt(ctx, nodeRange(ctx.lines, p), 'FK2001', `Unknown field "${childPath}"${guess ? `; did you mean "${guess}"?` : '.'}`);
+      pushAt(ctx, nodeRange(ctx.lines, p), 'FK2001', `Unknown field "${childPath}"${guess ? `; did you mean "${guess}"?` : '.'}`, guess ? { title: `Rename to ${guess}`, newText: guess } : undefined);
       continue;
     }
     if (top && (key === 'apiVersion' || key === 'kind')) continue;
