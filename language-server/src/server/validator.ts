@@ -155,6 +155,8 @@ export class Validator {
           const syntax = text.includes('{{') ? [] : parseYaml(text).syntax;
           findings = new Map([[file, finalize(file, text, syntax, opts.settings)]]);
         } else findings = await lintLoose(df ? [] : [file], df ? [file] : [], opts);
+        // a file alone is only re-validated when its own text changes: keeping its trees buys nothing
+        this.cache.delete(file);
       } else {
         findings = (await lintStack(key, opts)).findings;
         this.covered.set(key, new Set(findings.keys()));
