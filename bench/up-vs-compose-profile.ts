@@ -126,7 +126,7 @@ async function waitAnswered(docker: Dockerode, stack: string, deps: DeploymentSp
 }
 
 async function listRaw(docker: Dockerode, stack: string): Promise<{ id: string; deployment: string; state: string; ip?: string }[]> {
-  const opts = { path: `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ label: [`${LABELS.stack}=${stack}`] }))}`, method: 'GET', statusCodes: { 200: true } };
+  const opts = { path: '/containers/json?', method: 'GET', options: { all: true, filters: { label: [`${LABELS.stack}=${stack}`] } }, statusCodes: { 200: true } };
   const list = await new Promise<Dockerode.ContainerInfo[]>((resolve, reject) => docker.modem.dial(opts, (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as Dockerode.ContainerInfo[]))));
   return list.map((c) => ({ id: c.Id, deployment: c.Labels[LABELS.deployment], state: c.State, ip: Object.values(c.NetworkSettings?.Networks ?? {})[0]?.IPAddress || undefined }));
 }
@@ -213,8 +213,17 @@ async function round(i: number): Promise<{ up: Milestones; scale: Milestones; up
     scale.controllerAllReady = at();
     return { up, scale, upCalls, scaleCalls: calls };
   } finally {
-    if (ctl) await ctl.stop(false);
-    if (docker) await downStack(docker, name, () => 2).catch((e: Error) => console.error(`down failed: ${e.message}`));
+    if (ctl) {
+      await ctl.stop(false);
+      // A reconcile may still be creating replicas: let it finish before removing them.
+      await Promise.race([ctl.idle(), new Promise((res) => setTimeout(res, 30_000))]);
+    }
+    if (docker) {
+      const d = docker;
+      await downStack(d, name, () => 2)
+        .catch(() => new Promise((res) => setTimeout(res, 2000)).then(() => downStack(d, name, () => 2)))
+        .catch((e: Error) => console.error(`down failed: ${e.message}`));
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
