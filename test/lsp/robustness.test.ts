@@ -10,6 +10,11 @@ import { lintManifestFile, resourcesOf } from '../../language-server/src/k8s/res
 import { parseYaml } from '../../language-server/src/yaml/parse';
 import { lintStackDir } from '../../language-server/src/index';
 import { TestClient } from './client';
+import { LineIndex } from '../../language-server/src/core/lines';
+import { dockerfileCompletion, manifestCompletion } from '../../language-server/src/server/completion';
+import { dockerfileHover, manifestHover } from '../../language-server/src/server/hover';
+import { definition, dockerfileSymbols, manifestSymbols } from '../../language-server/src/server/navigation';
+import { stackCompletion, stackHover } from '../../language-server/src/server/stackFeatures';
 
 const CORPUS = path.resolve(__dirname, '../fixtures/lint/corpus');
 /** Generous per-file bound: a hang or a blow-up, not a benchmark. */
@@ -92,6 +97,33 @@ describe('robustness', function () {
       const t0 = performance.now();
       assert.doesNotThrow(() => lintAny(file, text), `input ${i} from ${file}:\n${text}`);
       assert.ok(performance.now() - t0 < PER_FILE_MS, `input ${i} took too long`);
+    }
+  });
+
+  it('fuzz: hover, completion, definition and symbols at random positions never throw', () => {
+    const r = rng(99);
+    for (let i = 0; i < 300; i++) {
+      const file = inputs[i % inputs.length];
+      const text = mutate(readFileSync(file, 'utf8'), r);
+      const lines = new LineIndex(text);
+      const line = Math.floor(r() * (lines.lineCount + 1));
+      const ch = Math.floor(r() * 60);
+      const where = `input ${i} from ${file} at ${line}:${ch}:\n${text}`;
+      assert.doesNotThrow(() => {
+        if (/Dockerfile/.test(file)) {
+          dockerfileHover(text, line, ch);
+          dockerfileCompletion(lines, line, ch);
+          dockerfileSymbols(text, lines);
+        } else {
+          const y = parseYaml(text);
+          manifestHover(y, lines, line, ch);
+          manifestCompletion(lines, line, ch);
+          manifestSymbols(y);
+          definition(file, y, line, ch, resourcesOf(file, y), undefined);
+          stackHover(y, lines, line, ch);
+          stackCompletion(lines, line, ch);
+        }
+      }, where);
     }
   });
 
