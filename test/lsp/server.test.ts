@@ -117,6 +117,12 @@ describe('language server over stdio', function () {
     assert.deepEqual(d1.find((x) => x.code === 'FX1001')!.range.start, { line: 5, character: 2 });
     await c.change(depFile, [{ range: { start: { line: 9, character: 20 }, end: { line: 9, character: 23 } }, text: 'web' }]);
     await c.waitFor(c.uri(svcFile), (d) => !codes(d).includes('FX1001'));
+    // editing the build's Dockerfile re-checks the manifests that use its image
+    const dfFile = path.join(dir, 'web', 'Dockerfile');
+    await c.open(dfFile, 'FROM node:20\nEXPOSE 8080\nCMD ["node", "x"]\n', 'dockerfile');
+    const exposed = c.waitFor(c.uri(depFile), (d) => codes(d).includes('FX1012'));
+    await c.change(dfFile, [{ range: { start: { line: 1, character: 7 }, end: { line: 1, character: 11 } }, text: '9090' }]);
+    assert.equal((await exposed).find((x) => x.code === 'FX1012')!.range.start.line, 14);
     const defs = await c.request<{ uri: string; range: { start: { line: number } } }[]>('textDocument/definition', { textDocument: { uri: c.uri(svcFile) }, position: { line: 5, character: 15 } });
     assert.equal(defs[0].uri, c.uri(depFile));
     assert.equal(defs[0].range.start.line, 3);
@@ -165,6 +171,14 @@ describe('language server over stdio', function () {
     assert.deepEqual(d, []);
     const bad = await c.open(path.join(tmp, 'ci2.yml'), 'on: [push\n');
     assert.deepEqual(codes(bad), ['FK1001']);
+  });
+
+  it('picks up files created on disk through watched-file events', async () => {
+    const file = path.join(tmp, 'stack', 'k8s', 'late.yaml');
+    writeFileSync(file, 'apiVersion: v1\nkind: Service\nmetadata:\n  name: late\nspec:\n  selector: {app: ghost}\n  ports: [{port: 80}]\n');
+    const p = c.waitFor(c.uri(file), (d) => codes(d).includes('FX1001'));
+    await c.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: c.uri(file), type: 1 }] });
+    assert.ok(codes(await p).includes('FX1001'));
   });
 
   it('keeps serving after garbage input', async () => {
