@@ -7,11 +7,15 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 version=$(node -p 'require("./package.json").version')
 out="${1:-$ROOT/flotilla-$version.vsix}"
+# vscode:prepublish leaves minified bundles without maps: restore the development
+# bundles afterwards, whatever happens.
+trap 'node extension/scripts/bundle.mjs' EXIT
 rm -f dist/*.map
-flags=(--no-dependencies --allow-missing-repository --allow-star-activation --out "$out")
+# The README's relative links (docs in the repo) stay as they are: there is no
+# published repository URL to rewrite them against.
+flags=(--no-dependencies --allow-missing-repository --allow-star-activation --no-rewrite-relative-links --out "$out")
 [[ -f LICENSE || -f LICENSE.md ]] || flags+=(--skip-license)
 npx --no-install vsce package "${flags[@]}"
 npx --no-install vsce ls --no-dependencies 2>/dev/null | sed 's/^/  /'
 size=$(stat -c %s "$out")
 echo "$(basename "$out"): $size bytes ($(awk -v s="$size" 'BEGIN{printf "%.1f", s/1048576}') MiB)"
-node extension/scripts/bundle.mjs  # restore the development bundles (with source maps)
