@@ -9,6 +9,7 @@ import { parseYaml } from '../../language-server/src/yaml/parse';
 import { RULES } from '../../language-server/src/core/catalog';
 import { DOCKERFILE_CASES } from './cases/dockerfile';
 import { DEP, SVC } from './cases/manifests';
+import { readStack } from '../../language-server/src/stack/stackFile';
 
 function apply(text: string, f: Finding): string {
   const lines = new LineIndex(text);
@@ -49,5 +50,11 @@ describe('quick fixes resolve their findings', () => {
     ].join('---\n');
     const fixed = checkFixes(text, lint);
     assert.deepEqual([...new Set(fixed)].sort(), ['FK2001', 'FK2002', 'FK2004']);
+  });
+
+  it('stack file fixes: misspelt keys, name as a DNS label', () => {
+    const lint = (t: string) => readStack('/nonexistent/flotilla.yaml', parseYaml(t), () => []).findings;
+    const fixed = checkFixes('name: My_Shop\nmanifests: []\nsetings: {}\n', lint);
+    assert.deepEqual(fixed.sort(), ['FS1001', 'FS1002']);
   });
 });

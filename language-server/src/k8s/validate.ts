@@ -169,7 +169,7 @@ function checkRef(ctx: Ctx, node: AnyNode, name: string, path: string, parentRan
 }
 
 /** The most similar known field (edit distance ≤ 2 or same when lowercased). */
-function closest(key: string, options: string[]): string | undefined {
+export function closest(key: string, options: string[]): string | undefined {
   let best: string | undefined;
   let bestD = 3;
   for (const o of options) {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
 import type { Finding, Range } from '../core/types';
 import { isQuantity } from '../k8s/quantity';
+import { closest } from '../k8s/validate';
 import { deref, getIn, items, keyOf, keyRange, mapPairs, nodeRange, str, type AnyNode, type YamlFile } from '../yaml/parse';
 import { expandGlob, walk } from './glob';
 
@@ -58,9 +59,9 @@ export function readStack(file: string, y: YamlFile, list: (dir: string) => stri
 
 class Checker {
   constructor(readonly doc: Document, readonly y: YamlFile, readonly out: Finding[]) {}
-  at(node: AnyNode | Pair, code: string, message: string): void {
+  at(node: AnyNode | Pair, code: string, message: string, fix?: { title: string; newText: string }): void {
     const r = nodeRange(this.y.lines, node as AnyNode);
-    if (r) this.out.push({ code, message, range: r });
+    if (r) this.out.push({ code, message, range: r, ...(fix ? { fix: { title: fix.title, edits: [{ range: r, newText: fix.newText }] } } : {}) });
   }
   /** Checks keys and value shapes of one mapping; returns it (or undefined). */
   shape(node: AnyNode, shape: Shape, where: string, required: string[] = []): AnyNode {
@@ -72,7 +73,8 @@ class Checker {
     for (const p of mapPairs(n)) {
       const k = keyOf(p);
       if (k === undefined || !(k in shape)) {
-        this.at(p, 'FS1001', `Unknown key "${k}" in ${where}. Known keys: ${Object.keys(shape).join(', ')}.`);
+        const guess = k === undefined ? undefined : closest(k, Object.keys(shape));
+        this.at(p, 'FS1001', `Unknown key "${k}" in ${where}.${guess ? ` Did you mean "${guess}"?` : ''} Known keys: ${Object.keys(shape).join(', ')}.`, guess ? { title: `Rename to ${guess}`, newText: guess } : undefined);
         continue;
       }
       const v = deref(p.value, this.doc);
@@ -101,7 +103,10 @@ function readFlotilla(c: Checker, root: Node, stack: Stack, files: string[]): vo
   const nameNode = getIn(doc, root, 'name');
   const name = str(nameNode);
   stack.name = name;
-  if (name !== undefined && !DNS_LABEL.test(name)) c.at(nameNode, 'FS1002', `name "${name}" must be a DNS label: lowercase letters, digits and '-'.`);
+  if (name !== undefined && !DNS_LABEL.test(name)) {
+    const label = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
+    c.at(nameNode, 'FS1002', `name "${name}" must be a DNS label: lowercase letters, digits and '-'.`, DNS_LABEL.test(label) ? { title: `Use ${label}`, newText: label } : undefined);
+  }
   for (const g of items(doc, getIn(doc, root, 'manifests'))) globItem(c, g, stack, files);
   const images = new Map<string, Node>();
   for (const b of items(doc, getIn(doc, root, 'build'))) {
