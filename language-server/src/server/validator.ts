@@ -42,6 +42,10 @@ export class Validator {
   private readonly uris = new Map<string, string>();
   /** Completed runs, for tests and the benchmark: resolves when every scheduled run is done. */
   private pending = 0;
+  /** Files whose change caused the pending run: always republished (a client waits on them). */
+  private readonly touched = new Map<string, Set<string>>();
+  /** Last diagnostics sent per uri: the other files of a stack are republished only on change. */
+  private readonly lastSent = new Map<string, string>();
   /** Folder listings for glob matching, dropped when a file appears or vanishes. */
   private readonly listings = new Map<string, string[]>();
   readonly listFiles = (dir: string): string[] => {
@@ -98,7 +102,8 @@ export class Validator {
     this.uris.delete(file);
     const key = this.keyOf(file);
     if (key.startsWith('loose:')) {
-      this.conn.sendDiagnostics({ uri, diagnostics: [] });
+      this.send(uri, [], true);
+      this.lastSent.delete(uri);
       this.published.delete(key);
       this.cache.delete(file);
     } else this.schedule(file); // the disk version now counts
@@ -106,6 +111,9 @@ export class Validator {
 
   schedule(file: string): void {
     const key = this.keyOf(file);
+    const t = this.touched.get(key) ?? new Set<string>();
+    t.add(file);
+    this.touched.set(key, t);
     const gen = (this.gens.get(key) ?? 0) + 1;
     this.gens.set(key, gen);
     const old = this.timers.get(key);
@@ -171,13 +179,22 @@ export class Validator {
     }
     if (isCancelled()) return;
     const now = new Set<string>();
+    const touched = this.touched.get(key) ?? new Set<string>();
+    this.touched.delete(key);
     for (const [file, fs] of findings) {
       const uri = this.uris.get(file) ?? pathToFileURL(file).toString();
       now.add(uri);
-      this.conn.sendDiagnostics({ uri, diagnostics: fs.map(toDiagnostic) });
+      this.send(uri, fs.map(toDiagnostic), touched.has(file) || touched.has(key));
     }
-    for (const uri of this.published.get(key) ?? []) if (!now.has(uri)) this.conn.sendDiagnostics({ uri, diagnostics: [] });
+    for (const uri of this.published.get(key) ?? []) if (!now.has(uri)) this.send(uri, [], true);
     this.published.set(key, now);
+  }
+
+  private send(uri: string, diagnostics: Diagnostic[], always: boolean): void {
+    const json = JSON.stringify(diagnostics);
+    if (!always && this.lastSent.get(uri) === json) return;
+    this.lastSent.set(uri, json);
+    this.conn.sendDiagnostics({ uri, diagnostics });
   }
 
   private languageOf(file: string): string | undefined {
