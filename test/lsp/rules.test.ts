@@ -65,6 +65,17 @@ describe('rules: positive and negative fixture per code', function () {
     assert.ok(!(await codesOf(trailing)).includes('FK2005'));
   });
 
+  it('recognises every document of a multi-document file; unknown kinds (CRDs) are not errors', async () => {
+    const crd = 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {anything: [goes]}\n';
+    const docs = [MANIFEST_CASES.FK2005.good['k8s/app.yaml'], crd, MANIFEST_CASES.FK2004.bad['k8s/app.yaml'].replace(/web/g, 'api')];
+    const dir = writeProject({ 'flotilla.yaml': 'name: t\nmanifests: ["k8s/*.yaml"]\n', 'k8s/app.yaml': docs.join('---\n') });
+    const diags = await lintPaths([dir], { images: null });
+    const bad = diags.filter((d) => d.severity === 'error');
+    assert.deepEqual(bad.map((d) => d.code), ['FK2004']);
+    const offset = docs[0].split('\n').length - 1 + 1 + crd.split('\n').length - 1 + 1;
+    assert.ok(bad[0].line > offset, `the error is placed in the third document (line ${bad[0].line})`);
+  });
+
   it('settings change severity and turn rules off', async () => {
     const dir = writeProject(DOCKERFILE_CASES.FD3006.bad);
     const off = await lintPaths([dir], { images: null, settings: { FD3006: 'off' } });
