@@ -3,7 +3,7 @@
 // and optionally this repository symlinked in as an installed extension.
 // Used by the real-VS-Code tests and by `npm run open`. Module and CLI:
 //   node extension/scripts/code-server.mjs [WORKSPACE]   → prints the URL, runs until Ctrl-C
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -55,7 +55,7 @@ function pruneRuns() {
 }
 
 /**
- * @param {{ workspace: string, trust?: boolean, installExtension?: boolean, runDir?: string, settings?: object, log?: (s: string) => void }} opts
+ * @param {{ workspace: string, trust?: boolean, installExtension?: boolean, vsix?: string, runDir?: string, settings?: object, log?: (s: string) => void }} opts
  * @returns {Promise<{ url: string, port: number, runDir: string, workbenchUrl: (extra?: string) => string, stop: () => Promise<void> }>}
  */
 export async function startCodeServer(opts) {
@@ -70,7 +70,19 @@ export async function startCodeServer(opts) {
   // trust: true keeps VS Code's workspace trust on, so a test can open in Restricted Mode.
   const trust = opts.trust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'always' } : {};
   fs.writeFileSync(path.join(userDir, 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...trust, ...(opts.settings ?? {}) }, null, 2));
-  if (opts.installExtension !== false) {
+  const env = {
+    ...process.env,
+    HOME: dirs.home, XDG_CONFIG_HOME: dirs.config, XDG_DATA_HOME: dirs.data, XDG_CACHE_HOME: dirs.cache, TMPDIR: dirs.tmp,
+    EXTENSIONS_GALLERY: '{"serviceUrl":"","itemUrl":"","resourceUrlTemplate":""}',
+  };
+  // Our own test runners must not leak into the extension host.
+  delete env.ELECTRON_RUN_AS_NODE;
+  delete env.NODE_OPTIONS;
+  if (opts.vsix) {
+    // Install the packaged extension exactly as a user would.
+    const r = spawnSync(BIN, ['--extensions-dir', dirs.extensions, '--user-data-dir', dirs['user-data'], '--install-extension', path.resolve(opts.vsix)], { env, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`installing ${opts.vsix} failed:\n${r.stdout}${r.stderr}`);
+  } else if (opts.installExtension !== false) {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     const link = path.join(dirs.extensions, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
     fs.rmSync(link, { force: true });
@@ -85,14 +97,6 @@ export async function startCodeServer(opts) {
     '--disable-getting-started-override', '--ignore-last-opened',
     '--user-data-dir', dirs['user-data'], '--extensions-dir', dirs.extensions, opts.workspace,
   ];
-  const env = {
-    ...process.env,
-    HOME: dirs.home, XDG_CONFIG_HOME: dirs.config, XDG_DATA_HOME: dirs.data, XDG_CACHE_HOME: dirs.cache, TMPDIR: dirs.tmp,
-    EXTENSIONS_GALLERY: '{"serviceUrl":"","itemUrl":"","resourceUrlTemplate":""}',
-  };
-  // Our own test runners must not leak into the extension host.
-  delete env.ELECTRON_RUN_AS_NODE;
-  delete env.NODE_OPTIONS;
   const child = spawn(BIN, args, { env, detached: true, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   let exited = false;

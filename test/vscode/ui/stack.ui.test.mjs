@@ -23,7 +23,8 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
 
   before(async () => {
     workspace = scratchWorkspace('ui', STACK);
-    server = await startCodeServer({ workspace, settings: { 'terminal.integrated.gpuAcceleration': 'off' }, log: (s) => console.error(s) });
+    // FLOTILLA_TEST_VSIX=path runs the same test against the packaged extension.
+    server = await startCodeServer({ workspace, vsix: process.env.FLOTILLA_TEST_VSIX, settings: { 'terminal.integrated.gpuAcceleration': 'off' }, log: (s) => console.error(s) });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     await openWorkbench(page, server.workbenchUrl());
@@ -121,7 +122,7 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
 
   it('opens a shell into a replica in a terminal', async function () {
     needsUp(this);
-    await runCommand(page, 'Flotilla: Shell into Replica');
+    await runCommand(page, 'Flotilla: Shell into Replica', { picker: true });
     const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: /^web-/ }).first();
     await pick.click();
     const terminal = page.locator('.part.panel .xterm').first();

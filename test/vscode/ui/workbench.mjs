@@ -11,8 +11,11 @@ export async function openWorkbench(page, url) {
   await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
 }
 
-/** F1, type the command's label, pick the exact row. */
-export async function runCommand(page, label) {
+/**
+ * F1, type the command's label, pick the exact row. With `picker`, the command opens a
+ * quick pick of its own, so the widget stays up: the caller waits for its rows instead.
+ */
+export async function runCommand(page, label, { picker = false } = {}) {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor();
@@ -20,7 +23,7 @@ export async function runCommand(page, label) {
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
   await row.waitFor();
   await row.click();
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  if (!picker) await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }
 
 export async function screenshot(page, name) {
