@@ -397,6 +397,7 @@ async function main(): Promise<void> {
 
     const backoffs = (flotilla.log().match(/BackOff/g) ?? []).length;
     console.log(`\nflotilla BackOff events during the run: ${backoffs} (0 means every kill was restarted at once)`);
+    for (const l of flotilla.log().split('\n').filter((x) => /BackOff|ReconcileError|Failed/.test(x))) console.log(`  ${l}`);
     const floor = median(contestants[2].samples.map((s) => s.answer));
     const dockerMedian = median(contestants[1].samples.map((s) => s.answer));
     console.log('\nkill → answers HTTP (median, p95), with the median of each stage:');
