@@ -13,6 +13,8 @@ export const EXAMPLES: Record<string, string> = {
   FD1011: '`FROM image AS name`: the keyword AS is required before a stage name.',
   FD1012: 'A heredoc `<<EOF` must be closed by a line holding only `EOF`.',
   FD3057: 'Shown as a hint: Flotilla uses Kubernetes probes, but a HEALTHCHECK helps plain `docker run` users.',
+  FK2006: 'Object names are DNS subdomains (lowercase, digits, "-", "."); a Service name is stricter, a DNS-1035 label: it becomes a DNS name.',
+  FK2008: 'Label values such as `version: 1.4 beta` (a space) are rejected by the API server; so are keys with invalid characters.',
   FS1004: 'A glob in `manifests` that matches nothing is usually a typo in a path.',
   FX1001: 'A Service whose selector matches no pod template never gets endpoints: requests to it fail.',
   FX1002: "A Deployment's selector must match its own template labels; the API server rejects the object otherwise.",

@@ -67,6 +67,7 @@ export const RULES: Record<string, RuleInfo> = {
   FK2005: { severity: e, title: 'Invalid quantity' },
   FK2006: { severity: e, title: 'Invalid object name' },
   FK2007: { severity: e, title: 'Port number out of range' },
+  FK2008: { severity: e, title: 'Invalid label key or value' },
   // Across resources
   FX1001: { severity: w, title: 'Service selector matches no pod template' },
   FX1002: { severity: e, title: 'Selector does not match the pod template labels' },

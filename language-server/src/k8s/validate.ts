@@ -16,6 +16,24 @@ interface Ctx {
 }
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const DNS_1035 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/** Label keys ([prefix/]name) and values as the API server validates them. */
+function checkLabels(ctx: Ctx, node: AnyNode, path: string): void {
+  for (const p of mapPairs(deref(node, ctx.doc))) {
+    const k = keyOf(p);
+    if (k === undefined) continue;
+    const slash = k.indexOf('/');
+    const [prefix, nm] = slash >= 0 ? [k.slice(0, slash), k.slice(slash + 1)] : ['', k];
+    if ((prefix && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) || !LABEL_NAME.test(nm))
+      pushAt(ctx, nodeRange(ctx.lines, p), 'FK2008', `${path}: "${k}" is not a valid label key ([prefix/]name, name at most 63 letters, digits, '-', '_', '.').`);
+    const v = deref(p.value, ctx.doc);
+    if (isScalar(v) && typeof v.value === 'string' && !LABEL_VALUE.test(v.value))
+      pushAt(ctx, nodeRange(ctx.lines, v), 'FK2008', `${path}.${k}: "${v.value}" is not a valid label value (at most 63 letters, digits, '-', '_', '.', starting and ending with a letter or digit).`);
+  }
+}
 
 export function validateManifest(doc: Document, lines: LineIndex, rootType: string, kind: string): Finding[] {
   const ctx: Ctx = { doc, lines, out: [], budget: 200_000 };
@@ -29,6 +47,8 @@ export function validateManifest(doc: Document, lines: LineIndex, rootType: stri
       pushAt(ctx, keyRange(lines, root, 'metadata'), 'FK2003', `${kind}: missing required field "metadata.name".`);
     else if (isScalar(name) && typeof name.value === 'string' && !DNS_SUBDOMAIN.test(name.value))
       pushAt(ctx, nodeRange(lines, name), 'FK2006', `metadata.name "${name.value}" must be lowercase letters, digits, '-' and '.', starting and ending with a letter or digit.`);
+    else if (isScalar(name) && typeof name.value === 'string' && kind === 'Service' && !DNS_1035.test(name.value))
+      pushAt(ctx, nodeRange(lines, name), 'FK2006', `A Service name must be a DNS-1035 label: at most 63 lowercase letters, digits and '-', starting with a letter ("${name.value}").`);
   }
   return ctx.out;
 }
@@ -158,6 +178,8 @@ function checkRef(ctx: Ctx, node: AnyNode, name: string, path: string, parentRan
     }
     if (top && (key === 'apiVersion' || key === 'kind')) continue;
     check(ctx, p.value, prop.t, childPath, `${name}.${key}`);
+    if ((name === 'meta.v1.ObjectMeta' && key === 'labels') || (name === 'meta.v1.LabelSelector' && key === 'matchLabels') || (name === 'core.v1.ServiceSpec' && key === 'selector'))
+      checkLabels(ctx, p.value, childPath);
   }
   const required = Object.entries(def.p).filter(([, pr]) => pr.r).map(([k]) => k).concat(EXTRA_REQUIRED[name] ?? []);
   for (const k of required) {
