@@ -57,10 +57,15 @@ export function checkRunCommands(df: ParsedDockerfile, lines: LineIndex, out: Fi
       if (aptInstall && stage === lastStage && !aptLists && !hasCacheMount(ins))
         out.push({ code: 'FD3009', message: 'Delete /var/lib/apt/lists/* in the same RUN after apt-get install to keep the image small (hadolint DL3009).', range: wordRange(ins, 'apt-get') });
       aptLists = false;
-      if (!pipefail && !heredocsOf(ins).length && !isJsonForm(ins) && /[^|]\|[^|]/.test(script) && !/set\s+(-\w*\s+)*-o\s+pipefail|set\s+-\w*o\s+pipefail/.test(script))
+      if (!pipefail && !heredocsOf(ins).length && !isJsonForm(ins) && /[^|]\|[^|]/.test(unquoted(script)) && !/set\s+(-\w*\s+)*-o\s+pipefail|set\s+-\w*o\s+pipefail/.test(script))
         out.push({ code: 'FD4006', message: 'A pipe hides failures of the commands before the last; set SHELL ["/bin/bash", "-o", "pipefail", "-c"] first (hadolint DL4006).', range: ins.getInstructionRange() });
     }
   }
+}
+
+/** The script without its quoted strings: a `|` inside quotes is no pipe. */
+function unquoted(script: string): string {
+  return script.replace(/"(?:[^"\\]|\\.)*"|'[^']*'/g, '""');
 }
 
 function hasCacheMount(ins: Instruction): boolean {

@@ -46,5 +46,5 @@ export const DOCKERFILE_CASES: Cases = {
   FD4001: { bad: with_('RUN curl -fsSO https://x/a\nRUN wget https://x/b'), good: with_('RUN curl -fsSO https://x/a') },
   FD4003: { bad: df(OK + 'CMD ["./other"]\n'), good: df(OK) },
   FD4004: { bad: df(OK + 'ENTRYPOINT ["a"]\nENTRYPOINT ["b"]\n'), good: df(OK + 'ENTRYPOINT ["a"]\n') },
-  FD4006: { bad: with_('RUN curl -fsS https://x | sh'), good: with_('SHELL ["/bin/bash", "-o", "pipefail", "-c"]\nRUN curl -fsS https://x | sh') },
+  FD4006: { bad: with_('RUN curl -fsS https://x | sh'), good: with_('RUN echo "a|b" && grep -E \'x|y\' f || true\nSHELL ["/bin/bash", "-o", "pipefail", "-c"]\nRUN curl -fsS https://x | sh') },
 };
