@@ -69,6 +69,9 @@ describe('language server over stdio', function () {
     await c.change(file, [{ range: { start: { line: 2, character: 0 }, end: { line: 2, character: 0 } }, text: 'COPY --' }]);
     const flags = await c.request<{ label: string }[]>('textDocument/completion', { textDocument: { uri: c.uri(file) }, position: { line: 2, character: 7 } });
     assert.ok(flags.some((f) => f.label === '--from'));
+    await c.change(file, [{ range: { start: { line: 2, character: 0 }, end: { line: 2, character: 7 } }, text: 'COPY --from=' }]);
+    const stages = await c.request<{ label: string }[]>('textDocument/completion', { textDocument: { uri: c.uri(file) }, position: { line: 2, character: 12 } });
+    assert.deepEqual(stages.map((s) => s.label), ['0']);
     const kws = await c.request<{ label: string }[]>('textDocument/completion', { textDocument: { uri: c.uri(file) }, position: { line: 2, character: 0 } });
     assert.ok(kws.some((f) => f.label === 'HEALTHCHECK'));
   });

@@ -3,12 +3,18 @@ import { CompletionItemKind, InsertTextFormat, type CompletionItem } from 'vscod
 import type { LineIndex } from '../core/lines';
 import { FLAG_DOCS, INSTRUCTION_DOCS } from '../dockerfile/docs';
 import { FLAGS, INSTRUCTIONS } from '../dockerfile/syntax';
+import { parseDockerfile } from '../dockerfile/model';
 import { ENUMS, SCHEMA, kindType, resolvePath } from '../k8s/schema';
 import { textPathAt } from '../yaml/locate';
 import { typeLabel } from './hover';
 
 export function dockerfileCompletion(lines: LineIndex, line: number, character: number): CompletionItem[] {
   const before = lines.lineText(line).slice(0, character);
+  if (/^\s*COPY\s.*--from=[\w.-]*$/i.test(before)) {
+    // the stages defined above this line
+    const stages = parseDockerfile(lines.text).stages.filter((st) => st.from.getRange().start.line < line);
+    return stages.map((st) => ({ label: st.name ?? String(st.index), kind: CompletionItemKind.Reference, detail: st.from.getArguments()[0]?.getValue() }));
+  }
   if (/^\s*[A-Za-z]*$/.test(before))
     return INSTRUCTIONS.map((kw) => ({ label: kw, kind: CompletionItemKind.Keyword, documentation: { kind: 'markdown', value: INSTRUCTION_DOCS[kw] }, insertText: kw + ' ' }));
   const m = /^\s*([A-Za-z]+)\s+(?:--[\w-]+=\S*\s+)*-{0,2}[\w-]*$/.exec(before);
