@@ -16,7 +16,7 @@ import { codeActions } from './server/codeActions';
 import { dockerfileCompletion, manifestCompletion } from './server/completion';
 import { dockerfileHover, manifestHover } from './server/hover';
 import { definition, dockerfileSymbols, manifestSymbols } from './server/navigation';
-import { stackCompletion, stackHover } from './server/stackFeatures';
+import { stackCompletion, stackHover, stackSymbols } from './server/stackFeatures';
 import { uriToPath, Validator } from './server/validator';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -126,7 +126,8 @@ connection.onDocumentSymbol(({ textDocument }) => {
   const doc = documents.get(textDocument.uri);
   if (!doc) return [];
   const text = doc.getText();
-  return isDockerfile(doc) ? dockerfileSymbols(text, new LineIndex(text)) : manifestSymbols(parseYaml(text));
+  if (isDockerfile(doc)) return dockerfileSymbols(text, new LineIndex(text));
+  return isFlotillaFile(doc) ? stackSymbols(parseYaml(text)) : manifestSymbols(parseYaml(text));
 });
 
 documents.listen(connection);

@@ -167,6 +167,10 @@ describe('language server over stdio', function () {
     assert.match(h.contents.value, /Manifest globs/);
     const keys = await c.request<{ label: string }[]>('textDocument/completion', { textDocument: { uri: c.uri(file) }, position: { line: 4, character: 4 } });
     assert.deepEqual(keys.map((k) => k.label), ['privileged', 'hostNetwork', 'hostPID', 'hostPath', 'capabilities']);
+    await c.change(file, [{ range: { start: { line: 2, character: 0 }, end: { line: 2, character: 0 } }, text: 'build:\n  - {image: s/web, context: web}\n' }]);
+    const syms = await c.request<{ name: string; children: { name: string }[] }[]>('textDocument/documentSymbol', { textDocument: { uri: c.uri(file) } });
+    assert.deepEqual(syms.map((x) => x.name), ['name', 'manifests', 'build', 'security']);
+    assert.equal(syms[2].children[0].name, 's/web');
   });
 
   it('gives YAML that is no manifest (CI workflows) only syntax errors', async () => {

@@ -1,9 +1,9 @@
 // Hover and completion in flotilla.yaml.
-import { CompletionItemKind, type CompletionItem, type Hover } from 'vscode-languageserver';
+import { CompletionItemKind, SymbolKind, type CompletionItem, type DocumentSymbol, type Hover } from 'vscode-languageserver';
 import type { LineIndex } from '../core/lines';
 import { STACK_CHILDREN, STACK_KEYS } from '../stack/docs';
 import { docAt, locate, textPathAt } from '../yaml/locate';
-import type { YamlFile } from '../yaml/parse';
+import { getIn, items, keyOf, mapPairs, nodeRange, pairOf, str, type YamlFile } from '../yaml/parse';
 
 export function stackHover(y: YamlFile, lines: LineIndex, line: number, character: number): Hover | null {
   const doc = docAt(y.docs, lines.offset({ line, character }));
@@ -22,4 +22,27 @@ export function stackCompletion(lines: LineIndex, line: number, character: numbe
   }
   const keys = STACK_CHILDREN[tp.parents.join('.')] ?? [];
   return keys.filter((k) => !tp.siblings.includes(k)).map((k) => ({ label: k, kind: CompletionItemKind.Property, documentation: STACK_KEYS[k], insertText: `${k}: ` }));
+}
+
+/** Outline of flotilla.yaml: one entry per top-level key, builds and nodes by name. */
+export function stackSymbols(y: YamlFile): DocumentSymbol[] {
+  const doc = y.docs[0];
+  if (!doc) return [];
+  const out: DocumentSymbol[] = [];
+  for (const p of mapPairs(doc.contents)) {
+    const k = keyOf(p);
+    const keyR = nodeRange(y.lines, p);
+    const valR = nodeRange(y.lines, p.value) ?? keyR;
+    if (!k || !keyR || !valR) continue;
+    const children: DocumentSymbol[] = [];
+    if (k === 'build' || k === 'nodes')
+      for (const it of items(doc, p.value)) {
+        const r = nodeRange(y.lines, it);
+        const label = str(getIn(doc, it, k === 'build' ? 'image' : 'name'));
+        const sel = nodeRange(y.lines, pairOf(it, k === 'build' ? 'image' : 'name')?.value) ?? r;
+        if (r && sel && label) children.push({ name: label, detail: k === 'build' ? str(getIn(doc, it, 'context')) : undefined, kind: SymbolKind.Object, range: r, selectionRange: sel });
+      }
+    out.push({ name: k, kind: SymbolKind.Namespace, range: { start: keyR.start, end: valR.end }, selectionRange: keyR, children });
+  }
+  return out;
 }
