@@ -246,7 +246,8 @@ export class Link {
    * backend that answers nothing, and replaying would deliver the data twice.
    */
   private canReplay(onError: boolean): boolean {
-    if (this.committed || this.kept === null || this.keptBytes === 0 || this.done || this.replays >= MAX_REPLAYS) return false;
+    // Nothing sent yet (keptBytes 0) is the easiest case: the next endpoint gets the whole conversation.
+    if (this.committed || this.kept === null || this.done || this.replays >= MAX_REPLAYS) return false;
     return onError || !this.clientEnded;
   }
 
