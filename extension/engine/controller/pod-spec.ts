@@ -132,7 +132,9 @@ export function containerOptions(ctx: PodContext, d: DeploymentSpec, p: ReplicaP
     };
     const opts: Docker.ContainerCreateOptions = {
       name: `${stack.name}_${p.replica}${i === 0 ? '' : `_${c.name}`}`,
-      Image: c.image,
+      // The image id the stack was prepared with, not the tag: a rejected save may still have
+      // rebuilt and retagged the image, and new replicas must not pick that up.
+      Image: ctx.imageIds[c.image] ?? c.image,
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       Labels: labels,
       ExposedPorts: Object.fromEntries(c.ports.map((pt) => [`${pt.containerPort}/${pt.protocol.toLowerCase()}`, {}])),
