@@ -76,6 +76,12 @@ describe('rules: positive and negative fixture per code', function () {
     assert.ok(bad[0].line > offset, `the error is placed in the third document (line ${bad[0].line})`);
   });
 
+  it('integer fields refuse fractions', async () => {
+    const dep = MANIFEST_CASES.FK2005.good['k8s/app.yaml'].replace('replicas: 2', 'replicas: 2.5');
+    const diags = await lintPaths([writeProject({ 'flotilla.yaml': 'name: t\nmanifests: ["k8s/*.yaml"]\n', 'k8s/app.yaml': dep })], { images: null });
+    assert.deepEqual(diags.filter((d) => d.code === 'FK2002').map((d) => d.message), ['spec.replicas: expected a whole number, found 2.5.']);
+  });
+
   it('settings change severity and turn rules off', async () => {
     const dir = writeProject(DOCKERFILE_CASES.FD3006.bad);
     const off = await lintPaths([dir], { images: null, settings: { FD3006: 'off' } });

@@ -125,6 +125,8 @@ function check(ctx: Ctx, raw: AnyNode, t: TypeRef, path: string, owner?: string)
       return;
     case 'number':
       if (typeof v !== 'number') return wrong();
+      // every number field of the bundled kinds is an int32/int64 in the API
+      if (!Number.isInteger(v)) return pushAt(ctx, nodeRange(ctx.lines, node), 'FK2002', `${path}: expected a whole number, found ${v}.`);
       if (owner && PORT_FIELDS.has(owner) && (v < 1 || v > 65535 || !Number.isInteger(v)))
         pushAt(ctx, nodeRange(ctx.lines, node), 'FK2007', `${path}: ${v} is not a port number (1–65535).`);
       return;
