@@ -6,6 +6,7 @@ export interface FlotillaConfig {
   dockerHost: string;
   nodePool: { count: number; cpu: string; memory: string };
   bindAddress: string;
+  backoffBaseSeconds: number | null;
   backoffMaxSeconds: number | null;
   terminationGracePeriodSeconds: number | null;
 }
@@ -15,11 +16,12 @@ export function readConfig(scope?: vscode.ConfigurationScope): FlotillaConfig {
   return {
     dockerHost: c.get<string>('docker.host', '').trim(),
     nodePool: {
-      count: c.get<number>('nodePool.count', 3),
+      count: c.get<number>('nodePool.count', 0),
       cpu: c.get<string>('nodePool.cpu', '2'),
       memory: c.get<string>('nodePool.memory', '4Gi'),
     },
     bindAddress: c.get<string>('balancer.bindAddress', '127.0.0.1'),
+    backoffBaseSeconds: c.get<number | null>('fastDev.backoffBaseSeconds', null),
     backoffMaxSeconds: c.get<number | null>('fastDev.backoffMaxSeconds', null),
     terminationGracePeriodSeconds: c.get<number | null>('fastDev.terminationGracePeriodSeconds', null),
   };
@@ -27,13 +29,16 @@ export function readConfig(scope?: vscode.ConfigurationScope): FlotillaConfig {
 
 /** Environment for `flotilla` child processes (controller, logs) and `docker exec`. */
 export function engineEnv(cfg: FlotillaConfig): Record<string, string> {
-  const env: Record<string, string> = {
-    FLOTILLA_NODE_COUNT: String(cfg.nodePool.count),
-    FLOTILLA_NODE_CPU: cfg.nodePool.cpu,
-    FLOTILLA_NODE_MEMORY: cfg.nodePool.memory,
-    FLOTILLA_BIND_ADDRESS: cfg.bindAddress,
-  };
+  // Node pool and bind address are defaults the stack file may override; the fast-dev
+  // values override it (see the engine's model/env-overrides.ts).
+  const env: Record<string, string> = { FLOTILLA_BIND_ADDRESS: cfg.bindAddress };
+  if (cfg.nodePool.count > 0) {
+    env.FLOTILLA_NODE_COUNT = String(cfg.nodePool.count);
+    env.FLOTILLA_NODE_CPU = cfg.nodePool.cpu;
+    env.FLOTILLA_NODE_MEMORY = cfg.nodePool.memory;
+  }
   if (cfg.dockerHost) env.DOCKER_HOST = cfg.dockerHost;
+  if (cfg.backoffBaseSeconds !== null) env.FLOTILLA_BACKOFF_BASE_SECONDS = String(cfg.backoffBaseSeconds);
   if (cfg.backoffMaxSeconds !== null) env.FLOTILLA_BACKOFF_MAX_SECONDS = String(cfg.backoffMaxSeconds);
   if (cfg.terminationGracePeriodSeconds !== null) {
     env.FLOTILLA_TERMINATION_GRACE_SECONDS = String(cfg.terminationGracePeriodSeconds);

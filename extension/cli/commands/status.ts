@@ -1,5 +1,5 @@
 // `flotilla status [--json]`: from the running controller, or straight from Docker.
-import { readStatus } from '../../engine/api/client';
+import { readStatus } from '../../engine/api/read-status';
 import { type Args, stackDir } from '../args';
 import { formatStatus } from '../output';
 

@@ -98,5 +98,3 @@ function processAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
-
-export { readStatus } from './read-status';

@@ -20,6 +20,8 @@ export class ControlServer {
   private readonly token = randomBytes(24).toString('hex');
   private readonly watchers = new Set<http.ServerResponse>();
   private statusTimer?: NodeJS.Timeout;
+  private tick?: NodeJS.Timeout;
+  private lastStatus = '';
   private handleFile: string;
 
   constructor(private readonly ctl: StackController, private readonly hooks: ControlServerHooks) {
@@ -47,14 +49,20 @@ export class ControlServer {
       if (this.statusTimer || !this.watchers.size) return;
       this.statusTimer = setTimeout(() => {
         this.statusTimer = undefined;
-        this.broadcast({ kind: 'status', status: this.ctl.status() });
+        this.sendStatus();
       }, 100);
     });
+    // Counters that move without a state change (connections, bytes, CPU, backoff
+    // countdowns) are re-sent every 2 s, and only when they changed. This reads the
+    // controller's memory, never Docker.
+    this.tick = setInterval(() => { if (this.watchers.size) this.sendStatus(); }, 2000);
+    this.tick.unref();
     return handle;
   }
 
   async close(): Promise<void> {
     clearTimeout(this.statusTimer);
+    clearInterval(this.tick);
     for (const w of this.watchers) w.end();
     this.watchers.clear();
     try {
@@ -64,6 +72,14 @@ export class ControlServer {
       // already gone
     }
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+
+  private sendStatus(): void {
+    const status = this.ctl.status();
+    const json = JSON.stringify(status);
+    if (json === this.lastStatus) return;
+    this.lastStatus = json;
+    this.broadcast({ kind: 'status', status });
   }
 
   private broadcast(m: WatchMessage): void {
