@@ -44,7 +44,7 @@ export function checkCross(input: CrossInput): Located[] {
       workloadSelector(r, at);
       const h = hpaTargets.get(r);
       const rp = pairOf(getIn(r.doc, r.root, 'spec'), 'replicas');
-      if (h && rp) at(r, rp.key as AnyNode, 'FX1006', `replicas is ignored while HorizontalPodAutoscaler ${h.name} manages ${r.kind} ${r.name}; Flotilla starts with its minReplicas.`);
+      if (h && rp) at(r, rp.key as AnyNode, 'FX1006', `replicas is managed by HorizontalPodAutoscaler ${h.name}: the autoscaler overrides this value; leave it out so re-applying does not reset the scale.`);
       for (const c of containerInfos(r)) container(r, c, input, at);
     }
   }
