@@ -40,7 +40,12 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; if (!['up', 'logs'].includes(process.argv[2] ?? '')) process.exit(code); },
+  (code) => {
+    process.exitCode = code;
+    // Exit once stdout has drained: to a pipe, writes are asynchronous and process.exit
+    // would cut long output (lint --format json | jq) at the pipe buffer.
+    if (!['up', 'logs'].includes(process.argv[2] ?? '')) process.stdout.write('', () => process.exit(code));
+  },
   (e: Error) => {
     const msg = e.name === 'StackError' ? `flotilla: the stack has problems; nothing was changed:\n${e.message}` : `flotilla: ${e.message}`;
     process.stderr.write(msg + '\n');
