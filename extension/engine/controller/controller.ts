@@ -247,7 +247,7 @@ export class StackController extends EventEmitter<ControllerEvents> {
       if (phase === 'running') {
         if (rt.runningSince === undefined) rt.runningSince = now;
         this.health?.watch(p, d);
-      } else if (phase === 'exited' && !rt.terminating) {
+      } else if (phase === 'exited' && !rt.terminating && !rt.restarting) {
         const wait = this.handleExit(p, rt, now);
         if (wait !== undefined) requeue = Math.min(requeue ?? Infinity, wait);
       } else if (phase === 'creating' && !rt.terminating && !this.inflight.has(p.replica) && p.containers.every((c) => c.state === 'created')) {
@@ -296,10 +296,14 @@ export class StackController extends EventEmitter<ControllerEvents> {
     if (now < rt.restartDue) return rt.restartDue - now;
     rt.restartDue = undefined;
     if (rt.terminating) return undefined;
+    rt.restarting = true;
     void restartReplica(this.docker, p)
       .then(() => this.emitEvent('Normal', 'Started', `replica/${p.replica}`, `restarted (restart ${restartCount(rt)})`))
       .catch((e: Error) => this.emitEvent('Warning', 'Failed', `replica/${p.replica}`, `restart failed: ${e.message}`))
-      .finally(() => this.queue.add(p.deployment));
+      .finally(() => {
+        rt.restarting = false;
+        this.queue.add(p.deployment);
+      });
     return undefined;
   }
 

@@ -21,6 +21,8 @@ export interface ReplicaRuntime {
   lastProbeFailure?: string;
   /** Epoch ms of the restart the backoff has scheduled. */
   restartDue?: number;
+  /** An in-place restart is in flight: the list may still show the old exit, which must not count twice. */
+  restarting?: boolean;
 }
 
 export class RuntimeTable {
