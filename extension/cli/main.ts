@@ -20,8 +20,9 @@ usage: flotilla <command> [--stack DIR] [options]
   restart DEPLOYMENT      rolling restart
   logs [-f] [--tail N] T  logs of a replica, or of every replica of a deployment (prefixed)
   down                    stop the controller and remove everything the stack created
-  lint [PATH...] [--format json]
+  lint [PATH...] [--format json] [--no-docker]
                           check Dockerfiles, manifests and stack files; exit 1 on any error
+                          (--no-docker: skip the check that images exist locally)
 
   --stack DIR             the folder holding flotilla.yaml or skaffold.yaml (default: .)
 `;

@@ -25,6 +25,8 @@ export async function startLanguageClient(context: vscode.ExtensionContext, log:
     // Cross-file checks (selector ↔ labels, image ↔ Dockerfile) need to hear about
     // files that are not open.
     synchronize: {
+      // Pushes flotilla.* settings (flotilla.lint.rules) to the server when they change.
+      configurationSection: 'flotilla',
       fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.yaml,*.yml,Dockerfile,Dockerfile.*,*.Dockerfile}'),
     },
     outputChannel: vscode.window.createOutputChannel('Flotilla Language Server', { log: true }),

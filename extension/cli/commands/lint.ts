@@ -6,5 +6,6 @@ export async function lint(args: Args): Promise<number> {
   const argv = [...args.positionals];
   const format = args.flags.get('--format');
   if (typeof format === 'string') argv.push('--format', format);
+  if (args.flags.has('--no-docker')) argv.push('--no-docker');
   return runLintCli(argv, process.stdout);
 }
