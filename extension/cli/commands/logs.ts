@@ -3,6 +3,7 @@
 import type Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
 import { connectDocker } from '../../engine/docker/client';
+import { LineSplitter } from '../../engine/util/lines';
 import { observeStack } from '../../engine/docker/observe';
 import { type Args, stackDir, UsageError } from '../args';
 import { requireStack } from './intents';
@@ -44,15 +45,7 @@ async function stream(docker: Docker, id: string, prefix: string, follow: boolea
 }
 
 function lines(s: PassThrough, onLine: (l: string) => void): void {
-  let buf = '';
-  s.setEncoding('utf8');
-  s.on('data', (chunk: string) => {
-    buf += chunk;
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      onLine(buf.slice(0, nl));
-      buf = buf.slice(nl + 1);
-    }
-  });
-  s.on('end', () => { if (buf) onLine(buf); });
+  const splitter = new LineSplitter(onLine);
+  s.on('data', (chunk: Buffer) => splitter.push(chunk));
+  s.on('end', () => splitter.end());
 }

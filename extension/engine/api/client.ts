@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { stateDir } from '../controller/state-store';
+import { LineSplitter } from '../util/lines';
 import { CONTROLLER_HANDLE_FILE, type ControllerHandle, type ControlRequests, type ControlResponse, type StackStatus, type WatchMessage } from './protocol';
 
 export class ControllerClient {
@@ -43,17 +44,9 @@ export class ControllerClient {
           res.resume();
           return reject(new Error(`watch refused: HTTP ${res.statusCode}`));
         }
-        let buf = '';
+        const lines = new LineSplitter((line) => { if (line.trim()) onMessage(JSON.parse(line) as WatchMessage); });
         res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buf += chunk;
-          let nl: number;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl);
-            buf = buf.slice(nl + 1);
-            if (line.trim()) onMessage(JSON.parse(line) as WatchMessage);
-          }
-        });
+        res.on('data', (chunk: string) => lines.push(chunk));
         res.on('end', () => resolve());
         res.on('error', () => resolve());
       });

@@ -3,6 +3,7 @@
 // the engine goes away the stream ends: we report it and reconnect with backoff.
 import { EventEmitter } from 'node:events';
 import type Docker from 'dockerode';
+import { LineSplitter } from '../util/lines';
 import { LABELS } from './labels';
 
 export interface ContainerEvent {
@@ -54,16 +55,8 @@ export class StackEvents extends EventEmitter<StackEventsEvents> {
       this.retryMs = 250;
       this.connected = true;
       this.emit('connected');
-      let buf = '';
-      stream.on('data', (chunk: Buffer) => {
-        buf += chunk.toString('utf8');
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl).trim();
-          buf = buf.slice(nl + 1);
-          if (line) this.onLine(line);
-        }
-      });
+      const lines = new LineSplitter((line) => { if (line.trim()) this.onLine(line.trim()); });
+      stream.on('data', (chunk: Buffer) => lines.push(chunk));
       const ended = (err?: Error) => {
         if (this.stream !== stream) return;
         this.stream = undefined;

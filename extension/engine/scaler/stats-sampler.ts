@@ -8,6 +8,7 @@
 
 import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
+import { LineSplitter } from '../util/lines';
 
 export interface ContainerUsage {
   cpuPercent: number;
@@ -76,22 +77,17 @@ export class StatsSampler {
       const s = stream as unknown as Readable;
       if (w.stopped) return void s.destroy();
       w.stream = s;
-      let buf = '';
-      s.on('data', (d: Buffer) => {
-        buf += d.toString('utf8');
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl).trim();
-          buf = buf.slice(nl + 1);
-          if (line === '') continue;
-          try {
-            const u = usageFromFrame(JSON.parse(line) as StatsFrame);
-            if (u) w.latest = u;
-          } catch {
-            // a torn frame; the next one comes within a second
-          }
+      const lines = new LineSplitter((raw) => {
+        const line = raw.trim();
+        if (line === '') return;
+        try {
+          const u = usageFromFrame(JSON.parse(line) as StatsFrame);
+          if (u) w.latest = u;
+        } catch {
+          // a torn frame; the next one comes within a second
         }
       });
+      s.on('data', (d: Buffer) => lines.push(d));
       const end = (): void => {
         if (this.watches.get(id) === w) this.watches.delete(id);
       };
