@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import Dockerode from 'dockerode';
 import { ControllerClient } from '../extension/engine/api/client';
 import { LABELS } from '../extension/engine/docker/labels';
-import { cliBundle, run } from './support/cli';
+import { cliBundle, run, stopUp } from './support/cli';
 
 const args = process.argv.slice(2);
 const KILLS = Number(args[args.indexOf('--kills') + 1] ?? 5) || 5;
@@ -83,8 +83,7 @@ async function main(): Promise<void> {
     }
     console.log(`\n${bad} of ${KILLS} first crashes were handled more than once or not counted`);
   } finally {
-    up.kill('SIGINT');
-    await new Promise((res) => (up.exitCode !== null ? res(undefined) : up.once('exit', res)));
+    if ((await stopUp(up)) === 'killed') console.log('flotilla up did not exit within 15 s of SIGINT; killed it');
     await run('node', [cli, 'down', '--stack', dir]).catch((e: Error) => console.error(`flotilla down failed: ${e.message}`));
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -38,7 +38,7 @@ import * as path from 'node:path';
 import Dockerode from 'dockerode';
 import { ControllerClient } from '../extension/engine/api/client';
 import { LABELS } from '../extension/engine/docker/labels';
-import { cliBundle, run } from './support/cli';
+import { cliBundle, run, stopUp } from './support/cli';
 import { median, ms, p95 } from './support/stats';
 
 const args = process.argv.slice(2);
@@ -353,8 +353,7 @@ async function main(): Promise<void> {
     cleanup = undefined;
     eventStream?.destroy?.();
     if (flotilla) {
-      flotilla.up.kill('SIGINT');
-      await new Promise((res) => (flotilla!.up.exitCode !== null ? res(undefined) : flotilla!.up.once('exit', res)));
+      if ((await stopUp(flotilla.up)) === 'killed') console.log('flotilla up did not exit within 15 s of SIGINT; killed it');
     }
     const cli = await cliBundle();
     await run('node', [cli, 'down', '--stack', dir]).catch((e: Error) => console.error(`flotilla down failed: ${e.message}`));

@@ -23,7 +23,7 @@ import { loadStackOrThrow } from '../extension/engine/model/load-stack';
 import type { DeploymentSpec, StackSpec } from '../extension/engine/model/types';
 import { LABELS } from '../extension/engine/docker/labels';
 import { composeFromStack, resolveEnv } from './up-vs-compose-compose';
-import { cliBundle, run } from './support/cli';
+import { cliBundle, run, stopUp } from './support/cli';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => {
@@ -284,9 +284,15 @@ async function benchFlotillaUp(stack: StackSpec, round: number): Promise<Figures
   } catch (e) {
     throw new Error(`${(e as Error).message}\nflotilla up output:\n${log}`);
   } finally {
-    up.kill('SIGINT');
-    await new Promise((res) => (up.exitCode !== null ? res(undefined) : up.once('exit', res)));
-    await flotilla('down').catch((e: Error) => console.error(`flotilla down failed: ${e.message}`));
+    if ((await stopUp(up)) === 'killed') {
+      upHung++;
+      console.error(`flotilla up did not exit within 15 s of SIGINT (round ${round}); killed it`);
+    }
+    // A second try: a `down` right after the controller stopped has been seen to find the
+    // network still holding an endpoint of a replica that was just removed.
+    await flotilla('down')
+      .catch((e: Error) => { console.error(`flotilla down failed, retrying in 1 s: ${e.message.trim()}`); return new Promise((r) => setTimeout(r, 1000)).then(() => flotilla('down')); })
+      .catch((e: Error) => console.error(`flotilla down failed: ${e.message}`));
     fs.rmSync(copy, { recursive: true, force: true });
   }
 }
@@ -305,6 +311,8 @@ interface Milestones {
   scaleAnswered: number;
 }
 const milestones: Milestones[] = [];
+/** Rounds where `flotilla up` did not exit on SIGINT and was killed. */
+let upHung = 0;
 const rel = (at: number | undefined, from: number) => (at === undefined ? undefined : at - from);
 
 // ===== end of FLOTILLA UP =====
@@ -357,6 +365,7 @@ async function main(): Promise<void> {
     const ratio = (k: Exclude<keyof Figures, 'network'>, peer: Figures[]) => (median(results.flotilla.map((r) => r[k])) / median(peer.map((r) => r[k]))).toFixed(2);
     console.log(`flotilla / floor: up ${ratio('upAnswered', results.floor)}×, scale ${ratio('scaleAnswered', results.floor)}×; flotilla / compose: up ${ratio('upAnswered', results.compose)}×, scale ${ratio('scaleAnswered', results.compose)}×`);
     console.log(`flotilla / (floor + network): up ${(median(results.flotilla.map((r) => r.upAnswered)) / (net + median(results.floor.map((r) => r.upAnswered)))).toFixed(2)}×`);
+    if (upHung) console.log(`flotilla up hung after SIGINT in ${upHung} of ${results.flotilla.length} rounds (killed after 15 s)`);
     console.log('\nflotilla up, when its output lines arrived (median ms; up from the spawn, scale from `flotilla scale`):');
     for (const k of Object.keys(milestones[0] ?? {}) as (keyof Milestones)[]) {
       const xs = milestones.map((m) => m[k]).filter((x): x is number => x !== undefined);

@@ -1,7 +1,7 @@
 // The flotilla CLI for benchmarks: a fresh esbuild bundle in a temp folder
 // (dist/ may be stale, and tsx would add its compile time to every call), and
 // a helper that runs a command to completion.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -39,4 +39,21 @@ export function run(cmd: string, argv: string[], opts: { cwd?: string } = {}): P
     p.on('error', reject);
     p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}:\n${out}`))));
   });
+}
+
+/**
+ * SIGINT (Ctrl-C) to a foreground `flotilla up`, then SIGKILL if it has not exited
+ * within `graceMs`. Resolves with how it ended, so a run can report an `up` that hung.
+ */
+export async function stopUp(child: ChildProcess, graceMs = 15_000): Promise<'exited' | 'killed'> {
+  if (child.exitCode !== null || child.signalCode !== null) return 'exited';
+  const exited = new Promise<void>((res) => child.once('exit', () => res()));
+  child.kill('SIGINT');
+  const timer = new Promise<'killed'>((res) => setTimeout(() => res('killed'), graceMs));
+  const how = await Promise.race([exited.then(() => 'exited' as const), timer]);
+  if (how === 'killed') {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  return how;
 }
