@@ -42,6 +42,7 @@ export async function prepareStack(docker: Docker, dir: string, opts: PrepareOpt
   }));
   const nodes = nodePool(docker, stack);
   nodes.catch(() => undefined); // awaited below; a lint error must not leave it unhandled
+  builds.catch(() => undefined); // likewise: a build that fails while lint still runs must not crash the process
   const errors = (await lint).filter((p) => (p.severity ?? 'error') === 'error');
   if (errors.length) {
     await builds.catch(() => undefined);
