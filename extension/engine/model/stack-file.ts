@@ -166,6 +166,18 @@ function buildSpec(r: Reader, at: (string | number)[], dir: string, image: strin
   const ctx = path.resolve(dir, context);
   const df = path.resolve(ctx, dockerfile ?? 'Dockerfile');
   if (!fs.existsSync(ctx)) r.fail([...at, 'context'], `build context ${context} does not exist (relative to ${path.basename(r.doc.file)})`);
+  else if (outside(dir, ctx)) r.fail([...at, 'context'], `build context ${context} resolves outside the stack folder; Flotilla only sends files from inside it to Docker`);
   else if (!fs.existsSync(df)) r.fail([...at, dockerfile ? 'dockerfile' : 'context'], `no Dockerfile at ${path.relative(dir, df)}`);
+  else if (outside(dir, df)) r.fail([...at, dockerfile ? 'dockerfile' : 'context'], `Dockerfile ${path.relative(dir, df)} resolves outside the stack folder; Flotilla only sends files from inside it to Docker`);
   return { image, context: ctx, dockerfile: df, buildArgs, target, source: r.at(at) };
+}
+
+/** Whether `p` resolves (symlinks included) outside the stack folder `dir`. */
+function outside(dir: string, p: string): boolean {
+  try {
+    const rel = path.relative(fs.realpathSync(dir), fs.realpathSync(p));
+    return rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel);
+  } catch {
+    return false; // missing: reported as missing
+  }
 }
