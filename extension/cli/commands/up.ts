@@ -49,6 +49,9 @@ export async function up(args: Args): Promise<number> {
   await ctl.start();
   const handle = await server.listen();
   say(`stack ${ctl.stack.name}: controller running (pid ${handle.pid}); Ctrl-C stops the controller`);
+  for (const svc of ctl.status().services) {
+    for (const p of svc.ports) say(`service ${svc.name} port ${p.port}: ${p.url ?? `not published (${p.error ?? 'no host port'})`}`);
+  }
   const watcher = args.flags.has('--no-watch') ? undefined : new StackWatcher(ctl, prep, say);
   watcher?.start();
 
