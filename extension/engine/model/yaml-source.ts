@@ -23,7 +23,7 @@ export function parseYamlFile(file: string, text: string): ParsedYaml {
   const lines = new YAML.LineCounter();
   const problems: Problem[] = [];
   const docs: YamlDoc[] = [];
-  const parsed = YAML.parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const parsed = YAML.parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' }); // no process warnings for odd keys: problems are reported as problems
   const all = Array.isArray(parsed) ? parsed : [parsed];
   for (const doc of all) {
     for (const e of doc.errors) {
