@@ -155,6 +155,29 @@ describe('controller crash safety (real Docker, SIGKILL of flotilla up)', functi
     assert.equal(hashes.size, 1, 'one template hash: the restart intent was kept and the rollout finished');
   });
 
+  it('SIGKILL in the middle of a scale-down: the next up ends at the new scale with nothing left over', async () => {
+    dir = writeStack({ 'flotilla.yaml': stackFile(name), 'k8s/app.yaml': httpDeployment('web', 5) });
+    const first = startUp(dir);
+    ups.push(first);
+    await controllerUp(first, dir);
+    await waitFor('5 replicas', async () => converged(await stackContainers(name), 5), 60_000);
+    // Kill the controller as soon as Docker reports the first replica stopping.
+    const stream = (await docker.getEvents({ filters: { type: ['container'], event: ['kill', 'die', 'stop'], label: [`dev.flotilla.stack=${name}`] } })) as NodeJS.ReadableStream & { destroy(): void };
+    const stopping = new Promise<void>((resolve) => stream.once('data', () => resolve()));
+    assert.equal(flotilla(['scale', '--stack', dir, 'web', '1']).code, 0);
+    await stopping;
+    stream.destroy();
+    await sigkill(first);
+    assert.ok((await stackContainers(name)).length > 1, 'the kill landed before the scale-down finished');
+
+    const second = startUp(dir);
+    ups.push(second);
+    await controllerUp(second, dir);
+    await waitFor('1 running replica and no stopped leftovers', async () => converged(await stackContainers(name), 1), 60_000);
+    await waitFor('1 ready in status', () => JSON.parse(flotilla(['status', '--stack', dir, '--json']).out).deployments[0].ready === 1 || undefined, 30_000);
+    assert.ok(converged(await stackContainers(name), 1));
+  });
+
   it('a replica left created-but-never-started by a killed controller is started or replaced, never left stuck', async () => {
     dir = writeStack({ 'flotilla.yaml': stackFile(name), 'k8s/app.yaml': httpDeployment('web', 2) });
     // What a controller killed between create and start leaves behind: one replica of the

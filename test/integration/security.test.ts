@@ -2,15 +2,17 @@
 // otherwise; pod specs asking for host access (privileged, hostNetwork, hostPID,
 // hostPath, added capabilities) are refused by `up` with file:line diagnostics and
 // flagged by `flotilla lint` and the language server, unless the stack file allows
-// each one; Secret values never show in the controller's output, its events or
+// each one; the control API wants its token; Secret values never show in the controller's output, its events or
 // status (JSON and text), nor in lint output or reload errors.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ControllerClient } from '../../extension/engine/api/client';
+import { ControlServer } from '../../extension/engine/api/server';
 import type { WatchMessage } from '../../extension/engine/api/protocol';
 import { loadStack } from '../../extension/engine/model/load-stack';
 import { docker, httpDeployment, removeStack, stackContainers, startStack, uniqueName, waitFor, writeStack, type Running } from '../support/stack-fixture';
@@ -120,6 +122,35 @@ describe('safe defaults (real Docker)', function () {
       const url = new URL(await waitFor('a Service URL', () => run!.ctl.status().services[0]?.urls[0]));
       assert.equal(url.hostname, '127.0.0.2');
       assert.deepEqual(listeners(Number(url.port)), ['0200007F']);
+    });
+  });
+
+  describe('control API', () => {
+    it('answers only on 127.0.0.1 and only with the token from a 0600 handle file', async () => {
+      const dir = writeStack({ 'flotilla.yaml': `name: ${name}\nmanifests: ["k8s/*.yaml"]\nsettings: {terminationGracePeriodSeconds: 1}\n`, 'k8s/app.yaml': httpDeployment('web', 1) });
+      run = await startStack(dir);
+      const server = new ControlServer(run.ctl, { reload: async () => 'reloaded', shutdown: async () => undefined });
+      const handle = await server.listen();
+      try {
+        const file = path.join(dir, '.flotilla/controller.json');
+        assert.equal(fs.statSync(file).mode & 0o777, 0o600, 'the handle file is readable by its owner only');
+        assert.deepEqual(listeners(handle.port), ['0100007F'], 'the control port listens on 127.0.0.1 only');
+        const call = (method: string, route: string, headers: Record<string, string>, body?: string) => new Promise<number>((resolve, reject) => {
+          const req = http.request({ host: '127.0.0.1', port: handle.port, path: route, method, headers }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+          req.on('error', reject);
+          req.end(body);
+        });
+        const scale = JSON.stringify({ deployment: 'web', replicas: 3 });
+        assert.equal(await call('GET', '/v1/status', {}), 401);
+        assert.equal(await call('GET', '/v1/status', { authorization: 'Bearer ' + '0'.repeat(handle.token.length) }), 401);
+        assert.equal(await call('GET', '/v1/status', { authorization: handle.token }), 401, 'the bare token without Bearer');
+        assert.equal(await call('POST', '/v1/scale', { 'content-type': 'application/json' }, scale), 401);
+        assert.equal(await call('POST', '/v1/shutdown', { origin: 'http://evil.example' }, '{"down":true}'), 401, 'a web page cannot stop the stack');
+        assert.equal(run.ctl.desiredReplicas(run.ctl.stack.deployments[0]), 1, 'the refused scale changed nothing');
+        assert.equal(await call('GET', '/v1/status', { authorization: `Bearer ${handle.token}` }), 200, 'the right token works');
+      } finally {
+        await server.close();
+      }
     });
   });
 
