@@ -169,8 +169,12 @@ function buildSpec(r: Reader, at: (string | number)[], dir: string, image: strin
   else if (outside(dir, ctx)) r.fail([...at, 'context'], `build context ${context} resolves outside the stack folder; Flotilla only sends files from inside it to Docker`);
   else if (!fs.existsSync(df)) r.fail([...at, dockerfile ? 'dockerfile' : 'context'], `no Dockerfile at ${path.relative(dir, df)}`);
   else if (outside(dir, df)) r.fail([...at, dockerfile ? 'dockerfile' : 'context'], `Dockerfile ${path.relative(dir, df)} resolves outside the stack folder; Flotilla only sends files from inside it to Docker`);
+  else if (fs.statSync(df).size > MAX_DOCKERFILE_BYTES) r.fail([...at, dockerfile ? 'dockerfile' : 'context'], `Dockerfile ${path.relative(dir, df)} is ${(fs.statSync(df).size / 1048576).toFixed(1)} MB, above the ${MAX_DOCKERFILE_BYTES / 1048576} MB limit: no real Dockerfile is this big, and parsing it would stall the engine`);
   return { image, context: ctx, dockerfile: df, buildArgs, target, source: r.at(at) };
 }
+
+/** Dockerfiles larger than this are refused (the Dockerfile parser slows down superlinearly on huge files). */
+export const MAX_DOCKERFILE_BYTES = 1024 * 1024;
 
 /** Whether `p` resolves (symlinks included) outside the stack folder `dir`. */
 function outside(dir: string, p: string): boolean {
