@@ -3,9 +3,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeploymentStatus, EngineEvent } from '../../extension/engine/api/protocol';
-import { StackController } from '../../extension/engine/controller/controller';
-import { attachHealth } from '../../extension/engine/health/monitor';
-import { prepareStack } from '../../extension/engine/runner';
+import type { StackController } from '../../extension/engine/controller/controller';
+import { createController, prepareStack } from '../../extension/engine/runner';
 import { ensureBusyboxImage } from '../support/base-images';
 import { docker, removeStack, uniqueName, waitFor, writeStack } from '../support/stack-fixture';
 
@@ -44,8 +43,8 @@ describe('rollout on the real engine', function () {
     dir = writeStack({ 'flotilla.yaml': `name: ${stack}\nmanifests: ["k8s/*.yaml"]\nsettings: {backoffBaseSeconds: 0.2, terminationGracePeriodSeconds: 1, resyncSeconds: 5}\n`, 'k8s/app.yaml': m });
     await ensureBusyboxImage(docker);
     const p = await prepareStack(docker, dir);
-    ctl = new StackController({ docker, stack: p.stack, imageIds: p.imageIds, nodes: p.nodes });
-    attachHealth(ctl);
+    // The production wiring: probes, balancers and autoscaling attached.
+    ctl = createController(docker, p);
     const c = ctl;
     c.on('event', (e) => events.push(e));
     c.on('changed', () => {
