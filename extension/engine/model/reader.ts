@@ -7,6 +7,9 @@ import type { IntOrString, SourceRef } from './types';
 
 export type Obj = Record<string, unknown>;
 
+/** Problems recorded per YAML document before the rest are summarised in one line. */
+export const MAX_PROBLEMS_PER_DOCUMENT = 100;
+
 export class Reader {
   readonly problems: Problem[] = [];
   constructor(readonly doc: YamlDoc) {}
@@ -16,6 +19,15 @@ export class Reader {
   }
 
   fail(path: YamlPath, message: string, key = false): void {
+    // Locating a node costs a walk of its parents: thousands of bad keys in one document
+    // would make loading quadratic (a 3 MB file of unknown keys took 40 s). Stop at a bound.
+    if (this.problems.length >= MAX_PROBLEMS_PER_DOCUMENT) {
+      if (this.problems.length === MAX_PROBLEMS_PER_DOCUMENT) {
+        const top = locate(this.doc, []);
+        this.problems.push({ file: top.file, line: top.line, column: top.column, message: `more than ${MAX_PROBLEMS_PER_DOCUMENT} problems in this document; fix these first` });
+      }
+      return;
+    }
     const at = locate(this.doc, path, key);
     this.problems.push({ file: at.file, line: at.line, column: at.column, message: `${dotted(path)}: ${message}` });
   }

@@ -40,6 +40,9 @@ export function findStackFile(dir: string): string | undefined {
   return undefined;
 }
 
+/** No stack file is this big; parsing one would stall the engine. */
+export const MAX_STACK_FILE_BYTES = 1024 * 1024;
+
 export function readStackFile(file: string): { stack?: StackFile; problems: Problem[] } {
   let text: string;
   try {
@@ -47,6 +50,8 @@ export function readStackFile(file: string): { stack?: StackFile; problems: Prob
   } catch (e) {
     return { problems: [{ file, line: 1, column: 1, message: `cannot read the stack file: ${(e as Error).message}` }] };
   }
+  if (text.includes('\u0000')) return { problems: [{ file, line: 1, column: 1, message: 'this is a binary file, not a stack file: flotilla.yaml needs at least `name:` and `manifests:`' }] };
+  if (text.length > MAX_STACK_FILE_BYTES) return { problems: [{ file, line: 1, column: 1, message: `the stack file is ${(text.length / 1048576).toFixed(1)} MB, above the ${MAX_STACK_FILE_BYTES / 1048576} MB limit` }] };
   const parsed = parseYamlFile(file, text);
   if (parsed.problems.length || !parsed.docs.length) {
     const empty = parsed.problems.length ? [] : [{ file, line: 1, column: 1, message: 'the stack file is empty: it needs at least `name:` and `manifests:`' }];
