@@ -282,7 +282,11 @@ async function main(): Promise<void> {
   for (const l of callSummary(results.at(-1)!.scaleCalls)) console.log(l);
 }
 
-main().catch((e: Error) => {
-  console.error(e.stack ?? e.message);
-  process.exit(1);
-});
+main().then(
+  // Exit explicitly: the esbuild service or a stopped controller's leftovers must not keep a finished run alive.
+  () => process.exit(0),
+  (e: Error) => {
+    console.error(e.stack ?? e.message);
+    process.exit(1);
+  },
+);
