@@ -1,6 +1,7 @@
 // Bundles the three entry points with esbuild: the VS Code extension, the language
 // server and the CLI. Native optional modules of ssh2/cpu-features (pulled in by
-// dockerode) are loaded inside try/catch, so they are left out of the bundle.
+// dockerode) are loaded inside try/catch, so they are left out of the bundle; the
+// BuildKit session libraries dockerode loads are replaced by a stub (see stubs/).
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 
@@ -21,5 +22,6 @@ await build({
   sourcemap: !production,
   minify: production,
   external: ['vscode', '*.node', 'cpu-features'],
+  alias: Object.fromEntries(['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'].map((m) => [m, './extension/scripts/stubs/buildkit-unsupported.cjs'])),
   logLevel: 'warning',
 });

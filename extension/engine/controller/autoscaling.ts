@@ -23,8 +23,10 @@ export class AutoscalingLoop {
     this.sampler = new StatsSampler(ctl.docker);
   }
 
+  private readonly onChanged = (): void => this.trackContainers();
+
   start(): void {
-    this.ctl.on('changed', () => this.trackContainers());
+    this.ctl.on('changed', this.onChanged);
     this.adoptTargets();
     this.schedule();
     // A first look soon after start, so status shows the HPA before a full period passes.
@@ -39,6 +41,8 @@ export class AutoscalingLoop {
   }
 
   stop(): void {
+    // A reconcile finishing after the stop must not reopen stats streams.
+    this.ctl.off('changed', this.onChanged);
     clearInterval(this.timer);
     clearTimeout(this.first);
     this.sampler.stop();
