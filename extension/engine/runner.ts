@@ -6,7 +6,7 @@ import { buildImage, withTag } from './build';
 import { AutoscalingLoop } from './controller/autoscaling';
 import { BalancerSink } from './controller/balancer-sink';
 import { StackController } from './controller/controller';
-import { ProbeMonitor } from './controller/probe-monitor';
+import { ProbeMonitor } from './health/monitor';
 import type { Problem } from './model/problems';
 import { StackError } from './model/problems';
 import { loadStack } from './model/load-stack';
