@@ -1,10 +1,9 @@
 // Self-healing end to end: the real controller with probes attached, on the real engine.
 import { strict as assert } from 'node:assert';
 import type { EngineEvent, ReplicaStatus } from '../../extension/engine/api/protocol';
-import { StackController } from '../../extension/engine/controller/controller';
-import { attachHealth } from '../../extension/engine/health/monitor';
+import type { StackController } from '../../extension/engine/controller/controller';
 import { dockerExec } from '../../extension/engine/health/checks';
-import { prepareStack } from '../../extension/engine/runner';
+import { createController, prepareStack } from '../../extension/engine/runner';
 import { ensureBusyboxImage } from '../support/base-images';
 import { docker, removeStack, uniqueName, waitFor, writeStack } from '../support/stack-fixture';
 
@@ -52,8 +51,8 @@ describe('healing: controller + probes on the real engine', function () {
     const dir = writeStack({ 'flotilla.yaml': `name: ${stack}\nmanifests: ["k8s/*.yaml"]\nsettings: ${settings}\n`, 'k8s/app.yaml': manifest });
     await ensureBusyboxImage(docker);
     const p = await prepareStack(docker, dir);
-    const ctl = new StackController({ docker, stack: p.stack, imageIds: p.imageIds, nodes: p.nodes });
-    attachHealth(ctl);
+    // The production wiring: probes, balancers and autoscaling attached.
+    const ctl = createController(docker, p);
     const events: EngineEvent[] = [];
     ctl.on('event', (e) => events.push(e));
     await ctl.start();
@@ -136,5 +135,17 @@ describe('healing: controller + probes on the real engine', function () {
     const back = await waitFor('ready again', () => (r.replica()?.ready ? r.replica() : undefined));
     assert.equal(back.restarts, 0);
     assert.equal(back.container, rep.container);
+  });
+
+  it('a replica is not Ready before its startup probe passes, even without a readiness probe', async () => {
+    const probe = '          startupProbe: {exec: {command: ["test", "-f", "/tmp/started"]}, periodSeconds: 1, failureThreshold: 1000}\n';
+    const r = await up(deployment('web', httpdCommand + probe));
+    const unhealthy = (): number => r.events.filter((e) => e.reason === 'Unhealthy' && e.message.startsWith('Startup probe failed')).length;
+    const rep = await waitFor('startup probe failing', () => (r.replica()?.state === 'Running' && unhealthy() >= 2 ? r.replica() : undefined));
+    assert.equal(rep.ready, false, 'Running but not started: not Ready');
+    assert.equal(r.ctl.status().services.length, 0);
+    await exec(rep.container, ['touch', '/tmp/started']);
+    const ready = await waitFor('ready once started', () => (r.replica()?.ready ? r.replica() : undefined));
+    assert.equal(ready.restarts, 0);
   });
 });
