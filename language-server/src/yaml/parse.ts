@@ -13,18 +13,44 @@ export interface YamlFile {
 
 export function parseYaml(text: string): YamlFile {
   const lines = new LineIndex(text);
-  const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, keepSourceTokens: false }) as unknown;
+  // uniqueKeys off: yaml's own check compares each key with every earlier one (quadratic: 50 000
+  // keys took 40 s); the one-pass check below reports the same error.
+  const docs = parseAllDocuments(text, { uniqueKeys: false, prettyErrors: false, keepSourceTokens: false, logLevel: 'error' }) as unknown;
   const list = Array.isArray(docs) ? (docs as Document.Parsed[]) : [];
   const syntax: Finding[] = [];
   if (!Array.isArray(docs)) {
     // EmptyStream: nothing to validate
   }
-  for (const d of list)
+  for (const d of list) {
     for (const err of d.errors) {
       const [s, e] = err.pos;
       syntax.push({ code: 'FK1001', message: `YAML: ${err.message.split('\n')[0]}`, range: lines.range(s, Math.max(e, s + 1)) });
     }
+    for (const [s, e] of duplicateKeys(d)) syntax.push({ code: 'FK1001', message: 'YAML: Map keys must be unique', range: lines.range(s, Math.max(e, s + 1)) });
+  }
   return { text, lines, docs: list, syntax };
+}
+
+/** Ranges of keys that repeat an earlier scalar key of the same mapping, one pass per mapping. */
+function duplicateKeys(doc: Document.Parsed): [number, number][] {
+  const out: [number, number][] = [];
+  const walk = (n: unknown, depth: number): void => {
+    if (depth > 1000) return;
+    if (isMap(n)) {
+      const seen = new Set<string>();
+      for (const p of n.items as Pair<Node, Node | null>[]) {
+        if (isScalar(p.key)) {
+          const id = `${typeof p.key.value}:${String(p.key.value)}`;
+          if (seen.has(id) && p.key.range) out.push([p.key.range[0], p.key.range[1]]);
+          else seen.add(id);
+        }
+        walk(p.key, depth + 1);
+        walk(p.value, depth + 1);
+      }
+    } else if (isSeq(n)) for (const it of n.items) walk(it, depth + 1);
+  };
+  walk(doc.contents, 0);
+  return out;
 }
 
 export type AnyNode = Node | null | undefined;
