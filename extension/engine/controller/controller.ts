@@ -228,6 +228,7 @@ export class StackController extends EventEmitter<ControllerEvents> {
   private async reconcile(name: string): Promise<ReconcileResult> {
     const now = this.now();
     this.store.reload();
+    const listedAt = this.now();
     this.pods = await observeStack(this.docker, this.stack.name);
     const d = this.stack.deployments.find((x) => x.name === name);
     const mine = this.pods.filter((p) => p.deployment === name);
@@ -247,7 +248,7 @@ export class StackController extends EventEmitter<ControllerEvents> {
       if (phase === 'running') {
         if (rt.runningSince === undefined) rt.runningSince = now;
         this.health?.watch(p, d);
-      } else if (phase === 'exited' && !rt.terminating && !rt.restarting) {
+      } else if (phase === 'exited' && !rt.terminating && !rt.restarting && !(rt.restartedAt !== undefined && rt.restartedAt >= listedAt)) {
         const wait = this.handleExit(p, rt, now);
         if (wait !== undefined) requeue = Math.min(requeue ?? Infinity, wait);
       } else if (phase === 'creating' && !rt.terminating && !this.inflight.has(p.replica) && p.containers.every((c) => c.state === 'created')) {
@@ -302,6 +303,7 @@ export class StackController extends EventEmitter<ControllerEvents> {
       .catch((e: Error) => this.emitEvent('Warning', 'Failed', `replica/${p.replica}`, `restart failed: ${e.message}`))
       .finally(() => {
         rt.restarting = false;
+        rt.restartedAt = this.now();
         this.queue.add(p.deployment);
       });
     return undefined;

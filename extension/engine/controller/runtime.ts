@@ -23,6 +23,8 @@ export interface ReplicaRuntime {
   restartDue?: number;
   /** An in-place restart is in flight: the list may still show the old exit, which must not count twice. */
   restarting?: boolean;
+  /** Epoch ms the last in-place restart finished: a listing taken before it still shows the old exit. */
+  restartedAt?: number;
 }
 
 export class RuntimeTable {
