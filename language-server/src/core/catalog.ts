@@ -26,6 +26,7 @@ export const RULES: Record<string, RuleInfo> = {
   FD1009: { severity: e, title: 'Duplicate stage name', hadolint: 'DL3024' },
   FD1010: { severity: e, title: 'The first instruction must be FROM (ARG may precede it)' },
   FD1011: { severity: e, title: 'Malformed FROM' },
+  FD1013: { severity: e, title: 'Dockerfile too large or binary' },
   FD1012: { severity: e, title: 'Unterminated heredoc' },
   // Dockerfile best practice (hadolint equivalents)
   FD3000: { severity: w, title: 'Use an absolute WORKDIR', hadolint: 'DL3000' },
@@ -60,6 +61,7 @@ export const RULES: Record<string, RuleInfo> = {
   FK1001: { severity: e, title: 'YAML syntax error' },
   FK1002: { severity: e, title: 'Document has no apiVersion or kind' },
   FK1003: { severity: w, title: 'Unknown apiVersion for a known kind' },
+  FK1004: { severity: e, title: 'Manifest too large for the engine' },
   FK2001: { severity: e, title: 'Unknown field' },
   FK2002: { severity: e, title: 'Wrong value type' },
   FK2003: { severity: e, title: 'Missing required field' },
@@ -96,6 +98,7 @@ export const RULES: Record<string, RuleInfo> = {
   FS1005: { severity: e, title: 'Build context folder not found' },
   FS1006: { severity: e, title: 'Dockerfile not found' },
   FS1007: { severity: e, title: 'Duplicate entry in the stack file' },
+  FS1008: { severity: e, title: 'Build context or Dockerfile outside the stack folder' },
 };
 
 export const DOCS_BASE = 'https://flotilla.dev/rules/';

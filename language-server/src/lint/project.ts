@@ -15,6 +15,9 @@ import { parseYaml, type YamlFile } from '../yaml/parse';
 
 /** Files above this size are reported, not parsed, to keep the server responsive. */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
+/** The engine's limits (extension/engine/model): `up` refuses larger manifests and Dockerfiles, so lint says so too. */
+export const ENGINE_MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+export const MAX_DOCKERFILE_BYTES = 1024 * 1024;
 
 export interface LintOptions {
   settings?: RuleSettings;
@@ -57,6 +60,8 @@ export class ParseCache {
 }
 
 export class Cancelled extends Error {}
+
+const ZERO = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
 export function readDisk(file: string): string | undefined {
   try {
@@ -106,6 +111,9 @@ class Run {
     if (text === undefined) return [];
     this.out.set(file, this.out.get(file) ?? []);
     if (this.tooLarge(file, text)) return [];
+    if (text.length > ENGINE_MAX_MANIFEST_BYTES) {
+      this.add(file, [{ code: 'FK1004', severity: 'error', message: `Manifest of ${(text.length / 1048576).toFixed(1)} MB: \`flotilla up\` refuses manifests above ${ENGINE_MAX_MANIFEST_BYTES >> 20} MB. Split it, or remove it from the manifests globs.`, range: ZERO }]);
+    }
     const e = this.cache.entry(file, text);
     e.yaml ??= parseYaml(text);
     e.own ??= lintManifestFile(file, e.yaml);
@@ -118,6 +126,13 @@ class Run {
     if (text === undefined) return null;
     this.out.set(file, this.out.get(file) ?? []);
     if (this.tooLarge(file, text)) return null;
+    // The Dockerfile parser slows down faster than the file grows, and a binary file would
+    // only echo its bytes back in messages: both are refused before parsing, as `up` does.
+    if (text.length > MAX_DOCKERFILE_BYTES || text.includes('\0')) {
+      const why = text.includes('\0') ? 'is a binary file, not a Dockerfile' : `is ${(text.length / 1048576).toFixed(1)} MB, above the ${MAX_DOCKERFILE_BYTES >> 20} MB limit`;
+      this.add(file, [{ code: 'FD1013', severity: 'error', message: `This file ${why}: not validated. Point the build at the real Dockerfile.`, range: ZERO }]);
+      return null;
+    }
     const e = this.cache.entry(file, text);
     e.df ??= parseDockerfile(text);
     e.own ??= lintDockerfile(text, e.df);

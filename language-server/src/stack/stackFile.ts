@@ -1,6 +1,6 @@
 // The stack file: flotilla.yaml (validated key by key) or, failing that, skaffold.yaml
 // (read for the same facts: images, contexts, Dockerfiles and manifest globs).
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
 import type { Finding, Range } from '../core/types';
@@ -159,9 +159,31 @@ function addBuild(c: Checker, stack: Stack, b: Node, image: string | undefined, 
   const context = path.resolve(stack.dir, ctxRel);
   const dockerfile = path.resolve(context, str(dfNode) ?? 'Dockerfile');
   const range = nodeRange(c.y.lines, getIn(c.doc, b, 'image')) ?? nodeRange(c.y.lines, b)!;
+  // A context or Dockerfile outside the stack folder is never read: the stack file must not
+  // be a way to send (or echo in messages) files the project does not own.
+  const outside = [[context, ctxNode, 'build context'], [dockerfile, dfNode ?? ctxNode, 'Dockerfile']] as const;
+  for (const [p, node, what] of outside) {
+    if (!inside(stack.dir, p)) {
+      c.at(node ?? getIn(c.doc, b, 'image'), 'FS1008', `The ${what} ${path.relative(stack.dir, p)} is outside the stack folder: Flotilla only builds from files under ${stack.dir}.`);
+      return;
+    }
+  }
   if (!isDir(context)) c.at(ctxNode ?? getIn(c.doc, b, 'image'), 'FS1005', `Build context "${ctxRel}" is not a folder (${context}).`);
   else if (!existsSync(dockerfile)) c.at(dfNode ?? ctxNode ?? getIn(c.doc, b, 'image'), 'FS1006', `No Dockerfile at ${path.relative(stack.dir, dockerfile)}.`);
   stack.builds.push({ image, context, dockerfile, target, range });
+}
+
+/** `p` is the stack folder or below it, also after resolving symlinks. */
+function inside(dir: string, p: string): boolean {
+  const real = (x: string): string => {
+    try {
+      return realpathSync(x);
+    } catch {
+      return x;
+    }
+  };
+  const [d, q] = [real(dir), real(p)];
+  return q === d || q.startsWith(d + path.sep);
 }
 
 function isDir(p: string): boolean {

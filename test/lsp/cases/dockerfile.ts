@@ -18,6 +18,7 @@ export const DOCKERFILE_CASES: Cases = {
   FD1009: { bad: df('FROM debian:12 AS build\nFROM debian:12 AS build\n' + OK), good: df('FROM debian:12 AS build\nFROM debian:12 AS test\n' + OK) },
   FD1010: { bad: df('RUN true\n' + OK), good: df('ARG V=12\n' + OK) },
   FD1011: { bad: df(OK.replace('FROM debian:12', 'FROM debian:12 build')), good: df(OK.replace('FROM debian:12', 'FROM debian:12 AS build')) },
+  FD1013: { bad: df('FROM debian:12\n\u0000\u0001ELF'), good: df(OK) },
   FD1012: { bad: df(OK.replace('USER app\nHEALTHCHECK CMD ["true"]\nCMD ["./run"]\n', 'RUN <<EOF\necho hi\n')), good: with_('RUN <<EOF\necho hi\nEOF') },
   FD3000: { bad: df(OK.replace('WORKDIR /app', 'WORKDIR app')), good: df(OK) },
   FD3001: { bad: with_('RUN ps aux'), good: with_('RUN echo ok') },

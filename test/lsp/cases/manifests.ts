@@ -61,6 +61,11 @@ const stack = (s: string, extra: Files = {}): Files => ({ 'flotilla.yaml': s, 'k
 
 export const MANIFEST_CASES: Cases = {
   FK1001: { bad: m('apiVersion: v1\nkind: [Pod\n'), good: m(DEP) },
+  // Just above the engine's 4 MB limit: many small ConfigMaps.
+  FK1004: {
+    bad: m(...Array.from({ length: 17_000 }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i}}\ndata: {k: "${'x'.repeat(200)}"}\n`)),
+    good: m(DEP),
+  },
   FK1002: { bad: m('metadata: {name: x}\n'), good: m(DEP) },
   FK1003: { bad: m(DEP.replace('apps/v1', 'extensions/v1beta1')), good: m(DEP) },
   FK2001: { bad: m(ctr('          colour: red')), good: m(DEP) },
@@ -98,5 +103,6 @@ export const MANIFEST_CASES: Cases = {
   FS1004: { bad: stack('name: t\nmanifests: ["k8s/*.yaml", "none/*.yaml"]\n'), good: stack(STACK) },
   FS1005: { bad: stack(STACK + 'build:\n  - {image: a/b, context: nowhere}\n'), good: stack(STACK + 'build:\n  - {image: a/b, context: web}\n', { 'web/Dockerfile': 'FROM nginx:1.25\n' }) },
   FS1006: { bad: stack(STACK + 'build:\n  - {image: a/b, context: web, dockerfile: Other.Dockerfile}\n', { 'web/Dockerfile': 'FROM nginx:1.25\n' }), good: stack(STACK + 'build:\n  - {image: a/b, context: web}\n', { 'web/Dockerfile': 'FROM nginx:1.25\n' }) },
+  FS1008: { bad: stack(STACK + 'build:\n  - {image: a/b, context: ".."}\n'), good: stack(STACK + 'build:\n  - {image: a/b, context: web}\n', { 'web/Dockerfile': 'FROM nginx:1.25\n' }) },
   FS1007: { bad: stack(STACK + 'build:\n  - {image: a/b, context: web}\n  - {image: a/b, context: web}\n', { 'web/Dockerfile': 'FROM nginx:1.25\n' }), good: stack(STACK + 'build:\n  - {image: a/b, context: web}\n  - {image: a/c, context: web}\n', { 'web/Dockerfile': 'FROM nginx:1.25\n' }) },
 };
