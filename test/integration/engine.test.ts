@@ -124,6 +124,21 @@ describe('engine core (real Docker)', function () {
     for (const r of replicas) assert.ok(r.cpuPercent! >= 0 && r.cpuPercent! < 200, `cpu ${r.cpuPercent}`);
   });
 
+  it('applies what the stack allows: a hostPath bind, an emptyDir volume, added capabilities', async () => {
+    const hostDir = writeStack({ 'shared.txt': 'from-the-host\n' });
+    const app = httpDeployment('web', 1)
+      .replace('    spec:\n      containers', `    spec:\n      volumes: [{name: host, hostPath: {path: ${hostDir}}}, {name: scratch, emptyDir: {}}]\n      containers`)
+      .replace('          ports:', '          volumeMounts: [{name: host, mountPath: /host, readOnly: true}, {name: scratch, mountPath: /scratch}]\n          securityContext: {capabilities: {add: [NET_ADMIN]}}\n          ports:');
+    const dir = writeStack({ 'flotilla.yaml': stackFile(name, 'security: {allow: {hostPath: true, capabilities: true}}\n'), 'k8s/app.yaml': app });
+    run = await startStack(dir);
+    await waitFor('1 replica', async () => (await running(name, 'web')) === 1);
+    const [c] = await stackContainers(name);
+    const info = await docker.getContainer(c.Id).inspect();
+    assert.deepEqual(info.HostConfig.CapAdd, ['NET_ADMIN']);
+    assert.match(await exec(c.Id, ['cat', '/host/shared.txt']), /from-the-host/);
+    assert.match(await exec(c.Id, ['sh', '-c', 'echo hi > /scratch/x && cat /scratch/x && (echo no > /host/y 2>&1 || echo read-only)']), /hi[\s\S]*read-only/);
+  });
+
   it('keeps a replica Pending with the scheduler reason when nothing fits', async () => {
     const dir = writeStack({
       'flotilla.yaml': stackFile(name, 'nodes:\n  - {name: small, cpu: "1", memory: 1Gi}\n'),

@@ -197,7 +197,8 @@ describe('safe defaults (real Docker)', function () {
         fs.rmSync(dir, { recursive: true, force: true });
       }
       const dir = writeStack({ 'flotilla.yaml': `name: ${name}\nmanifests: ["k8s/*.yaml"]\nsecurity: {allow: {${FEATURES.map((f) => `${f}: true`).join(', ')}}}\n`, 'k8s/risky.yaml': HOST_ACCESS });
-      assert.deepEqual(loadStack(dir).problems, [], 'all allowed: accepted');
+      // Allowed, each is applied, except hostNetwork, which the local engine cannot run (replicas live on the stack network).
+      assert.deepEqual(loadStack(dir).problems.map((p) => p.message), ['deployment risky: hostNetwork is not supported by the local engine: replicas must be on the stack network to be scheduled, probed and balanced; remove it'], 'all allowed: accepted but hostNetwork');
     });
   });
 

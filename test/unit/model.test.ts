@@ -116,11 +116,29 @@ describe('stack model', () => {
   });
 
   it('refuses host access unless the stack allows it', () => {
-    const priv = DEPLOY.replace('          readinessProbe', '          securityContext: {privileged: true}\n          readinessProbe').replace('    spec:\n      containers', '    spec:\n      hostNetwork: true\n      containers');
+    const priv = DEPLOY.replace('          readinessProbe', '          securityContext: {privileged: true, capabilities: {add: [NET_ADMIN], drop: [ALL]}}\n          readinessProbe').replace('    spec:\n      containers', '    spec:\n      hostPID: true\n      containers');
     const denied = loadStack(stack({ 'flotilla.yaml': 'name: s\nmanifests: ["k8s/*.yaml"]\n', 'k8s/web.yaml': priv }));
-    assert.deepEqual(denied.problems.map((p) => [p.code, /security\.allow\.(\w+)/.exec(p.message)?.[1]]).sort(), [['FP001', 'hostNetwork'], ['FP001', 'privileged']]);
-    const allowed = loadStack(stack({ 'flotilla.yaml': 'name: s\nmanifests: ["k8s/*.yaml"]\nsecurity: {allow: {privileged: true, hostNetwork: true}}\n', 'k8s/web.yaml': priv }));
+    assert.deepEqual(denied.problems.map((p) => [p.code, /security\.allow\.(\w+)/.exec(p.message)?.[1]]).sort(), [['FP001', 'capabilities'], ['FP001', 'hostPID'], ['FP001', 'privileged']]);
+    const allowed = loadStack(stack({ 'flotilla.yaml': 'name: s\nmanifests: ["k8s/*.yaml"]\nsecurity: {allow: {privileged: true, hostPID: true, capabilities: true}}\n', 'k8s/web.yaml': priv }));
     assert.deepEqual(allowed.problems, []);
+    const d = allowed.stack!.deployments[0];
+    assert.equal(d.template.hostPID, true);
+    assert.deepEqual(d.template.containers[0].security, { privileged: true, capAdd: ['NET_ADMIN'], capDrop: ['ALL'], runAsUser: undefined, runAsGroup: undefined, readOnlyRootFilesystem: false });
+  });
+
+  it('refuses what the local engine cannot do even when allowed, and warns about volumes it does not mount', () => {
+    const hostNet = DEPLOY.replace('    spec:\n      containers', '    spec:\n      hostNetwork: true\n      containers');
+    const r = loadStack(stack({ 'flotilla.yaml': 'name: s\nmanifests: ["k8s/*.yaml"]\nsecurity: {allow: {hostNetwork: true}}\n', 'k8s/web.yaml': hostNet }));
+    assert.match(r.problems[0].message, /hostNetwork is not supported by the local engine/);
+    assert.equal(r.problems[0].line, 10);
+    const vols = DEPLOY.replace('    spec:\n      containers', '    spec:\n      volumes: [{name: data, emptyDir: {}}, {name: cfg, configMap: {name: c}}]\n      containers')
+      .replace('          readinessProbe', '          volumeMounts: [{name: data, mountPath: /data}]\n          readinessProbe');
+    const w = loadStack(stack({ 'flotilla.yaml': 'name: s\nmanifests: ["k8s/*.yaml"]\n', 'k8s/web.yaml': vols }));
+    assert.deepEqual(w.problems, []);
+    assert.deepEqual(w.stack!.warnings.map((x) => x.message), ['deployment web: volume "cfg" is not mounted: the local engine mounts hostPath and emptyDir volumes only']);
+    assert.deepEqual(w.stack!.deployments[0].template.volumes, [{ name: 'data', emptyDir: true }]);
+    const typo = loadStack(stack({ 'flotilla.yaml': 'name: s\nmanifests: ["k8s/*.yaml"]\n', 'k8s/web.yaml': vols.replace('{name: data, mountPath', '{name: dta, mountPath') }));
+    assert.match(typo.problems[0].message, /no volume named "dta" in spec\.volumes/);
   });
 
   it('rejects a Deployment whose selector does not match its template, and duplicate names', () => {

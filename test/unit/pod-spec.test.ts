@@ -24,7 +24,7 @@ function stackWith(d: DeploymentSpec[], extra: Partial<StackSpec> = {}): StackSp
     name: 'shop', dir: '/s', file: '/s/flotilla.yaml', manifestFiles: [], builds: [], nodes: [], deployments: d,
     services: [{ name: 'api', source: src, type: 'ClusterIP', selector: { app: 'api' }, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }], publishNotReadyAddresses: false }],
     hpas: [], configMaps: [{ name: 'cfg', source: src, data: { A: 'from-cm', B: 'b' } }], secrets: [{ name: 'sec', source: src, data: { TOKEN: 's3cret' } }],
-    ignored: [], settings: DEFAULT_SETTINGS, ...extra,
+    ignored: [], warnings: [], settings: DEFAULT_SETTINGS, ...extra,
   };
 }
 
@@ -68,6 +68,27 @@ describe('pod spec', () => {
     assert.equal(main.Hostname, 'api-abc-xyz12');
     assert.equal(side.HostConfig?.NetworkMode, 'container:shop_api-abc-xyz12');
     assert.equal(side.name, 'shop_api-abc-xyz12_sidecar');
+  });
+
+  it('applies the securityContext the stack allowed: privileged, capabilities, user, read-only root, hostPID', () => {
+    const d = deployment([container({ security: { privileged: true, capAdd: ['NET_ADMIN'], capDrop: ['ALL'], runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true } })]);
+    d.template.hostPID = true;
+    d.template.volumes = [{ name: 'logs', hostPath: '/var/log' }, { name: 'scratch', emptyDir: true }];
+    d.template.containers[0].volumeMounts = [{ name: 'logs', mountPath: '/host-logs', readOnly: true }, { name: 'scratch', mountPath: '/tmp' }].map((m) => ({ readOnly: false, ...m }));
+    const [o] = containerOptions({ stack: stackWith([d]), imageIds: {} }, d, { replica: 'r', node: 'n', hash: 'h', createdAt: 1 });
+    assert.equal(o.HostConfig?.Privileged, true);
+    assert.deepEqual(o.HostConfig?.CapAdd, ['NET_ADMIN']);
+    assert.deepEqual(o.HostConfig?.CapDrop, ['ALL']);
+    assert.equal(o.HostConfig?.ReadonlyRootfs, true);
+    assert.equal(o.HostConfig?.PidMode, 'host');
+    assert.equal(o.User, '1000:1000');
+    assert.deepEqual(o.HostConfig?.Mounts, [
+      { Type: 'bind', Source: '/var/log', Target: '/host-logs', ReadOnly: true },
+      { Type: 'volume', Source: '', Target: '/tmp', ReadOnly: false },
+    ]);
+    const [plain] = containerOptions({ stack: stackWith([deployment([container()])]), imageIds: {} }, deployment([container()]), { replica: 'r', node: 'n', hash: 'h', createdAt: 1 });
+    assert.equal(plain.HostConfig?.Privileged, undefined);
+    assert.equal(plain.HostConfig?.PidMode, undefined);
   });
 
   it('maps command to the entrypoint and args to the command, as Kubernetes does', () => {

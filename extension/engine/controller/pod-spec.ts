@@ -145,8 +145,11 @@ export function containerOptions(ctx: PodContext, d: DeploymentSpec, p: ReplicaP
         Memory: c.limits.memoryBytes,
         RestartPolicy: { Name: 'no' }, // the controller restarts, with Kubernetes' backoff
         NetworkMode: i === 0 ? networkName(stack.name) : `container:${stack.name}_${p.replica}`,
+        // Host access reaches here only when the stack file allows it (the loader refuses it otherwise).
+        ...securityOptions(c, d),
       },
     };
+    if (c.security?.runAsUser !== undefined) opts.User = c.security.runAsGroup !== undefined ? `${c.security.runAsUser}:${c.security.runAsGroup}` : String(c.security.runAsUser);
     if (i === 0) {
       opts.Hostname = p.replica;
       opts.NetworkingConfig = { EndpointsConfig: { [networkName(stack.name)]: { Aliases: aliases } } };
@@ -160,6 +163,25 @@ export function containerOptions(ctx: PodContext, d: DeploymentSpec, p: ReplicaP
     if (c.workingDir) opts.WorkingDir = c.workingDir;
     return opts;
   });
+}
+
+function securityOptions(c: ContainerSpec, d: DeploymentSpec): Partial<Docker.HostConfig> {
+  const s = c.security;
+  const out: Partial<Docker.HostConfig> = {};
+  if (s?.privileged) out.Privileged = true;
+  if (s?.capAdd.length) out.CapAdd = s.capAdd;
+  if (s?.capDrop.length) out.CapDrop = s.capDrop;
+  if (s?.readOnlyRootFilesystem) out.ReadonlyRootfs = true;
+  if (d.template.hostPID) out.PidMode = 'host';
+  const mounts = (c.volumeMounts ?? []).flatMap((m): Docker.MountSettings[] => {
+    const v = d.template.volumes?.find((x) => x.name === m.name);
+    // hostPath reaches here only when the stack allows it; emptyDir is a fresh anonymous volume.
+    if (v?.hostPath) return [{ Type: 'bind', Source: v.hostPath, Target: m.mountPath, ReadOnly: m.readOnly }];
+    if (v?.emptyDir) return [{ Type: 'volume', Source: '', Target: m.mountPath, ReadOnly: m.readOnly }];
+    return [];
+  });
+  if (mounts.length) out.Mounts = mounts;
+  return out;
 }
 
 /** Pod labels as Docker labels under their own prefix, for humans and `docker ps --filter`. */

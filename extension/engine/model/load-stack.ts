@@ -31,7 +31,7 @@ export function loadStack(dirOrFile: string): LoadResult {
 
   const stack: StackSpec = {
     name: sf.name, dir: sf.dir, file, manifestFiles: [], builds: sf.builds, nodes: sf.nodes,
-    deployments: [], services: [], hpas: [], configMaps: [], secrets: [], ignored: [], settings: sf.settings,
+    deployments: [], services: [], hpas: [], configMaps: [], secrets: [], ignored: [], warnings: [], settings: sf.settings,
   };
   const stackText = fs.readFileSync(file, 'utf8');
   const stackDoc = parseYamlFile(file, stackText).docs[0];
@@ -75,6 +75,12 @@ function readManifestFile(stack: StackSpec, file: string): Problem[] {
             const at = locate(d, h.path);
             problems.push({ file, line: at.line, column: at.column, code: 'FP001', message: `${h.feature} gives the container access to the host and is refused; allow it explicitly with security.allow.${h.feature}: true in ${path.basename(stack.file)}` });
           }
+        }
+        for (const u of res.unsupported) {
+          const at = locate(d, u.path);
+          const p = { file, line: at.line, column: at.column, message: `deployment ${res.spec.name}: ${u.message}` };
+          if (u.fatal) problems.push(p);
+          else stack.warnings.push({ ...p, severity: 'warning' });
         }
         stack.deployments.push(res.spec);
         break;

@@ -20,6 +20,8 @@ export interface HostAccess {
 export interface ReadPod {
   template: PodTemplate;
   hostAccess: { feature: keyof HostAccess; path: YamlPath }[];
+  /** Things the manifest asks for that the local engine cannot do yet; `up` refuses or warns. */
+  unsupported: { path: YamlPath; message: string; fatal: boolean }[];
 }
 
 export function readPodTemplate(r: Reader, v: unknown, path: YamlPath): ReadPod | undefined {
@@ -38,8 +40,22 @@ export function readPodTemplate(r: Reader, v: unknown, path: YamlPath): ReadPod 
   const hostAccess: ReadPod['hostAccess'] = [];
   if (spec.hostNetwork === true) hostAccess.push({ feature: 'hostNetwork', path: [...sp, 'hostNetwork'] });
   if (spec.hostPID === true) hostAccess.push({ feature: 'hostPID', path: [...sp, 'hostPID'] });
+  const unsupported: ReadPod['unsupported'] = [];
   r.arr(spec.volumes, [...sp, 'volumes']).forEach((vol, i) => {
     if (vol && typeof vol === 'object' && 'hostPath' in vol) hostAccess.push({ feature: 'hostPath', path: [...sp, 'volumes', i, 'hostPath'] });
+  });
+  // Host networking and host paths would need a different container layout (no stack network,
+  // bind mounts): refused explicitly rather than silently run without them.
+  if (spec.hostNetwork === true) unsupported.push({ path: [...sp, 'hostNetwork'], fatal: true, message: 'hostNetwork is not supported by the local engine: replicas must be on the stack network to be scheduled, probed and balanced; remove it' });
+  const volumes: NonNullable<PodTemplate['volumes']> = [];
+  r.arr(spec.volumes, [...sp, 'volumes']).forEach((v, i) => {
+    const vp = [...sp, 'volumes', i];
+    const o = r.obj(v, vp) ?? {};
+    const name = r.str(o.name, [...vp, 'name'], true) ?? '';
+    const hp = r.obj(o.hostPath, [...vp, 'hostPath']);
+    if (hp) volumes.push({ name, hostPath: r.str(hp.path, [...vp, 'hostPath', 'path'], true) ?? '/' });
+    else if (o.emptyDir !== undefined) volumes.push({ name, emptyDir: true });
+    else unsupported.push({ path: vp, fatal: false, message: `volume "${name}" is not mounted: the local engine mounts hostPath and emptyDir volumes only` });
   });
 
   const containers: ContainerSpec[] = [];
@@ -55,6 +71,10 @@ export function readPodTemplate(r: Reader, v: unknown, path: YamlPath): ReadPod 
     const caps = sc && (sc.capabilities as Obj | undefined);
     if (caps && Array.isArray(caps.add) && caps.add.length) hostAccess.push({ feature: 'capabilities', path: [...cp, 'securityContext', 'capabilities', 'add'] });
   });
+  containers.forEach((c, i) => (c.volumeMounts ?? []).forEach((m, j) => {
+    const declared = r.arr(spec.volumes, [...sp, 'volumes']).some((v) => v && typeof v === 'object' && (v as Obj).name === m.name);
+    if (!declared) r.fail([...sp, 'containers', i, 'volumeMounts', j, 'name'], `no volume named "${m.name}" in spec.volumes`);
+  }));
   const names = new Set<string>();
   containers.forEach((c, i) => {
     if (names.has(c.name)) r.fail([...sp, 'containers', i, 'name'], `duplicate container name "${c.name}"`);
@@ -69,8 +89,11 @@ export function readPodTemplate(r: Reader, v: unknown, path: YamlPath): ReadPod 
       nodeSelector: r.strMap(spec.nodeSelector, [...sp, 'nodeSelector']),
       restartPolicy: r.oneOf(spec.restartPolicy, [...sp, 'restartPolicy'], ['Always', 'OnFailure', 'Never'] as const, 'Always'),
       terminationGracePeriodSeconds: r.int(spec.terminationGracePeriodSeconds, [...sp, 'terminationGracePeriodSeconds'], { min: 0 }) ?? DEFAULT_GRACE_SECONDS,
+      hostPID: spec.hostPID === true,
+      volumes,
     },
     hostAccess,
+    unsupported,
   };
 }
 
@@ -106,6 +129,26 @@ function readContainer(r: Reader, v: unknown, path: YamlPath): ContainerSpec | u
     livenessProbe: readProbe(r, c.livenessProbe, [...path, 'livenessProbe']),
     readinessProbe: readProbe(r, c.readinessProbe, [...path, 'readinessProbe']),
     startupProbe: readProbe(r, c.startupProbe, [...path, 'startupProbe']),
+    security: readSecurity(r, c.securityContext, [...path, 'securityContext']),
+    volumeMounts: r.arr(c.volumeMounts, [...path, 'volumeMounts']).map((m, i) => {
+      const mp = [...path, 'volumeMounts', i];
+      const o = r.obj(m, mp) ?? {};
+      return { name: r.str(o.name, [...mp, 'name'], true) ?? '', mountPath: r.str(o.mountPath, [...mp, 'mountPath'], true) ?? '', readOnly: r.bool(o.readOnly, [...mp, 'readOnly']) ?? false };
+    }),
+  };
+}
+
+function readSecurity(r: Reader, v: unknown, path: YamlPath): ContainerSpec['security'] {
+  const o = r.obj(v, path) ?? {};
+  const caps = r.obj(o.capabilities, [...path, 'capabilities']) ?? {};
+  const list = (k: 'add' | 'drop') => r.arr(caps[k], [...path, 'capabilities', k]).map((x, i) => r.str(x, [...path, 'capabilities', k, i]) ?? '').filter(Boolean);
+  return {
+    privileged: r.bool(o.privileged, [...path, 'privileged']) ?? false,
+    capAdd: list('add'),
+    capDrop: list('drop'),
+    runAsUser: r.int(o.runAsUser, [...path, 'runAsUser'], { min: 0 }),
+    runAsGroup: r.int(o.runAsGroup, [...path, 'runAsGroup'], { min: 0 }),
+    readOnlyRootFilesystem: r.bool(o.readOnlyRootFilesystem, [...path, 'readOnlyRootFilesystem']) ?? false,
   };
 }
 

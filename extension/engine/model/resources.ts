@@ -9,7 +9,7 @@ import type {
 } from './types';
 
 export type Resource =
-  | { kind: 'Deployment'; spec: DeploymentSpec; hostAccess: { feature: keyof HostAccess; path: YamlPath }[] }
+  | { kind: 'Deployment'; spec: DeploymentSpec; hostAccess: { feature: keyof HostAccess; path: YamlPath }[]; unsupported: { path: YamlPath; message: string; fatal: boolean }[] }
   | { kind: 'Service'; spec: ServiceSpec }
   | { kind: 'HorizontalPodAutoscaler'; spec: HpaSpec }
   | { kind: 'ConfigMap'; spec: ConfigMapSpec }
@@ -86,7 +86,7 @@ function readDeployment(r: Reader, o: Obj, name: string, source: DeploymentSpec[
   if (selector && !selectorMatches(selector, d.template.labels)) {
     r.fail(['spec', 'selector'], `selector does not match the template labels ${JSON.stringify(d.template.labels)}: make spec.template.metadata.labels include the selector's labels`);
   }
-  return { kind: 'Deployment', spec: d, hostAccess: pod.hostAccess };
+  return { kind: 'Deployment', spec: d, hostAccess: pod.hostAccess, unsupported: pod.unsupported };
 }
 
 export function readSelector(r: Reader, v: unknown, path: YamlPath): LabelSelector | undefined {

@@ -70,6 +70,9 @@ export interface ContainerSpec {
   livenessProbe?: Probe;
   readinessProbe?: Probe;
   startupProbe?: Probe;
+  volumeMounts?: { name: string; mountPath: string; readOnly: boolean }[];
+  /** The parts of securityContext a local engine can honour. */
+  security?: { privileged: boolean; capAdd: string[]; capDrop: string[]; runAsUser?: number; runAsGroup?: number; readOnlyRootFilesystem: boolean };
 }
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
@@ -81,6 +84,10 @@ export interface PodTemplate {
   nodeSelector: Record<string, string>;
   restartPolicy: RestartPolicy;
   terminationGracePeriodSeconds: number;
+  /** Share the host's PID namespace (only when the stack allows hostPID). */
+  hostPID?: boolean;
+  /** Volumes the local engine mounts: hostPath (a bind, when allowed) and emptyDir. */
+  volumes?: { name: string; hostPath?: string; emptyDir?: boolean }[];
 }
 
 export interface LabelSelector {
@@ -233,5 +240,7 @@ export interface StackSpec {
   configMaps: ConfigMapSpec[];
   secrets: SecretSpec[];
   ignored: IgnoredResource[];
+  /** What runs, but not quite as in a cluster (e.g. volumes not mounted); `up` prints them. */
+  warnings: { file: string; line: number; column: number; message: string; severity: 'warning' }[];
   settings: StackSettings;
 }
