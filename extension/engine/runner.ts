@@ -6,6 +6,7 @@ import { buildImage, withTag } from './build';
 import { AutoscalingLoop } from './controller/autoscaling';
 import { BalancerSink } from './controller/balancer-sink';
 import { StackController } from './controller/controller';
+import { provideNetwork, removeNetwork } from './docker/network';
 import { ProbeMonitor } from './health/monitor';
 import type { Problem } from './model/problems';
 import { StackError } from './model/problems';
@@ -24,6 +25,11 @@ export interface PrepareOptions {
   signal?: AbortSignal;
   /** Extra validation (the shared rule engine); returns problems with severity. */
   lint?: (stackDir: string) => Promise<Problem[]>;
+  /**
+   * `up` only: create the stack network while lint and builds run. It is removed again if
+   * preparation fails, so a refused stack still leaves nothing behind.
+   */
+  network?: boolean;
 }
 
 /** Loads, validates and builds. Throws StackError (file:line problems) or a build error; changes nothing that runs. */
@@ -41,16 +47,25 @@ export async function prepareStack(docker: Docker, dir: string, opts: PrepareOpt
     if (!res.cached) opts.onOutput?.(`built ${res.image} (${res.id.slice(7, 19)})`);
   }));
   const nodes = nodePool(docker, stack);
-  nodes.catch(() => undefined); // awaited below; a lint error must not leave it unhandled
-  builds.catch(() => undefined); // likewise: a build that fails while lint still runs must not crash the process
-  const errors = (await lint).filter((p) => (p.severity ?? 'error') === 'error');
-  if (errors.length) {
-    await builds.catch(() => undefined);
-    throw new StackError(errors);
+  const network = opts.network ? provideNetwork(docker, stack.name, stack.dir) : undefined;
+  // All awaited below; one failing while another is awaited must not crash the process.
+  for (const p of [nodes, builds, network]) p?.catch(() => undefined);
+  try {
+    const errors = (await lint).filter((p) => (p.severity ?? 'error') === 'error');
+    if (errors.length) {
+      await builds.catch(() => undefined);
+      throw new StackError(errors);
+    }
+    await builds;
+    await checkImagesPresent(docker, stack, imageIds);
+    await network;
+    return { stack, imageIds, nodes: await nodes };
+  } catch (e) {
+    // A refused stack leaves nothing behind, not even the network made meanwhile.
+    const made = await network?.catch(() => undefined);
+    if (made?.created) await removeNetwork(docker, stack.name).catch(() => undefined);
+    throw e;
   }
-  await builds;
-  await checkImagesPresent(docker, stack, imageIds);
-  return { stack, imageIds, nodes: await nodes };
 }
 
 async function nodePool(docker: Docker, stack: StackSpec): Promise<NodeSpec[]> {

@@ -61,6 +61,16 @@ describe('flotilla CLI (real Docker)', function () {
     assert.equal(nets.length, 0);
   });
 
+  it('refuses a stack only the shared rules reject, and takes back the network it made meanwhile', async () => {
+    fs.writeFileSync(path.join(dir, 'k8s/cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {n: 5}\n');
+    const r = flotilla(['up', '--stack', dir]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /k8s\/cm\.yaml:4:\d+ FK2002 /);
+    assert.equal((await stackContainers(name)).length, 0);
+    const nets = await docker.listNetworks({ filters: { label: [`dev.flotilla.stack=${name}`] } });
+    assert.equal(nets.length, 0, 'no network left behind');
+  });
+
   it('runs up in the foreground; status, scale and restart reach it; the replicas outlive it; down removes them', async () => {
     upProc = spawn(process.execPath, [...CLI, 'up', '--stack', dir, '--no-watch'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';

@@ -19,7 +19,7 @@ export async function up(args: Args): Promise<number> {
   const docker = await connectDocker();
   const say = (line: string) => process.stdout.write(line + '\n');
   const prep: PrepareOptions = { onOutput: say, lint: lintForEngine };
-  const prepared = await prepareStack(docker, dir, prep);
+  const prepared = await prepareStack(docker, dir, { ...prep, network: true });
   for (const w of prepared.stack.warnings) say(`warning: ${path.relative(process.cwd(), w.file)}:${w.line}:${w.column} ${w.message}`);
   for (const i of prepared.stack.ignored) {
     say(`ignored ${i.kind} "${i.name}" (${path.relative(process.cwd(), i.source.file)}:${i.source.line}): Flotilla runs Deployments, Services, HorizontalPodAutoscalers, ConfigMaps and Secrets`);

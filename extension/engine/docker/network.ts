@@ -9,6 +9,11 @@ import { LABELS, networkName } from './labels';
  * replicas, so the second is refused with the way out.
  */
 export async function ensureNetwork(docker: Docker, stack: string, stackDir: string): Promise<string> {
+  return (await provideNetwork(docker, stack, stackDir)).id;
+}
+
+/** Like ensureNetwork, and says whether this call created it (so a failed `up` can take it back). */
+export async function provideNetwork(docker: Docker, stack: string, stackDir: string): Promise<{ id: string; created: boolean }> {
   const name = networkName(stack);
   const found = await docker.listNetworks({ filters: { name: [name], label: [`${LABELS.stack}=${stack}`] } });
   const ours = found.find((n) => n.Name === name);
@@ -17,12 +22,12 @@ export async function ensureNetwork(docker: Docker, stack: string, stackDir: str
     if (owner && owner !== stackDir) {
       throw new Error(`stack "${stack}" is already running from ${owner}; run 'flotilla down --stack ${owner}' first, or give this stack another name in its stack file`);
     }
-    return ours.Id;
+    return { id: ours.Id, created: false };
   }
   const clash = (await docker.listNetworks({ filters: { name: [name] } })).find((n) => n.Name === name);
   if (clash) throw new Error(`a Docker network named ${name} exists but was not created by Flotilla; remove or rename it (docker network rm ${name})`);
   const net = await docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABELS.stack]: stack, [LABELS.stackDir]: stackDir } });
-  return net.id;
+  return { id: net.id, created: true };
 }
 
 export async function removeNetwork(docker: Docker, stack: string): Promise<boolean> {
