@@ -57,8 +57,12 @@ export default function (): void {
       assert.equal(editor.document.uri.fsPath, path.join(workspaceDir(), 'k8s', 'api.yaml'));
       assert.equal(editor.selection.active.line, 0);
       const svc = (await vscode.commands.executeCommand('flotilla.openManifest', { kind: 'service', service: 'api' })) as vscode.TextEditor;
-      assert.equal(svc.selection.active.line, 30);
-      assert.equal(svc.document.lineAt(30).text, 'apiVersion: v1');
+      // The Service is the second document of api.yaml: the cursor lands on its first line.
+      const lines = svc.document.getText().split('\n');
+      const serviceLine = lines.findIndex((l, i) => l === 'kind: Service' && lines[i - 1] === 'apiVersion: v1') - 1;
+      assert.ok(serviceLine > 0, 'the fixture has a Service document');
+      assert.equal(svc.selection.active.line, serviceLine);
+      assert.equal(svc.document.lineAt(serviceLine).text, 'apiVersion: v1');
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     });
 

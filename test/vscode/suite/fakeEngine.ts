@@ -1,6 +1,7 @@
 // A scripted engine for extension-host tests: the extension sees a controller that
 // serves a given StackStatus, pushes snapshots and events on demand, and records the
 // intents it receives. It exercises the real views and commands without Docker.
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { ControlRequests, ControlResponse, StackStatus, WatchMessage } from '../../../extension/engine/api/protocol';
 import type { EngineApi, EngineConnection } from '../../../extension/client/engineLink';
@@ -74,11 +75,18 @@ export function shopStatus(dir: string, over: { apiDesired?: number } = {}): Sta
         endpoints: [{ replica: 'web-7c9d-1', address: '172.30.0.17:8080', ready: true, activeConnections: 0, totalConnections: 4 }],
       },
       {
-        name: 'api', selector: { app: 'api' }, manifest: { file: `${dir}/k8s/api.yaml`, line: 31 }, urls: ['http://127.0.0.1:41002'],
+        name: 'api', selector: { app: 'api' }, manifest: { file: `${dir}/k8s/api.yaml`, line: documentLine(`${dir}/k8s/api.yaml`, 'Service') }, urls: ['http://127.0.0.1:41002'],
         ports: [{ port: 3000, targetPort: 3000, hostPort: 41002, url: 'http://127.0.0.1:41002' }],
         endpoints: apiReplicas.map((r) => ({ replica: r.name, address: r.address, ready: true, activeConnections: 1, totalConnections: 9 })),
       },
     ],
     pending: [],
   };
+}
+
+/** 1-based line where the document of `kind` starts in a manifest, as the engine reports it. */
+function documentLine(file: string, kind: string): number {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const at = lines.findIndex((l) => l === `kind: ${kind}`);
+  return at > 0 && lines[at - 1].startsWith('apiVersion:') ? at : at + 1;
 }
