@@ -4,6 +4,7 @@
 // by cause, recovery times and the controller's memory at start and end.
 //
 //   npx tsx bench/soak.ts [--minutes 5.5] [--concurrency 8] [--kills 8] [--json out.json]
+//   npx tsx bench/soak.ts --minutes 1 --kill-every 5    hard kills only, one every 5 s (no restart or scale)
 //
 // The controller is the real `flotilla up` in its own process (its RSS is read
 // from /proc); the backend is a tiny Node HTTP server in flotilla.local/node:20
@@ -31,6 +32,8 @@ const MINUTES = Number(opt('minutes', '5.5'));
 const CONCURRENCY = Number(opt('concurrency', '8'));
 const KILLS = Number(opt('kills', '8'));
 const JSON_OUT = opt('json', '');
+/** Seconds between kills; when set, the run is kills only, on a fixed beat. */
+const KILL_EVERY = Number(opt('kill-every', '0'));
 const ROOT = path.resolve(__dirname, '..');
 const docker = createDocker();
 const name = `soak-${Math.random().toString(36).slice(2, 7)}`;
@@ -195,6 +198,9 @@ async function main(): Promise<void> {
     // Schedule: kills spread over the run; restart at 35 %, scale up at 60 %, down at 75 %.
     const total = end - t0;
     const plan: { at: number; run: () => Promise<void> }[] = [];
+    if (KILL_EVERY > 0) {
+      for (let at = t0 + KILL_EVERY * 1000; at < end - 1000; at += KILL_EVERY * 1000) plan.push({ at, run: killOne });
+    } else {
     for (let i = 0; i < KILLS; i++) plan.push({ at: t0 + total * (0.05 + 0.9 * (i + Math.random() * 0.5) / KILLS), run: killOne });
     plan.push({ at: t0 + total * 0.35, run: async () => {
       const before = new Set((await status()).deployments[0].replicas.map((r) => r.templateHash));
@@ -202,6 +208,7 @@ async function main(): Promise<void> {
     } });
     plan.push({ at: t0 + total * 0.6, run: () => disruption('scale 3→6', async () => { flotilla(dir, 'scale', 'web', '6'); }, settle(6)) });
     plan.push({ at: t0 + total * 0.75, run: () => disruption('scale 6→3', async () => { flotilla(dir, 'scale', 'web', '3'); }, settle(3)) });
+    }
     plan.sort((a, b) => a.at - b.at);
     for (const step of plan) {
       if (step.at > Date.now()) await sleep(step.at - Date.now());
