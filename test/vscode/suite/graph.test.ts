@@ -29,6 +29,13 @@ export default function (): void {
       assert.ok(edges.includes('deployment/worker -depends-> service/api'), edges.join('\n'));
       assert.equal(graph.nodes.find((n) => n.id === 'deployment/worker')?.state, 'failing');
       assert.match(panel.panel.webview.html, /Content-Security-Policy" content="default-src 'none'; [^"]*script-src 'nonce-[A-Za-z0-9+/=]+'/);
+      // No remote content: every source is the webview's own resource origin, a nonce or 'none'.
+      const csp = /Content-Security-Policy" content="([^"]+)"/.exec(panel.panel.webview.html)![1];
+      for (const directive of csp.split(';').map((d) => d.trim().split(/\s+/))) {
+        for (const src of directive.slice(1)) {
+          assert.ok(src === "'none'" || /^'nonce-[A-Za-z0-9+/=]+'$/.test(src) || src === panel.panel.webview.cspSource, `CSP source ${src} in ${directive[0]}`);
+        }
+      }
     });
   });
 }

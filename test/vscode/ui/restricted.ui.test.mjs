@@ -3,6 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import Docker from 'dockerode';
 import { startCodeServer } from '../../../extension/scripts/code-server.mjs';
 import { launchBrowser } from '../browser.mjs';
 import { scratchWorkspace } from '../workspace.mjs';
@@ -11,9 +12,10 @@ import { openWorkbench, runCommand, screenshot, widenSidebar } from './workbench
 describe('Flotilla in Restricted Mode', function () {
   this.timeout(180_000);
   let server, browser, page, workspace;
+  const stackName = `shop-restricted-${process.pid}`;
 
   before(async () => {
-    workspace = scratchWorkspace('restricted', `shop-restricted-${process.pid}`);
+    workspace = scratchWorkspace('restricted', stackName);
     server = await startCodeServer({ workspace, trust: true, log: (s) => console.error(s) });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
@@ -57,5 +59,11 @@ describe('Flotilla in Restricted Mode', function () {
     assert.ok(!labels.some((l) => /Flotilla: Up\b/.test(l)), labels.join('\n'));
     await page.keyboard.press('Escape');
     assert.equal(fs.existsSync(path.join(workspace, '.flotilla', 'controller.json')), false);
+    // Docker saw nothing of this stack: no container, network or image carries its label.
+    const docker = new Docker();
+    const filters = { label: [`dev.flotilla.stack=${stackName}`] };
+    assert.deepEqual((await docker.listContainers({ all: true, filters })).map((c) => c.Names), []);
+    assert.deepEqual((await docker.listNetworks({ filters })).map((n) => n.Name), []);
+    assert.deepEqual((await docker.listImages({ filters })).map((i) => i.RepoTags), []);
   });
 });
