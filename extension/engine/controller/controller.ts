@@ -5,7 +5,7 @@
 // probe results and intents only enqueue keys; a periodic resync is the net.
 import { EventEmitter } from 'node:events';
 import type Docker from 'dockerode';
-import type { EngineEvent, HpaStatus, PendingStatus, RolloutStatus, StackStatus } from '../api/protocol';
+import type { EngineEvent, PendingStatus, RolloutStatus, StackStatus } from '../api/protocol';
 import { StackEvents } from '../docker/events';
 import { ensureNetwork } from '../docker/network';
 import { observeStack, podPhase, type ObservedPod } from '../docker/observe';
@@ -16,53 +16,15 @@ import { placeReplicas } from './placement';
 import { downStack } from './down';
 import { containerOptions, podTemplateHash, type PodContext } from './pod-spec';
 import { createReplica, killReplica, removeReplica, restartReplica, stopReplica } from './replica-ops';
-
-export { downStack } from './down';
 import { restartCount, RuntimeTable, type ReplicaRuntime } from './runtime';
 import { StateStore } from './state-store';
-import { buildStatus, serviceEndpoints, type EndpointTarget } from './status';
+import type { Autoscaling, ControllerEvents, ControllerOptions, EndpointSink, HealthMonitor } from './hooks';
+import { buildStatus, serviceEndpoints } from './status';
 import { WorkQueue, type ReconcileResult } from './workqueue';
 
-/** Readiness and liveness come from here once wired; without it a running replica is Ready. */
-export interface HealthMonitor {
-  /** Start probing a running replica; idempotent. */
-  watch(pod: ObservedPod, d: DeploymentSpec): void;
-  unwatch(replica: string): void;
-  stop(): void;
-}
+export { downStack } from './down';
 
-/** Receives each Service's Ready endpoints whenever they change (the balancer). */
-export interface EndpointSink {
-  update(stack: StackSpec, endpoints: Map<string, EndpointTarget[]>): void;
-  /** Open/close listeners to match the stack's Services. */
-  applyServices?(stack: StackSpec): Promise<void>;
-  /** Add URLs and connection counters to a status. */
-  decorate?(stack: StackSpec, status: StackStatus): StackStatus;
-  close?(graceMs: number): Promise<void>;
-}
-
-/** HPA decisions and container usage (the autoscaling loop). */
-export interface Autoscaling {
-  start(): void;
-  reload(): void;
-  stop(): void;
-  status(deployment: string): HpaStatus | undefined;
-  usage(containerId: string): { cpuPercent: number; memoryBytes: number } | undefined;
-}
-
-export interface ControllerOptions {
-  docker: Docker;
-  stack: StackSpec;
-  imageIds?: Record<string, string>;
-  nodes: StackSpec['nodes'];
-  /** Injected clock for tests. */
-  now?: () => number;
-}
-
-export interface ControllerEvents {
-  event: [EngineEvent];
-  changed: [];
-}
+export type { Autoscaling, ControllerEvents, ControllerOptions, EndpointSink, HealthMonitor } from './hooks';
 
 export class StackController extends EventEmitter<ControllerEvents> {
   readonly docker: Docker;

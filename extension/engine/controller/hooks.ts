@@ -1,0 +1,49 @@
+// Where the controller's collaborators plug in: probes (readiness, liveness), the
+// Service load balancers and the autoscaler. The controller works without any of
+// them (a running replica is then Ready), which keeps its own tests small.
+import type Docker from 'dockerode';
+import type { EngineEvent, HpaStatus, StackStatus } from '../api/protocol';
+import type { ObservedPod } from '../docker/observe';
+import type { DeploymentSpec, StackSpec } from '../model/types';
+import type { EndpointTarget } from './status';
+
+/** Readiness and liveness come from here once wired; without it a running replica is Ready. */
+export interface HealthMonitor {
+  /** Start probing a running replica; idempotent. */
+  watch(pod: ObservedPod, d: DeploymentSpec): void;
+  unwatch(replica: string): void;
+  stop(): void;
+}
+
+/** Receives each Service's Ready endpoints whenever they change (the balancer). */
+export interface EndpointSink {
+  update(stack: StackSpec, endpoints: Map<string, EndpointTarget[]>): void;
+  /** Open/close listeners to match the stack's Services. */
+  applyServices?(stack: StackSpec): Promise<void>;
+  /** Add URLs and connection counters to a status. */
+  decorate?(stack: StackSpec, status: StackStatus): StackStatus;
+  close?(graceMs: number): Promise<void>;
+}
+
+/** HPA decisions and container usage (the autoscaling loop). */
+export interface Autoscaling {
+  start(): void;
+  reload(): void;
+  stop(): void;
+  status(deployment: string): HpaStatus | undefined;
+  usage(containerId: string): { cpuPercent: number; memoryBytes: number } | undefined;
+}
+
+export interface ControllerOptions {
+  docker: Docker;
+  stack: StackSpec;
+  imageIds?: Record<string, string>;
+  nodes: StackSpec['nodes'];
+  /** Injected clock for tests. */
+  now?: () => number;
+}
+
+export interface ControllerEvents {
+  event: [EngineEvent];
+  changed: [];
+}
