@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { downStack } from '../../extension/engine/controller/controller';
 import { networkName } from '../../extension/engine/docker/labels';
-import { docker, removeStack, stackContainers, stackFile, startStack, uniqueName, waitFor, writeStack, type Running } from '../support/stack-fixture';
+import { docker, httpDeployment, removeStack, stackContainers, stackFile, startStack, uniqueName, waitFor, writeStack, type Running } from '../support/stack-fixture';
 import { ensureBusyboxImage } from '../support/base-images';
 
 const BUSYBOX = 'flotilla.local/busybox:1';
@@ -20,31 +20,6 @@ interface Snapshot { id: string; state: string; startedAt: string; restartCount:
 async function snap(id: string): Promise<Snapshot> {
   const i = await docker.getContainer(id).inspect();
   return { id: i.Id, state: i.State.Status, startedAt: i.State.StartedAt, restartCount: i.RestartCount, finishedAt: i.State.FinishedAt };
-}
-
-function deployment(name: string, image: string, replicas: number): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}}
-spec:
-  replicas: ${replicas}
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      containers:
-        - name: ${name}
-          image: ${image}
-          command: ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www"]
-          ports: [{name: http, containerPort: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: ${name}}
-spec:
-  selector: {app: ${name}}
-  ports: [{name: http, port: 80, targetPort: http}]
-`;
 }
 
 describe('decoys: the stack touches only what it created (real Docker)', function () {
@@ -74,7 +49,7 @@ describe('decoys: the stack touches only what it created (real Docker)', functio
     const dir = writeStack({
       'flotilla.yaml': stackFile(name, `build:\n  - {image: ${image}, context: app}\n`),
       'app/Dockerfile': `FROM ${BUSYBOX}\nRUN echo v1 > /version\n`,
-      'k8s/app.yaml': deployment('web', image, 2),
+      'k8s/app.yaml': httpDeployment('web', 2, { image }),
     });
 
     // -- decoy images: the tag the stack builds, held by another stack's image; a look-alike tag; an image with our stack label but another tag.
@@ -171,7 +146,7 @@ describe('decoys: the stack touches only what it created (real Docker)', functio
   it('refuses to take over a network of the stack\'s name that Flotilla did not create, and leaves it', async () => {
     const net = await docker.createNetwork({ Name: networkName(name) });
     cleanups.push(() => net.remove());
-    const dir = writeStack({ 'flotilla.yaml': stackFile(name), 'k8s/app.yaml': deployment('web', BUSYBOX, 1) });
+    const dir = writeStack({ 'flotilla.yaml': stackFile(name), 'k8s/app.yaml': httpDeployment('web', 1, { image: BUSYBOX }) });
     await assert.rejects(startStack(dir), /was not created by Flotilla/);
     await downStack(docker, name, () => 0);
     const after = await docker.getNetwork(net.id).inspect();

@@ -26,7 +26,7 @@ export function writeStack(files: Record<string, string>): string {
 }
 
 /** A Deployment running busybox httpd on :8080 plus a Service, as YAML. */
-export function httpDeployment(name: string, replicas: number, extra: { port?: number; requests?: string; env?: string } = {}): string {
+export function httpDeployment(name: string, replicas: number, extra: { port?: number; requests?: string; env?: string; image?: string } = {}): string {
   return `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: ${name}}
@@ -38,7 +38,7 @@ spec:
     spec:
       containers:
         - name: ${name}
-          image: flotilla.local/busybox:1
+          image: ${extra.image ?? 'flotilla.local/busybox:1'}
           command: ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p ${extra.port ?? 8080} -h /www"]
           ports: [{name: http, containerPort: ${extra.port ?? 8080}}]
 ${extra.requests ? `          resources: {requests: ${extra.requests}}\n` : ''}${extra.env ? `          env: ${extra.env}\n` : ''}---
