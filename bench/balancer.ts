@@ -32,7 +32,10 @@ const STREAM_MODULE = '/usr/lib/nginx/modules/ngx_stream_module.so';
 function ensureWrk(): void {
   if (spawnSync('wrk', ['--version']).error === undefined) return;
   console.log('wrk is missing: installing it with apt-get install -y wrk');
-  execFileSync('apt-get', ['install', '-y', '-qq', 'wrk'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  execFileSync('apt-get', ['install', '-y', '-qq', 'wrk'], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
 }
 
 /** CPU seconds (user+sys) of an nginx instance's master and workers, from /proc. */
@@ -71,7 +74,17 @@ function startNginx(dir: string, name: string, conf: string): () => void {
   const file = path.join(prefix, 'nginx.conf');
   fs.writeFileSync(file, conf);
   execFileSync(NGINX, ['-p', prefix, '-c', file, '-g', `pid ${prefix}/nginx.pid; error_log ${prefix}/logs/error.log;`]);
-  return () => spawnSync(NGINX, ['-p', prefix, '-c', file, '-g', `pid ${prefix}/nginx.pid; error_log ${prefix}/logs/error.log;`, '-s', 'stop']);
+  return () =>
+    spawnSync(NGINX, [
+      '-p',
+      prefix,
+      '-c',
+      file,
+      '-g',
+      `pid ${prefix}/nginx.pid; error_log ${prefix}/logs/error.log;`,
+      '-s',
+      'stop',
+    ]);
 }
 
 async function main(): Promise<void> {
@@ -110,7 +123,13 @@ http { ${common}
 ${haveStream ? `stream { upstream sbe { ${upstream} } server { listen 127.0.0.1:${nginxStreamPort}; proxy_pass sbe; } }` : ''}`,
       ),
     );
-    const lb = new ServiceBalancer({ service: 'bench', port: 80, hostPort: await freePort(), bindAddress: '127.0.0.1', algorithm });
+    const lb = new ServiceBalancer({
+      service: 'bench',
+      port: 80,
+      hostPort: await freePort(),
+      bindAddress: '127.0.0.1',
+      algorithm,
+    });
     await lb.listen();
     lb.setEndpoints(backendPorts.map((p, i) => ({ replica: `bench-${i}`, host: '127.0.0.1', port: p })));
 
@@ -119,10 +138,14 @@ ${haveStream ? `stream { upstream sbe { ${upstream} } server { listen 127.0.0.1:
     const targets: [string, number, (() => number) | undefined][] = [
       ['direct (one backend)', backendPorts[0], undefined],
       ['nginx http round robin', nginxHttpPort, nginxCpu],
-      ...(haveStream ? ([['nginx stream (L4) round robin', nginxStreamPort, nginxCpu]] as [string, number, () => number][]) : []),
+      ...(haveStream
+        ? ([['nginx stream (L4) round robin', nginxStreamPort, nginxCpu]] as [string, number, () => number][])
+        : []),
       [`flotilla ServiceBalancer (${algorithm})`, lb.address.port, ownCpuSeconds],
     ];
-    console.log(`wrk -t2 -c${connections} -d${duration}s, ${rounds} round(s), node ${process.version}, ${os.cpus().length} cpus`);
+    console.log(
+      `wrk -t2 -c${connections} -d${duration}s, ${rounds} round(s), node ${process.version}, ${os.cpus().length} cpus`,
+    );
     const results = new Map<string, (WrkResult & { cpuUsPerReq: number })[]>();
     for (let r = 0; r < rounds; r++) {
       for (const [name, port, cpu] of targets) {
@@ -133,7 +156,8 @@ ${haveStream ? `stream { upstream sbe { ${upstream} } server { listen 127.0.0.1:
       }
     }
     const rows = [...results].map(([name, rs]) => {
-      const med = (f: (r: WrkResult & { cpuUsPerReq: number }) => number): number => rs.map(f).sort((a, b) => a - b)[Math.floor(rs.length / 2)];
+      const med = (f: (r: WrkResult & { cpuUsPerReq: number }) => number): number =>
+        rs.map(f).sort((a, b) => a - b)[Math.floor(rs.length / 2)];
       return {
         name,
         rps: med((r) => r.rps),
@@ -144,13 +168,22 @@ ${haveStream ? `stream { upstream sbe { ${upstream} } server { listen 127.0.0.1:
       };
     });
     console.log('\n| setup | req/s | p50 ms | p99 ms | proxy CPU µs/req | errors |\n|---|---|---|---|---|---|');
-    for (const r of rows)
-      console.log(`| ${r.name} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${Number.isNaN(r.cpu) ? '–' : r.cpu.toFixed(1)} | ${r.errors} |`);
+    for (const r of rows) {
+      console.log(
+        `| ${r.name} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${Number.isNaN(r.cpu) ? '–' : r.cpu.toFixed(1)} | ${r.errors} |`,
+      );
+    }
     const ours = rows[rows.length - 1];
     console.log('');
-    for (const ng of rows.filter((r) => r.name.startsWith('nginx')))
-      console.log(`flotilla / ${ng.name}: ${(ours.rps / ng.rps).toFixed(2)}x req/s, p99 ${(ours.p99 / ng.p99).toFixed(2)}x`);
-    const spread = lb.stats().map((s) => `${s.replica}=${s.totalConnections}`).join(' ');
+    for (const ng of rows.filter((r) => r.name.startsWith('nginx'))) {
+      console.log(
+        `flotilla / ${ng.name}: ${(ours.rps / ng.rps).toFixed(2)}x req/s, p99 ${(ours.p99 / ng.p99).toFixed(2)}x`,
+      );
+    }
+    const spread = lb
+      .stats()
+      .map((s) => `${s.replica}=${s.totalConnections}`)
+      .join(' ');
     console.log(`connections per endpoint through flotilla: ${spread}`);
     await lb.close(0);
   } finally {

@@ -35,13 +35,31 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
   fs.mkdirSync(path.join(dir, 'k8s'));
-  fs.writeFileSync(path.join(dir, 'flotilla.yaml'), `name: ${name}\nmanifests: ["k8s/*.yaml"]\nsettings: {backoffBaseSeconds: 1, backoffMaxSeconds: 4, terminationGracePeriodSeconds: 2}\n`);
-  fs.writeFileSync(path.join(dir, 'k8s', 'echo.yaml'), [
-    'apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: echo}', 'spec:', '  replicas: 1',
-    '  selector: {matchLabels: {app: echo}}', '  template:', '    metadata: {labels: {app: echo}}', '    spec:', '      containers:',
-    '        - name: echo', `          image: ${IMAGE}`, `          command: ${JSON.stringify(['node', '-e', SERVER])}`,
-    '          ports: [{containerPort: 8080}]', '          resources: {requests: {cpu: 10m, memory: 32Mi}, limits: {cpu: "1", memory: 128Mi}}', '',
-  ].join('\n'));
+  fs.writeFileSync(
+    path.join(dir, 'flotilla.yaml'),
+    `name: ${name}\nmanifests: ["k8s/*.yaml"]\nsettings: {backoffBaseSeconds: 1, backoffMaxSeconds: 4, terminationGracePeriodSeconds: 2}\n`,
+  );
+  fs.writeFileSync(
+    path.join(dir, 'k8s', 'echo.yaml'),
+    [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: echo}',
+      'spec:',
+      '  replicas: 1',
+      '  selector: {matchLabels: {app: echo}}',
+      '  template:',
+      '    metadata: {labels: {app: echo}}',
+      '    spec:',
+      '      containers:',
+      '        - name: echo',
+      `          image: ${IMAGE}`,
+      `          command: ${JSON.stringify(['node', '-e', SERVER])}`,
+      '          ports: [{containerPort: 8080}]',
+      '          resources: {requests: {cpu: 10m, memory: 32Mi}, limits: {cpu: "1", memory: 128Mi}}',
+      '',
+    ].join('\n'),
+  );
   const cli = await cliBundle();
   const up = spawn('node', [cli, 'up', '--no-watch', '--stack', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
@@ -61,7 +79,9 @@ async function main(): Promise<void> {
       const before = await replica();
       const info = await docker.getContainer(before.container).inspect();
       const logFrom = log.length;
-      const events = (await docker.getEvents({ filters: { type: ['container'], event: ['die'], label: [`${LABELS.stack}=${name}`] } })) as NodeJS.ReadableStream & { destroy(): void };
+      const events = (await docker.getEvents({
+        filters: { type: ['container'], event: ['die'], label: [`${LABELS.stack}=${name}`] },
+      })) as NodeJS.ReadableStream & { destroy(): void };
       const died = new Promise((res) => events.once('data', res));
       process.kill(info.State.Pid, 'SIGKILL');
       await died;
@@ -78,13 +98,17 @@ async function main(): Promise<void> {
       const starts = lines.filter((l) => /Started/.test(l));
       const ok = after.restarts === before.restarts + 1 && backoffs.length === 0 && starts.length === 1;
       if (!ok) bad++;
-      console.log(`kill ${k}: restarts ${before.restarts} → ${after.restarts}, ${starts.length} Started, ${backoffs.length} BackOff${ok ? '' : '   <-- unexpected'}`);
+      console.log(
+        `kill ${k}: restarts ${before.restarts} → ${after.restarts}, ${starts.length} Started, ${backoffs.length} BackOff${ok ? '' : '   <-- unexpected'}`,
+      );
       for (const l of [...backoffs, ...starts]) console.log(`    ${l}`);
     }
     console.log(`\n${bad} of ${KILLS} first crashes were handled more than once or not counted`);
   } finally {
     if ((await stopUp(up)) === 'killed') console.log('flotilla up did not exit within 15 s of SIGINT; killed it');
-    await run('node', [cli, 'down', '--stack', dir]).catch((e: Error) => console.error(`flotilla down failed: ${e.message}`));
+    await run('node', [cli, 'down', '--stack', dir]).catch((e: Error) =>
+      console.error(`flotilla down failed: ${e.message}`),
+    );
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -78,7 +78,9 @@ const waiters = new Set<{ match: (e: DockerEvent) => boolean; resolve: (e: Docke
 let eventStream: (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
 
 async function openEvents(): Promise<void> {
-  const stream = (await docker.getEvents({ filters: { type: ['container'], event: ['die', 'start'] } })) as NodeJS.ReadableStream & { destroy?: () => void };
+  const stream = (await docker.getEvents({
+    filters: { type: ['container'], event: ['die', 'start'] },
+  })) as NodeJS.ReadableStream & { destroy?: () => void };
   eventStream = stream;
   let buf = '';
   stream.on('data', (chunk: Buffer) => {
@@ -90,22 +92,50 @@ async function openEvents(): Promise<void> {
       buf = buf.slice(nl + 1);
       if (!line) continue;
       const raw = JSON.parse(line) as { Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
-      const e: DockerEvent = { action: (raw.Action ?? '').split(':')[0], id: raw.Actor?.ID ?? '', attrs: raw.Actor?.Attributes ?? {}, at };
-      for (const w of [...waiters]) if (w.match(e)) { waiters.delete(w); w.resolve(e); }
+      const e: DockerEvent = {
+        action: (raw.Action ?? '').split(':')[0],
+        id: raw.Actor?.ID ?? '',
+        attrs: raw.Actor?.Attributes ?? {},
+        at,
+      };
+      for (const w of [...waiters]) {
+        if (w.match(e)) {
+          waiters.delete(w);
+          w.resolve(e);
+        }
+      }
     }
   });
 }
 
 /** Registers before the action that causes the event, so it cannot be missed. */
-function nextEvent(match: (e: DockerEvent) => boolean, what: string): { promise: Promise<DockerEvent>; cancel: () => void } {
+function nextEvent(
+  match: (e: DockerEvent) => boolean,
+  what: string,
+): { promise: Promise<DockerEvent>; cancel: () => void } {
   let waiter!: { match: (e: DockerEvent) => boolean; resolve: (e: DockerEvent) => void };
   let timer!: NodeJS.Timeout;
   const promise = new Promise<DockerEvent>((resolve, reject) => {
-    waiter = { match, resolve: (e) => { clearTimeout(timer); resolve(e); } };
+    waiter = {
+      match,
+      resolve: (e) => {
+        clearTimeout(timer);
+        resolve(e);
+      },
+    };
     waiters.add(waiter);
-    timer = setTimeout(() => { waiters.delete(waiter); reject(new Error(`no ${what} event within ${STEP_TIMEOUT_MS} ms`)); }, STEP_TIMEOUT_MS);
+    timer = setTimeout(() => {
+      waiters.delete(waiter);
+      reject(new Error(`no ${what} event within ${STEP_TIMEOUT_MS} ms`));
+    }, STEP_TIMEOUT_MS);
   });
-  return { promise, cancel: () => { clearTimeout(timer); waiters.delete(waiter); } };
+  return {
+    promise,
+    cancel: () => {
+      clearTimeout(timer);
+      waiters.delete(waiter);
+    },
+  };
 }
 
 // ---------------------------------------------------------------- HTTP
@@ -123,7 +153,9 @@ function answers(ip: string): Promise<boolean> {
 
 async function ipOf(id: string): Promise<string> {
   const info = await docker.getContainer(id).inspect();
-  const ip = Object.values(info.NetworkSettings.Networks ?? {}).map((n) => n.IPAddress).find(Boolean);
+  const ip = Object.values(info.NetworkSettings.Networks ?? {})
+    .map((n) => n.IPAddress)
+    .find(Boolean);
   if (!ip) throw new Error(`container ${id.slice(0, 12)} has no IP`);
   return ip;
 }
@@ -134,7 +166,9 @@ async function waitAnswer(id: string): Promise<number> {
   const deadline = now() + STEP_TIMEOUT_MS;
   for (;;) {
     if (await answers(ip)) return now();
-    if (now() > deadline) throw new Error(`container ${id.slice(0, 12)} (${ip}) did not answer within ${STEP_TIMEOUT_MS} ms`);
+    if (now() > deadline) {
+      throw new Error(`container ${id.slice(0, 12)} (${ip}) did not answer within ${STEP_TIMEOUT_MS} ms`);
+    }
     await sleep(5);
   }
 }
@@ -202,48 +236,59 @@ interface FlotillaRun {
 
 function writeStack(dir: string): void {
   fs.mkdirSync(path.join(dir, 'k8s'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'flotilla.yaml'), [
-    `name: ${runId}`,
-    'manifests: ["k8s/*.yaml"]',
-    'settings:',
-    '  # a fast dev loop: first crash restarts at once, then 1 s, 2 s, 4 s; reset after 8 s running',
-    `  backoffBaseSeconds: ${BACKOFF_BASE}`,
-    `  backoffMaxSeconds: ${BACKOFF_MAX}`,
-    '  terminationGracePeriodSeconds: 2',
-    '',
-  ].join('\n'));
-  const probe = READINESS_PERIOD > 0 ? [
-    '          readinessProbe:',
-    `            httpGet: {path: /, port: ${PORT}}`,
-    `            periodSeconds: ${READINESS_PERIOD}`,
-  ] : [];
-  fs.writeFileSync(path.join(dir, 'k8s', 'echo.yaml'), [
-    'apiVersion: apps/v1',
-    'kind: Deployment',
-    'metadata: {name: echo}',
-    'spec:',
-    `  replicas: ${TARGETS}`,
-    '  selector: {matchLabels: {app: echo}}',
-    '  template:',
-    '    metadata: {labels: {app: echo}}',
-    '    spec:',
-    '      containers:',
-    '        - name: echo',
-    `          image: ${IMAGE}`,
-    `          command: ${JSON.stringify(['node', '-e', SERVER])}`,
-    `          ports: [{containerPort: ${PORT}}]`,
-    '          resources: {requests: {cpu: 10m, memory: 32Mi}, limits: {cpu: "1", memory: 128Mi}}',
-    ...probe,
-    '',
-  ].join('\n'));
+  fs.writeFileSync(
+    path.join(dir, 'flotilla.yaml'),
+    [
+      `name: ${runId}`,
+      'manifests: ["k8s/*.yaml"]',
+      'settings:',
+      '  # a fast dev loop: first crash restarts at once, then 1 s, 2 s, 4 s; reset after 8 s running',
+      `  backoffBaseSeconds: ${BACKOFF_BASE}`,
+      `  backoffMaxSeconds: ${BACKOFF_MAX}`,
+      '  terminationGracePeriodSeconds: 2',
+      '',
+    ].join('\n'),
+  );
+  const probe =
+    READINESS_PERIOD > 0
+      ? [
+          '          readinessProbe:',
+          `            httpGet: {path: /, port: ${PORT}}`,
+          `            periodSeconds: ${READINESS_PERIOD}`,
+        ]
+      : [];
+  fs.writeFileSync(
+    path.join(dir, 'k8s', 'echo.yaml'),
+    [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: echo}',
+      'spec:',
+      `  replicas: ${TARGETS}`,
+      '  selector: {matchLabels: {app: echo}}',
+      '  template:',
+      '    metadata: {labels: {app: echo}}',
+      '    spec:',
+      '      containers:',
+      '        - name: echo',
+      `          image: ${IMAGE}`,
+      `          command: ${JSON.stringify(['node', '-e', SERVER])}`,
+      `          ports: [{containerPort: ${PORT}}]`,
+      '          resources: {requests: {cpu: 10m, memory: 32Mi}, limits: {cpu: "1", memory: 128Mi}}',
+      ...probe,
+      '',
+    ].join('\n'),
+  );
 }
 
 async function startFlotilla(dir: string): Promise<FlotillaRun> {
   writeStack(dir);
-  const up = spawn('node', [await cliBundle(), 'up', '--no-watch', '--stack', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const up = spawn('node', [await cliBundle(), 'up', '--no-watch', '--stack', dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let log = '';
-  up.stdout!.on('data', (c) => (log += c));
-  up.stderr!.on('data', (c) => (log += c));
+  up.stdout.on('data', (c) => (log += c));
+  up.stderr.on('data', (c) => (log += c));
   const deadline = now() + 60_000;
   for (;;) {
     if (up.exitCode !== null) throw new Error(`flotilla up exited ${up.exitCode}:\n${log}`);
@@ -260,7 +305,9 @@ async function startFlotilla(dir: string): Promise<FlotillaRun> {
 
 async function flotillaTargets(): Promise<Target[]> {
   const list = await docker.listContainers({ filters: { label: [`${LABELS.stack}=${runId}`] } });
-  return Promise.all(list.map(async (c) => ({ name: c.Labels[LABELS.replica], id: c.Id, answeredAt: await waitAnswer(c.Id) })));
+  return Promise.all(
+    list.map(async (c) => ({ name: c.Labels[LABELS.replica], id: c.Id, answeredAt: await waitAnswer(c.Id) })),
+  );
 }
 
 /**
@@ -268,14 +315,20 @@ async function flotillaTargets(): Promise<Target[]> {
  * `before` restarts; undefined (with the status printed) when it does not within
  * STEP_TIMEOUT_MS: a finding, not a reason to stop the run.
  */
-async function waitControllerReady(flotilla: FlotillaRun, replica: string, before: number): Promise<number | undefined> {
+async function waitControllerReady(
+  flotilla: FlotillaRun,
+  replica: string,
+  before: number,
+): Promise<number | undefined> {
   const deadline = now() + STEP_TIMEOUT_MS;
   for (;;) {
     const s = await flotilla.client.status(2000);
     const r = s.deployments.flatMap((d) => d.replicas).find((x) => x.name === replica);
     if (r && r.restarts > before && r.ready) return now();
     if (now() > deadline) {
-      console.log(`!! controller did not report ${replica} ready within ${STEP_TIMEOUT_MS} ms; its status: ${JSON.stringify(r)}`);
+      console.log(
+        `!! controller did not report ${replica} ready within ${STEP_TIMEOUT_MS} ms; its status: ${JSON.stringify(r)}`,
+      );
       console.log(`!! last lines of flotilla up:\n${flotilla.log().split('\n').slice(-15).join('\n')}`);
       return undefined;
     }
@@ -299,11 +352,15 @@ async function killOnce(c: Contestant, t: Target, flotilla: FlotillaRun): Promis
   if (!info.State.Running || !info.State.Pid) throw new Error(`${c.label}: ${t.name} is not running before the kill`);
   const before = c.kind === 'flotilla' ? await restartsOf(flotilla.client, t.name) : 0;
   const die = nextEvent((e) => e.action === 'die' && e.id === t.id, `${t.name} die`);
-  const start = c.kind === 'flotilla'
-    ? nextEvent((e) => e.action === 'start' && e.attrs[LABELS.stack] === runId && e.attrs[LABELS.replica] === t.name, `${t.name} start`)
-    : c.kind === 'docker-restart'
-      ? nextEvent((e) => e.action === 'start' && e.id === t.id, `${t.name} start`)
-      : undefined;
+  const start =
+    c.kind === 'flotilla'
+      ? nextEvent(
+          (e) => e.action === 'start' && e.attrs[LABELS.stack] === runId && e.attrs[LABELS.replica] === t.name,
+          `${t.name} start`,
+        )
+      : c.kind === 'docker-restart'
+        ? nextEvent((e) => e.action === 'start' && e.id === t.id, `${t.name} start`)
+        : undefined;
 
   const t0 = now();
   process.kill(info.State.Pid, 'SIGKILL');
@@ -328,11 +385,19 @@ async function killOnce(c: Contestant, t: Target, flotilla: FlotillaRun): Promis
   const readyAt = ready ? await ready : undefined;
   if (c.kind === 'floor-create') {
     // The dead one goes after the measurement; the next kill targets the new container.
-    void docker.getContainer(t.id).remove({ force: true }).catch(() => undefined);
+    void docker
+      .getContainer(t.id)
+      .remove({ force: true })
+      .catch(() => undefined);
   }
   t.id = newId;
   t.answeredAt = answeredAt;
-  return { die: died.at - t0, started: startedAt - t0, answer: answeredAt - t0, ready: c.kind !== 'flotilla' ? undefined : readyAt === undefined ? NaN : readyAt - t0 };
+  return {
+    die: died.at - t0,
+    started: startedAt - t0,
+    answer: answeredAt - t0,
+    ready: c.kind !== 'flotilla' ? undefined : readyAt === undefined ? NaN : readyAt - t0,
+  };
 }
 
 // ---------------------------------------------------------------- main
@@ -340,12 +405,19 @@ async function killOnce(c: Contestant, t: Target, flotilla: FlotillaRun): Promis
 let cleanup: (() => Promise<void>) | undefined;
 
 async function main(): Promise<void> {
-  await docker.getImage(IMAGE).inspect().catch(() => {
-    throw new Error(`${IMAGE} is missing: run bash extension/scripts/base-images.sh`);
-  });
+  await docker
+    .getImage(IMAGE)
+    .inspect()
+    .catch(() => {
+      throw new Error(`${IMAGE} is missing: run bash extension/scripts/base-images.sh`);
+    });
   const version = (await docker.version()) as { Version?: string };
-  console.log(`healing: ${KILLS} kills per contestant, ${os.cpus().length} cpus, Docker ${version.Version}; run ${runId}`);
-  console.log(`flotilla: backoffBaseSeconds ${BACKOFF_BASE}, backoffMaxSeconds ${BACKOFF_MAX}, readiness probe ${READINESS_PERIOD > 0 ? `every ${READINESS_PERIOD} s` : 'none'}; each target killed after ≥ ${RESET_MS / 1000} s of running`);
+  console.log(
+    `healing: ${KILLS} kills per contestant, ${os.cpus().length} cpus, Docker ${version.Version}; run ${runId}`,
+  );
+  console.log(
+    `flotilla: backoffBaseSeconds ${BACKOFF_BASE}, backoffMaxSeconds ${BACKOFF_MAX}, readiness probe ${READINESS_PERIOD > 0 ? `every ${READINESS_PERIOD} s` : 'none'}; each target killed after ≥ ${RESET_MS / 1000} s of running`,
+  );
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${runId}-`));
   let flotilla: FlotillaRun | undefined;
@@ -353,13 +425,27 @@ async function main(): Promise<void> {
     cleanup = undefined;
     eventStream?.destroy?.();
     if (flotilla) {
-      if ((await stopUp(flotilla.up)) === 'killed') console.log('flotilla up did not exit within 15 s of SIGINT; killed it');
+      if ((await stopUp(flotilla.up)) === 'killed') {
+        console.log('flotilla up did not exit within 15 s of SIGINT; killed it');
+      }
     }
     const cli = await cliBundle();
-    await run('node', [cli, 'down', '--stack', dir]).catch((e: Error) => console.error(`flotilla down failed: ${e.message}`));
+    await run('node', [cli, 'down', '--stack', dir]).catch((e: Error) =>
+      console.error(`flotilla down failed: ${e.message}`),
+    );
     const mine = await docker.listContainers({ all: true, filters: { label: [`${BENCH_LABEL}=${runId}`] } });
-    await Promise.all(mine.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
-    await docker.getNetwork(network).remove().catch(() => undefined);
+    await Promise.all(
+      mine.map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
+    await docker
+      .getNetwork(network)
+      .remove()
+      .catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
   };
 
@@ -367,15 +453,35 @@ async function main(): Promise<void> {
     await openEvents();
     await docker.createNetwork({ Name: network, Driver: 'bridge', Labels: { [BENCH_LABEL]: runId } });
     const targets = async (kind: Kind, restart: 'always' | 'no', n: number): Promise<Target[]> =>
-      Promise.all(Array.from({ length: n }, async () => {
-        const id = await createStarted(kind, restart);
-        return { name: id.slice(0, 12), id, answeredAt: await waitAnswer(id) };
-      }));
+      Promise.all(
+        Array.from({ length: n }, async () => {
+          const id = await createStarted(kind, restart);
+          return { name: id.slice(0, 12), id, answeredAt: await waitAnswer(id) };
+        }),
+      );
     const contestants: Contestant[] = [
       { kind: 'flotilla', label: 'flotilla up', targets: [], samples: [], backsOff: true },
-      { kind: 'docker-restart', label: 'docker --restart=always', targets: await targets('docker-restart', 'always', TARGETS), samples: [], backsOff: true },
-      { kind: 'floor-create', label: 'floor: die → create+start', targets: await targets('floor-create', 'no', 1), samples: [], backsOff: false },
-      { kind: 'floor-restart', label: 'floor: die → start again', targets: await targets('floor-restart', 'no', 1), samples: [], backsOff: false },
+      {
+        kind: 'docker-restart',
+        label: 'docker --restart=always',
+        targets: await targets('docker-restart', 'always', TARGETS),
+        samples: [],
+        backsOff: true,
+      },
+      {
+        kind: 'floor-create',
+        label: 'floor: die → create+start',
+        targets: await targets('floor-create', 'no', 1),
+        samples: [],
+        backsOff: false,
+      },
+      {
+        kind: 'floor-restart',
+        label: 'floor: die → start again',
+        targets: await targets('floor-restart', 'no', 1),
+        samples: [],
+        backsOff: false,
+      },
     ];
     flotilla = await startFlotilla(dir);
     contestants[0].targets = await flotillaTargets();
@@ -396,23 +502,34 @@ async function main(): Promise<void> {
 
     const backoffs = (flotilla.log().match(/BackOff/g) ?? []).length;
     console.log(`\nflotilla BackOff events during the run: ${backoffs} (0 means every kill was restarted at once)`);
-    for (const l of flotilla.log().split('\n').filter((x) => /BackOff|ReconcileError|Failed/.test(x))) console.log(`  ${l}`);
+    for (const l of flotilla
+      .log()
+      .split('\n')
+      .filter((x) => /BackOff|ReconcileError|Failed/.test(x))) {
+      console.log(`  ${l}`);
+    }
     const floor = median(contestants[2].samples.map((s) => s.answer));
     const dockerMedian = median(contestants[1].samples.map((s) => s.answer));
     console.log('\nkill → answers HTTP (median, p95), with the median of each stage:');
-    console.log(`${'contestant'.padEnd(28)} ${'median'.padStart(8)} ${'p95'.padStart(8)}  ${'×floor'.padStart(6)} ${'×docker'.padStart(7)} | ${'die'.padStart(7)} ${'started'.padStart(8)} | ready=true (median, p95)`);
+    console.log(
+      `${'contestant'.padEnd(28)} ${'median'.padStart(8)} ${'p95'.padStart(8)}  ${'×floor'.padStart(6)} ${'×docker'.padStart(7)} | ${'die'.padStart(7)} ${'started'.padStart(8)} | ready=true (median, p95)`,
+    );
     for (const c of contestants) {
       const a = c.samples.map((s) => s.answer);
       const r = c.samples.map((s) => s.ready).filter((x): x is number => x !== undefined && !Number.isNaN(x));
       const missing = c.samples.filter((s) => Number.isNaN(s.ready)).length;
       console.log(
         `${c.label.padEnd(28)} ${ms(median(a)).padStart(8)} ${ms(p95(a)).padStart(8)}  ${(median(a) / floor).toFixed(2).padStart(6)} ${(median(a) / dockerMedian).toFixed(2).padStart(7)} | ` +
-        `${ms(median(c.samples.map((s) => s.die))).padStart(7)} ${ms(median(c.samples.map((s) => s.started))).padStart(8)} | ${r.length ? `${ms(median(r))}, ${ms(p95(r))}` : '-'}${missing ? ` (${missing} never ready within ${STEP_TIMEOUT_MS / 1000} s)` : ''}`,
+          `${ms(median(c.samples.map((s) => s.die))).padStart(7)} ${ms(median(c.samples.map((s) => s.started))).padStart(8)} | ${r.length ? `${ms(median(r))}, ${ms(p95(r))}` : '-'}${missing ? ` (${missing} never ready within ${STEP_TIMEOUT_MS / 1000} s)` : ''}`,
       );
     }
     console.log(`\nall samples (kill → answers, ms):`);
-    for (const c of contestants) console.log(`  ${c.kind.padEnd(15)} ${c.samples.map((s) => Math.round(s.answer)).join(' ')}`);
-    console.log(`  ${'flotilla ready'.padEnd(15)} ${contestants[0].samples.map((s) => (Number.isNaN(s.ready) ? 'never' : Math.round(s.ready!))).join(' ')}`);
+    for (const c of contestants) {
+      console.log(`  ${c.kind.padEnd(15)} ${c.samples.map((s) => Math.round(s.answer)).join(' ')}`);
+    }
+    console.log(
+      `  ${'flotilla ready'.padEnd(15)} ${contestants[0].samples.map((s) => (Number.isNaN(s.ready) ? 'never' : Math.round(s.ready!))).join(' ')}`,
+    );
   } finally {
     await cleanup?.();
   }

@@ -124,12 +124,42 @@ data:
 }
 
 export function dockerfile200(): string {
-  const lines = ['# syntax=docker/dockerfile:1', 'ARG NODE_VERSION=20.11', 'FROM node:${NODE_VERSION}-bookworm-slim AS base', 'WORKDIR /app', 'SHELL ["/bin/bash", "-o", "pipefail", "-c"]'];
+  const lines = [
+    '# syntax=docker/dockerfile:1',
+    'ARG NODE_VERSION=20.11',
+    'FROM node:${NODE_VERSION}-bookworm-slim AS base',
+    'WORKDIR /app',
+    'SHELL ["/bin/bash", "-o", "pipefail", "-c"]',
+  ];
   for (let s = 0; lines.length + 15 + 6 <= 200; s++) {
-    lines.push(`FROM base AS stage${s}`, `ENV STAGE=${s} \\`, `    MODE=build`, 'RUN apt-get update \\', ` && apt-get install -y --no-install-recommends curl=7.88.1-10 ca-certificates=20230311 \\`, ' && rm -rf /var/lib/apt/lists/*');
-    lines.push(`COPY --chown=node:node package${s}.json ./`, 'RUN <<EOF', 'set -eu', `echo building stage ${s}`, 'npm ci --omit=dev', 'EOF', `LABEL stage="${s}" maintainer="team@example.com"`, `EXPOSE ${8000 + s}`, 'USER node');
+    lines.push(
+      `FROM base AS stage${s}`,
+      `ENV STAGE=${s} \\`,
+      `    MODE=build`,
+      'RUN apt-get update \\',
+      ` && apt-get install -y --no-install-recommends curl=7.88.1-10 ca-certificates=20230311 \\`,
+      ' && rm -rf /var/lib/apt/lists/*',
+    );
+    lines.push(
+      `COPY --chown=node:node package${s}.json ./`,
+      'RUN <<EOF',
+      'set -eu',
+      `echo building stage ${s}`,
+      'npm ci --omit=dev',
+      'EOF',
+      `LABEL stage="${s}" maintainer="team@example.com"`,
+      `EXPOSE ${8000 + s}`,
+      'USER node',
+    );
   }
-  lines.push('FROM base', 'COPY --from=stage0 /app /app', 'EXPOSE 8080', 'USER node', 'HEALTHCHECK --interval=10s CMD ["node", "health.js"]', 'CMD ["node", "server.js"]');
+  lines.push(
+    'FROM base',
+    'COPY --from=stage0 /app /app',
+    'EXPOSE 8080',
+    'USER node',
+    'HEALTHCHECK --interval=10s CMD ["node", "health.js"]',
+    'CMD ["node", "server.js"]',
+  );
   while (lines.length < 200) lines.splice(lines.length - 1, 0, '# padding comment');
   return lines.join('\n') + '\n';
 }
@@ -140,12 +170,13 @@ type Timing = { p50: number; p95: number };
 async function interleaved(fns: (() => unknown)[]): Promise<Timing[]> {
   for (let i = 0; i < 5; i++) for (const f of fns) await f(); // warm-up
   const t: number[][] = fns.map(() => []);
-  for (let i = 0; i < ITER; i++)
+  for (let i = 0; i < ITER; i++) {
     for (let j = 0; j < fns.length; j++) {
       const s = performance.now();
       await fns[j]();
       t[j].push(performance.now() - s);
     }
+  }
   return t.map((x) => {
     x.sort((a, b) => a - b);
     return { p50: x[Math.floor(x.length * 0.5)], p95: x[Math.min(x.length - 1, Math.floor(x.length * 0.95))] };
@@ -155,9 +186,18 @@ async function interleaved(fns: (() => unknown)[]): Promise<Timing[]> {
 async function serverMemory(files: number): Promise<{ rssMb: number; ms: number }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'flotilla-bench-'));
   const bundle = path.join(dir, 'server.js');
-  await build({ entryPoints: [path.resolve(__dirname, '../language-server/src/server.ts')], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['*.node', 'cpu-features'], logLevel: 'error' });
+  await build({
+    entryPoints: [path.resolve(__dirname, '../language-server/src/server.ts')],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['*.node', 'cpu-features'],
+    logLevel: 'error',
+  });
   const proc = spawn(process.execPath, [bundle, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+  const conn = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
   const got = new Set<string>();
   let all: () => void = () => {};
   const done = new Promise<void>((r) => (all = r));
@@ -166,7 +206,12 @@ async function serverMemory(files: number): Promise<{ rssMb: number; ms: number 
     if (got.size >= files) all();
   });
   conn.listen();
-  await conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).toString(), capabilities: {}, initializationOptions: { docker: false } });
+  await conn.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: pathToFileURL(dir).toString(),
+    capabilities: {},
+    initializationOptions: { docker: false },
+  });
   await conn.sendNotification('initialized', {});
   const m = manifest40();
   const d = dockerfile200();
@@ -174,7 +219,14 @@ async function serverMemory(files: number): Promise<{ rssMb: number; ms: number 
   for (let i = 0; i < files; i++) {
     const isDf = i % 4 === 3;
     const uri = pathToFileURL(path.join(dir, `f${i}`, isDf ? 'Dockerfile' : 'app.yaml')).toString();
-    await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: isDf ? 'dockerfile' : 'yaml', version: 1, text: (isDf ? d : m).replace(/svc-/g, `s${i}-`) } });
+    await conn.sendNotification('textDocument/didOpen', {
+      textDocument: {
+        uri,
+        languageId: isDf ? 'dockerfile' : 'yaml',
+        version: 1,
+        text: (isDf ? d : m).replace(/svc-/g, `s${i}-`),
+      },
+    });
   }
   await done;
   const ms = performance.now() - t0;
@@ -199,8 +251,14 @@ async function main(): Promise<void> {
   writeFileSync(mFile, mText);
   writeFileSync(dFile, dText);
   const read = (f: string) => (f === mFile ? mText : f === dFile ? dText : undefined);
-  const [mBare, mFull] = await interleaved([() => parseAllDocuments(mText), () => lintLoose([mFile], [], { images: null, read })]);
-  const [dUtils, dFull] = await interleaved([() => dockerfileUtilsValidate(dText), () => finalize(dFile, dText, lintDockerfile(dText))]);
+  const [mBare, mFull] = await interleaved([
+    () => parseAllDocuments(mText),
+    () => lintLoose([mFile], [], { images: null, read }),
+  ]);
+  const [dUtils, dFull] = await interleaved([
+    () => dockerfileUtilsValidate(dText),
+    () => finalize(dFile, dText, lintDockerfile(dText)),
+  ]);
   const rows: [string, Timing][] = [
     ['manifest: bare `yaml` parseAllDocuments', mBare],
     ['manifest: full validation (parse, schema, cross-resource, security, ignore comments)', mFull],
@@ -210,11 +268,17 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   const mem = await serverMemory(200);
   const ratio = (a: number, b: number) => (rows[a][1].p50 / rows[b][1].p50).toFixed(2);
-  console.log(`Input: ${mText.split('\n').length - 1}-line manifest file with ${mText.split('---').length} documents; ${dText.split('\n').length - 1}-line Dockerfile. ${ITER} timed runs of each, interleaved with its baseline, after 5 warm-ups, Node ${process.version}.\n`);
+  console.log(
+    `Input: ${mText.split('\n').length - 1}-line manifest file with ${mText.split('---').length} documents; ${dText.split('\n').length - 1}-line Dockerfile. ${ITER} timed runs of each, interleaved with its baseline, after 5 warm-ups, Node ${process.version}.\n`,
+  );
   console.log('| what | p50 ms | p95 ms |\n|---|---|---|');
   for (const [n, s] of rows) console.log(`| ${n} | ${s.p50.toFixed(2)} | ${s.p95.toFixed(2)} |`);
-  console.log(`\nFull manifest validation / bare parse (p50): ${ratio(1, 0)}×. Dockerfile full validation / dockerfile-utils validate (p50): ${ratio(3, 2)}×.`);
-  console.log(`Server after opening 200 files (150 manifests of 40 documents, 50 Dockerfiles), all validated: RSS ${mem.rssMb.toFixed(0)} MB; open-to-last-diagnostics ${(mem.ms / 1000).toFixed(1)} s.`);
+  console.log(
+    `\nFull manifest validation / bare parse (p50): ${ratio(1, 0)}×. Dockerfile full validation / dockerfile-utils validate (p50): ${ratio(3, 2)}×.`,
+  );
+  console.log(
+    `Server after opening 200 files (150 manifests of 40 documents, 50 Dockerfiles), all validated: RSS ${mem.rssMb.toFixed(0)} MB; open-to-last-diagnostics ${(mem.ms / 1000).toFixed(1)} s.`,
+  );
 }
 
 if (require.main === module) void main();

@@ -38,12 +38,18 @@ const ROOT = path.resolve(__dirname, '..');
 const docker = createDocker();
 const name = `soak-${Math.random().toString(36).slice(2, 7)}`;
 
-const SERVER = "require('http').createServer((q,s)=>{s.setHeader('x-replica',require('os').hostname());s.end('ok')}).listen(8080)";
+const SERVER =
+  "require('http').createServer((q,s)=>{s.setHeader('x-replica',require('os').hostname());s.end('ok')}).listen(8080)";
 
 function stackFiles(dir: string): void {
   fs.mkdirSync(path.join(dir, 'k8s'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'flotilla.yaml'), `name: ${name}\nmanifests: ["k8s/*.yaml"]\nsettings: {backoffBaseSeconds: 1, terminationGracePeriodSeconds: 5, resyncSeconds: 10}\n`);
-  fs.writeFileSync(path.join(dir, 'k8s/web.yaml'), `apiVersion: apps/v1
+  fs.writeFileSync(
+    path.join(dir, 'flotilla.yaml'),
+    `name: ${name}\nmanifests: ["k8s/*.yaml"]\nsettings: {backoffBaseSeconds: 1, terminationGracePeriodSeconds: 5, resyncSeconds: 10}\n`,
+  );
+  fs.writeFileSync(
+    path.join(dir, 'k8s/web.yaml'),
+    `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
 spec:
@@ -65,12 +71,17 @@ metadata: {name: web}
 spec:
   selector: {app: web}
   ports: [{name: http, port: 80, targetPort: http}]
-`);
+`,
+  );
 }
 
 // ---- load ------------------------------------------------------------------
 
-interface Window { label: string; from: number; to?: number }
+interface Window {
+  label: string;
+  from: number;
+  to?: number;
+}
 const windows: Window[] = [];
 const failures: { at: number; cause: string }[] = [];
 let served = 0;
@@ -97,10 +108,16 @@ function one(port: number, agent: http.Agent): Promise<void> {
         } else failures.push({ at: Date.now(), cause: `HTTP ${res.statusCode}` });
         resolve();
       });
-      res.on('error', (e) => { failures.push({ at: Date.now(), cause: causeOf(e) }); resolve(); });
+      res.on('error', (e) => {
+        failures.push({ at: Date.now(), cause: causeOf(e) });
+        resolve();
+      });
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (e) => { failures.push({ at: Date.now(), cause: causeOf(e) }); resolve(); });
+    req.on('error', (e) => {
+      failures.push({ at: Date.now(), cause: causeOf(e) });
+      resolve();
+    });
   });
 }
 
@@ -120,7 +137,11 @@ function rssMiB(pid: number): number | undefined {
 }
 
 function flotilla(dir: string, ...a: string[]): string {
-  const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'extension/cli/main.ts'), ...a, '--stack', dir], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    ['--require', 'tsx/cjs', path.join(ROOT, 'extension/cli/main.ts'), ...a, '--stack', dir],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`flotilla ${a.join(' ')}: ${r.stderr}`);
   return r.stdout;
 }
@@ -136,46 +157,79 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : NaN; };
-const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.floor(s.length * p))] : NaN; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : NaN;
+};
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(s.length * p))] : NaN;
+};
 
 async function main(): Promise<void> {
   await ensureNodeImage(docker);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-soak-'));
   stackFiles(dir);
-  const up: ChildProcess = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'extension/cli/main.ts'), 'up', '--stack', dir, '--no-watch'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const up: ChildProcess = spawn(
+    process.execPath,
+    ['--require', 'tsx/cjs', path.join(ROOT, 'extension/cli/main.ts'), 'up', '--stack', dir, '--no-watch'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let upLog = '';
   up.stdout!.on('data', (c) => (upLog += c));
   up.stderr!.on('data', (c) => (upLog += c));
   const cleanup = () => {
     stopLoad = true;
     if (up.exitCode === null) up.kill('SIGTERM');
-    spawnSync(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'extension/cli/main.ts'), 'down', '--stack', dir], { cwd: ROOT });
+    spawnSync(
+      process.execPath,
+      ['--require', 'tsx/cjs', path.join(ROOT, 'extension/cli/main.ts'), 'down', '--stack', dir],
+      { cwd: ROOT },
+    );
   };
-  process.once('SIGINT', () => { cleanup(); process.exit(130); });
+  process.once('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
   let exitCode = 0;
   try {
-    const client = await until('the controller', async () => (up.exitCode === null ? ControllerClient.connect(dir) : Promise.reject(new Error(upLog))), 180_000);
+    const client = await until(
+      'the controller',
+      async () => (up.exitCode === null ? ControllerClient.connect(dir) : Promise.reject(new Error(upLog))),
+      180_000,
+    );
     const status = () => client.status(5000);
     const settle = (n: number, hash?: (h: string | undefined) => boolean) => async () => {
       const s = await status();
       const d = s.deployments[0];
-      return d.ready === n && d.replicas.length === n && d.replicas.every((r) => r.ready && (!hash || hash(r.templateHash))) ? s : undefined;
+      return d.ready === n &&
+        d.replicas.length === n &&
+        d.replicas.every((r) => r.ready && (!hash || hash(r.templateHash)))
+        ? s
+        : undefined;
     };
     const first = await until('3 ready replicas', settle(3), 120_000);
     const url = new URL(first.services[0].urls[0]);
     const port = Number(url.port);
-    console.log(`stack ${name} up; balancer ${url.href}; controller pid ${up.pid}; load: ${CONCURRENCY} loops for ${MINUTES} min`);
+    console.log(
+      `stack ${name} up; balancer ${url.href}; controller pid ${up.pid}; load: ${CONCURRENCY} loops for ${MINUTES} min`,
+    );
 
     const mem: { t: number; mib: number }[] = [];
-    const memTimer = setInterval(() => { const m = rssMiB(up.pid!); if (m) mem.push({ t: Date.now(), mib: m }); }, 2000);
+    const memTimer = setInterval(() => {
+      const m = rssMiB(up.pid!);
+      if (m) mem.push({ t: Date.now(), mib: m });
+    }, 2000);
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
     const t0 = Date.now();
     const end = t0 + MINUTES * 60_000;
     const loops = Array.from({ length: CONCURRENCY }, () => loop(port, agent));
 
     const recovery: Record<string, number[]> = { kill: [] };
-    const note = (label: string, ms: number) => { (recovery[label] ??= []).push(ms); console.log(`  ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s  ${label}: recovered in ${ms} ms`); };
+    const note = (label: string, ms: number) => {
+      (recovery[label] ??= []).push(ms);
+      console.log(`  ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s  ${label}: recovered in ${ms} ms`);
+    };
     const disruption = async (label: string, act: () => Promise<void>, done: () => Promise<unknown>) => {
       const w: Window = { label, from: Date.now() };
       windows.push(w);
@@ -189,11 +243,19 @@ async function main(): Promise<void> {
       const s = await status();
       const live = s.deployments[0].replicas.filter((r) => r.ready && r.container);
       const victim = live[Math.floor(Math.random() * live.length)];
-      await disruption('kill', () => docker.getContainer(victim.container).kill().then(() => undefined), async () => {
-        const d = (await status()).deployments[0];
-        const r = d.replicas.find((x) => x.name === victim.name);
-        return r && r.restarts > victim.restarts && r.ready && d.ready === d.desired;
-      });
+      await disruption(
+        'kill',
+        () =>
+          docker
+            .getContainer(victim.container)
+            .kill()
+            .then(() => undefined),
+        async () => {
+          const d = (await status()).deployments[0];
+          const r = d.replicas.find((x) => x.name === victim.name);
+          return r && r.restarts > victim.restarts && r.ready && d.ready === d.desired;
+        },
+      );
     };
     // Schedule: kills spread over the run; restart at 35 %, scale up at 60 %, down at 75 %.
     const total = end - t0;
@@ -201,13 +263,44 @@ async function main(): Promise<void> {
     if (KILL_EVERY > 0) {
       for (let at = t0 + KILL_EVERY * 1000; at < end - 1000; at += KILL_EVERY * 1000) plan.push({ at, run: killOne });
     } else {
-    for (let i = 0; i < KILLS; i++) plan.push({ at: t0 + total * (0.05 + 0.9 * (i + Math.random() * 0.5) / KILLS), run: killOne });
-    plan.push({ at: t0 + total * 0.35, run: async () => {
-      const before = new Set((await status()).deployments[0].replicas.map((r) => r.templateHash));
-      await disruption('rolling restart', async () => { flotilla(dir, 'restart', 'web'); }, settle(3, (h) => !before.has(h)));
-    } });
-    plan.push({ at: t0 + total * 0.6, run: () => disruption('scale 3→6', async () => { flotilla(dir, 'scale', 'web', '6'); }, settle(6)) });
-    plan.push({ at: t0 + total * 0.75, run: () => disruption('scale 6→3', async () => { flotilla(dir, 'scale', 'web', '3'); }, settle(3)) });
+      for (let i = 0; i < KILLS; i++) {
+        plan.push({ at: t0 + total * (0.05 + (0.9 * (i + Math.random() * 0.5)) / KILLS), run: killOne });
+      }
+      plan.push({
+        at: t0 + total * 0.35,
+        run: async () => {
+          const before = new Set((await status()).deployments[0].replicas.map((r) => r.templateHash));
+          await disruption(
+            'rolling restart',
+            async () => {
+              flotilla(dir, 'restart', 'web');
+            },
+            settle(3, (h) => !before.has(h)),
+          );
+        },
+      });
+      plan.push({
+        at: t0 + total * 0.6,
+        run: () =>
+          disruption(
+            'scale 3→6',
+            async () => {
+              flotilla(dir, 'scale', 'web', '6');
+            },
+            settle(6),
+          ),
+      });
+      plan.push({
+        at: t0 + total * 0.75,
+        run: () =>
+          disruption(
+            'scale 6→3',
+            async () => {
+              flotilla(dir, 'scale', 'web', '3');
+            },
+            settle(3),
+          ),
+      });
     }
     plan.sort((a, b) => a.at - b.at);
     for (const step of plan) {
@@ -226,7 +319,8 @@ async function main(): Promise<void> {
     const byCause = new Map<string, { during: number; outside: number }>();
     for (const f of failures) {
       const e = byCause.get(f.cause) ?? { during: 0, outside: 0 };
-      if (inWindow(f)) e.during++; else e.outside++;
+      if (inWindow(f)) e.during++;
+      else e.outside++;
       byCause.set(f.cause, e);
     }
     const firstMin = mem.filter((m) => m.t - t0 < 60_000).map((m) => m.mib);
@@ -241,23 +335,53 @@ async function main(): Promise<void> {
     const lines: string[] = [];
     lines.push(`| duration | requests served | req/s | p50 ms | p99 ms | failed | failed outside disruptions |`);
     lines.push(`|---|---|---|---|---|---|---|`);
-    lines.push(`| ${elapsed.toFixed(0)} s | ${served} | ${(served / elapsed).toFixed(0)} | ${pct(latencies, 0.5).toFixed(2)} | ${pct(latencies, 0.99).toFixed(2)} | ${failures.length} (${(100 * failures.length / (served + failures.length)).toFixed(3)} %) | ${outside} |`);
+    lines.push(
+      `| ${elapsed.toFixed(0)} s | ${served} | ${(served / elapsed).toFixed(0)} | ${pct(latencies, 0.5).toFixed(2)} | ${pct(latencies, 0.99).toFixed(2)} | ${failures.length} (${((100 * failures.length) / (served + failures.length)).toFixed(3)} %) | ${outside} |`,
+    );
     lines.push('');
     lines.push(`| failure cause | during a disruption | outside |`);
     lines.push(`|---|---|---|`);
     if (!byCause.size) lines.push(`| (none) | 0 | 0 |`);
-    for (const [c, e] of [...byCause].sort((a, b) => b[1].during + b[1].outside - a[1].during - a[1].outside)) lines.push(`| ${c} | ${e.during} | ${e.outside} |`);
+    for (const [c, e] of [...byCause].sort((a, b) => b[1].during + b[1].outside - a[1].during - a[1].outside)) {
+      lines.push(`| ${c} | ${e.during} | ${e.outside} |`);
+    }
     lines.push('');
     lines.push(`| disruption | count | recovery median ms | max ms |`);
     lines.push(`|---|---|---|---|`);
-    for (const [k, v] of Object.entries(recovery)) if (v.length) lines.push(`| ${k} | ${v.length} | ${median(v)} | ${Math.max(...v)} |`);
+    for (const [k, v] of Object.entries(recovery)) {
+      if (v.length) lines.push(`| ${k} | ${v.length} | ${median(v)} | ${Math.max(...v)} |`);
+    }
     lines.push('');
     lines.push(`| controller RSS | first minute (median) | last minute (median) | min | max |`);
     lines.push(`|---|---|---|---|---|`);
-    lines.push(`| MiB | ${memStart.toFixed(1)} | ${memEnd.toFixed(1)} | ${Math.min(...mem.map((m) => m.mib)).toFixed(1)} | ${Math.max(...mem.map((m) => m.mib)).toFixed(1)} |`);
+    lines.push(
+      `| MiB | ${memStart.toFixed(1)} | ${memEnd.toFixed(1)} | ${Math.min(...mem.map((m) => m.mib)).toFixed(1)} | ${Math.max(...mem.map((m) => m.mib)).toFixed(1)} |`,
+    );
     console.log('\n' + lines.join('\n'));
-    console.log(`\nfinal: ${final.deployments[0].ready}/${final.deployments[0].desired} ready, ${final.deployments[0].replicas.length} replicas; memory ${memOk ? 'flat' : 'GREW'}; ${outside} failures outside disruptions`);
-    if (JSON_OUT) fs.writeFileSync(JSON_OUT, JSON.stringify({ name, elapsed, served, failures: Object.fromEntries(byCause), recovery, mem, memStart, memEnd, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99) }, null, 2));
+    console.log(
+      `\nfinal: ${final.deployments[0].ready}/${final.deployments[0].desired} ready, ${final.deployments[0].replicas.length} replicas; memory ${memOk ? 'flat' : 'GREW'}; ${outside} failures outside disruptions`,
+    );
+    if (JSON_OUT) {
+      fs.writeFileSync(
+        JSON_OUT,
+        JSON.stringify(
+          {
+            name,
+            elapsed,
+            served,
+            failures: Object.fromEntries(byCause),
+            recovery,
+            mem,
+            memStart,
+            memEnd,
+            p50: pct(latencies, 0.5),
+            p99: pct(latencies, 0.99),
+          },
+          null,
+          2,
+        ),
+      );
+    }
     if (!memOk || outside > 0 || !finalOk) exitCode = 1;
   } catch (e) {
     console.error(`soak failed: ${(e as Error).message}\n--- up log ---\n${upLog.slice(-4000)}`);

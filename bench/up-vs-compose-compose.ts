@@ -37,17 +37,25 @@ function composeService(stack: StackSpec, d: DeploymentSpec, opts: ComposeOption
   if (c.limits.memoryBytes) svc.mem_limit = c.limits.memoryBytes;
   if (c.requests.memoryBytes) svc.mem_reservation = c.requests.memoryBytes;
   if (c.requests.cpuMilli) svc.cpu_shares = Math.max(2, Math.round((c.requests.cpuMilli * 1024) / 1000));
-  if (opts.publish !== false && c.ports.length > 0) svc.ports = c.ports.map((p) => `${p.containerPort}${p.protocol === 'UDP' ? '/udp' : ''}`);
+  if (opts.publish !== false && c.ports.length > 0) {
+    svc.ports = c.ports.map((p) => `${p.containerPort}${p.protocol === 'UDP' ? '/udp' : ''}`);
+  }
   const aliases = stack.services
-    .filter((s) => Object.keys(s.selector).length > 0 && Object.entries(s.selector).every(([k, v]) => d.template.labels[k] === v))
+    .filter(
+      (s) =>
+        Object.keys(s.selector).length > 0 && Object.entries(s.selector).every(([k, v]) => d.template.labels[k] === v),
+    )
     .map((s) => s.name)
     .filter((name) => name !== d.name);
   if (aliases.length > 0) svc.networks = { default: { aliases } };
   if (opts.labels) svc.labels = opts.labels;
   svc.scale = d.replicas ?? 1;
   // Kubernetes' restartPolicy Always is the closest to compose's "always".
-  svc.restart = d.template.restartPolicy === 'Always' ? 'always' : d.template.restartPolicy === 'OnFailure' ? 'on-failure' : 'no';
-  if (d.template.terminationGracePeriodSeconds !== 30) svc.stop_grace_period = `${d.template.terminationGracePeriodSeconds}s`;
+  svc.restart =
+    d.template.restartPolicy === 'Always' ? 'always' : d.template.restartPolicy === 'OnFailure' ? 'on-failure' : 'no';
+  if (d.template.terminationGracePeriodSeconds !== 30) {
+    svc.stop_grace_period = `${d.template.terminationGracePeriodSeconds}s`;
+  }
   return svc;
 }
 
@@ -57,7 +65,11 @@ export function resolveEnv(stack: StackSpec, c: ContainerSpec): Record<string, s
   const maps = new Map(stack.configMaps.map((m) => [m.name, m.data]));
   const secrets = new Map(stack.secrets.map((s) => [s.name, s.data]));
   for (const from of c.envFrom) {
-    const data = from.configMapRef ? maps.get(from.configMapRef.name) : from.secretRef ? secrets.get(from.secretRef.name) : undefined;
+    const data = from.configMapRef
+      ? maps.get(from.configMapRef.name)
+      : from.secretRef
+        ? secrets.get(from.secretRef.name)
+        : undefined;
     for (const [k, v] of Object.entries(data ?? {})) out[`${from.prefix ?? ''}${k}`] = v;
   }
   for (const e of c.env) {

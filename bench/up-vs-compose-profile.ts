@@ -12,6 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -47,19 +48,30 @@ interface Call {
 }
 let calls: Call[] = [];
 let origin = performance.now();
+const requireCjs = createRequire(__filename);
 const at = () => performance.now() - origin;
 
 /** Wraps the promise-returning methods of dockerode's classes so every Engine API call is logged. */
 function instrument(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const classes: [string, { prototype: Record<string, unknown> }][] = [
     ['docker', Dockerode as unknown as { prototype: Record<string, unknown> }],
-    ['container', require('dockerode/lib/container')],
-    ['image', require('dockerode/lib/image')],
-    ['network', require('dockerode/lib/network')],
+    ['container', requireCjs('dockerode/lib/container')],
+    ['image', requireCjs('dockerode/lib/image')],
+    ['network', requireCjs('dockerode/lib/network')],
   ];
   const methods: Record<string, string[]> = {
-    docker: ['ping', 'info', 'version', 'listContainers', 'listNetworks', 'createNetwork', 'createContainer', 'getEvents', 'buildImage', 'listImages'],
+    docker: [
+      'ping',
+      'info',
+      'version',
+      'listContainers',
+      'listNetworks',
+      'createNetwork',
+      'createContainer',
+      'getEvents',
+      'buildImage',
+      'listImages',
+    ],
     container: ['start', 'inspect', 'stop', 'remove', 'kill'],
     image: ['inspect'],
     network: ['inspect', 'remove'],
@@ -74,8 +86,14 @@ function instrument(): void {
         const r = orig.apply(this, a);
         if (r && typeof (r as Promise<unknown>).then === 'function') {
           return (r as Promise<unknown>).then(
-            (v) => { call.end = at(); return v; },
-            (e) => { call.end = at(); throw e; },
+            (v) => {
+              call.end = at();
+              return v;
+            },
+            (e) => {
+              call.end = at();
+              throw e;
+            },
           );
         }
         call.end = at();
@@ -90,7 +108,8 @@ function instrument(): void {
 function readinessOf(d: DeploymentSpec): { port?: number; path: string } {
   const c = d.template.containers[0];
   const get = c.readinessProbe?.httpGet;
-  const portOf = (p: number | string | undefined) => (typeof p === 'number' ? p : c.ports.find((x) => x.name === p)?.containerPort);
+  const portOf = (p: number | string | undefined) =>
+    typeof p === 'number' ? p : c.ports.find((x) => x.name === p)?.containerPort;
   if (get) return { port: portOf(get.port), path: get.path || '/' };
   return { port: c.ports[0]?.containerPort, path: '/' };
 }
@@ -107,28 +126,55 @@ function answers(ip: string, port: number, p: string): Promise<boolean> {
 }
 
 /** Per container id: ms from origin when it first answered (or ran, without a port). */
-async function waitAnswered(docker: Dockerode, stack: string, deps: DeploymentSpec[], want: number, filter?: string): Promise<Map<string, number>> {
+async function waitAnswered(
+  docker: Dockerode,
+  stack: string,
+  deps: DeploymentSpec[],
+  want: number,
+  filter?: string,
+): Promise<Map<string, number>> {
   const answered = new Map<string, number>();
   const deadline = Date.now() + 90_000;
   for (;;) {
     // Plain HTTP polling, not through the instrumented classes, so the log holds the engine's calls only.
     const list = await listRaw(docker, stack);
     const mine = list.filter((c) => !filter || c.deployment === filter);
-    await Promise.all(mine.filter((c) => !answered.has(c.id) && c.state === 'running').map(async (c) => {
-      const d = deps.find((x) => x.name === c.deployment)!;
-      const r = readinessOf(d);
-      if (r.port === undefined || (c.ip && (await answers(c.ip, r.port, r.path)))) answered.set(c.id, at());
-    }));
+    await Promise.all(
+      mine
+        .filter((c) => !answered.has(c.id) && c.state === 'running')
+        .map(async (c) => {
+          const d = deps.find((x) => x.name === c.deployment)!;
+          const r = readinessOf(d);
+          if (r.port === undefined || (c.ip && (await answers(c.ip, r.port, r.path)))) answered.set(c.id, at());
+        }),
+    );
     if (mine.length >= want && mine.every((c) => answered.has(c.id))) return answered;
     if (Date.now() > deadline) throw new Error('replicas did not answer within 90 s');
     await new Promise((res) => setTimeout(res, 20));
   }
 }
 
-async function listRaw(docker: Dockerode, stack: string): Promise<{ id: string; deployment: string; state: string; ip?: string }[]> {
-  const opts = { path: '/containers/json?', method: 'GET', options: { all: true, filters: { label: [`${LABELS.stack}=${stack}`] } }, statusCodes: { 200: true } };
-  const list = await new Promise<Dockerode.ContainerInfo[]>((resolve, reject) => docker.modem.dial(opts, (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as Dockerode.ContainerInfo[]))));
-  return list.map((c) => ({ id: c.Id, deployment: c.Labels[LABELS.deployment], state: c.State, ip: Object.values(c.NetworkSettings?.Networks ?? {})[0]?.IPAddress || undefined }));
+async function listRaw(
+  docker: Dockerode,
+  stack: string,
+): Promise<{ id: string; deployment: string; state: string; ip?: string }[]> {
+  const opts = {
+    path: '/containers/json?',
+    method: 'GET',
+    options: { all: true, filters: { label: [`${LABELS.stack}=${stack}`] } },
+    statusCodes: { 200: true },
+  };
+  const list = await new Promise<Dockerode.ContainerInfo[]>((resolve, reject) =>
+    docker.modem.dial(opts, (err: unknown, data: unknown) =>
+      err ? reject(err) : resolve(data as Dockerode.ContainerInfo[]),
+    ),
+  );
+  return list.map((c) => ({
+    id: c.Id,
+    deployment: c.Labels[LABELS.deployment],
+    state: c.State,
+    ip: Object.values(c.NetworkSettings?.Networks ?? {})[0]?.IPAddress || undefined,
+  }));
 }
 
 // ---------------------------------------------------------------- one round
@@ -260,17 +306,32 @@ async function main(): Promise<void> {
   instrument();
   const bundle = await cliBundle();
   const cli = cliStartCost(bundle);
-  console.log(`CLI start: node -e 0 ${Math.round(cli.bare)} ms; node cli.js help ${Math.round(cli.help)} ms (bundle ${(fs.statSync(bundle).size / 1e6).toFixed(1)} MB) → loading the CLI costs ${Math.round(cli.help - cli.bare)} ms`);
+  console.log(
+    `CLI start: node -e 0 ${Math.round(cli.bare)} ms; node cli.js help ${Math.round(cli.help)} ms (bundle ${(fs.statSync(bundle).size / 1e6).toFixed(1)} MB) → loading the CLI costs ${Math.round(cli.help - cli.bare)} ms`,
+  );
   const results: Awaited<ReturnType<typeof round>>[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     const r = await round(i);
     results.push(r);
-    console.log(`round ${i + 1}: up ${Object.entries(r.up).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')}`);
-    console.log(`         scale ${Object.entries(r.scale).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')}`);
+    console.log(
+      `round ${i + 1}: up ${Object.entries(r.up)
+        .map(([k, v]) => `${k} ${Math.round(v)}`)
+        .join(', ')}`,
+    );
+    console.log(
+      `         scale ${Object.entries(r.scale)
+        .map(([k, v]) => `${k} ${Math.round(v)}`)
+        .join(', ')}`,
+    );
   }
   const med = (pick: (r: (typeof results)[0]) => Milestones) => {
     const keys = Object.keys(pick(results[0]));
-    return keys.map((k) => `    ${k.padEnd(20)} ${String(Math.round(median(results.map((r) => pick(r)[k]).filter((x) => x !== undefined)))).padStart(6)} ms`).join('\n');
+    return keys
+      .map(
+        (k) =>
+          `    ${k.padEnd(20)} ${String(Math.round(median(results.map((r) => pick(r)[k]).filter((x) => x !== undefined)))).padStart(6)} ms`,
+      )
+      .join('\n');
   };
   console.log('\nup (in-process, median ms from the start):');
   console.log(med((r) => r.up));

@@ -86,10 +86,15 @@ function httpAnswers(ip: string, r: Readiness): Promise<boolean> {
 
 /** Whether the container runs and answers now; false if it is gone. */
 async function answersOnce(id: string, r: Readiness): Promise<boolean> {
-  const info = await docker.getContainer(id).inspect().catch(() => undefined);
+  const info = await docker
+    .getContainer(id)
+    .inspect()
+    .catch(() => undefined);
   if (!info?.State.Running) return false;
   if (r.port === undefined) return true;
-  const ip = Object.values(info.NetworkSettings.Networks ?? {}).map((n) => n.IPAddress).find(Boolean);
+  const ip = Object.values(info.NetworkSettings.Networks ?? {})
+    .map((n) => n.IPAddress)
+    .find(Boolean);
   return ip !== undefined && (await httpAnswers(ip, r));
 }
 
@@ -99,10 +104,14 @@ async function waitAnswering(id: string, r: Readiness, deadline: number): Promis
     const info = await docker.getContainer(id).inspect();
     if (info.State.Running) {
       if (r.port === undefined) return;
-      const ip = Object.values(info.NetworkSettings.Networks ?? {}).map((n) => n.IPAddress).find(Boolean);
+      const ip = Object.values(info.NetworkSettings.Networks ?? {})
+        .map((n) => n.IPAddress)
+        .find(Boolean);
       if (ip && (await httpAnswers(ip, r))) return;
     }
-    if (Date.now() > deadline) throw new Error(`container ${id.slice(0, 12)} did not answer within ${ANSWER_TIMEOUT_MS} ms`);
+    if (Date.now() > deadline) {
+      throw new Error(`container ${id.slice(0, 12)} did not answer within ${ANSWER_TIMEOUT_MS} ms`);
+    }
     await new Promise((res) => setTimeout(res, 25));
   }
 }
@@ -122,13 +131,19 @@ function expectedReplicas(stack: StackSpec): number {
 async function benchCompose(stack: StackSpec, images: Record<string, string>, round: number): Promise<Figures> {
   const project = `flotillabench${randomBytes(3).toString('hex')}r${round}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${project}-`));
-  fs.writeFileSync(path.join(dir, 'docker-compose.yml'), composeFromStack(stack, { images, labels: { [BENCH_LABEL]: project } }));
-  const compose = (...a: string[]) => run(COMPOSE, ['-p', project, '-f', path.join(dir, 'docker-compose.yml'), ...a], { cwd: dir });
+  fs.writeFileSync(
+    path.join(dir, 'docker-compose.yml'),
+    composeFromStack(stack, { images, labels: { [BENCH_LABEL]: project } }),
+  );
+  const compose = (...a: string[]) =>
+    run(COMPOSE, ['-p', project, '-f', path.join(dir, 'docker-compose.yml'), ...a], { cwd: dir });
   const list = async () =>
-    (await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${project}`] } })).map((c) => ({
-      id: c.Id,
-      deployment: c.Labels['com.docker.compose.service'],
-    }));
+    (await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${project}`] } })).map(
+      (c) => ({
+        id: c.Id,
+        deployment: c.Labels['com.docker.compose.service'],
+      }),
+    );
   try {
     const t0 = performance.now();
     await compose('up', '-d');
@@ -140,7 +155,9 @@ async function benchCompose(stack: StackSpec, images: Record<string, string>, ro
     await compose('up', '-d', '--no-recreate', '--scale', `${SCALE_DEPLOYMENT}=${SCALE_TO}`);
     const scaleReturned = performance.now() - t1;
     const scaled = (await list()).filter((c) => c.deployment === SCALE_DEPLOYMENT);
-    if (scaled.length !== SCALE_TO) throw new Error(`compose: ${scaled.length} ${SCALE_DEPLOYMENT} containers, expected ${SCALE_TO}`);
+    if (scaled.length !== SCALE_TO) {
+      throw new Error(`compose: ${scaled.length} ${SCALE_DEPLOYMENT} containers, expected ${SCALE_TO}`);
+    }
     await waitAll(scaled, stack);
     return { upReturned, upAnswered, scaleReturned, scaleAnswered: performance.now() - t1 };
   } finally {
@@ -159,7 +176,12 @@ async function benchFloor(stack: StackSpec, images: Record<string, string>, roun
   let n = 0;
   const create = async (d: DeploymentSpec) => {
     const c = d.template.containers[0];
-    const aliases = [d.name, ...stack.services.filter((s) => Object.entries(s.selector).every(([k, v]) => d.template.labels[k] === v)).map((s) => s.name)];
+    const aliases = [
+      d.name,
+      ...stack.services
+        .filter((s) => Object.entries(s.selector).every(([k, v]) => d.template.labels[k] === v))
+        .map((s) => s.name),
+    ];
     const container = await docker.createContainer({
       name: `${id}-${d.name}-${n++}`,
       Image: images[c.image] ?? c.image,
@@ -181,7 +203,9 @@ async function benchFloor(stack: StackSpec, images: Record<string, string>, roun
   };
   try {
     const t0 = performance.now();
-    const first = await Promise.all(stack.deployments.flatMap((d) => Array.from({ length: d.replicas ?? 1 }, () => create(d))));
+    const first = await Promise.all(
+      stack.deployments.flatMap((d) => Array.from({ length: d.replicas ?? 1 }, () => create(d))),
+    );
     const upReturned = performance.now() - t0;
     await waitAll(first, stack);
     const upAnswered = performance.now() - t0;
@@ -195,7 +219,14 @@ async function benchFloor(stack: StackSpec, images: Record<string, string>, roun
     return { upReturned, upAnswered, scaleReturned, scaleAnswered: performance.now() - t1, network: networkMs };
   } finally {
     const mine = await docker.listContainers({ all: true, filters: { label: [`${BENCH_LABEL}=${id}`] } });
-    await Promise.all(mine.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    await Promise.all(
+      mine.map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
     await network.remove().catch(() => undefined);
   }
 }
@@ -231,12 +262,16 @@ async function benchFlotillaUp(stack: StackSpec, round: number): Promise<Figures
         const ok = await Promise.all(cs.map((c) => answersOnce(c.id, byName.get(c.deployment)!)));
         if (ok.every(Boolean)) return;
       }
-      if (Date.now() > deadline) throw new Error(`flotilla: not all ${want} replicas answered within ${ANSWER_TIMEOUT_MS} ms`);
+      if (Date.now() > deadline) {
+        throw new Error(`flotilla: not all ${want} replicas answered within ${ANSWER_TIMEOUT_MS} ms`);
+      }
       await new Promise((res) => setTimeout(res, 25));
     }
   };
   const t0 = performance.now();
-  const up = spawn(cli[0] as string, [...(cli[1] as string[]), 'up', '--no-watch', '--stack', copy], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const up = spawn(cli[0] as string, [...(cli[1] as string[]), 'up', '--no-watch', '--stack', copy], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let log = '';
   // When each line of the CLI's output arrived, relative to the spawn: where `up` spends its time.
   const seen: { at: number; line: string }[] = [];
@@ -277,7 +312,10 @@ async function benchFlotillaUp(stack: StackSpec, round: number): Promise<Figures
       scaleAnswered,
     };
     // Up's own Scheduled lines are those before the scale started.
-    m.lastScheduled = last(/Scheduled/) !== undefined ? seen.filter((s) => s.at < sinceScale && /Scheduled/.test(s.line)).at(-1)?.at : undefined;
+    m.lastScheduled =
+      last(/Scheduled/) !== undefined
+        ? seen.filter((s) => s.at < sinceScale && /Scheduled/.test(s.line)).at(-1)?.at
+        : undefined;
     milestones.push(m);
     // `up` runs in the foreground, so "returned" is when the replicas exist, not a command exit.
     return { upReturned: upAnswered, upAnswered, scaleReturned, scaleAnswered };
@@ -291,7 +329,10 @@ async function benchFlotillaUp(stack: StackSpec, round: number): Promise<Figures
     // A second try: a `down` right after the controller stopped has been seen to find the
     // network still holding an endpoint of a replica that was just removed.
     await flotilla('down')
-      .catch((e: Error) => { console.error(`flotilla down failed, retrying in 1 s: ${e.message.trim()}`); return new Promise((r) => setTimeout(r, 1000)).then(() => flotilla('down')); })
+      .catch((e: Error) => {
+        console.error(`flotilla down failed, retrying in 1 s: ${e.message.trim()}`);
+        return new Promise((r) => setTimeout(r, 1000)).then(() => flotilla('down'));
+      })
       .catch((e: Error) => console.error(`flotilla down failed: ${e.message}`));
     fs.rmSync(copy, { recursive: true, force: true });
   }
@@ -327,13 +368,19 @@ function median(xs: number[]): number {
 
 function report(label: string, rounds: Figures[]): void {
   const f = (k: Exclude<keyof Figures, 'network'>) => `${Math.round(median(rounds.map((r) => r[k])))} ms`.padStart(9);
-  console.log(`${label.padEnd(18)} up: returned ${f('upReturned')}, all answer ${f('upAnswered')} | scale ${SCALE_DEPLOYMENT} →${SCALE_TO}: returned ${f('scaleReturned')}, all answer ${f('scaleAnswered')}`);
+  console.log(
+    `${label.padEnd(18)} up: returned ${f('upReturned')}, all answer ${f('upAnswered')} | scale ${SCALE_DEPLOYMENT} →${SCALE_TO}: returned ${f('scaleReturned')}, all answer ${f('scaleAnswered')}`,
+  );
 }
 
 async function main(): Promise<void> {
   const stack = loadStackOrThrow(STACK_DIR);
-  if (!stack.deployments.some((d) => d.name === SCALE_DEPLOYMENT)) throw new Error(`no deployment ${SCALE_DEPLOYMENT} in ${STACK_DIR}`);
-  console.log(`stack ${stack.name}: ${stack.deployments.length} deployments, ${expectedReplicas(stack)} replicas; ${ROUNDS} round(s); ${os.cpus().length} cpus`);
+  if (!stack.deployments.some((d) => d.name === SCALE_DEPLOYMENT)) {
+    throw new Error(`no deployment ${SCALE_DEPLOYMENT} in ${STACK_DIR}`);
+  }
+  console.log(
+    `stack ${stack.name}: ${stack.deployments.length} deployments, ${expectedReplicas(stack)} replicas; ${ROUNDS} round(s); ${os.cpus().length} cpus`,
+  );
   const images: Record<string, string> = {};
   for (const b of stack.builds) {
     const r = await buildImage(docker, b, { stack: stack.name, stackDir: stack.dir });
@@ -353,23 +400,45 @@ async function main(): Promise<void> {
       if (which === 'floor') results.floor.push(await benchFloor(stack, images, round));
       if (which === 'flotilla' && WITH_FLOTILLA) results.flotilla.push(await benchFlotillaUp(stack, round));
     }
-    console.log(`round ${round + 1}: ${Object.entries(results).filter(([, r]) => r.length > round).map(([k, r]) => `${k} up ${Math.round(r[round].upAnswered)} ms, scale ${Math.round(r[round].scaleAnswered)} ms`).join('; ')}`);
+    console.log(
+      `round ${round + 1}: ${Object.entries(results)
+        .filter(([, r]) => r.length > round)
+        .map(
+          ([k, r]) => `${k} up ${Math.round(r[round].upAnswered)} ms, scale ${Math.round(r[round].scaleAnswered)} ms`,
+        )
+        .join('; ')}`,
+    );
   }
   console.log('\nmedians:');
   report('docker-compose 1.29', results.compose);
   report('floor (Engine API)', results.floor);
   const net = median(results.floor.map((r) => r.network ?? 0));
-  console.log(`${'floor + network'.padEnd(18)} up: all answer ${`${Math.round(net + median(results.floor.map((r) => r.upAnswered)))} ms`.padStart(9)} (creating the network took ${Math.round(net)} ms, before the floor's clock)`);
+  console.log(
+    `${'floor + network'.padEnd(18)} up: all answer ${`${Math.round(net + median(results.floor.map((r) => r.upAnswered)))} ms`.padStart(9)} (creating the network took ${Math.round(net)} ms, before the floor's clock)`,
+  );
   if (WITH_FLOTILLA) {
     report('flotilla up', results.flotilla);
-    const ratio = (k: Exclude<keyof Figures, 'network'>, peer: Figures[]) => (median(results.flotilla.map((r) => r[k])) / median(peer.map((r) => r[k]))).toFixed(2);
-    console.log(`flotilla / floor: up ${ratio('upAnswered', results.floor)}×, scale ${ratio('scaleAnswered', results.floor)}×; flotilla / compose: up ${ratio('upAnswered', results.compose)}×, scale ${ratio('scaleAnswered', results.compose)}×`);
-    console.log(`flotilla / (floor + network): up ${(median(results.flotilla.map((r) => r.upAnswered)) / (net + median(results.floor.map((r) => r.upAnswered)))).toFixed(2)}×`);
-    if (upHung) console.log(`flotilla up hung after SIGINT in ${upHung} of ${results.flotilla.length} rounds (killed after 15 s)`);
-    console.log('\nflotilla up, when its output lines arrived (median ms; up from the spawn, scale from `flotilla scale`):');
+    const ratio = (k: Exclude<keyof Figures, 'network'>, peer: Figures[]) =>
+      (median(results.flotilla.map((r) => r[k])) / median(peer.map((r) => r[k]))).toFixed(2);
+    console.log(
+      `flotilla / floor: up ${ratio('upAnswered', results.floor)}×, scale ${ratio('scaleAnswered', results.floor)}×; flotilla / compose: up ${ratio('upAnswered', results.compose)}×, scale ${ratio('scaleAnswered', results.compose)}×`,
+    );
+    console.log(
+      `flotilla / (floor + network): up ${(median(results.flotilla.map((r) => r.upAnswered)) / (net + median(results.floor.map((r) => r.upAnswered)))).toFixed(2)}×`,
+    );
+    if (upHung) {
+      console.log(
+        `flotilla up hung after SIGINT in ${upHung} of ${results.flotilla.length} rounds (killed after 15 s)`,
+      );
+    }
+    console.log(
+      '\nflotilla up, when its output lines arrived (median ms; up from the spawn, scale from `flotilla scale`):',
+    );
     for (const k of Object.keys(milestones[0] ?? {}) as (keyof Milestones)[]) {
       const xs = milestones.map((m) => m[k]).filter((x): x is number => x !== undefined);
-      console.log(`  ${k.padEnd(20)} ${xs.length ? `${Math.round(median(xs))} ms`.padStart(9) : '        -'}   [${xs.map(Math.round).join(', ')}]`);
+      console.log(
+        `  ${k.padEnd(20)} ${xs.length ? `${Math.round(median(xs))} ms`.padStart(9) : '        -'}   [${xs.map(Math.round).join(', ')}]`,
+      );
     }
   } else console.log('flotilla up         (not run: pass --with-flotilla)');
 }

@@ -7,7 +7,11 @@
   const svg = /** @type {SVGSVGElement} */ (document.getElementById('graph'));
   const empty = /** @type {HTMLElement} */ (document.getElementById('empty'));
   const NS = 'http://www.w3.org/2000/svg';
-  const W = 190, H = 58, GX = 90, GY = 22, TOP = 70;
+  const W = 190,
+    H = 58,
+    GX = 90,
+    GY = 22,
+    TOP = 70;
 
   function el(name, attrs, parent) {
     const e = document.createElementNS(NS, name);
@@ -38,7 +42,19 @@
     empty.classList.toggle('hidden', graph.nodes.length > 0);
     if (!graph.nodes.length) return;
     const defs = el('defs', {}, svg);
-    const marker = el('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, defs);
+    const marker = el(
+      'marker',
+      {
+        id: 'arrow',
+        viewBox: '0 0 10 10',
+        refX: 10,
+        refY: 5,
+        markerWidth: 7,
+        markerHeight: 7,
+        orient: 'auto-start-reverse',
+      },
+      defs,
+    );
     el('path', { d: 'M 0 0 L 10 5 L 0 10 z' }, marker);
     const layer = layers(graph);
     const columns = new Map();
@@ -56,11 +72,14 @@
     }
     svg.setAttribute('viewBox', `0 0 ${20 + columns.size * (W + GX) - GX} ${TOP + 10 + maxRows * (H + GY) - GY}`);
     for (const e of graph.edges) {
-      const a = pos.get(e.from), b = pos.get(e.to);
+      const a = pos.get(e.from),
+        b = pos.get(e.to);
       if (!a || !b) continue;
       const forward = b.x > a.x;
-      const x1 = forward ? a.x + W : a.x + W / 2, y1 = forward ? a.y + H / 2 : a.y + H;
-      const x2 = forward ? b.x : b.x + W / 2, y2 = forward ? b.y + H / 2 : b.y;
+      const x1 = forward ? a.x + W : a.x + W / 2,
+        y1 = forward ? a.y + H / 2 : a.y + H;
+      const x2 = forward ? b.x : b.x + W / 2,
+        y2 = forward ? b.y + H / 2 : b.y;
       const mx = (x1 + x2) / 2;
       // Edges that skip a column arc above the nodes between, so they never look like
       // they end at a node they pass.
@@ -71,17 +90,34 @@
         : span > 1
           ? `M ${a.x + W / 2} ${a.y} C ${a.x + W / 2} ${a.y - lift - 20}, ${b.x + W / 2} ${b.y - lift - 20}, ${b.x + W / 2} ${b.y}`
           : `M ${x1} ${y1} C ${mx} ${y1}, ${mx} ${y2}, ${x2} ${y2}`;
-      const p = el('path', { d, class: `edge ${e.kind}`, 'marker-end': 'url(#arrow)', 'data-from': e.from, 'data-to': e.to }, svg);
-      el('title', {}, p).textContent = e.kind === 'selects' ? `${e.from} selects ${e.to}` : `${e.from} names ${e.to} in its env`;
+      const p = el(
+        'path',
+        { d, class: `edge ${e.kind}`, 'marker-end': 'url(#arrow)', 'data-from': e.from, 'data-to': e.to },
+        svg,
+      );
+      el('title', {}, p).textContent =
+        e.kind === 'selects' ? `${e.from} selects ${e.to}` : `${e.from} names ${e.to} in its env`;
     }
     for (const n of graph.nodes) {
       const p = pos.get(n.id);
-      const g = el('g', { class: `node state-${n.state}`, transform: `translate(${p.x},${p.y})`, tabindex: 0, role: 'button', 'data-id': n.id, 'aria-label': `${n.kind} ${n.name}: ${n.label}` }, svg);
+      const g = el(
+        'g',
+        {
+          class: `node state-${n.state}`,
+          transform: `translate(${p.x},${p.y})`,
+          tabindex: 0,
+          role: 'button',
+          'data-id': n.id,
+          'aria-label': `${n.kind} ${n.name}: ${n.label}`,
+        },
+        svg,
+      );
       el('rect', { width: W, height: H, rx: 6 }, g);
       el('circle', { class: 'dot', cx: W - 14, cy: 14, r: 5 }, g);
       el('text', { class: 'kind', x: 10, y: 16 }, g).textContent = n.kind;
       el('text', { class: 'title', x: 10, y: 33 }, g).textContent = n.name;
-      el('text', { class: 'sub', x: 10, y: 49 }, g).textContent = n.label.length > 30 ? n.label.slice(0, 29) + '…' : n.label;
+      el('text', { class: 'sub', x: 10, y: 49 }, g).textContent =
+        n.label.length > 30 ? n.label.slice(0, 29) + '…' : n.label;
       const send = (open) => vscode.postMessage({ type: 'select', kind: n.kind, name: n.name, open });
       g.addEventListener('click', () => send(false));
       g.addEventListener('dblclick', () => send(true));

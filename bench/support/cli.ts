@@ -37,7 +37,9 @@ export function run(cmd: string, argv: string[], opts: { cwd?: string } = {}): P
     p.stdout.on('data', (c) => (out += c));
     p.stderr.on('data', (c) => (out += c));
     p.on('error', reject);
-    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}:\n${out}`))));
+    p.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}:\n${out}`)),
+    );
   });
 }
 

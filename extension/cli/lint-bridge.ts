@@ -5,5 +5,12 @@ import type { Problem } from '../engine/model/problems';
 
 export async function lintForEngine(stackDir: string): Promise<Problem[]> {
   const found = await lintStackDir(stackDir);
-  return found.map((d) => ({ file: d.file, line: d.line, column: d.column, code: d.code, severity: d.severity, message: d.message }));
+  return found.map((d) => ({
+    file: d.file,
+    line: d.line,
+    column: d.column,
+    code: d.code,
+    severity: d.severity,
+    message: d.message,
+  }));
 }

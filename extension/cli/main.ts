@@ -27,7 +27,15 @@ usage: flotilla <command> [--stack DIR] [options]
   --stack DIR             the folder holding flotilla.yaml or skaffold.yaml (default: .)
 `;
 
-const COMMANDS: Record<string, (a: ReturnType<typeof parseArgs>) => Promise<number>> = { up, status, scale, restart, logs, down, lint };
+const COMMANDS: Record<string, (a: ReturnType<typeof parseArgs>) => Promise<number>> = {
+  up,
+  status,
+  scale,
+  restart,
+  logs,
+  down,
+  lint,
+};
 
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
@@ -48,7 +56,10 @@ main(process.argv.slice(2)).then(
     if (!['up', 'logs'].includes(process.argv[2] ?? '')) process.stdout.write('', () => process.exit(code));
   },
   (e: Error) => {
-    const msg = e.name === 'StackError' ? `flotilla: the stack has problems; nothing was changed:\n${e.message}` : `flotilla: ${e.message}`;
+    const msg =
+      e.name === 'StackError'
+        ? `flotilla: the stack has problems; nothing was changed:\n${e.message}`
+        : `flotilla: ${e.message}`;
     process.stderr.write(msg + '\n');
     process.exit(e instanceof UsageError ? 2 : 1);
   },

@@ -8,7 +8,9 @@ export function formatEvent(e: EngineEvent): string {
 
 export function formatStatus(s: StackStatus): string {
   const lines: string[] = [];
-  const ctl = s.controller.running ? `controller running (pid ${s.controller.pid})${s.controller.dockerConnected === false ? ', Docker disconnected' : ''}` : 'no controller running';
+  const ctl = s.controller.running
+    ? `controller running (pid ${s.controller.pid})${s.controller.dockerConnected === false ? ', Docker disconnected' : ''}`
+    : 'no controller running';
   lines.push(`stack ${s.stack} — ${ctl}`);
   lines.push('');
   lines.push(pad(['DEPLOYMENT', 'READY', 'ROLLOUT', 'HPA']));
@@ -20,7 +22,11 @@ export function formatStatus(s: StackStatus): string {
   lines.push(pad(['REPLICA', 'STATE', 'READY', 'RESTARTS', 'NODE', 'ADDRESS']));
   for (const d of s.deployments) {
     for (const r of d.replicas) {
-      const state = r.backoff ? `${r.state} (${r.backoff.reason}, retry in ${r.backoff.nextRetrySeconds}s)` : r.pendingReason ? `Pending: ${r.pendingReason}` : r.state;
+      const state = r.backoff
+        ? `${r.state} (${r.backoff.reason}, retry in ${r.backoff.nextRetrySeconds}s)`
+        : r.pendingReason
+          ? `Pending: ${r.pendingReason}`
+          : r.state;
       lines.push(pad([r.name, state, r.ready ? 'yes' : 'no', String(r.restarts), r.node, r.address ?? '']));
     }
   }
@@ -37,5 +43,8 @@ export function formatStatus(s: StackStatus): string {
 
 const WIDTHS = [34, 12, 10, 10, 10, 16];
 function pad(cols: string[]): string {
-  return cols.map((c, i) => (i === cols.length - 1 ? c : c.padEnd(WIDTHS[i] ?? 12))).join(' ').trimEnd();
+  return cols
+    .map((c, i) => (i === cols.length - 1 ? c : c.padEnd(WIDTHS[i] ?? 12)))
+    .join(' ')
+    .trimEnd();
 }

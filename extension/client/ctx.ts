@@ -4,11 +4,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { StackStatus } from '../engine/api/protocol';
-import { ControllerProcess, looksLikeDockerUnreachable } from './controllerProcess';
-import type { EngineApi } from './engineLink';
+import { ControllerProcess, looksLikeDockerUnreachable } from './controller-process';
+import type { EngineApi } from './engine-link';
 import { StackSession } from './session';
-import { findStackFile, watchStackFile, type StackLocation } from './stackFile';
-import { StackStatusBar } from './statusBar';
+import { findStackFile, watchStackFile, type StackLocation } from './stack-file';
+import { StackStatusBar } from './status-bar';
 import { EndpointsProvider } from './views/endpoints';
 import { TopologyProvider, type TopologyNode } from './views/topology';
 
@@ -33,10 +33,20 @@ export class Ctx implements vscode.Disposable {
     private api: EngineApi,
   ) {
     this.controller = new ControllerProcess(extension.asAbsolutePath(path.join('dist', 'cli.js')), this.log);
-    this.topologyView = vscode.window.createTreeView('flotilla.topology', { treeDataProvider: this.topology, showCollapseAll: true });
+    this.topologyView = vscode.window.createTreeView('flotilla.topology', {
+      treeDataProvider: this.topology,
+      showCollapseAll: true,
+    });
     const endpointsView = vscode.window.createTreeView('flotilla.endpoints', { treeDataProvider: this.endpoints });
     this.disposables.push(
-      this.log, this.controller, this.topology, this.endpoints, this.topologyView, endpointsView, this.statusBar, this.statusEmitter,
+      this.log,
+      this.controller,
+      this.topology,
+      this.endpoints,
+      this.topologyView,
+      endpointsView,
+      this.statusBar,
+      this.statusEmitter,
       watchStackFile((loc) => this.setLocation(loc)),
       this.controller.onDidExit((exit) => {
         if (exit.code !== 0 && looksLikeDockerUnreachable(exit.tail)) this.setDockerUnreachable(true);
@@ -67,7 +77,10 @@ export class Ctx implements vscode.Disposable {
     if (loc) {
       const session = new StackSession(loc.dir, this.api, this.log, () => !this.controller.running);
       this.session = session;
-      this.sessionScope.push(session, session.onDidChangeStatus((s) => this.onStatus(s)));
+      this.sessionScope.push(
+        session,
+        session.onDidChangeStatus((s) => this.onStatus(s)),
+      );
       this.onStatus(undefined);
       await session.attach();
     } else {

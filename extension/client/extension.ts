@@ -3,9 +3,9 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands/index';
 import { Ctx } from './ctx';
-import { engineApi } from './engineApi';
+import { engineApi } from './engine-api';
 import { GraphPanel } from './graph/panel';
-import { startLanguageClient } from './languageClient';
+import { startLanguageClient } from './language-client';
 
 /** What activate() returns: used by the extension-host tests. */
 export interface FlotillaApi {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EngineEvent, StackStatus } from '../engine/api/protocol';
 import { CONTROLLER_HANDLE_FILE, STATE_DIR } from '../engine/api/protocol';
-import type { EngineApi, EngineConnection } from './engineLink';
+import type { EngineApi, EngineConnection } from './engine-link';
 
 export class StackSession implements vscode.Disposable {
   private conn: EngineConnection | undefined;

@@ -40,12 +40,19 @@ export async function prepareStack(docker: Docker, dir: string, opts: PrepareOpt
   // refuses the stack before anything runs, and a finished build changes nothing.
   const imageIds: Record<string, string> = {};
   const lint = opts.lint ? opts.lint(stack.dir) : Promise.resolve([]);
-  const builds = Promise.all(stack.builds.map(async (b) => {
-    const res = await buildImage(docker, b, { stack: stack.name, stackDir: stack.dir, onOutput: (l) => opts.onOutput?.(`[build ${b.image}] ${l}`), signal: opts.signal });
-    imageIds[b.image] = res.id;
-    imageIds[withTag(b.image)] = res.id;
-    if (!res.cached) opts.onOutput?.(`built ${res.image} (${res.id.slice(7, 19)})`);
-  }));
+  const builds = Promise.all(
+    stack.builds.map(async (b) => {
+      const res = await buildImage(docker, b, {
+        stack: stack.name,
+        stackDir: stack.dir,
+        onOutput: (l) => opts.onOutput?.(`[build ${b.image}] ${l}`),
+        signal: opts.signal,
+      });
+      imageIds[b.image] = res.id;
+      imageIds[withTag(b.image)] = res.id;
+      if (!res.cached) opts.onOutput?.(`built ${res.image} (${res.id.slice(7, 19)})`);
+    }),
+  );
   const nodes = nodePool(docker, stack);
   const network = opts.network ? provideNetwork(docker, stack.name, stack.dir) : undefined;
   // All awaited below; one failing while another is awaited must not crash the process.
@@ -78,18 +85,44 @@ async function nodePool(docker: Docker, stack: StackSpec): Promise<NodeSpec[]> {
 async function checkImagesPresent(docker: Docker, stack: StackSpec, built: Record<string, string>): Promise<void> {
   const problems: Problem[] = [];
   const images = new Map<string, { d: DeploymentSpec; c: string }>();
-  for (const d of stack.deployments) for (const c of d.template.containers) if (!built[c.image] && !images.has(c.image)) images.set(c.image, { d, c: c.name });
-  await Promise.all([...images].map(async ([image, { d, c }]) => {
-    if (await docker.getImage(image).inspect().then(() => true, () => false)) return;
-    if (await pull(docker, image).then(() => true, () => false)) return;
-    problems.push({ ...d.source, message: `image "${image}" (deployment ${d.name}, container ${c}) is not built by the stack, not present locally and could not be pulled: add it to build: in the stack file, or build/pull it first` });
-  }));
+  for (const d of stack.deployments) {
+    for (const c of d.template.containers) {
+      if (!built[c.image] && !images.has(c.image)) images.set(c.image, { d, c: c.name });
+    }
+  }
+  await Promise.all(
+    [...images].map(async ([image, { d, c }]) => {
+      if (
+        await docker
+          .getImage(image)
+          .inspect()
+          .then(
+            () => true,
+            () => false,
+          )
+      ) {
+        return;
+      }
+      if (
+        await pull(docker, image).then(
+          () => true,
+          () => false,
+        )
+      ) {
+        return;
+      }
+      problems.push({
+        ...d.source,
+        message: `image "${image}" (deployment ${d.name}, container ${c}) is not built by the stack, not present locally and could not be pulled: add it to build: in the stack file, or build/pull it first`,
+      });
+    }),
+  );
   if (problems.length) throw new StackError(problems);
 }
 
 function pull(docker: Docker, image: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    docker.pull(image, (err: Error | null, stream: NodeJS.ReadableStream) => {
+    void docker.pull(image, (err: Error | null, stream: NodeJS.ReadableStream) => {
       if (err) return reject(err);
       docker.modem.followProgress(stream, (e: Error | null) => (e ? reject(e) : resolve()));
     });

@@ -18,13 +18,22 @@ export class StackWatcher {
   private running?: Promise<void>;
   private again = false;
 
-  constructor(private readonly ctl: StackController, private readonly prep: PrepareOptions, private readonly say: (line: string) => void, private readonly debounceMs = 300) {}
+  constructor(
+    private readonly ctl: StackController,
+    private readonly prep: PrepareOptions,
+    private readonly say: (line: string) => void,
+    private readonly debounceMs = 300,
+  ) {}
 
   start(): void {
     const s = this.ctl.stack;
     // Watch the whole stack folder: new manifests matching a glob must count too.
     const roots = [s.dir, ...s.builds.map((b) => b.context).filter((c) => !c.startsWith(s.dir + path.sep))];
-    this.watcher = watch(roots, { ignoreInitial: true, ignored: (p) => IGNORED.test(p), awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 50 } });
+    this.watcher = watch(roots, {
+      ignoreInitial: true,
+      ignored: (p) => IGNORED.test(p),
+      awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 50 },
+    });
     this.watcher.on('all', (_event, file) => void this.changed(file));
   }
 

@@ -22,6 +22,11 @@ await build({
   sourcemap: !production,
   minify: production,
   external: ['vscode', '*.node', 'cpu-features'],
-  alias: Object.fromEntries(['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'].map((m) => [m, './extension/scripts/stubs/buildkit-unsupported.cjs'])),
+  alias: Object.fromEntries(
+    ['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'].map((m) => [
+      m,
+      './extension/scripts/stubs/buildkit-unsupported.cjs',
+    ]),
+  ),
   logLevel: 'warning',
 });

@@ -50,7 +50,9 @@ function pruneRuns() {
   if (!fs.existsSync(CACHE)) return;
   for (const d of fs.readdirSync(CACHE)) {
     const p = path.join(CACHE, d);
-    if (d.startsWith('run-') && Date.now() - fs.statSync(p).mtimeMs > 86_400_000) fs.rmSync(p, { recursive: true, force: true });
+    if (d.startsWith('run-') && Date.now() - fs.statSync(p).mtimeMs > 86_400_000) {
+      fs.rmSync(p, { recursive: true, force: true });
+    }
   }
 }
 
@@ -59,20 +61,33 @@ function pruneRuns() {
  * @returns {Promise<{ url: string, port: number, runDir: string, workbenchUrl: (extra?: string) => string, stop: () => Promise<void> }>}
  */
 export async function startCodeServer(opts) {
-  if (!fs.existsSync(BIN)) throw new Error(`code-server is not installed: run bash extension/scripts/code-server-install.sh`);
+  if (!fs.existsSync(BIN)) {
+    throw new Error(`code-server is not installed: run bash extension/scripts/code-server-install.sh`);
+  }
   const port = await freePort();
   pruneRuns();
   const runDir = opts.runDir ?? fs.mkdtempSync(path.join(CACHE, 'run-'));
-  const dirs = Object.fromEntries(['home', 'config', 'data', 'cache', 'tmp', 'user-data', 'extensions'].map((d) => [d, path.join(runDir, d)]));
+  const dirs = Object.fromEntries(
+    ['home', 'config', 'data', 'cache', 'tmp', 'user-data', 'extensions'].map((d) => [d, path.join(runDir, d)]),
+  );
   Object.values(dirs).forEach((d) => fs.mkdirSync(d, { recursive: true }));
   const userDir = path.join(dirs['user-data'], 'User');
   fs.mkdirSync(userDir, { recursive: true });
   // trust: true keeps VS Code's workspace trust on, so a test can open in Restricted Mode.
-  const trust = opts.trust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'always' } : {};
-  fs.writeFileSync(path.join(userDir, 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...trust, ...(opts.settings ?? {}) }, null, 2));
+  const trust = opts.trust
+    ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'always' }
+    : {};
+  fs.writeFileSync(
+    path.join(userDir, 'settings.json'),
+    JSON.stringify({ ...USER_SETTINGS, ...trust, ...(opts.settings ?? {}) }, null, 2),
+  );
   const env = {
     ...process.env,
-    HOME: dirs.home, XDG_CONFIG_HOME: dirs.config, XDG_DATA_HOME: dirs.data, XDG_CACHE_HOME: dirs.cache, TMPDIR: dirs.tmp,
+    HOME: dirs.home,
+    XDG_CONFIG_HOME: dirs.config,
+    XDG_DATA_HOME: dirs.data,
+    XDG_CACHE_HOME: dirs.cache,
+    TMPDIR: dirs.tmp,
     EXTENSIONS_GALLERY: '{"serviceUrl":"","itemUrl":"","resourceUrlTemplate":""}',
   };
   // Our own test runners must not leak into the extension host.
@@ -80,7 +95,18 @@ export async function startCodeServer(opts) {
   delete env.NODE_OPTIONS;
   if (opts.vsix) {
     // Install the packaged extension exactly as a user would.
-    const r = spawnSync(BIN, ['--extensions-dir', dirs.extensions, '--user-data-dir', dirs['user-data'], '--install-extension', path.resolve(opts.vsix)], { env, encoding: 'utf8' });
+    const r = spawnSync(
+      BIN,
+      [
+        '--extensions-dir',
+        dirs.extensions,
+        '--user-data-dir',
+        dirs['user-data'],
+        '--install-extension',
+        path.resolve(opts.vsix),
+      ],
+      { env, encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`installing ${opts.vsix} failed:\n${r.stdout}${r.stderr}`);
   } else if (opts.installExtension !== false) {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -93,9 +119,18 @@ export async function startCodeServer(opts) {
   const logFile = path.join(runDir, 'code-server.log');
   const out = fs.openSync(logFile, 'a');
   const args = [
-    '--config', cfg, '--disable-telemetry', '--disable-update-check', ...(opts.trust ? [] : ['--disable-workspace-trust']),
-    '--disable-getting-started-override', '--ignore-last-opened',
-    '--user-data-dir', dirs['user-data'], '--extensions-dir', dirs.extensions, opts.workspace,
+    '--config',
+    cfg,
+    '--disable-telemetry',
+    '--disable-update-check',
+    ...(opts.trust ? [] : ['--disable-workspace-trust']),
+    '--disable-getting-started-override',
+    '--ignore-last-opened',
+    '--user-data-dir',
+    dirs['user-data'],
+    '--extensions-dir',
+    dirs.extensions,
+    opts.workspace,
   ];
   const child = spawn(BIN, args, { env, detached: true, stdio: ['ignore', out, out] });
   fs.closeSync(out);
@@ -105,18 +140,32 @@ export async function startCodeServer(opts) {
   const stop = async () => {
     if (exited) return;
     const gone = new Promise((r) => child.once('exit', r));
-    try { process.kill(-child.pid, 'SIGTERM'); } catch { return; }
-    const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, 5000);
     await gone;
     clearTimeout(timer);
   };
   // Ready when /healthz answers; give up if the process dies.
   for (;;) {
-    if (exited) throw new Error(`code-server exited early; see ${logFile}:\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+    if (exited) {
+      throw new Error(`code-server exited early; see ${logFile}:\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+    }
     try {
       const res = await fetch(`${url}/healthz`);
       if (res.ok) break;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   opts.log?.(`code-server ${url} (logs: ${logFile})`);

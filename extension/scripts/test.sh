@@ -14,8 +14,10 @@ stage "Docker engine"
 bash extension/scripts/ensure-docker.sh || fail "no Docker engine"
 bash extension/scripts/base-images.sh 2> >(grep -v -e DEPRECATED -e 'legacy builder' -e buildx -e 'docs.docker.com' -e '^ *$' >&2) || fail "base images could not be built"
 
-stage "Type check and bundle"
+stage "Type check, lint, format and bundle"
 npx tsc -p . --noEmit || fail "type errors"
+npx eslint . || fail "lint errors (npm run lint)"
+npx prettier --check --log-level warn "**/*.{ts,mjs,cjs,js,json,css}" || fail "files not formatted (npm run format)"
 npm run --silent build || fail "bundle failed"
 
 status=0

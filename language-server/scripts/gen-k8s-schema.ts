@@ -39,7 +39,10 @@ const types: Record<string, { d: string; p: Record<string, { t: TypeRef; d: stri
 const queue: ts.InterfaceDeclaration[] = [];
 
 function declName(decl: ts.Declaration): string {
-  const rel = path.relative(root, decl.getSourceFile().fileName).replace(/\.d\.ts$/, '').replace(/\\/g, '/');
+  const rel = path
+    .relative(root, decl.getSourceFile().fileName)
+    .replace(/\.d\.ts$/, '')
+    .replace(/\\/g, '/');
   return rel.replace(/\//g, '.') + '.' + (decl as ts.InterfaceDeclaration).name.text;
 }
 
@@ -52,7 +55,9 @@ function doc(node: ts.Node): string {
 function typeRef(node: ts.TypeNode): TypeRef {
   if (ts.isUnionTypeNode(node)) {
     const ks = node.types.map((t) => t.kind);
-    if (ks.includes(ts.SyntaxKind.NumberKeyword) && ks.includes(ts.SyntaxKind.StringKeyword)) return { k: 'intOrString' };
+    if (ks.includes(ts.SyntaxKind.NumberKeyword) && ks.includes(ts.SyntaxKind.StringKeyword)) {
+      return { k: 'intOrString' };
+    }
     return typeRef(node.types[0]);
   }
   if (ts.isLiteralTypeNode(node) && ts.isStringLiteral(node.literal)) return { k: 'const', v: node.literal.text };
@@ -74,7 +79,10 @@ function typeRef(node: ts.TypeNode): TypeRef {
     if (decl && ts.isTypeAliasDeclaration(decl)) return typeRef(decl.type);
     if (decl && ts.isInterfaceDeclaration(decl)) {
       const n = declName(decl);
-      if (!(n in types)) { types[n] = { d: doc(decl), p: {} }; queue.push(decl); }
+      if (!(n in types)) {
+        types[n] = { d: doc(decl), p: {} };
+        queue.push(decl);
+      }
       return { k: 'ref', n };
     }
   }
@@ -99,7 +107,9 @@ function fill(decl: ts.InterfaceDeclaration): void {
 const kinds: Record<string, string> = {};
 for (const [apiVersion, kind, file] of KINDS) {
   const sf = program.getSourceFile(path.join(root, file + '.d.ts'))!;
-  const decl = sf.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === kind)!;
+  const decl = sf.statements.find(
+    (s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === kind,
+  )!;
   const n = declName(decl);
   types[n] = { d: doc(decl), p: {} };
   queue.push(decl);

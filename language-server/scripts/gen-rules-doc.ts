@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { RULES } from '../src/core/catalog';
-import { EXAMPLES } from './ruleExamples';
+import { EXAMPLES } from './rule-examples';
 
 const GROUPS: [string, string][] = [
   ['FD1', 'Dockerfile syntax'],
@@ -32,7 +32,12 @@ export function rulesMarkdown(): string {
       out.push(`## ${g}`, '');
       group = g;
     }
-    out.push(`### ${code}`, '', `**${r.title}.** Default severity: ${r.severity}.${r.hadolint ? ` hadolint equivalent: [${r.hadolint}](https://github.com/hadolint/hadolint/wiki/${r.hadolint}).` : ''}`, '');
+    out.push(
+      `### ${code}`,
+      '',
+      `**${r.title}.** Default severity: ${r.severity}.${r.hadolint ? ` hadolint equivalent: [${r.hadolint}](https://github.com/hadolint/hadolint/wiki/${r.hadolint}).` : ''}`,
+      '',
+    );
     const ex = EXAMPLES[code];
     if (ex) out.push(ex, '');
   }

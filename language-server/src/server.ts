@@ -2,21 +2,26 @@
 // (--stdio, --node-ipc, --socket=N) is chosen from the command line by vscode-languageserver.
 import * as path from 'node:path';
 import {
-  createConnection, DidChangeWatchedFilesNotification, FileChangeType, ProposedFeatures, TextDocuments,
-  TextDocumentSyncKind, type InitializeResult,
+  createConnection,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { LineIndex } from './core/lines';
 import type { RuleSettings } from './core/types';
 import { stackResources } from './lint/project';
 import { isDockerfileName } from './stack/glob';
-import { STACK_FILES } from './stack/stackFile';
+import { STACK_FILES } from './stack/stack-file';
 import { parseYaml } from './yaml/parse';
-import { codeActions } from './server/codeActions';
+import { codeActions } from './server/code-actions';
 import { dockerfileCompletion, manifestCompletion } from './server/completion';
 import { dockerfileHover, manifestHover } from './server/hover';
 import { definition, dockerfileSymbols, manifestSymbols } from './server/navigation';
-import { stackCompletion, stackHover, stackSymbols } from './server/stackFeatures';
+import { stackCompletion, stackHover, stackSymbols } from './server/stack-features';
 import { uriToPath, Validator } from './server/validator';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -39,7 +44,11 @@ connection.onInitialize((params): InitializeResult => {
   rules = init.rules ?? {};
   canPullConfig = !!params.capabilities.workspace?.configuration;
   canWatch = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
-  validator = new Validator(connection, documents, { debounceMs: init.debounceMs ?? 150, docker: init.docker ?? true, settings: () => rules });
+  validator = new Validator(connection, documents, {
+    debounceMs: init.debounceMs ?? 150,
+    docker: init.docker ?? true,
+    settings: () => rules,
+  });
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -64,10 +73,14 @@ async function pullSettings(): Promise<void> {
 }
 
 connection.onInitialized(async () => {
-  if (canWatch)
+  if (canWatch) {
     await connection.client.register(DidChangeWatchedFilesNotification.type, {
-      watchers: [{ globPattern: '**/*.{yaml,yml}' }, { globPattern: '**/{Dockerfile,Containerfile,*.Dockerfile,*.dockerfile,Dockerfile.*}' }],
+      watchers: [
+        { globPattern: '**/*.{yaml,yml}' },
+        { globPattern: '**/{Dockerfile,Containerfile,*.Dockerfile,*.dockerfile,Dockerfile.*}' },
+      ],
     });
+  }
   await pullSettings();
   validator.scheduleAll();
 });
@@ -105,7 +118,9 @@ connection.onCompletion(({ textDocument, position }) => {
   if (!doc) return [];
   const lines = new LineIndex(doc.getText());
   if (isDockerfile(doc)) return dockerfileCompletion(lines, position.line, position.character);
-  return isFlotillaFile(doc) ? stackCompletion(lines, position.line, position.character) : manifestCompletion(lines, position.line, position.character);
+  return isFlotillaFile(doc)
+    ? stackCompletion(lines, position.line, position.character)
+    : manifestCompletion(lines, position.line, position.character);
 });
 
 connection.onCodeAction(({ textDocument, context }) => {
@@ -118,7 +133,9 @@ connection.onDefinition(({ textDocument, position }) => {
   if (!doc || isDockerfile(doc)) return [];
   const file = uriToPath(textDocument.uri);
   const key = validator.keyOf(file);
-  const { stack, resources } = key.startsWith('loose:') ? { stack: undefined, resources: [] } : stackResources(key, { read: validator.read, cache: validator.cache, listFiles: validator.listFiles });
+  const { stack, resources } = key.startsWith('loose:')
+    ? { stack: undefined, resources: [] }
+    : stackResources(key, { read: validator.read, cache: validator.cache, listFiles: validator.listFiles });
   return definition(file, parseYaml(doc.getText()), position.line, position.character, resources, stack);
 });
 

@@ -76,7 +76,11 @@ describe('HPA on the balancer metric (real engine)', function () {
     const c = ctl;
     const port = await waitFor('the Service URL', () => c.status().services[0]?.ports[0]?.hostPort);
     const ready = (): number => c.status().deployments[0].replicas.filter((r) => r.ready).length;
-    await waitFor('one Ready replica answering through the balancer', async () => ready() === 1 && (await httpGet(port)).status === 200, 60_000);
+    await waitFor(
+      'one Ready replica answering through the balancer',
+      async () => ready() === 1 && (await httpGet(port)).status === 200,
+      60_000,
+    );
 
     // Load: 16 requests always in flight (each holds its connection ~300 ms).
     let loading = true;
@@ -99,7 +103,11 @@ describe('HPA on the balancer metric (real engine)', function () {
     assert.match(up.message, /pods metric flotilla_active_connections above target/);
     assert.equal(c.status().deployments[0].hpa?.maxReplicas, 3);
 
-    await waitFor('back to 1 replica without load', () => c.status().deployments[0].replicas.length === 1 && ready() === 1, 90_000);
+    await waitFor(
+      'back to 1 replica without load',
+      () => c.status().deployments[0].replicas.length === 1 && ready() === 1,
+      90_000,
+    );
     const down = events.find((e) => e.reason === 'SuccessfulRescale' && /All metrics below target/.test(e.message));
     assert.ok(down, 'the scale-down is reported');
     assert.equal(c.status().deployments[0].hpa?.desiredReplicas, 1);

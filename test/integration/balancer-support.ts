@@ -35,7 +35,12 @@ function stackNetwork(stack: string): Promise<string> {
   return n;
 }
 
-export async function runContainer(stack: string, name: string, script: string, env: Record<string, string> = {}): Promise<TestContainer> {
+export async function runContainer(
+  stack: string,
+  name: string,
+  script: string,
+  env: Record<string, string> = {},
+): Promise<TestContainer> {
   const [image, network] = await Promise.all([ensureNodeImage(docker), stackNetwork(stack)]);
   const c = await docker.createContainer({
     Image: image,
@@ -54,9 +59,23 @@ export async function runContainer(stack: string, name: string, script: string, 
 export async function removeStackContainers(stack: string): Promise<void> {
   const filters = { label: [`${STACK_LABEL}=${stack}`] };
   const list = await docker.listContainers({ all: true, filters });
-  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    list.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
   const nets = await docker.listNetworks({ filters });
-  await Promise.all(nets.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
+  await Promise.all(
+    nets.map((n) =>
+      docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined),
+    ),
+  );
   networks.delete(stack);
 }
 
@@ -73,7 +92,11 @@ export function httpGet(port: number, host = '127.0.0.1', path = '/'): Promise<{
   });
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -83,13 +106,20 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 /** Runs `total` GETs with `concurrency` in flight, each on a new connection; collects bodies and errors. */
-export async function load(port: number, total: number, concurrency: number, onProgress?: (done: number) => void): Promise<{ bodies: Map<string, number>; errors: string[] }> {
+export async function load(
+  port: number,
+  total: number,
+  concurrency: number,
+  onProgress?: (done: number) => void,
+): Promise<{ bodies: Map<string, number>; errors: string[] }> {
   const bodies = new Map<string, number>();
   const errors: string[] = [];
   let started = 0;

@@ -1,6 +1,16 @@
 import * as assert from 'node:assert/strict';
 import { ServiceBalancer } from '../../extension/engine/balancer/service-balancer';
-import { HTTP_SERVER, docker, httpGet, load, removeStackContainers, runContainer, testStack, waitFor, type TestContainer } from './balancer-support';
+import {
+  HTTP_SERVER,
+  docker,
+  httpGet,
+  load,
+  removeStackContainers,
+  runContainer,
+  testStack,
+  waitFor,
+  type TestContainer,
+} from './balancer-support';
 
 describe('ServiceBalancer (real engine)', function () {
   this.timeout(120_000);
@@ -26,7 +36,10 @@ describe('ServiceBalancer (real engine)', function () {
     assert.deepEqual(errors, []);
     for (const c of cs) assert.ok((bodies.get(c.name) ?? 0) >= 80, `${c.name} served ${bodies.get(c.name)} of 300`);
     const st = lb.stats();
-    assert.deepEqual(st.map((s) => s.replica), ['web-a', 'web-b', 'web-c']);
+    assert.deepEqual(
+      st.map((s) => s.replica),
+      ['web-a', 'web-b', 'web-c'],
+    );
     for (const s of st) assert.ok((s.bytesOut ?? 0) > 0 && (s.bytesIn ?? 0) > 0);
   });
 

@@ -85,7 +85,7 @@ async function runInImage(image: string, script: string): Promise<string> {
   createdContainers.push(container.id);
   await container.start();
   const result = (await container.wait()) as { StatusCode: number };
-  const raw = (await container.logs({ stdout: true, stderr: false, follow: false })) as unknown as Buffer;
+  const raw = await container.logs({ stdout: true, stderr: false, follow: false });
   assert.equal(result.StatusCode, 0, `script failed in ${image}: ${script}`);
   return demuxStdout(raw);
 }
@@ -93,7 +93,7 @@ async function runInImage(image: string, script: string): Promise<string> {
 /** Docker's multiplexed log format: 8-byte frame headers (stream, 0, 0, 0, uint32 size). */
 function demuxStdout(raw: Buffer): string {
   const out: Buffer[] = [];
-  for (let i = 0; i + 8 <= raw.length; ) {
+  for (let i = 0; i + 8 <= raw.length;) {
     const size = raw.readUInt32BE(i + 4);
     if (raw[i] === 1) out.push(raw.subarray(i + 8, i + 8 + size));
     i += 8 + size;
@@ -117,10 +117,25 @@ describe('image builder (real Docker engine)', function () {
   });
 
   after(async () => {
-    for (const id of createdContainers) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
-    for (const tag of new Set(createdTags)) await docker.getImage(tag).remove().catch(() => undefined);
+    for (const id of createdContainers) {
+      await docker
+        .getContainer(id)
+        .remove({ force: true })
+        .catch(() => undefined);
+    }
+    for (const tag of new Set(createdTags)) {
+      await docker
+        .getImage(tag)
+        .remove()
+        .catch(() => undefined);
+    }
     // Newest first, so children go before their parents.
-    for (const id of [...createdImageIds].reverse()) await docker.getImage(id).remove().catch(() => undefined);
+    for (const id of [...createdImageIds].reverse()) {
+      await docker
+        .getImage(id)
+        .remove()
+        .catch(() => undefined);
+    }
     if (stackDir) await fs.rm(stackDir, { recursive: true, force: true });
   });
 
@@ -133,7 +148,10 @@ describe('image builder (real Docker engine)', function () {
     assert.equal(result.cached, false);
     assert.equal(result.image, `${run}-web:latest`);
     assert.equal(result.hash, await contextHash(s));
-    assert.ok(lines.some((l) => /^Step 2\/\d+ : COPY \. \/app$/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /^Step 2\/\d+ : COPY \. \/app$/.test(l)),
+      lines.join('\n'),
+    );
     const info = await docker.getImage(result.image).inspect();
     assert.equal(info.Id, result.id);
     createdImageIds.push(result.id);
@@ -184,7 +202,10 @@ describe('image builder (real Docker engine)', function () {
 
   it('rebuilds when the base image changed under the same tag, though the context did not', async () => {
     await write('base/Dockerfile', `FROM ${base}\nRUN echo one > /base.txt\n`);
-    await write('onbase/Dockerfile', `ARG BASE=${run}-base:latest\nFROM \${BASE} AS runtime\nFROM runtime\nCMD ["cat", "/base.txt"]\n`);
+    await write(
+      'onbase/Dockerfile',
+      `ARG BASE=${run}-base:latest\nFROM \${BASE} AS runtime\nFROM runtime\nCMD ["cat", "/base.txt"]\n`,
+    );
     await buildImage(docker, spec('base'), opts());
     const first = await buildImage(docker, spec('onbase'), opts());
     assert.equal(first.cached, false);
@@ -196,13 +217,19 @@ describe('image builder (real Docker engine)', function () {
     const second = await buildImage(docker, spec('onbase'), opts(lines));
     assert.equal(second.hash, first.hash, 'same context');
     assert.equal(second.cached, false);
-    assert.ok(lines.includes(`${run}-onbase:latest: base image ${run}-base:latest changed since the last build, rebuilding`), lines.join('\n'));
+    assert.ok(
+      lines.includes(`${run}-onbase:latest: base image ${run}-base:latest changed since the last build, rebuilding`),
+      lines.join('\n'),
+    );
     assert.equal(await runInImage(second.image, 'cat /base.txt'), 'two\n');
     assert.equal((await buildImage(docker, spec('onbase'), opts())).cached, true);
   });
 
   it('passes build args and target', async () => {
-    await write('multi/Dockerfile', `FROM ${base} AS first\nARG GREETING=none\nRUN echo "$GREETING" > /greeting\nFROM first AS second\nRUN echo second > /stage\nFROM first AS third\nRUN echo third > /stage\n`);
+    await write(
+      'multi/Dockerfile',
+      `FROM ${base} AS first\nARG GREETING=none\nRUN echo "$GREETING" > /greeting\nFROM first AS second\nRUN echo second > /stage\nFROM first AS third\nRUN echo third > /stage\n`,
+    );
     const s = spec('multi', { buildArgs: { GREETING: 'bonjour' }, target: 'second' });
     const result = await buildImage(docker, s, opts());
     assert.equal(await runInImage(result.image, 'cat /greeting /stage'), 'bonjour\nsecond\n');
@@ -221,14 +248,20 @@ describe('image builder (real Docker engine)', function () {
       return true;
     });
     assert.ok(lines.includes('boom'), 'the failing step output was streamed');
-    await assert.rejects(docker.getImage(`${run}-broken:latest`).inspect(), (e: { statusCode?: number }) => e.statusCode === 404);
+    await assert.rejects(
+      docker.getImage(`${run}-broken:latest`).inspect(),
+      (e: { statusCode?: number }) => e.statusCode === 404,
+    );
   });
 
   it('a Dockerfile syntax error rejects with the daemon message', async () => {
     await write('syntax/Dockerfile', `FROM ${base}\nNOPE something\n`);
     const s = spec('syntax');
     await assert.rejects(buildImage(docker, s, opts()), (e: Error) => {
-      assert.match(e.message, new RegExp(`^docker build of ${run}-syntax:latest failed: ${s.dockerfile}: .*unknown instruction: NOPE`, 'i'));
+      assert.match(
+        e.message,
+        new RegExp(`^docker build of ${run}-syntax:latest failed: ${s.dockerfile}: .*unknown instruction: NOPE`, 'i'),
+      );
       return true;
     });
   });
@@ -243,7 +276,10 @@ describe('image builder (real Docker engine)', function () {
   it('concurrent builds of one tag run once: the second finds the image up to date', async () => {
     await write('web/hello.txt', 'hello v3\n');
     const calls = buildCalls;
-    const [a, b] = await Promise.all([buildImage(counting, spec('web'), opts()), buildImage(counting, spec('web'), opts())]);
+    const [a, b] = await Promise.all([
+      buildImage(counting, spec('web'), opts()),
+      buildImage(counting, spec('web'), opts()),
+    ]);
     assert.equal(buildCalls, calls + 1);
     assert.deepEqual([a.cached, b.cached], [false, true]);
     assert.equal(a.id, b.id);
@@ -260,7 +296,10 @@ describe('image builder (real Docker engine)', function () {
       if (line === 'started') ac.abort();
     };
     await assert.rejects(buildImage(docker, spec('slow'), o), (e: Error) => e.name === 'AbortError');
-    await assert.rejects(docker.getImage(`${run}-slow:latest`).inspect(), (e: { statusCode?: number }) => e.statusCode === 404);
+    await assert.rejects(
+      docker.getImage(`${run}-slow:latest`).inspect(),
+      (e: { statusCode?: number }) => e.statusCode === 404,
+    );
   });
 
   it('ensureBusyboxImage builds a working busybox base when the tag is missing', async () => {
@@ -273,6 +312,9 @@ describe('image builder (real Docker engine)', function () {
   it('an aborted signal cancels before building', async () => {
     const ac = new AbortController();
     ac.abort();
-    await assert.rejects(buildImage(docker, spec('web'), opts([], { signal: ac.signal })), (e: Error) => e.name === 'AbortError');
+    await assert.rejects(
+      buildImage(docker, spec('web'), opts([], { signal: ac.signal })),
+      (e: Error) => e.name === 'AbortError',
+    );
   });
 });

@@ -8,15 +8,26 @@ import * as path from 'node:path';
 import { ControllerClient } from '../../extension/engine/api/client';
 import type { StackStatus, WatchMessage } from '../../extension/engine/api/protocol';
 import { ControlServer } from '../../extension/engine/api/server';
-import { httpDeployment, removeStack, stackFile, startStack, uniqueName, waitFor, writeStack, type Running } from '../support/stack-fixture';
+import {
+  httpDeployment,
+  removeStack,
+  stackFile,
+  startStack,
+  uniqueName,
+  waitFor,
+  writeStack,
+  type Running,
+} from '../support/stack-fixture';
 
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    http.get(url, { headers, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject);
+    http
+      .get(url, { headers, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
   });
 }
 

@@ -7,7 +7,14 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { httpDeployment, stackFile, uniqueName, waitFor, writeStack, docker as mainDocker } from '../support/stack-fixture';
+import {
+  httpDeployment,
+  stackFile,
+  uniqueName,
+  waitFor,
+  writeStack,
+  docker as mainDocker,
+} from '../support/stack-fixture';
 import { ensureBusyboxImage } from '../support/base-images';
 import { privateDockerPossible, startPrivateDocker, type PrivateDocker } from '../support/private-docker';
 
@@ -37,32 +44,56 @@ describe('Docker engine restart under a running stack (private daemon)', functio
 
   const env = () => ({ ...process.env, DOCKER_HOST: pd!.host });
   const flotilla = (args: string[]) => {
-    const r = spawnSync(process.execPath, [...CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: env() });
+    const r = spawnSync(process.execPath, [...CLI, ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: env(),
+    });
     return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
   };
   const containers = () => pd!.docker.listContainers({ all: true, filters: { label: [`dev.flotilla.stack=${name}`] } });
 
   it('reports the disconnection, reconnects and reconciles with no duplicates', async () => {
     const dir = writeStack({ 'flotilla.yaml': stackFile(name), 'k8s/app.yaml': httpDeployment('web', 2) });
-    up = spawn(process.execPath, [...CLI, 'up', '--stack', dir, '--no-watch'], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    up = spawn(process.execPath, [...CLI, 'up', '--stack', dir, '--no-watch'], {
+      cwd: ROOT,
+      env: env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     up.stdout!.on('data', (c) => (log += c));
     up.stderr!.on('data', (c) => (log += c));
-    await waitFor('the controller', () => {
-      if (up!.exitCode !== null) throw new Error(`up exited: ${log}`);
-      return fs.existsSync(path.join(dir, '.flotilla/controller.json')) && /controller running/.test(log);
-    }, 60_000);
-    await waitFor('2 running replicas on the private engine', async () => (await containers()).filter((c) => c.State === 'running').length === 2, 60_000);
+    await waitFor(
+      'the controller',
+      () => {
+        if (up!.exitCode !== null) throw new Error(`up exited: ${log}`);
+        return fs.existsSync(path.join(dir, '.flotilla/controller.json')) && /controller running/.test(log);
+      },
+      60_000,
+    );
+    await waitFor(
+      '2 running replicas on the private engine',
+      async () => (await containers()).filter((c) => c.State === 'running').length === 2,
+      60_000,
+    );
     const before = (await containers()).map((c) => c.Labels['dev.flotilla.replica']).sort();
     // Nothing of this stack reached the main engine.
-    assert.equal((await mainDocker.listContainers({ all: true, filters: { label: [`dev.flotilla.stack=${name}`] } })).length, 0);
+    assert.equal(
+      (await mainDocker.listContainers({ all: true, filters: { label: [`dev.flotilla.stack=${name}`] } })).length,
+      0,
+    );
 
     await pd!.stop();
-    const down = await waitFor('status to report Docker disconnected', () => {
-      const r = flotilla(['status', '--stack', dir, '--json']);
-      if (r.code !== 0) throw new Error(r.err);
-      const s = JSON.parse(r.out);
-      return s.controller.running === true && s.controller.dockerConnected === false ? s : undefined;
-    }, 30_000);
+    const down = await waitFor(
+      'status to report Docker disconnected',
+      () => {
+        const r = flotilla(['status', '--stack', dir, '--json']);
+        if (r.code !== 0) throw new Error(r.err);
+        const s = JSON.parse(r.out);
+        return s.controller.running === true && s.controller.dockerConnected === false ? s : undefined;
+      },
+      30_000,
+    );
     assert.match(String(down.controller.lastError), /Docker|ECONNREFUSED|ENOENT|socket/i, 'the error says why');
     const text = flotilla(['status', '--stack', dir]);
     assert.equal(text.code, 0, text.err);
@@ -71,15 +102,23 @@ describe('Docker engine restart under a running stack (private daemon)', functio
 
     await pd!.start();
     await waitFor('a DockerReconnected event', () => /DockerReconnected/.test(log), 60_000);
-    const back = await waitFor('status connected with 2 ready replicas', () => {
-      const s = JSON.parse(flotilla(['status', '--stack', dir, '--json']).out);
-      return s.controller.dockerConnected === true && s.deployments[0].ready === 2 ? s : undefined;
-    }, 60_000);
+    const back = await waitFor(
+      'status connected with 2 ready replicas',
+      () => {
+        const s = JSON.parse(flotilla(['status', '--stack', dir, '--json']).out);
+        return s.controller.dockerConnected === true && s.deployments[0].ready === 2 ? s : undefined;
+      },
+      60_000,
+    );
     assert.equal(back.controller.lastError ?? undefined, undefined);
     const after = await containers();
     assert.equal(after.length, 2, `no duplicates: ${after.map((c) => `${c.Names[0]}:${c.State}`).join(', ')}`);
     assert.ok(after.every((c) => c.State === 'running'));
-    assert.deepEqual(after.map((c) => c.Labels['dev.flotilla.replica']).sort(), before, 'the same replicas, restarted in place');
+    assert.deepEqual(
+      after.map((c) => c.Labels['dev.flotilla.replica']).sort(),
+      before,
+      'the same replicas, restarted in place',
+    );
 
     const gone = new Promise((r) => up!.once('exit', r));
     up.kill('SIGTERM');

@@ -4,7 +4,18 @@
 import assert from 'node:assert/strict';
 import { downStack } from '../../extension/engine/controller/controller';
 import { networkName } from '../../extension/engine/docker/labels';
-import { docker, httpDeployment, removeStack, stackContainers, stackFile, startStack, uniqueName, waitFor, writeStack, type Running } from '../support/stack-fixture';
+import {
+  docker,
+  httpDeployment,
+  removeStack,
+  stackContainers,
+  stackFile,
+  startStack,
+  uniqueName,
+  waitFor,
+  writeStack,
+  type Running,
+} from '../support/stack-fixture';
 import { ensureBusyboxImage } from '../support/base-images';
 
 async function running(name: string, deployment: string): Promise<number> {
@@ -33,7 +44,10 @@ describe('engine core (real Docker)', function () {
       'k8s/app.yaml': httpDeployment('web', 2) + '---\n' + httpDeployment('api', 1),
     });
     run = await startStack(dir);
-    await waitFor('3 running replicas', async () => (await running(name, 'web')) === 2 && (await running(name, 'api')) === 1);
+    await waitFor(
+      '3 running replicas',
+      async () => (await running(name, 'web')) === 2 && (await running(name, 'api')) === 1,
+    );
     const list = await stackContainers(name);
     for (const c of list) {
       assert.equal(c.Labels['dev.flotilla.stack'], name);
@@ -44,11 +58,21 @@ describe('engine core (real Docker)', function () {
     }
     // From a web replica, the api Service name resolves and answers on its target port.
     const web = list.find((c) => c.Labels['dev.flotilla.deployment'] === 'web')!;
-    const out = await exec(web.Id, ['sh', '-c', 'wget -q -O- http://api:8080/index.html && echo "$API_SERVICE_HOST:$API_SERVICE_PORT"']);
+    const out = await exec(web.Id, [
+      'sh',
+      '-c',
+      'wget -q -O- http://api:8080/index.html && echo "$API_SERVICE_HOST:$API_SERVICE_PORT"',
+    ]);
     assert.match(out, /ok/);
     assert.match(out, /api:8080/);
     const status = run.ctl.status();
-    assert.deepEqual(status.deployments.map((d) => [d.name, d.desired]), [['web', 2], ['api', 1]]);
+    assert.deepEqual(
+      status.deployments.map((d) => [d.name, d.desired]),
+      [
+        ['web', 2],
+        ['api', 1],
+      ],
+    );
   });
 
   it('scales up and down, and keeps the scale across a controller restart', async () => {
@@ -62,7 +86,10 @@ describe('engine core (real Docker)', function () {
     await run.stop();
     run = await startStack(dir);
     await run.ctl.idle();
-    await waitFor('still 2 replicas after restart', async () => (await running(name, 'web')) === 2 && (await stackContainers(name)).length === 2);
+    await waitFor(
+      'still 2 replicas after restart',
+      async () => (await running(name, 'web')) === 2 && (await stackContainers(name)).length === 2,
+    );
     assert.equal(run.ctl.status().deployments[0].desired, 2);
   });
 
@@ -97,8 +124,16 @@ describe('engine core (real Docker)', function () {
     run = await startStack(dir);
     await waitFor('1 replica', async () => (await running(name, 'web')) === 1);
     // Decoys: an unlabelled container, and one labelled for another stack with a look-alike name.
-    const plain = await docker.createContainer({ Image: 'flotilla.local/busybox:1', Cmd: ['sleep', '60'], name: `${name}_web-decoy` });
-    const other = await docker.createContainer({ Image: 'flotilla.local/busybox:1', Cmd: ['sleep', '60'], Labels: { 'dev.flotilla.stack': `${name}-other`, 'dev.flotilla.deployment': 'web' } });
+    const plain = await docker.createContainer({
+      Image: 'flotilla.local/busybox:1',
+      Cmd: ['sleep', '60'],
+      name: `${name}_web-decoy`,
+    });
+    const other = await docker.createContainer({
+      Image: 'flotilla.local/busybox:1',
+      Cmd: ['sleep', '60'],
+      Labels: { 'dev.flotilla.stack': `${name}-other`, 'dev.flotilla.deployment': 'web' },
+    });
     try {
       await run.stop();
       run = undefined;
@@ -114,7 +149,7 @@ describe('engine core (real Docker)', function () {
     }
   });
 
-  it('reports each replica\'s CPU and memory from streamed stats', async () => {
+  it("reports each replica's CPU and memory from streamed stats", async () => {
     const dir = writeStack({ 'flotilla.yaml': stackFile(name), 'k8s/app.yaml': httpDeployment('web', 2) });
     run = await startStack(dir);
     const replicas = await waitFor('cpu and memory on both replicas', () => {
@@ -127,16 +162,32 @@ describe('engine core (real Docker)', function () {
   it('applies what the stack allows: a hostPath bind, an emptyDir volume, added capabilities', async () => {
     const hostDir = writeStack({ 'shared.txt': 'from-the-host\n' });
     const app = httpDeployment('web', 1)
-      .replace('    spec:\n      containers', `    spec:\n      volumes: [{name: host, hostPath: {path: ${hostDir}}}, {name: scratch, emptyDir: {}}]\n      containers`)
-      .replace('          ports:', '          volumeMounts: [{name: host, mountPath: /host, readOnly: true}, {name: scratch, mountPath: /scratch}]\n          securityContext: {capabilities: {add: [NET_ADMIN]}}\n          ports:');
-    const dir = writeStack({ 'flotilla.yaml': stackFile(name, 'security: {allow: {hostPath: true, capabilities: true}}\n'), 'k8s/app.yaml': app });
+      .replace(
+        '    spec:\n      containers',
+        `    spec:\n      volumes: [{name: host, hostPath: {path: ${hostDir}}}, {name: scratch, emptyDir: {}}]\n      containers`,
+      )
+      .replace(
+        '          ports:',
+        '          volumeMounts: [{name: host, mountPath: /host, readOnly: true}, {name: scratch, mountPath: /scratch}]\n          securityContext: {capabilities: {add: [NET_ADMIN]}}\n          ports:',
+      );
+    const dir = writeStack({
+      'flotilla.yaml': stackFile(name, 'security: {allow: {hostPath: true, capabilities: true}}\n'),
+      'k8s/app.yaml': app,
+    });
     run = await startStack(dir);
     await waitFor('1 replica', async () => (await running(name, 'web')) === 1);
     const [c] = await stackContainers(name);
     const info = await docker.getContainer(c.Id).inspect();
     assert.deepEqual(info.HostConfig.CapAdd, ['NET_ADMIN']);
     assert.match(await exec(c.Id, ['cat', '/host/shared.txt']), /from-the-host/);
-    assert.match(await exec(c.Id, ['sh', '-c', 'echo hi > /scratch/x && cat /scratch/x && (echo no > /host/y 2>&1 || echo read-only)']), /hi[\s\S]*read-only/);
+    assert.match(
+      await exec(c.Id, [
+        'sh',
+        '-c',
+        'echo hi > /scratch/x && cat /scratch/x && (echo no > /host/y 2>&1 || echo read-only)',
+      ]),
+      /hi[\s\S]*read-only/,
+    );
   });
 
   it('keeps a replica Pending with the scheduler reason when nothing fits', async () => {
@@ -145,7 +196,10 @@ describe('engine core (real Docker)', function () {
       'k8s/app.yaml': httpDeployment('web', 3, { requests: '{cpu: 400m}' }),
     });
     run = await startStack(dir);
-    await waitFor('2 replicas and one pending', async () => (await running(name, 'web')) === 2 && run!.ctl.status().pending.length === 1);
+    await waitFor(
+      '2 replicas and one pending',
+      async () => (await running(name, 'web')) === 2 && run!.ctl.status().pending.length === 1,
+    );
     assert.equal(run.ctl.status().pending[0].reason, '0/1 nodes are available: 1 Insufficient cpu.');
   });
 });

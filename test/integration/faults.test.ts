@@ -10,7 +10,16 @@ import type Docker from 'dockerode';
 import { loadStackOrThrow } from '../../extension/engine/model/load-stack';
 import { containerOptions, podTemplateHash, replicaName } from '../../extension/engine/controller/pod-spec';
 import { ensureNetwork } from '../../extension/engine/docker/network';
-import { docker, httpDeployment, removeStack, stackContainers, stackFile, uniqueName, waitFor, writeStack } from '../support/stack-fixture';
+import {
+  docker,
+  httpDeployment,
+  removeStack,
+  stackContainers,
+  stackFile,
+  uniqueName,
+  waitFor,
+  writeStack,
+} from '../support/stack-fixture';
 import { ensureBusyboxImage } from '../support/base-images';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -21,23 +30,34 @@ function flotilla(args: string[]): { code: number; out: string; err: string } {
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
-interface Up { proc: ChildProcess; log: () => string; exited: Promise<number | null> }
+interface Up {
+  proc: ChildProcess;
+  log: () => string;
+  exited: Promise<number | null>;
+}
 
 function startUp(dir: string): Up {
-  const proc = spawn(process.execPath, [...CLI, 'up', '--stack', dir, '--no-watch'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...CLI, 'up', '--stack', dir, '--no-watch'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let log = '';
-  proc.stdout!.on('data', (c) => (log += c));
-  proc.stderr!.on('data', (c) => (log += c));
+  proc.stdout.on('data', (c) => (log += c));
+  proc.stderr.on('data', (c) => (log += c));
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   return { proc, log: () => log, exited };
 }
 
 /** Resolves once the controller of `up` answers on its control port. */
 async function controllerUp(up: Up, dir: string): Promise<void> {
-  await waitFor('the controller to answer', async () => {
-    if (up.proc.exitCode !== null) throw new Error(`up exited early (${up.proc.exitCode}):\n${up.log()}`);
-    return /controller running \(pid/.test(up.log()) && fs.existsSync(path.join(dir, '.flotilla/controller.json'));
-  }, 60_000);
+  await waitFor(
+    'the controller to answer',
+    async () => {
+      if (up.proc.exitCode !== null) throw new Error(`up exited early (${up.proc.exitCode}):\n${up.log()}`);
+      return /controller running \(pid/.test(up.log()) && fs.existsSync(path.join(dir, '.flotilla/controller.json'));
+    },
+    60_000,
+  );
 }
 
 async function sigkill(up: Up): Promise<void> {
@@ -46,8 +66,18 @@ async function sigkill(up: Up): Promise<void> {
 }
 
 /** Resolves with the first `create` event of one of the stack's containers after `since`. */
-async function firstCreate(stack: string, deployment: string, matches: (labels: Record<string, string>) => boolean): Promise<void> {
-  const stream = (await docker.getEvents({ filters: { type: ['container'], event: ['create', 'start'], label: [`dev.flotilla.stack=${stack}`, `dev.flotilla.deployment=${deployment}`] } })) as NodeJS.ReadableStream & { destroy(): void };
+async function firstCreate(
+  stack: string,
+  deployment: string,
+  matches: (labels: Record<string, string>) => boolean,
+): Promise<void> {
+  const stream = (await docker.getEvents({
+    filters: {
+      type: ['container'],
+      event: ['create', 'start'],
+      label: [`dev.flotilla.stack=${stack}`, `dev.flotilla.deployment=${deployment}`],
+    },
+  })) as NodeJS.ReadableStream & { destroy(): void };
   try {
     await new Promise<void>((resolve, reject) => {
       let buf = '';
@@ -69,13 +99,21 @@ async function firstCreate(stack: string, deployment: string, matches: (labels: 
 
 function byReplica(list: Docker.ContainerInfo[]): Map<string, Docker.ContainerInfo[]> {
   const m = new Map<string, Docker.ContainerInfo[]>();
-  for (const c of list) m.set(c.Labels['dev.flotilla.replica'], [...(m.get(c.Labels['dev.flotilla.replica']) ?? []), c]);
+  for (const c of list) {
+    m.set(c.Labels['dev.flotilla.replica'], [...(m.get(c.Labels['dev.flotilla.replica']) ?? []), c]);
+  }
   return m;
 }
 
 /** Exactly `n` replicas, each one container, all running, all on one template hash (when given). */
 function converged(list: Docker.ContainerInfo[], n: number, hash?: (h: string) => boolean): boolean {
-  if (list.length === n && byReplica(list).size === n && list.every((c) => c.State === 'running' && (!hash || hash(c.Labels['dev.flotilla.pod-template-hash'])))) return true;
+  if (
+    list.length === n &&
+    byReplica(list).size === n &&
+    list.every((c) => c.State === 'running' && (!hash || hash(c.Labels['dev.flotilla.pod-template-hash'])))
+  ) {
+    return true;
+  }
   // Thrown, so waitFor's timeout message says what was there instead.
   throw new Error(`want ${n}, have ${list.length}: ${list.map((c) => `${c.Names[0]}:${c.State}`).join(', ')}`);
 }
@@ -103,12 +141,19 @@ describe('controller crash safety (real Docker, SIGKILL of flotilla up)', functi
     await waitFor('1 replica', async () => converged(await stackContainers(name), 1));
     const [original] = await stackContainers(name);
 
-    const created = firstCreate(name, 'web', (l) => l['dev.flotilla.replica'] !== original.Labels['dev.flotilla.replica']);
+    const created = firstCreate(
+      name,
+      'web',
+      (l) => l['dev.flotilla.replica'] !== original.Labels['dev.flotilla.replica'],
+    );
     assert.equal(flotilla(['scale', '--stack', dir, 'web', '6']).code, 0);
     await created;
     await sigkill(first);
     const atKill = await stackContainers(name);
-    assert.ok(atKill.length < 6 || atKill.some((c) => c.State !== 'running'), `the kill landed before the scale-up finished (${atKill.length} containers)`);
+    assert.ok(
+      atKill.length < 6 || atKill.some((c) => c.State !== 'running'),
+      `the kill landed before the scale-up finished (${atKill.length} containers)`,
+    );
     assert.ok(fs.existsSync(path.join(dir, '.flotilla/controller.json')), 'SIGKILL leaves the handle file behind');
 
     // The stale handle names a dead pid: status works without a controller and keeps the intent.
@@ -119,14 +164,28 @@ describe('controller crash safety (real Docker, SIGKILL of flotilla up)', functi
     const second = startUp(dir);
     ups.push(second);
     await controllerUp(second, dir);
-    await waitFor('6 running replicas, one container each', async () => converged(await stackContainers(name), 6), 60_000);
+    await waitFor(
+      '6 running replicas, one container each',
+      async () => converged(await stackContainers(name), 6),
+      60_000,
+    );
     const s = JSON.parse(flotilla(['status', '--stack', dir, '--json']).out);
     assert.equal(s.controller.running, true);
     assert.equal(s.deployments[0].desired, 6);
-    await waitFor('6 ready in status', () => JSON.parse(flotilla(['status', '--stack', dir, '--json']).out).deployments[0].ready === 6 || undefined, 60_000);
+    await waitFor(
+      '6 ready in status',
+      () => JSON.parse(flotilla(['status', '--stack', dir, '--json']).out).deployments[0].ready === 6 || undefined,
+      60_000,
+    );
     const after = await stackContainers(name);
-    assert.ok(converged(after, 6), `still exactly 6 running replicas: ${after.map((c) => `${c.Names[0]}:${c.State}`).join(', ')}`);
-    assert.ok(after.some((c) => c.Id === original.Id), 'the original replica was adopted, not replaced');
+    assert.ok(
+      converged(after, 6),
+      `still exactly 6 running replicas: ${after.map((c) => `${c.Names[0]}:${c.State}`).join(', ')}`,
+    );
+    assert.ok(
+      after.some((c) => c.Id === original.Id),
+      'the original replica was adopted, not replaced',
+    );
   });
 
   it('SIGKILL in the middle of a rolling restart: the next up finishes the rollout on the new template only', async () => {
@@ -143,12 +202,19 @@ describe('controller crash safety (real Docker, SIGKILL of flotilla up)', functi
     await created;
     await sigkill(first);
     const atKill = await stackContainers(name);
-    assert.ok(atKill.some((c) => oldHashes.has(c.Labels['dev.flotilla.pod-template-hash'])), 'old replicas remained at the kill: it landed mid-rollout');
+    assert.ok(
+      atKill.some((c) => oldHashes.has(c.Labels['dev.flotilla.pod-template-hash'])),
+      'old replicas remained at the kill: it landed mid-rollout',
+    );
 
     const second = startUp(dir);
     ups.push(second);
     await controllerUp(second, dir);
-    await waitFor('3 running replicas, all on the new template', async () => converged(await stackContainers(name), 3, (h) => !oldHashes.has(h)), 90_000);
+    await waitFor(
+      '3 running replicas, all on the new template',
+      async () => converged(await stackContainers(name), 3, (h) => !oldHashes.has(h)),
+      90_000,
+    );
     const status = JSON.parse(flotilla(['status', '--stack', dir, '--json']).out);
     assert.equal(status.deployments[0].desired, 3);
     const hashes = new Set((await stackContainers(name)).map((c) => c.Labels['dev.flotilla.pod-template-hash']));
@@ -162,7 +228,9 @@ describe('controller crash safety (real Docker, SIGKILL of flotilla up)', functi
     await controllerUp(first, dir);
     await waitFor('5 replicas', async () => converged(await stackContainers(name), 5), 60_000);
     // Kill the controller as soon as Docker reports the first replica stopping.
-    const stream = (await docker.getEvents({ filters: { type: ['container'], event: ['kill', 'die', 'stop'], label: [`dev.flotilla.stack=${name}`] } })) as NodeJS.ReadableStream & { destroy(): void };
+    const stream = (await docker.getEvents({
+      filters: { type: ['container'], event: ['kill', 'die', 'stop'], label: [`dev.flotilla.stack=${name}`] },
+    })) as NodeJS.ReadableStream & { destroy(): void };
     const stopping = new Promise<void>((resolve) => stream.once('data', () => resolve()));
     assert.equal(flotilla(['scale', '--stack', dir, 'web', '1']).code, 0);
     await stopping;
@@ -173,8 +241,16 @@ describe('controller crash safety (real Docker, SIGKILL of flotilla up)', functi
     const second = startUp(dir);
     ups.push(second);
     await controllerUp(second, dir);
-    await waitFor('1 running replica and no stopped leftovers', async () => converged(await stackContainers(name), 1), 60_000);
-    await waitFor('1 ready in status', () => JSON.parse(flotilla(['status', '--stack', dir, '--json']).out).deployments[0].ready === 1 || undefined, 30_000);
+    await waitFor(
+      '1 running replica and no stopped leftovers',
+      async () => converged(await stackContainers(name), 1),
+      60_000,
+    );
+    await waitFor(
+      '1 ready in status',
+      () => JSON.parse(flotilla(['status', '--stack', dir, '--json']).out).deployments[0].ready === 1 || undefined,
+      30_000,
+    );
     assert.ok(converged(await stackContainers(name), 1));
   });
 
@@ -188,14 +264,23 @@ describe('controller crash safety (real Docker, SIGKILL of flotilla up)', functi
     const d = stack.deployments[0];
     const imageIds: Record<string, string> = {};
     const hash = podTemplateHash({ stack, imageIds }, d);
-    const [opts] = containerOptions({ stack, imageIds }, d, { replica: replicaName('web', hash), node: 'local', hash, createdAt: Date.now() });
+    const [opts] = containerOptions({ stack, imageIds }, d, {
+      replica: replicaName('web', hash),
+      node: 'local',
+      hash,
+      createdAt: Date.now(),
+    });
     const stuck = await docker.createContainer(opts);
 
     const up = startUp(dir);
     ups.push(up);
     await controllerUp(up, dir);
     await waitFor('2 running replicas and nothing else', async () => converged(await stackContainers(name), 2), 60_000);
-    await waitFor('2 ready in status', () => JSON.parse(flotilla(['status', '--stack', dir, '--json']).out).deployments[0].ready === 2 || undefined, 30_000);
+    await waitFor(
+      '2 ready in status',
+      () => JSON.parse(flotilla(['status', '--stack', dir, '--json']).out).deployments[0].ready === 2 || undefined,
+      30_000,
+    );
     const list = await stackContainers(name);
     assert.ok(converged(list, 2));
     const left = list.find((c) => c.Id === stuck.id);

@@ -19,7 +19,15 @@ import { loadStack } from '../../extension/engine/model/load-stack';
 import { StackError, type Problem } from '../../extension/engine/model/problems';
 import { reloadStack } from '../../extension/engine/runner';
 import { aliasBomb, aliasBombDeployment, bigManifest, binary, mutate, rng } from '../support/mutate';
-import { docker, removeStack, stackContainers, startStack, uniqueName, waitFor, type Running } from '../support/stack-fixture';
+import {
+  docker,
+  removeStack,
+  stackContainers,
+  startStack,
+  uniqueName,
+  waitFor,
+  type Running,
+} from '../support/stack-fixture';
 import { ensureBusyboxImage } from '../support/base-images';
 import { TestClient } from '../lsp/client';
 
@@ -52,18 +60,34 @@ function lineCount(file: string): number {
 }
 
 /** A problem must name a file of the stack (or one it refers to) and a line inside that file. */
-function checkProblem(dir: string, p: { file: string; line: number; column: number; message: string }, where: string): void {
+function checkProblem(
+  dir: string,
+  p: { file: string; line: number; column: number; message: string },
+  where: string,
+): void {
   assert.ok(p.file && path.isAbsolute(p.file), `${where}: problem names an absolute file: ${JSON.stringify(p)}`);
-  assert.ok(Number.isInteger(p.line) && p.line >= 1 && p.line <= lineCount(p.file) + 1, `${where}: line ${p.line} inside ${p.file} (${lineCount(p.file)} lines): ${p.message}`);
+  assert.ok(
+    Number.isInteger(p.line) && p.line >= 1 && p.line <= lineCount(p.file) + 1,
+    `${where}: line ${p.line} inside ${p.file} (${lineCount(p.file)} lines): ${p.message}`,
+  );
   assert.ok(Number.isInteger(p.column) && p.column >= 1, `${where}: column ${p.column}`);
   assert.ok(p.message.trim().length > 3, `${where}: a message`);
-  assert.doesNotMatch(p.message, /TypeError|ReferenceError|RangeError|Cannot read propert|is not a function|\bat .*\.ts:\d+/, `${where}: an internal error leaked: ${p.message}`);
+  assert.doesNotMatch(
+    p.message,
+    /TypeError|ReferenceError|RangeError|Cannot read propert|is not a function|\bat .*\.ts:\d+/,
+    `${where}: an internal error leaked: ${p.message}`,
+  );
 }
 
 async function bounded<T>(what: string, p: Promise<T>, ms = PER_FILE_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms); })]);
+    return await Promise.race([
+      p,
+      new Promise<T>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms);
+      }),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -71,7 +95,10 @@ async function bounded<T>(what: string, p: Promise<T>, ms = PER_FILE_MS): Promis
 
 class Sink {
   text = '';
-  write(s: string): boolean { this.text += s; return true; }
+  write(s: string): boolean {
+    this.text += s;
+    return true;
+  }
 }
 
 /** Writes the hostile cases into a copy of the seed; returns [label, dir, file that is bad][]. */
@@ -81,28 +108,85 @@ function hostileCases(): { label: string; dir: string; file: string; lint: boole
     const dir = copySeed();
     out.push({ label, dir, file: f(dir), lint });
   };
-  make('alias bomb (ConfigMap)', (d) => { fs.writeFileSync(path.join(d, 'k8s/bomb.yaml'), aliasBomb()); return 'k8s/bomb.yaml'; });
-  make('alias bomb (pod env)', (d) => { fs.writeFileSync(path.join(d, 'k8s/bomb.yaml'), aliasBombDeployment()); return 'k8s/bomb.yaml'; });
-  make('5 MB manifest', (d) => { fs.writeFileSync(path.join(d, 'k8s/big.yaml'), bigManifest(5 * 1024 * 1024)); return 'k8s/big.yaml'; });
-  make('binary manifest', (d) => { fs.writeFileSync(path.join(d, 'k8s/blob.yaml'), binary(64 * 1024, rng(7))); return 'k8s/blob.yaml'; });
-  make('binary stack file', (d) => { fs.writeFileSync(path.join(d, 'flotilla.yaml'), binary(4096, rng(8))); return 'flotilla.yaml'; });
-  make('binary Dockerfile', (d) => { fs.writeFileSync(path.join(d, 'app/Dockerfile'), binary(8192, rng(9))); return 'app/Dockerfile'; });
-  make('1 MB Dockerfile', (d) => { fs.writeFileSync(path.join(d, 'app/Dockerfile'), 'FROM flotilla.local/busybox:1\n' + '# padding padding padding padding padding padding\n'.repeat(19_000) + 'RUN ["/bin/sh", "-c", "exit 3"]\n'); return 'app/Dockerfile'; });
+  make('alias bomb (ConfigMap)', (d) => {
+    fs.writeFileSync(path.join(d, 'k8s/bomb.yaml'), aliasBomb());
+    return 'k8s/bomb.yaml';
+  });
+  make('alias bomb (pod env)', (d) => {
+    fs.writeFileSync(path.join(d, 'k8s/bomb.yaml'), aliasBombDeployment());
+    return 'k8s/bomb.yaml';
+  });
+  make('5 MB manifest', (d) => {
+    fs.writeFileSync(path.join(d, 'k8s/big.yaml'), bigManifest(5 * 1024 * 1024));
+    return 'k8s/big.yaml';
+  });
+  make('binary manifest', (d) => {
+    fs.writeFileSync(path.join(d, 'k8s/blob.yaml'), binary(64 * 1024, rng(7)));
+    return 'k8s/blob.yaml';
+  });
+  make('binary stack file', (d) => {
+    fs.writeFileSync(path.join(d, 'flotilla.yaml'), binary(4096, rng(8)));
+    return 'flotilla.yaml';
+  });
+  make('binary Dockerfile', (d) => {
+    fs.writeFileSync(path.join(d, 'app/Dockerfile'), binary(8192, rng(9)));
+    return 'app/Dockerfile';
+  });
+  make('1 MB Dockerfile', (d) => {
+    fs.writeFileSync(
+      path.join(d, 'app/Dockerfile'),
+      'FROM flotilla.local/busybox:1\n' +
+        '# padding padding padding padding padding padding\n'.repeat(19_000) +
+        'RUN ["/bin/sh", "-c", "exit 3"]\n',
+    );
+    return 'app/Dockerfile';
+  });
   // Refused before parsing (the Dockerfile parser is superlinear): by `up` at the stack file's build entry, by lint at the Dockerfile.
-  make('5 MB Dockerfile', (d) => { fs.writeFileSync(path.join(d, 'app/Dockerfile'), 'FROM flotilla.local/busybox:1\n' + 'RUN true \\\n'.repeat(500_000) + '  && true\n'); return 'flotilla.yaml'; });
-  make('5 MB stack file of 75 000 keys', (d) => { fs.appendFileSync(path.join(d, 'flotilla.yaml'), Array.from({ length: 75_000 }, (_, i) => `x-k${i}: ${'v'.repeat(60)}`).join('\n') + '\n'); return 'flotilla.yaml'; });
-  make('3 MB manifest of 50 000 keys', (d) => { fs.writeFileSync(path.join(d, 'k8s/keys.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keys}\ndata:\n' + Array.from({ length: 50_000 }, (_, i) => `  k${i}: ${'v'.repeat(60)}`).join('\n') + '\n  k7: again\n'); return 'k8s/keys.yaml'; });
+  make('5 MB Dockerfile', (d) => {
+    fs.writeFileSync(
+      path.join(d, 'app/Dockerfile'),
+      'FROM flotilla.local/busybox:1\n' + 'RUN true \\\n'.repeat(500_000) + '  && true\n',
+    );
+    return 'flotilla.yaml';
+  });
+  make('5 MB stack file of 75 000 keys', (d) => {
+    fs.appendFileSync(
+      path.join(d, 'flotilla.yaml'),
+      Array.from({ length: 75_000 }, (_, i) => `x-k${i}: ${'v'.repeat(60)}`).join('\n') + '\n',
+    );
+    return 'flotilla.yaml';
+  });
+  make('3 MB manifest of 50 000 keys', (d) => {
+    fs.writeFileSync(
+      path.join(d, 'k8s/keys.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keys}\ndata:\n' +
+        Array.from({ length: 50_000 }, (_, i) => `  k${i}: ${'v'.repeat(60)}`).join('\n') +
+        '\n  k7: again\n',
+    );
+    return 'k8s/keys.yaml';
+  });
   make('context outside the stack folder', (d) => {
-    fs.writeFileSync(path.join(d, 'flotilla.yaml'), fs.readFileSync(path.join(d, 'flotilla.yaml'), 'utf8').replace('context: app', 'context: ../'));
+    fs.writeFileSync(
+      path.join(d, 'flotilla.yaml'),
+      fs.readFileSync(path.join(d, 'flotilla.yaml'), 'utf8').replace('context: app', 'context: ../'),
+    );
     return 'flotilla.yaml';
   });
   make('Dockerfile outside the stack folder', (d) => {
-    fs.writeFileSync(path.join(d, 'flotilla.yaml'), fs.readFileSync(path.join(d, 'flotilla.yaml'), 'utf8').replace('dockerfile: Dockerfile', 'dockerfile: ../../../../etc/hostname'));
+    fs.writeFileSync(
+      path.join(d, 'flotilla.yaml'),
+      fs
+        .readFileSync(path.join(d, 'flotilla.yaml'), 'utf8')
+        .replace('dockerfile: Dockerfile', 'dockerfile: ../../../../etc/hostname'),
+    );
     return 'flotilla.yaml';
   });
   make('context symlinked outside', (d) => {
     fs.symlinkSync('/etc', path.join(d, 'etc-link'));
-    fs.writeFileSync(path.join(d, 'flotilla.yaml'), fs.readFileSync(path.join(d, 'flotilla.yaml'), 'utf8').replace('context: app', 'context: etc-link'));
+    fs.writeFileSync(
+      path.join(d, 'flotilla.yaml'),
+      fs.readFileSync(path.join(d, 'flotilla.yaml'), 'utf8').replace('context: app', 'context: etc-link'),
+    );
     return 'flotilla.yaml';
   });
   make('symlink loops in the build context', (d) => {
@@ -117,7 +201,12 @@ function hostileCases(): { label: string; dir: string; file: string; lint: boole
   });
   make('manifest glob through a symlink loop', (d) => {
     fs.symlinkSync('.', path.join(d, 'k8s/self'));
-    fs.writeFileSync(path.join(d, 'flotilla.yaml'), fs.readFileSync(path.join(d, 'flotilla.yaml'), 'utf8').replace('manifests: ["k8s/*.yaml"]', 'manifests: ["k8s/**/*.yaml"]'));
+    fs.writeFileSync(
+      path.join(d, 'flotilla.yaml'),
+      fs
+        .readFileSync(path.join(d, 'flotilla.yaml'), 'utf8')
+        .replace('manifests: ["k8s/*.yaml"]', 'manifests: ["k8s/**/*.yaml"]'),
+    );
     return 'flotilla.yaml';
   });
   return out;
@@ -139,7 +228,10 @@ describe('fuzz: bad input never hurts a running stack', function () {
           const where = `${f.rel} seed ${seed}`;
           const t0 = Date.now();
           const sink = new Sink();
-          const code = await bounded(`lint of ${where}`, runLintCli([dir, '--format', 'json', '--no-docker'], sink as unknown as NodeJS.WritableStream));
+          const code = await bounded(
+            `lint of ${where}`,
+            runLintCli([dir, '--format', 'json', '--no-docker'], sink as unknown as NodeJS.WritableStream),
+          );
           assert.ok(code === 0 || code === 1, `${where}: lint exit code ${code}`);
           const diags = JSON.parse(sink.text) as LintDiagnostic[];
           for (const d of diags) checkProblem(dir, d, `lint ${where}`);
@@ -175,7 +267,12 @@ describe('fuzz: bad input never hurts a running stack', function () {
           const text = mutate(f.kind, original, rng(seed));
           const diags = await bounded(`diagnostics for ${f.rel} seed ${seed}`, client.change(file, [{ text }]));
           const lines = text.split('\n').length;
-          for (const d of diags) assert.ok(d.range.start.line >= 0 && d.range.start.line <= lines && String(d.message).length > 3, `${f.rel} seed ${seed}: diagnostic inside the document: ${JSON.stringify(d)}`);
+          for (const d of diags) {
+            assert.ok(
+              d.range.start.line >= 0 && d.range.start.line <= lines && String(d.message).length > 3,
+              `${f.rel} seed ${seed}: diagnostic inside the document: ${JSON.stringify(d)}`,
+            );
+          }
         }
         await bounded(`restore ${f.rel}`, client.change(file, [{ text: original }]));
       }
@@ -191,7 +288,14 @@ describe('fuzz: bad input never hurts a running stack', function () {
         assert.ok(Array.isArray(diags));
       }
       // Still alive and answering.
-      const again = await bounded('a last diagnostics round', client.change(path.join(dir, 'k8s/app.yaml'), [{ text: 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {replicas: "two"}\n' }], (d) => d.length > 0));
+      const again = await bounded(
+        'a last diagnostics round',
+        client.change(
+          path.join(dir, 'k8s/app.yaml'),
+          [{ text: 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {replicas: "two"}\n' }],
+          (d) => d.length > 0,
+        ),
+      );
       assert.ok(again.length > 0);
       assert.equal(client.proc.exitCode, null, `the server did not exit: ${client.stderr.slice(-500)}`);
     } finally {
@@ -207,21 +311,48 @@ describe('fuzz: bad input never hurts a running stack', function () {
       const name = uniqueName('t-fuzz');
       for (const rel of ['flotilla.yaml', 'k8s/app.yaml']) {
         const f = path.join(c.dir, rel);
-        fs.writeFileSync(f, fs.readFileSync(f).toString('latin1').replace('name: fuzz-seed', `name: ${name}`).replace(/fuzz\/web/g, `${name}/web`), 'latin1');
+        fs.writeFileSync(
+          f,
+          fs
+            .readFileSync(f)
+            .toString('latin1')
+            .replace('name: fuzz-seed', `name: ${name}`)
+            .replace(/fuzz\/web/g, `${name}/web`),
+          'latin1',
+        );
       }
       try {
         let lintStatus: number | null = null;
         if (c.lint) {
-          const lint = spawnSync(process.execPath, [...CLI, 'lint', c.dir, '--no-docker'], { cwd: ROOT, encoding: 'utf8', timeout: PER_PROCESS_MS, maxBuffer: 256 * 1024 * 1024 });
+          const lint = spawnSync(process.execPath, [...CLI, 'lint', c.dir, '--no-docker'], {
+            cwd: ROOT,
+            encoding: 'utf8',
+            timeout: PER_PROCESS_MS,
+            maxBuffer: 256 * 1024 * 1024,
+          });
           assert.equal(lint.signal, null, `${c.label}: lint finished within ${PER_PROCESS_MS} ms`);
           assert.ok(lint.status === 0 || lint.status === 1, `${c.label}: lint exit ${lint.status}: ${lint.stderr}`);
           assert.doesNotMatch(lint.stderr, /\n\s+at /, `${c.label}: no stack trace`);
-          assert.match(lint.stdout, /\d+ error\(s\), \d+ warning\(s\)/, `${c.label}: lint summary (exit ${lint.status}, ${lint.stdout.length} bytes, error ${lint.error?.message}): ${lint.stdout.slice(-300)} ${lint.stderr.slice(-300)}`);
-          for (const line of lint.stdout.split('\n').filter((l) => / (error|warning) /.test(l))) assert.match(line, /^\S+:\d+:\d+ (error|warning) \S+ ./, `${c.label}: file:line:col on each finding: ${line}`);
+          assert.match(
+            lint.stdout,
+            /\d+ error\(s\), \d+ warning\(s\)/,
+            `${c.label}: lint summary (exit ${lint.status}, ${lint.stdout.length} bytes, error ${lint.error?.message}): ${lint.stdout.slice(-300)} ${lint.stderr.slice(-300)}`,
+          );
+          for (const line of lint.stdout.split('\n').filter((l) => / (error|warning) /.test(l))) {
+            assert.match(
+              line,
+              /^\S+:\d+:\d+ (error|warning) \S+ ./,
+              `${c.label}: file:line:col on each finding: ${line}`,
+            );
+          }
           lintStatus = lint.status;
           // Files outside the stack folder are refused, never read (their content must not leak into messages).
-          if (/outside the stack folder/.test(c.label)) assert.match(lint.stdout, /FS1008/, `${c.label}: lint refuses it: ${lint.stdout.slice(-300)}`);
-          if (/5 MB Dockerfile|binary Dockerfile/.test(c.label)) assert.match(lint.stdout, /FD1013/, `${c.label}: lint refuses it unparsed: ${lint.stdout.slice(-300)}`);
+          if (/outside the stack folder/.test(c.label)) {
+            assert.match(lint.stdout, /FS1008/, `${c.label}: lint refuses it: ${lint.stdout.slice(-300)}`);
+          }
+          if (/5 MB Dockerfile|binary Dockerfile/.test(c.label)) {
+            assert.match(lint.stdout, /FD1013/, `${c.label}: lint refuses it unparsed: ${lint.stdout.slice(-300)}`);
+          }
         }
         const up = await runUp(c.dir);
         assert.doesNotMatch(up.err, /\n\s+at /, `${c.label}: no stack trace: ${up.err}`);
@@ -230,13 +361,28 @@ describe('fuzz: bad input never hurts a running stack', function () {
           const problems = up.err.split('\n').filter((l) => /^\S+:\d+:\d+ /.test(l));
           assert.ok(problems.length > 0 || /^flotilla: /.test(up.err), `${c.label}: up says why: ${up.err}`);
           const named = c.file.split('/').pop()!;
-          assert.ok(up.err.includes(named) || up.err.includes('outside the stack folder'), `${c.label}: up names the file (${named}): ${up.err}`);
+          assert.ok(
+            up.err.includes(named) || up.err.includes('outside the stack folder'),
+            `${c.label}: up names the file (${named}): ${up.err}`,
+          );
           assert.equal((await stackContainers(name)).length, 0, `${c.label}: nothing started`);
         }
-        results.push(`${c.label}: ${c.lint ? `lint exit ${lintStatus}` : 'lint not run'}, up ${up.started ? 'started (accepted)' : `refused: ${up.err.split('\n').find((l) => /\S+:\d+:\d+ |^flotilla: /.test(l) && !/nothing was changed/.test(l))?.slice(0, 160)}`}`);
+        results.push(
+          `${c.label}: ${c.lint ? `lint exit ${lintStatus}` : 'lint not run'}, up ${
+            up.started
+              ? 'started (accepted)'
+              : `refused: ${up.err
+                  .split('\n')
+                  .find((l) => /\S+:\d+:\d+ |^flotilla: /.test(l) && !/nothing was changed/.test(l))
+                  ?.slice(0, 160)}`
+          }`,
+        );
       } finally {
         await removeStack(name);
-        await docker.getImage(`${name}/web:latest`).remove({ force: true }).catch(() => undefined);
+        await docker
+          .getImage(`${name}/web:latest`)
+          .remove({ force: true })
+          .catch(() => undefined);
         fs.rmSync(c.dir, { recursive: true, force: true });
       }
     }
@@ -251,7 +397,10 @@ describe('fuzz: bad input never hurts a running stack', function () {
       await run?.stop();
       run = undefined;
       await removeStack(name);
-      await docker.getImage(`${name}/web:latest`).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getImage(`${name}/web:latest`)
+        .remove({ force: true })
+        .catch(() => undefined);
       fs.rmSync(dir, { recursive: true, force: true });
     });
 
@@ -261,7 +410,8 @@ describe('fuzz: bad input never hurts a running stack', function () {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-fuzz-run-'));
       const files: Record<string, string> = {
         'flotilla.yaml': `name: ${name}\nmanifests: ["k8s/*.yaml"]\nbuild:\n  - {image: ${name}/web, context: app}\nsettings: {backoffBaseSeconds: 0.2, terminationGracePeriodSeconds: 1, resyncSeconds: 5}\n`,
-        'app/Dockerfile': 'FROM flotilla.local/busybox:1\nRUN echo v1 > /version\nCMD ["sh", "-c", "mkdir -p /www && cp /version /www/index.html && exec httpd -f -p 8080 -h /www"]\n',
+        'app/Dockerfile':
+          'FROM flotilla.local/busybox:1\nRUN echo v1 > /version\nCMD ["sh", "-c", "mkdir -p /www && cp /version /www/index.html && exec httpd -f -p 8080 -h /www"]\n',
         'k8s/app.yaml': `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
@@ -295,14 +445,24 @@ data: {mode: steady}
         fs.writeFileSync(path.join(dir, rel), text);
       }
       run = await startStack(dir);
-      await waitFor('2 running replicas', async () => (await stackContainers(name)).filter((c) => c.State === 'running').length === 2 && run!.ctl.status().deployments[0].ready === 2);
-      const snapshot = async () => Promise.all((await stackContainers(name)).map(async (c) => {
-        const i = await docker.getContainer(c.Id).inspect();
-        return `${i.Id} ${i.State.Status} ${i.State.StartedAt} ${i.Image}`;
-      })).then((xs) => xs.sort());
+      await waitFor(
+        '2 running replicas',
+        async () =>
+          (await stackContainers(name)).filter((c) => c.State === 'running').length === 2 &&
+          run!.ctl.status().deployments[0].ready === 2,
+      );
+      const snapshot = async () =>
+        Promise.all(
+          (await stackContainers(name)).map(async (c) => {
+            const i = await docker.getContainer(c.Id).inspect();
+            return `${i.Id} ${i.State.Status} ${i.State.StartedAt} ${i.Image}`;
+          }),
+        ).then((xs) => xs.sort());
       const before = await snapshot();
       const imageBefore = (await docker.getImage(`${name}/web:latest`).inspect()).Id;
-      const statusBefore = JSON.stringify(run.ctl.status().deployments.map((d) => [d.name, d.desired, d.replicas.map((r) => r.name).sort()]));
+      const statusBefore = JSON.stringify(
+        run.ctl.status().deployments.map((d) => [d.name, d.desired, d.replicas.map((r) => r.name).sort()]),
+      );
 
       // The save is rejected when the engine's loader or the shared rules find an error; such saves go through reload.
       const rejected = async (): Promise<boolean> => {
@@ -311,19 +471,33 @@ data: {mode: steady}
         return (await lintForEngine(dir)).some((p) => (p.severity ?? 'error') === 'error');
       };
       const reloadRejects = async (where: string) => {
-        const err = await bounded(`reload ${where}`, reloadStack(run!.ctl, { lint: lintForEngine }).then(() => undefined, (e: Error) => e), 60_000);
+        const err = await bounded(
+          `reload ${where}`,
+          reloadStack(run!.ctl, { lint: lintForEngine }).then(
+            () => undefined,
+            (e: Error) => e,
+          ),
+          60_000,
+        );
         assert.ok(err, `${where}: a bad save was applied`);
-        if (err instanceof StackError) for (const p of (err as StackError & { problems: Problem[] }).problems) checkProblem(dir, p, where);
-        else assert.match(err.message, /\S/, `${where}: a message`);
+        if (err instanceof StackError) {
+          for (const p of (err as StackError & { problems: Problem[] }).problems) checkProblem(dir, p, where);
+        } else assert.match(err.message, /\S/, `${where}: a message`);
       };
 
       let reloads = 0;
-      const kinds = [{ rel: 'flotilla.yaml', kind: 'yaml' as const }, { rel: 'k8s/app.yaml', kind: 'yaml' as const }];
+      const kinds = [
+        { rel: 'flotilla.yaml', kind: 'yaml' as const },
+        { rel: 'k8s/app.yaml', kind: 'yaml' as const },
+      ];
       for (const f of kinds) {
         const original = files[f.rel];
         for (let i = 0; i < 200 && reloads < 300; i++) {
           const seed = 9000 + 1000 * kinds.indexOf(f) + i;
-          fs.writeFileSync(path.join(dir, f.rel), mutate(f.kind, original, rng(seed)).replace(/^name: .*$/m, `name: ${name}`));
+          fs.writeFileSync(
+            path.join(dir, f.rel),
+            mutate(f.kind, original, rng(seed)).replace(/^name: .*$/m, `name: ${name}`),
+          );
           if (!(await rejected())) continue; // a mutation that is still a valid stack would legitimately change it
           await reloadRejects(`${f.rel} seed ${seed}`);
           reloads++;
@@ -336,33 +510,81 @@ data: {mode: steady}
         ['alias bomb', () => fs.writeFileSync(path.join(dir, 'k8s/bomb.yaml'), aliasBombDeployment())],
         ['5 MB manifest', () => fs.writeFileSync(path.join(dir, 'k8s/big.yaml'), bigManifest(5 * 1024 * 1024))],
         ['binary manifest', () => fs.writeFileSync(path.join(dir, 'k8s/blob.yaml'), binary(32 * 1024, rng(3)))],
-        ['context outside', () => fs.writeFileSync(path.join(dir, 'flotilla.yaml'), files['flotilla.yaml'].replace('context: app', 'context: ..'))],
-        ['context symlinked outside', () => { fs.symlinkSync('/etc', path.join(dir, 'out')); fs.writeFileSync(path.join(dir, 'flotilla.yaml'), files['flotilla.yaml'].replace('context: app', 'context: out')); }],
-        ['symlink loop and a broken manifest', () => { fs.symlinkSync('loop', path.join(dir, 'app/loop')); fs.symlinkSync('..', path.join(dir, 'app/up')); fs.writeFileSync(path.join(dir, 'k8s/app.yaml'), broken); }],
+        [
+          'context outside',
+          () =>
+            fs.writeFileSync(
+              path.join(dir, 'flotilla.yaml'),
+              files['flotilla.yaml'].replace('context: app', 'context: ..'),
+            ),
+        ],
+        [
+          'context symlinked outside',
+          () => {
+            fs.symlinkSync('/etc', path.join(dir, 'out'));
+            fs.writeFileSync(
+              path.join(dir, 'flotilla.yaml'),
+              files['flotilla.yaml'].replace('context: app', 'context: out'),
+            );
+          },
+        ],
+        [
+          'symlink loop and a broken manifest',
+          () => {
+            fs.symlinkSync('loop', path.join(dir, 'app/loop'));
+            fs.symlinkSync('..', path.join(dir, 'app/up'));
+            fs.writeFileSync(path.join(dir, 'k8s/app.yaml'), broken);
+          },
+        ],
         // A Dockerfile that builds fine, saved together with a broken manifest: the save is refused as a whole.
-        ['new Dockerfile and a broken manifest', () => { fs.writeFileSync(path.join(dir, 'app/Dockerfile'), files['app/Dockerfile'].replace('v1', 'v2-rejected')); fs.writeFileSync(path.join(dir, 'k8s/app.yaml'), broken); }],
+        [
+          'new Dockerfile and a broken manifest',
+          () => {
+            fs.writeFileSync(path.join(dir, 'app/Dockerfile'), files['app/Dockerfile'].replace('v1', 'v2-rejected'));
+            fs.writeFileSync(path.join(dir, 'k8s/app.yaml'), broken);
+          },
+        ],
         // The same with an error only the shared rules see (a number in a ConfigMap's data): the loader passes, so the build runs.
-        ['new Dockerfile and a lint error', () => { fs.writeFileSync(path.join(dir, 'app/Dockerfile'), files['app/Dockerfile'].replace('v1', 'v3-rejected')); fs.writeFileSync(path.join(dir, 'k8s/app.yaml'), files['k8s/app.yaml'].replace('data: {mode: steady}', 'data: {mode: steady, n: 5}')); }],
+        [
+          'new Dockerfile and a lint error',
+          () => {
+            fs.writeFileSync(path.join(dir, 'app/Dockerfile'), files['app/Dockerfile'].replace('v1', 'v3-rejected'));
+            fs.writeFileSync(
+              path.join(dir, 'k8s/app.yaml'),
+              files['k8s/app.yaml'].replace('data: {mode: steady}', 'data: {mode: steady, n: 5}'),
+            );
+          },
+        ],
       ];
       for (const [label, act] of hostile) {
         act();
         await reloadRejects(label);
         reloads++;
-        for (const extra of ['k8s/bomb.yaml', 'k8s/big.yaml', 'k8s/blob.yaml', 'out', 'app/loop', 'app/up']) fs.rmSync(path.join(dir, extra), { force: true });
+        for (const extra of ['k8s/bomb.yaml', 'k8s/big.yaml', 'k8s/blob.yaml', 'out', 'app/loop', 'app/up']) {
+          fs.rmSync(path.join(dir, extra), { force: true });
+        }
         for (const [rel, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, rel), text);
       }
       assert.ok(reloads >= 100, `enough rejected reloads (${reloads})`);
 
       await run.ctl.idle();
       assert.deepEqual(await snapshot(), before, 'the same containers, never restarted');
-      assert.equal(JSON.stringify(run.ctl.status().deployments.map((d) => [d.name, d.desired, d.replicas.map((r) => r.name).sort()])), statusBefore);
+      assert.equal(
+        JSON.stringify(
+          run.ctl.status().deployments.map((d) => [d.name, d.desired, d.replicas.map((r) => r.name).sort()]),
+        ),
+        statusBefore,
+      );
       assert.equal(run.ctl.status().deployments[0].ready, 2);
       // (The tag itself may have moved: a refused save can still finish its build. What runs must not.)
       assert.ok((await docker.getImage(imageBefore).inspect()).Id, 'the image the stack runs is still there');
 
       // A replica created after all that runs what the stack was started with.
       run.ctl.scale('web', 3);
-      await waitFor('a third replica', async () => (await stackContainers(name)).filter((c) => c.State === 'running').length === 3);
+      await waitFor(
+        'a third replica',
+        async () => (await stackContainers(name)).filter((c) => c.State === 'running').length === 3,
+      );
       for (const c of await stackContainers(name)) {
         const out = await execOut(c.Id, ['cat', '/version']);
         assert.equal(out.trim(), 'v1', `${c.Names[0]} runs the original image`);
@@ -375,17 +597,29 @@ data: {mode: steady}
 /** Runs `flotilla up`; if its controller starts (the input was acceptable), stops it again. Bounded. */
 function runUp(dir: string): Promise<{ started: boolean; code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [...CLI, 'up', '--stack', dir, '--no-watch'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [...CLI, 'up', '--stack', dir, '--no-watch'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     let started = false;
-    const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`up did not finish or start within ${PER_PROCESS_MS} ms:\n${out}\n${err}`)); }, PER_PROCESS_MS);
-    p.stdout!.on('data', (c) => {
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`up did not finish or start within ${PER_PROCESS_MS} ms:\n${out}\n${err}`));
+    }, PER_PROCESS_MS);
+    p.stdout.on('data', (c) => {
       out += c;
-      if (!started && /controller running/.test(out)) { started = true; p.kill('SIGTERM'); }
+      if (!started && /controller running/.test(out)) {
+        started = true;
+        p.kill('SIGTERM');
+      }
     });
-    p.stderr!.on('data', (c) => (err += c));
-    p.on('exit', (code) => { clearTimeout(timer); resolve({ started, code, out, err }); });
+    p.stderr.on('data', (c) => (err += c));
+    p.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ started, code, out, err });
+    });
   });
 }
 

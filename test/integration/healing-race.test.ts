@@ -60,6 +60,10 @@ describe('healing: one crash, one restart', function () {
     }
     assert.equal(replica()?.restarts, 1, 'one crash, one restart');
     assert.equal(events.filter((e) => e.reason === 'BackOff').length, 0, 'a first crash restarts at once');
-    assert.equal(events.filter((e) => e.reason === 'Started').length, 1, events.map((e) => `${e.reason}: ${e.message}`).join('\n'));
+    assert.equal(
+      events.filter((e) => e.reason === 'Started').length,
+      1,
+      events.map((e) => `${e.reason}: ${e.message}`).join('\n'),
+    );
   });
 });

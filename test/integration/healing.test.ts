@@ -46,9 +46,15 @@ describe('healing: controller + probes on the real engine', function () {
   let stack = '';
   let running: Running | undefined;
 
-  async function up(manifest: string, settings = '{backoffBaseSeconds: 0.2, terminationGracePeriodSeconds: 1, resyncSeconds: 5}'): Promise<Running> {
+  async function up(
+    manifest: string,
+    settings = '{backoffBaseSeconds: 0.2, terminationGracePeriodSeconds: 1, resyncSeconds: 5}',
+  ): Promise<Running> {
     stack = uniqueName('test-health');
-    const dir = writeStack({ 'flotilla.yaml': `name: ${stack}\nmanifests: ["k8s/*.yaml"]\nsettings: ${settings}\n`, 'k8s/app.yaml': manifest });
+    const dir = writeStack({
+      'flotilla.yaml': `name: ${stack}\nmanifests: ["k8s/*.yaml"]\nsettings: ${settings}\n`,
+      'k8s/app.yaml': manifest,
+    });
     await ensureBusyboxImage(docker);
     const p = await prepareStack(docker, dir);
     // The production wiring: probes, balancers and autoscaling attached.
@@ -73,7 +79,9 @@ describe('healing: controller + probes on the real engine', function () {
 
   it('a killed replica is restarted and its restart count grows', async () => {
     const r = await up(deployment('web', httpdCommand));
-    const first = await waitFor('running replica', () => (r.replica()?.state === 'Running' && r.replica()?.ready ? r.replica() : undefined));
+    const first = await waitFor('running replica', () =>
+      r.replica()?.state === 'Running' && r.replica()?.ready ? r.replica() : undefined,
+    );
     assert.equal(first.restarts, 0);
     await r.ctl.killReplica(first.name);
     const again = await waitFor('restarted replica', () => {
@@ -84,7 +92,8 @@ describe('healing: controller + probes on the real engine', function () {
   });
 
   it('a failing liveness probe restarts the container; the count grows with every failure', async () => {
-    const probe = '          livenessProbe: {httpGet: {path: /cgi-bin/health, port: http}, periodSeconds: 1, failureThreshold: 2}\n';
+    const probe =
+      '          livenessProbe: {httpGet: {path: /cgi-bin/health, port: http}, periodSeconds: 1, failureThreshold: 2}\n';
     const r = await up(deployment('web', httpdCommand + probe));
     const rep = await waitFor('ready replica', () => (r.replica()?.ready ? r.replica() : undefined));
     for (let n = 1; n <= 2; n++) {
@@ -96,24 +105,38 @@ describe('healing: controller + probes on the real engine', function () {
     }
     const unhealthy = r.events.filter((e) => e.reason === 'Unhealthy' && e.message.startsWith('Liveness probe failed'));
     // Every failed attempt is an Unhealthy event: failureThreshold (2) per restart at least.
-    const http500 = unhealthy.filter((e) => e.message.startsWith('Liveness probe failed: HTTP probe failed with statuscode: 500'));
+    const http500 = unhealthy.filter((e) =>
+      e.message.startsWith('Liveness probe failed: HTTP probe failed with statuscode: 500'),
+    );
     assert.ok(http500.length >= 4, unhealthy.map((e) => e.message).join('\n'));
   });
 
   it('a crash loop restarts at once, then backs off 1 s, 2 s, 4 s, 4 s with base 1 and cap 4', async () => {
-    const r = await up(deployment('crash', '          command: ["sh", "-c", "exit 3"]\n'), '{backoffBaseSeconds: 1, backoffMaxSeconds: 4, terminationGracePeriodSeconds: 1, resyncSeconds: 5}');
+    const r = await up(
+      deployment('crash', '          command: ["sh", "-c", "exit 3"]\n'),
+      '{backoffBaseSeconds: 1, backoffMaxSeconds: 4, terminationGracePeriodSeconds: 1, resyncSeconds: 5}',
+    );
     const backoffs = (): string[] => r.events.filter((e) => e.reason === 'BackOff').map((e) => e.message);
     let sawWaiting: ReplicaStatus | undefined;
-    await waitFor('four back-offs', () => {
-      const x = r.replica();
-      if (x?.state === 'Waiting' && x.backoff) sawWaiting = x;
-      return backoffs().length >= 4;
-    }, 60_000);
+    await waitFor(
+      'four back-offs',
+      () => {
+        const x = r.replica();
+        if (x?.state === 'Waiting' && x.backoff) sawWaiting = x;
+        return backoffs().length >= 4;
+      },
+      60_000,
+    );
     assert.deepEqual(
-      backoffs().slice(0, 4).map((m) => /Back-off (\d+)s/.exec(m)?.[1]),
+      backoffs()
+        .slice(0, 4)
+        .map((m) => /Back-off (\d+)s/.exec(m)?.[1]),
       ['1', '2', '4', '4'],
     );
-    assert.ok(backoffs().every((m) => m.includes('exit code 3')), backoffs().join('\n'));
+    assert.ok(
+      backoffs().every((m) => m.includes('exit code 3')),
+      backoffs().join('\n'),
+    );
     const firstRestart = r.events.findIndex((e) => e.reason === 'Started');
     const firstBackOff = r.events.findIndex((e) => e.reason === 'BackOff');
     assert.ok(firstRestart >= 0 && firstRestart < firstBackOff, 'the first crash was restarted without a back-off');
@@ -124,7 +147,8 @@ describe('healing: controller + probes on the real engine', function () {
   });
 
   it('a failing readiness probe makes the replica not Ready without restarting it', async () => {
-    const probe = '          readinessProbe: {httpGet: {path: /cgi-bin/ready, port: 8080}, periodSeconds: 1, failureThreshold: 1}\n';
+    const probe =
+      '          readinessProbe: {httpGet: {path: /cgi-bin/ready, port: 8080}, periodSeconds: 1, failureThreshold: 1}\n';
     const r = await up(deployment('web', httpdCommand + probe));
     const rep = await waitFor('ready replica', () => (r.replica()?.ready ? r.replica() : undefined));
     await exec(rep.container, ['touch', '/tmp/unready']);
@@ -138,10 +162,14 @@ describe('healing: controller + probes on the real engine', function () {
   });
 
   it('a replica is not Ready before its startup probe passes, even without a readiness probe', async () => {
-    const probe = '          startupProbe: {exec: {command: ["test", "-f", "/tmp/started"]}, periodSeconds: 1, failureThreshold: 1000}\n';
+    const probe =
+      '          startupProbe: {exec: {command: ["test", "-f", "/tmp/started"]}, periodSeconds: 1, failureThreshold: 1000}\n';
     const r = await up(deployment('web', httpdCommand + probe));
-    const unhealthy = (): number => r.events.filter((e) => e.reason === 'Unhealthy' && e.message.startsWith('Startup probe failed')).length;
-    const rep = await waitFor('startup probe failing', () => (r.replica()?.state === 'Running' && unhealthy() >= 2 ? r.replica() : undefined));
+    const unhealthy = (): number =>
+      r.events.filter((e) => e.reason === 'Unhealthy' && e.message.startsWith('Startup probe failed')).length;
+    const rep = await waitFor('startup probe failing', () =>
+      r.replica()?.state === 'Running' && unhealthy() >= 2 ? r.replica() : undefined,
+    );
     assert.equal(rep.ready, false, 'Running but not started: not Ready');
     assert.equal(r.ctl.status().services.length, 0);
     await exec(rep.container, ['touch', '/tmp/started']);

@@ -7,7 +7,17 @@ import * as http from 'node:http';
 import type Docker from 'dockerode';
 import { downStack } from '../../extension/engine/controller/controller';
 import { networkName } from '../../extension/engine/docker/labels';
-import { docker, removeStack, stackContainers, stackFile, startStack, uniqueName, waitFor, writeStack, type Running } from '../support/stack-fixture';
+import {
+  docker,
+  removeStack,
+  stackContainers,
+  stackFile,
+  startStack,
+  uniqueName,
+  waitFor,
+  writeStack,
+  type Running,
+} from '../support/stack-fixture';
 import { ensureBusyboxImage } from '../support/base-images';
 
 function web(whoami: string, replicas: number): string {
@@ -51,7 +61,9 @@ function get(url: string): Promise<string> {
 type Snap = Map<string, string>; // container id → StartedAt
 async function snapshot(stack: string): Promise<Snap> {
   const m: Snap = new Map();
-  for (const c of await stackContainers(stack)) m.set(c.Id, (await docker.getContainer(c.Id).inspect()).State.StartedAt);
+  for (const c of await stackContainers(stack)) {
+    m.set(c.Id, (await docker.getContainer(c.Id).inspect()).State.StartedAt);
+  }
   return m;
 }
 
@@ -95,9 +107,13 @@ describe('two stacks side by side (real Docker)', function () {
     await onlyOwn(urlB, 'stack-b');
 
     // Each network holds only its own stack's containers.
-    const members = async (stack: string) => Object.keys((await docker.getNetwork(networkName(stack)).inspect()).Containers ?? {});
+    const members = async (stack: string) =>
+      Object.keys((await docker.getNetwork(networkName(stack)).inspect()).Containers ?? {});
     const idsB = new Set((await stackContainers(b)).map((c) => c.Id));
-    assert.ok((await members(a)).every((id) => !idsB.has(id)), 'no B container on A\'s network');
+    assert.ok(
+      (await members(a)).every((id) => !idsB.has(id)),
+      "no B container on A's network",
+    );
 
     // A: scale up, roll, heal, scale down. B must not notice.
     const bBefore = await snapshot(b);
@@ -105,24 +121,40 @@ describe('two stacks side by side (real Docker)', function () {
     await waitFor('A at 3', ready(ra, 3));
     const hashA = new Set((await stackContainers(a)).map((c) => c.Labels['dev.flotilla.pod-template-hash']));
     ra.ctl.restart('web');
-    await waitFor('A rolled', async () => (await ready(ra, 3)()) && (await stackContainers(a)).every((c) => !hashA.has(c.Labels['dev.flotilla.pod-template-hash'])), 90_000);
+    await waitFor(
+      'A rolled',
+      async () =>
+        (await ready(ra, 3)()) &&
+        (await stackContainers(a)).every((c) => !hashA.has(c.Labels['dev.flotilla.pod-template-hash'])),
+      90_000,
+    );
     const victimA = (await stackContainers(a))[0];
     await docker.getContainer(victimA.Id).kill();
-    await waitFor('A healed', async () => (await ready(ra, 3)()) && ra.ctl.status().deployments[0].replicas.some((r) => r.restarts >= 1));
+    await waitFor(
+      'A healed',
+      async () => (await ready(ra, 3)()) && ra.ctl.status().deployments[0].replicas.some((r) => r.restarts >= 1),
+    );
     ra.ctl.scale('web', 1);
     await waitFor('A at 1', ready(ra, 1));
     await rb.ctl.idle();
-    assert.deepEqual(await snapshot(b), bBefore, 'B\'s containers are the same, never restarted');
-    assert.equal(rb.ctl.status().deployments[0].replicas.reduce((s, r) => s + r.restarts, 0), 0, 'B counted no restarts');
+    assert.deepEqual(await snapshot(b), bBefore, "B's containers are the same, never restarted");
+    assert.equal(
+      rb.ctl.status().deployments[0].replicas.reduce((s, r) => s + r.restarts, 0),
+      0,
+      'B counted no restarts',
+    );
     await onlyOwn(urlB, 'stack-b');
 
     // B: heal one replica. A must not notice.
     const aBefore = await snapshot(a);
     const victimB = (await stackContainers(b))[0];
     await docker.getContainer(victimB.Id).kill();
-    await waitFor('B healed', async () => (await ready(rb, 2)()) && rb.ctl.status().deployments[0].replicas.some((r) => r.restarts >= 1));
+    await waitFor(
+      'B healed',
+      async () => (await ready(rb, 2)()) && rb.ctl.status().deployments[0].replicas.some((r) => r.restarts >= 1),
+    );
     await ra.ctl.idle();
-    assert.deepEqual(await snapshot(a), aBefore, 'A unchanged by B\'s healing');
+    assert.deepEqual(await snapshot(a), aBefore, "A unchanged by B's healing");
 
     // Down A: B keeps running, its network and balancer intact.
     const bBeforeDown = await snapshot(b);
@@ -130,7 +162,7 @@ describe('two stacks side by side (real Docker)', function () {
     runs.splice(runs.indexOf(ra), 1);
     await downStack(docker, a, () => 1);
     assert.equal((await stackContainers(a)).length, 0);
-    assert.deepEqual(await snapshot(b), bBeforeDown, 'B unchanged by A\'s down');
+    assert.deepEqual(await snapshot(b), bBeforeDown, "B unchanged by A's down");
     await docker.getNetwork(networkName(b)).inspect();
     await onlyOwn(urlB, 'stack-b');
   });
@@ -138,9 +170,15 @@ describe('two stacks side by side (real Docker)', function () {
   it('a second folder cannot run a stack under a name that is already running', async () => {
     const ra = await startStack(writeStack({ 'flotilla.yaml': stackFile(a), 'k8s/app.yaml': web('first', 1) }));
     runs.push(ra);
-    await waitFor('first ready', async () => (await stackContainers(a)).filter((c: Docker.ContainerInfo) => c.State === 'running').length === 1);
+    await waitFor(
+      'first ready',
+      async () => (await stackContainers(a)).filter((c: Docker.ContainerInfo) => c.State === 'running').length === 1,
+    );
     const before = await snapshot(a);
-    await assert.rejects(startStack(writeStack({ 'flotilla.yaml': stackFile(a), 'k8s/app.yaml': web('second', 3) })), /already running from/);
+    await assert.rejects(
+      startStack(writeStack({ 'flotilla.yaml': stackFile(a), 'k8s/app.yaml': web('second', 3) })),
+      /already running from/,
+    );
     assert.deepEqual(await snapshot(a), before, 'the running stack is untouched');
   });
 });

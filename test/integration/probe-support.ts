@@ -7,7 +7,8 @@ import { ensureBusyboxImage } from '../support/base-images';
 import { dockerExec } from '../../extension/engine/health/checks';
 
 /** A CGI health endpoint: 200, or 500 while /tmp/fail exists. */
-const HEALTH_CGI = '#!/bin/sh\nif [ -f /tmp/fail ]; then echo "Status: 500 Internal Server Error"; fi\necho "Content-Type: text/plain"\necho\necho ok\n';
+const HEALTH_CGI =
+  '#!/bin/sh\nif [ -f /tmp/fail ]; then echo "Status: 500 Internal Server Error"; fi\necho "Content-Type: text/plain"\necho\necho ok\n';
 
 /** busybox httpd on :8080 serving /cgi-bin/health (see HEALTH_CGI) and /cgi-bin/ready (fails while /tmp/unready exists). */
 export const HTTPD_CMD = [
@@ -34,7 +35,11 @@ export class HealthTestEnv {
   }
 
   /** Create and start a labelled container on the stack network; returns its id and IP. */
-  async run(name: string, cmd: string[], opts: { init?: boolean; stopSignal?: string } = {}): Promise<{ id: string; ip: string }> {
+  async run(
+    name: string,
+    cmd: string[],
+    opts: { init?: boolean; stopSignal?: string } = {},
+  ): Promise<{ id: string; ip: string }> {
     const c = await this.docker.createContainer({
       name: `${this.stack}-${name}`,
       Image: this.image,
@@ -59,9 +64,23 @@ export class HealthTestEnv {
   async teardown(): Promise<void> {
     const filters = { label: [`${LABELS.stack}=${this.stack}`] };
     const containers = await this.docker.listContainers({ all: true, filters });
-    await Promise.all(containers.map((c) => this.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    await Promise.all(
+      containers.map((c) =>
+        this.docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
     const networks = await this.docker.listNetworks({ filters });
-    await Promise.all(networks.map((n) => this.docker.getNetwork(n.Id).remove().catch(() => undefined)));
+    await Promise.all(
+      networks.map((n) =>
+        this.docker
+          .getNetwork(n.Id)
+          .remove()
+          .catch(() => undefined),
+      ),
+    );
   }
 }
 

@@ -7,7 +7,13 @@ import { detectProbeRoute } from '../../extension/engine/health/reachability';
 import { HealthTestEnv, HTTPD_CMD, until } from './probe-support';
 
 // Generous timeouts: the machine is shared, and a slow docker exec must not read as a failure.
-const fast = { initialDelaySeconds: 0, periodSeconds: 0.2, timeoutSeconds: 10, successThreshold: 1, failureThreshold: 3 };
+const fast = {
+  initialDelaySeconds: 0,
+  periodSeconds: 0.2,
+  timeoutSeconds: 10,
+  successThreshold: 1,
+  failureThreshold: 3,
+};
 const httpProbe = (path: string, port: number | string, over: Partial<Probe> = {}): Probe => ({
   httpGet: { path, port, scheme: 'HTTP', httpHeaders: [] },
   ...fast,
@@ -32,7 +38,11 @@ describe('Prober against the real engine', function () {
   });
   after(async () => env.teardown());
 
-  function watch(c: { id: string; ip: string }, container: Partial<ContainerSpec>, route: ProbeRoute = 'direct'): Watched {
+  function watch(
+    c: { id: string; ip: string },
+    container: Partial<ContainerSpec>,
+    route: ProbeRoute = 'direct',
+  ): Watched {
     const w: Watched = { ready: [], liveness: [], failures: [] } as unknown as Watched;
     w.prober = new Prober({
       docker: env.docker,
@@ -77,12 +87,18 @@ describe('Prober against the real engine', function () {
         await env.exec(c.id, ['touch', '/tmp/fail']);
         await until(() => w.liveness.length > 0, 'liveness failure');
         assert.equal(w.liveness.length, 1, 'reported once');
-        assert.match(w.liveness[0], /^Liveness probe failed: (HTTP probe failed with statuscode: 500|.*(deadline|timeout).*)$/);
+        assert.match(
+          w.liveness[0],
+          /^Liveness probe failed: (HTTP probe failed with statuscode: 500|.*(deadline|timeout).*)$/,
+        );
         // At least failureThreshold failures came before the report (exact counting is the
         // ProbeTracker's unit test; on a loaded machine one of them may be a timeout).
         const after = w.failures.slice(before);
         assert.ok(after.length >= 3, `failureThreshold failures before the report: ${after.join(' | ')}`);
-        assert.ok(after.some((f) => f.endsWith('statuscode: 500')), after.join(' | '));
+        assert.ok(
+          after.some((f) => f.endsWith('statuscode: 500')),
+          after.join(' | '),
+        );
       });
 
       it('HTTP readiness toggles with a named port', async () => {
@@ -96,12 +112,22 @@ describe('Prober against the real engine', function () {
         await until(() => w.prober.ready, 'ready again');
         assert.deepEqual(w.ready, [true, false, true]);
         assert.equal(w.liveness.length, 0);
-        assert.ok(w.failures.includes('Readiness probe failed: HTTP probe failed with statuscode: 500'), w.failures.join('\n'));
+        assert.ok(
+          w.failures.includes('Readiness probe failed: HTTP probe failed with statuscode: 500'),
+          w.failures.join('\n'),
+        );
       });
 
       it('tcpSocket: an open port passes, a closed one is refused', async () => {
         const c = await env.run(`tcp-${route}`, HTTPD_CMD);
-        const w = watch(c, { readinessProbe: { tcpSocket: { port: 'http' }, ...fast }, livenessProbe: { tcpSocket: { port: 9999 }, ...fast, failureThreshold: 2 } }, route);
+        const w = watch(
+          c,
+          {
+            readinessProbe: { tcpSocket: { port: 'http' }, ...fast },
+            livenessProbe: { tcpSocket: { port: 9999 }, ...fast, failureThreshold: 2 },
+          },
+          route,
+        );
         await until(() => w.prober.ready && w.liveness.length > 0, 'ready and liveness failure');
         assert.deepEqual(w.liveness, [`Liveness probe failed: dial tcp ${c.ip}:9999: connect: connection refused`]);
       });
@@ -112,7 +138,10 @@ describe('Prober against the real engine', function () {
     const c = await env.run('refused', ['sleep', '3600']);
     const w = watch(c, { livenessProbe: httpProbe('/x', 8080, { failureThreshold: 1 }) });
     await until(() => w.liveness.length > 0, 'liveness failure');
-    assert.equal(w.liveness[0], `Liveness probe failed: Get "http://${c.ip}:8080/x": dial tcp ${c.ip}:8080: connect: connection refused`);
+    assert.equal(
+      w.liveness[0],
+      `Liveness probe failed: Get "http://${c.ip}:8080/x": dial tcp ${c.ip}:8080: connect: connection refused`,
+    );
   });
 
   it('exec probe: exit code 0 passes, the output explains a failure', async () => {
@@ -123,7 +152,10 @@ describe('Prober against the real engine', function () {
     });
     await until(() => w.failures.length >= 2, 'readiness failures');
     assert.equal(w.prober.ready, false);
-    assert.match(w.failures[0]!, /^Readiness probe failed: cat: can't open '\/tmp\/ready-flag': No such file or directory/);
+    assert.match(
+      w.failures[0],
+      /^Readiness probe failed: cat: can't open '\/tmp\/ready-flag': No such file or directory/,
+    );
     await env.exec(c.id, ['touch', '/tmp/ready-flag']);
     await until(() => w.prober.ready, 'ready');
     await env.exec(c.id, ['touch', '/tmp/dead']);
@@ -133,7 +165,9 @@ describe('Prober against the real engine', function () {
 
   it('exec probe timeout', async () => {
     const c = await env.run('exec-timeout', ['sleep', '3600']);
-    const w = watch(c, { livenessProbe: { exec: { command: ['sleep', '30'] }, ...fast, timeoutSeconds: 1, failureThreshold: 1 } });
+    const w = watch(c, {
+      livenessProbe: { exec: { command: ['sleep', '30'] }, ...fast, timeoutSeconds: 1, failureThreshold: 1 },
+    });
     await until(() => w.liveness.length > 0, 'liveness failure');
     assert.equal(w.liveness[0], 'Liveness probe failed: command "sleep 30" timed out');
   });
@@ -147,7 +181,10 @@ describe('Prober against the real engine', function () {
       readinessProbe: httpProbe('/cgi-bin/ready', 'http'),
     });
     await until(() => w.failures.length >= 5, 'startup attempts');
-    assert.ok(w.failures.every((f) => f.startsWith('Startup probe failed')), w.failures.join('\n'));
+    assert.ok(
+      w.failures.every((f) => f.startsWith('Startup probe failed')),
+      w.failures.join('\n'),
+    );
     assert.equal(w.prober.started, false);
     assert.equal(w.prober.ready, false);
     assert.equal(w.liveness.length, 0);

@@ -40,7 +40,10 @@ describe('rollout on the real engine', function () {
 
   async function up(m: string): Promise<StackController> {
     stack = uniqueName('test-health');
-    dir = writeStack({ 'flotilla.yaml': `name: ${stack}\nmanifests: ["k8s/*.yaml"]\nsettings: {backoffBaseSeconds: 0.2, terminationGracePeriodSeconds: 1, resyncSeconds: 5}\n`, 'k8s/app.yaml': m });
+    dir = writeStack({
+      'flotilla.yaml': `name: ${stack}\nmanifests: ["k8s/*.yaml"]\nsettings: {backoffBaseSeconds: 0.2, terminationGracePeriodSeconds: 1, resyncSeconds: 5}\n`,
+      'k8s/app.yaml': m,
+    });
     await ensureBusyboxImage(docker);
     const p = await prepareStack(docker, dir);
     // The production wiring: probes, balancers and autoscaling attached.
@@ -61,8 +64,9 @@ describe('rollout on the real engine', function () {
     ctl!.apply(p.stack, p.imageIds, p.nodes);
   }
 
-  const dep = (): DeploymentStatus => ctl!.status().deployments[0]!;
-  const allReady = (): boolean => dep().replicas.length === 3 && dep().replicas.every((r) => r.ready && r.state === 'Running');
+  const dep = (): DeploymentStatus => ctl!.status().deployments[0];
+  const allReady = (): boolean =>
+    dep().replicas.length === 3 && dep().replicas.every((r) => r.ready && r.state === 'Running');
 
   afterEach(async () => {
     await ctl?.stop(false);
@@ -76,29 +80,50 @@ describe('rollout on the real engine', function () {
     const strategy = '{type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}';
     await up(manifest({ version: 'v1', strategy }));
     await waitFor('3 ready replicas', allReady, 60_000);
-    const oldHash = dep().replicas[0]!.templateHash;
+    const oldHash = dep().replicas[0].templateHash;
     samples.length = 0;
     await apply(manifest({ version: 'v2', strategy }));
-    const done = await waitFor('rollout complete', () => {
-      const d = dep();
-      return d.rollout?.state === 'Complete' && d.rollout.currentHash !== oldHash && allReady() && d.replicas.every((r) => r.templateHash === d.rollout!.currentHash) ? d : undefined;
-    }, 120_000);
+    const done = await waitFor(
+      'rollout complete',
+      () => {
+        const d = dep();
+        return d.rollout?.state === 'Complete' &&
+          d.rollout.currentHash !== oldHash &&
+          allReady() &&
+          d.replicas.every((r) => r.templateHash === d.rollout!.currentHash)
+          ? d
+          : undefined;
+      },
+      120_000,
+    );
     assert.equal(done.rollout?.updated, 3);
     assert.ok(samples.length > 0);
     for (const s of samples) {
       assert.ok(s.replicas.length <= 4, `${s.replicas.length} replicas observed at once`);
-      assert.ok(s.replicas.filter((r) => r.ready).length >= 3, `only ${s.replicas.filter((r) => r.ready).length} Ready during the rollout`);
+      assert.ok(
+        s.replicas.filter((r) => r.ready).length >= 3,
+        `only ${s.replicas.filter((r) => r.ready).length} Ready during the rollout`,
+      );
     }
-    assert.ok(samples.some((s) => s.replicas.some((r) => r.templateHash === oldHash) && s.replicas.some((r) => r.templateHash !== oldHash)), 'old and new ran side by side');
+    assert.ok(
+      samples.some(
+        (s) => s.replicas.some((r) => r.templateHash === oldHash) && s.replicas.some((r) => r.templateHash !== oldHash),
+      ),
+      'old and new ran side by side',
+    );
   });
 
   it('a new template that never gets Ready fails the rollout; the old replicas keep serving', async () => {
     const strategy = '{type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 1}}';
     await up(manifest({ version: 'v1', strategy, deadline: 4 }));
     await waitFor('3 ready replicas', allReady, 60_000);
-    const oldHash = dep().replicas[0]!.templateHash;
+    const oldHash = dep().replicas[0].templateHash;
     await apply(manifest({ version: 'broken', strategy, readyPath: '/missing', deadline: 4 }));
-    const failed = await waitFor('rollout failed', () => (dep().rollout?.state === 'Failed' ? dep() : undefined), 120_000);
+    const failed = await waitFor(
+      'rollout failed',
+      () => (dep().rollout?.state === 'Failed' ? dep() : undefined),
+      120_000,
+    );
     assert.match(failed.rollout?.message ?? '', /has timed out progressing/);
     assert.ok(events.some((e) => e.reason === 'ProgressDeadlineExceeded'));
     const oldReady = failed.replicas.filter((r) => r.templateHash === oldHash && r.ready).length;
@@ -110,13 +135,21 @@ describe('rollout on the real engine', function () {
     const strategy = '{type: Recreate}';
     await up(manifest({ version: 'v1', strategy }));
     await waitFor('3 ready replicas', allReady, 60_000);
-    const oldHash = dep().replicas[0]!.templateHash;
+    const oldHash = dep().replicas[0].templateHash;
     samples.length = 0;
     await apply(manifest({ version: 'v2', strategy }));
-    await waitFor('recreated', () => dep().rollout?.state === 'Complete' && allReady() && dep().replicas.every((r) => r.templateHash !== oldHash), 120_000);
+    await waitFor(
+      'recreated',
+      () =>
+        dep().rollout?.state === 'Complete' && allReady() && dep().replicas.every((r) => r.templateHash !== oldHash),
+      120_000,
+    );
     for (const s of samples) {
       const live = s.replicas.filter((r) => r.state === 'Running' || r.state === 'Creating');
-      assert.ok(!(live.some((r) => r.templateHash === oldHash) && live.some((r) => r.templateHash !== oldHash)), 'old and new never run together');
+      assert.ok(
+        !(live.some((r) => r.templateHash === oldHash) && live.some((r) => r.templateHash !== oldHash)),
+        'old and new never run together',
+      );
     }
   });
 });

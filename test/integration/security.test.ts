@@ -15,7 +15,17 @@ import { ControllerClient } from '../../extension/engine/api/client';
 import { ControlServer } from '../../extension/engine/api/server';
 import type { WatchMessage } from '../../extension/engine/api/protocol';
 import { loadStack } from '../../extension/engine/model/load-stack';
-import { docker, httpDeployment, removeStack, stackContainers, startStack, uniqueName, waitFor, writeStack, type Running } from '../support/stack-fixture';
+import {
+  docker,
+  httpDeployment,
+  removeStack,
+  stackContainers,
+  startStack,
+  uniqueName,
+  waitFor,
+  writeStack,
+  type Running,
+} from '../support/stack-fixture';
 import { ensureBusyboxImage } from '../support/base-images';
 import { TestClient } from '../lsp/client';
 
@@ -43,9 +53,15 @@ function listeners(port: number): string[] {
 
 function connect(host: string, port: number): Promise<'open' | string> {
   return new Promise((resolve) => {
-    const s = net.connect({ host, port, timeout: 3000 }, () => { s.destroy(); resolve('open'); });
+    const s = net.connect({ host, port, timeout: 3000 }, () => {
+      s.destroy();
+      resolve('open');
+    });
     s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
-    s.on('timeout', () => { s.destroy(); resolve('timeout'); });
+    s.on('timeout', () => {
+      s.destroy();
+      resolve('timeout');
+    });
   });
 }
 
@@ -72,7 +88,13 @@ spec:
             capabilities: {add: ["NET_ADMIN"]}
 `;
 const FEATURES = ['hostNetwork', 'hostPID', 'hostPath', 'privileged', 'capabilities'] as const;
-const LSP_CODES: Record<(typeof FEATURES)[number], string> = { privileged: 'FP1001', hostNetwork: 'FP1002', hostPID: 'FP1003', hostPath: 'FP1004', capabilities: 'FP1005' };
+const LSP_CODES: Record<(typeof FEATURES)[number], string> = {
+  privileged: 'FP1001',
+  hostNetwork: 'FP1002',
+  hostPID: 'FP1003',
+  hostPath: 'FP1004',
+  capabilities: 'FP1005',
+};
 /** 1-based line of each feature's key in HOST_ACCESS. */
 function lineOf(feature: string): number {
   const key = feature === 'capabilities' ? 'capabilities:' : `${feature}:`;
@@ -86,7 +108,9 @@ describe('safe defaults (real Docker)', function () {
   let up: ChildProcess | undefined;
 
   before(() => ensureBusyboxImage(docker));
-  beforeEach(() => { name = uniqueName('t-sec'); });
+  beforeEach(() => {
+    name = uniqueName('t-sec');
+  });
   afterEach(async () => {
     await run?.stop();
     run = undefined;
@@ -101,23 +125,37 @@ describe('safe defaults (real Docker)', function () {
 
   describe('balancer bind address', () => {
     const saved = process.env.FLOTILLA_BIND_ADDRESS;
-    before(() => { delete process.env.FLOTILLA_BIND_ADDRESS; });
-    after(() => { if (saved !== undefined) process.env.FLOTILLA_BIND_ADDRESS = saved; });
+    before(() => {
+      delete process.env.FLOTILLA_BIND_ADDRESS;
+    });
+    after(() => {
+      if (saved !== undefined) process.env.FLOTILLA_BIND_ADDRESS = saved;
+    });
 
-    it('listens on 127.0.0.1 only by default: unreachable on the machine\'s other addresses', async () => {
-      const dir = writeStack({ 'flotilla.yaml': `name: ${name}\nmanifests: ["k8s/*.yaml"]\nsettings: {terminationGracePeriodSeconds: 1}\n`, 'k8s/app.yaml': httpDeployment('web', 1) });
+    it("listens on 127.0.0.1 only by default: unreachable on the machine's other addresses", async () => {
+      const dir = writeStack({
+        'flotilla.yaml': `name: ${name}\nmanifests: ["k8s/*.yaml"]\nsettings: {terminationGracePeriodSeconds: 1}\n`,
+        'k8s/app.yaml': httpDeployment('web', 1),
+      });
       run = await startStack(dir);
       const url = new URL(await waitFor('a Service URL', () => run!.ctl.status().services[0]?.urls[0]));
       assert.equal(url.hostname, '127.0.0.1');
       const port = Number(url.port);
       assert.deepEqual(listeners(port), ['0100007F'], 'one listener, on 127.0.0.1');
       assert.equal(await connect('127.0.0.1', port), 'open');
-      const external = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
-      if (external) assert.equal(await connect(external.address, port), 'ECONNREFUSED', `not reachable on ${external.address}`);
+      const external = Object.values(os.networkInterfaces())
+        .flat()
+        .find((i) => i && i.family === 'IPv4' && !i.internal);
+      if (external) {
+        assert.equal(await connect(external.address, port), 'ECONNREFUSED', `not reachable on ${external.address}`);
+      }
     });
 
     it('listens where the stack file says when it says so', async () => {
-      const dir = writeStack({ 'flotilla.yaml': `name: ${name}\nmanifests: ["k8s/*.yaml"]\nsettings: {terminationGracePeriodSeconds: 1, bindAddress: 127.0.0.2}\n`, 'k8s/app.yaml': httpDeployment('web', 1) });
+      const dir = writeStack({
+        'flotilla.yaml': `name: ${name}\nmanifests: ["k8s/*.yaml"]\nsettings: {terminationGracePeriodSeconds: 1, bindAddress: 127.0.0.2}\n`,
+        'k8s/app.yaml': httpDeployment('web', 1),
+      });
       run = await startStack(dir);
       const url = new URL(await waitFor('a Service URL', () => run!.ctl.status().services[0]?.urls[0]));
       assert.equal(url.hostname, '127.0.0.2');
@@ -127,7 +165,10 @@ describe('safe defaults (real Docker)', function () {
 
   describe('control API', () => {
     it('answers only on 127.0.0.1 and only with the token from a 0600 handle file', async () => {
-      const dir = writeStack({ 'flotilla.yaml': `name: ${name}\nmanifests: ["k8s/*.yaml"]\nsettings: {terminationGracePeriodSeconds: 1}\n`, 'k8s/app.yaml': httpDeployment('web', 1) });
+      const dir = writeStack({
+        'flotilla.yaml': `name: ${name}\nmanifests: ["k8s/*.yaml"]\nsettings: {terminationGracePeriodSeconds: 1}\n`,
+        'k8s/app.yaml': httpDeployment('web', 1),
+      });
       run = await startStack(dir);
       const server = new ControlServer(run.ctl, { reload: async () => 'reloaded', shutdown: async () => undefined });
       const handle = await server.listen();
@@ -135,19 +176,38 @@ describe('safe defaults (real Docker)', function () {
         const file = path.join(dir, '.flotilla/controller.json');
         assert.equal(fs.statSync(file).mode & 0o777, 0o600, 'the handle file is readable by its owner only');
         assert.deepEqual(listeners(handle.port), ['0100007F'], 'the control port listens on 127.0.0.1 only');
-        const call = (method: string, route: string, headers: Record<string, string>, body?: string) => new Promise<number>((resolve, reject) => {
-          const req = http.request({ host: '127.0.0.1', port: handle.port, path: route, method, headers }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
-          req.on('error', reject);
-          req.end(body);
-        });
+        const call = (method: string, route: string, headers: Record<string, string>, body?: string) =>
+          new Promise<number>((resolve, reject) => {
+            const req = http.request({ host: '127.0.0.1', port: handle.port, path: route, method, headers }, (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            });
+            req.on('error', reject);
+            req.end(body);
+          });
         const scale = JSON.stringify({ deployment: 'web', replicas: 3 });
         assert.equal(await call('GET', '/v1/status', {}), 401);
-        assert.equal(await call('GET', '/v1/status', { authorization: 'Bearer ' + '0'.repeat(handle.token.length) }), 401);
-        assert.equal(await call('GET', '/v1/status', { authorization: handle.token }), 401, 'the bare token without Bearer');
+        assert.equal(
+          await call('GET', '/v1/status', { authorization: 'Bearer ' + '0'.repeat(handle.token.length) }),
+          401,
+        );
+        assert.equal(
+          await call('GET', '/v1/status', { authorization: handle.token }),
+          401,
+          'the bare token without Bearer',
+        );
         assert.equal(await call('POST', '/v1/scale', { 'content-type': 'application/json' }, scale), 401);
-        assert.equal(await call('POST', '/v1/shutdown', { origin: 'http://evil.example' }, '{"down":true}'), 401, 'a web page cannot stop the stack');
+        assert.equal(
+          await call('POST', '/v1/shutdown', { origin: 'http://evil.example' }, '{"down":true}'),
+          401,
+          'a web page cannot stop the stack',
+        );
         assert.equal(run.ctl.desiredReplicas(run.ctl.stack.deployments[0]), 1, 'the refused scale changed nothing');
-        assert.equal(await call('GET', '/v1/status', { authorization: `Bearer ${handle.token}` }), 200, 'the right token works');
+        assert.equal(
+          await call('GET', '/v1/status', { authorization: `Bearer ${handle.token}` }),
+          200,
+          'the right token works',
+        );
       } finally {
         await server.close();
       }
@@ -156,27 +216,51 @@ describe('safe defaults (real Docker)', function () {
 
   describe('host access in pod specs', () => {
     it('up refuses each feature with file:line, creates nothing; lint and the language server flag the same lines', async () => {
-      const dir = writeStack({ 'flotilla.yaml': `name: ${name}\nmanifests: ["k8s/*.yaml"]\n`, 'k8s/risky.yaml': HOST_ACCESS });
+      const dir = writeStack({
+        'flotilla.yaml': `name: ${name}\nmanifests: ["k8s/*.yaml"]\n`,
+        'k8s/risky.yaml': HOST_ACCESS,
+      });
       const r = flotilla(['up', '--stack', dir, '--no-watch']);
       assert.equal(r.code, 1, r.err);
       for (const f of FEATURES) {
-        assert.match(r.err, new RegExp(`k8s/risky\\.yaml:${lineOf(f)}:\\d+ .*${f}.*security\\.allow\\.${f}: true`), `up names ${f} at line ${lineOf(f)}:\n${r.err}`);
+        assert.match(
+          r.err,
+          new RegExp(`k8s/risky\\.yaml:${lineOf(f)}:\\d+ .*${f}.*security\\.allow\\.${f}: true`),
+          `up names ${f} at line ${lineOf(f)}:\n${r.err}`,
+        );
       }
       assert.equal((await stackContainers(name)).length, 0, 'nothing was started');
-      assert.equal((await docker.listNetworks({ filters: { label: [`dev.flotilla.stack=${name}`] } })).length, 0, 'no network was created');
+      assert.equal(
+        (await docker.listNetworks({ filters: { label: [`dev.flotilla.stack=${name}`] } })).length,
+        0,
+        'no network was created',
+      );
 
       const lint = flotilla(['lint', dir, '--format', 'json', '--no-docker']);
       assert.equal(lint.code, 1);
       const diags = JSON.parse(lint.out) as { file: string; line: number; code: string; severity: string }[];
       for (const f of FEATURES) {
-        assert.ok(diags.some((d) => d.code === LSP_CODES[f] && d.severity === 'error' && d.line === lineOf(f) && d.file.endsWith('risky.yaml')), `lint flags ${f} (${LSP_CODES[f]}) at line ${lineOf(f)}: ${lint.out}`);
+        assert.ok(
+          diags.some(
+            (d) =>
+              d.code === LSP_CODES[f] &&
+              d.severity === 'error' &&
+              d.line === lineOf(f) &&
+              d.file.endsWith('risky.yaml'),
+          ),
+          `lint flags ${f} (${LSP_CODES[f]}) at line ${lineOf(f)}: ${lint.out}`,
+        );
       }
 
       const client = await TestClient.start(dir);
       try {
         const file = path.join(dir, 'k8s/risky.yaml');
         const got = await client.open(file, HOST_ACCESS);
-        const all = got.some((d) => d.code === 'FP1001') ? got : await client.waitFor(client.uri(file), (d) => FEATURES.every((f) => d.some((x) => x.code === LSP_CODES[f])));
+        const all = got.some((d) => d.code === 'FP1001')
+          ? got
+          : await client.waitFor(client.uri(file), (d) =>
+              FEATURES.every((f) => d.some((x) => x.code === LSP_CODES[f])),
+            );
         for (const f of FEATURES) {
           const d = all.find((x) => x.code === LSP_CODES[f]);
           assert.ok(d, `the language server flags ${f}`);
@@ -190,20 +274,36 @@ describe('safe defaults (real Docker)', function () {
 
     it('each feature is accepted only when the stack file allows that one', () => {
       for (const allowed of FEATURES) {
-        const dir = writeStack({ 'flotilla.yaml': `name: ${name}\nmanifests: ["k8s/*.yaml"]\nsecurity: {allow: {${allowed}: true}}\n`, 'k8s/risky.yaml': HOST_ACCESS });
+        const dir = writeStack({
+          'flotilla.yaml': `name: ${name}\nmanifests: ["k8s/*.yaml"]\nsecurity: {allow: {${allowed}: true}}\n`,
+          'k8s/risky.yaml': HOST_ACCESS,
+        });
         const { problems } = loadStack(dir);
         const refused = FEATURES.filter((f) => problems.some((p) => p.message.startsWith(`${f} gives`)));
-        assert.deepEqual(refused, FEATURES.filter((f) => f !== allowed), `with ${allowed} allowed`);
+        assert.deepEqual(
+          refused,
+          FEATURES.filter((f) => f !== allowed),
+          `with ${allowed} allowed`,
+        );
         fs.rmSync(dir, { recursive: true, force: true });
       }
-      const dir = writeStack({ 'flotilla.yaml': `name: ${name}\nmanifests: ["k8s/*.yaml"]\nsecurity: {allow: {${FEATURES.map((f) => `${f}: true`).join(', ')}}}\n`, 'k8s/risky.yaml': HOST_ACCESS });
+      const dir = writeStack({
+        'flotilla.yaml': `name: ${name}\nmanifests: ["k8s/*.yaml"]\nsecurity: {allow: {${FEATURES.map((f) => `${f}: true`).join(', ')}}}\n`,
+        'k8s/risky.yaml': HOST_ACCESS,
+      });
       // Allowed, each is applied, except hostNetwork, which the local engine cannot run (replicas live on the stack network).
-      assert.deepEqual(loadStack(dir).problems.map((p) => p.message), ['deployment risky: hostNetwork is not supported by the local engine: replicas must be on the stack network to be scheduled, probed and balanced; remove it'], 'all allowed: accepted but hostNetwork');
+      assert.deepEqual(
+        loadStack(dir).problems.map((p) => p.message),
+        [
+          'deployment risky: hostNetwork is not supported by the local engine: replicas must be on the stack network to be scheduled, probed and balanced; remove it',
+        ],
+        'all allowed: accepted but hostNetwork',
+      );
     });
   });
 
   describe('secret values', () => {
-    it('never appear in up\'s output, events, status (JSON and text), lint output or reload errors', async () => {
+    it("never appear in up's output, events, status (JSON and text), lint output or reload errors", async () => {
       const s1 = `pw-${Math.random().toString(36).slice(2)}-one`;
       const s2 = `tok-${Math.random().toString(36).slice(2)}-two`;
       const s3 = `bad-${Math.random().toString(36).slice(2)}-three`;
@@ -215,8 +315,9 @@ type: Opaque
 data: {password: ${Buffer.from(s1).toString('base64')}}
 stringData: {token: ${s2}${extra}}
 `;
-      const app = httpDeployment('web', 1, { env: '[{name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: password}}}, {name: MISSING, valueFrom: {secretKeyRef: {name: db, key: nope, optional: true}}}]' })
-        .replace('          ports:', '          envFrom: [{secretRef: {name: db}}]\n          ports:');
+      const app = httpDeployment('web', 1, {
+        env: '[{name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: password}}}, {name: MISSING, valueFrom: {secretKeyRef: {name: db, key: nope, optional: true}}}]',
+      }).replace('          ports:', '          envFrom: [{secretRef: {name: db}}]\n          ports:');
       const dir = writeStack({
         'flotilla.yaml': `name: ${name}\nmanifests: ["k8s/*.yaml"]\nsettings: {terminationGracePeriodSeconds: 1, backoffBaseSeconds: 0.2}\n`,
         'k8s/app.yaml': app,
@@ -226,10 +327,14 @@ stringData: {token: ${s2}${extra}}
       up = spawn(process.execPath, [...CLI, 'up', '--stack', dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       up.stdout!.on('data', (c) => (log += c));
       up.stderr!.on('data', (c) => (log += c));
-      const client = await waitFor('the controller', async () => {
-        if (up!.exitCode !== null) throw new Error(log);
-        return ControllerClient.connect(dir);
-      }, 60_000);
+      const client = await waitFor(
+        'the controller',
+        async () => {
+          if (up!.exitCode !== null) throw new Error(log);
+          return ControllerClient.connect(dir);
+        },
+        60_000,
+      );
       const events: WatchMessage[] = [];
       const ac = new AbortController();
       const watching = client.watch((m) => events.push(m), ac.signal);
@@ -243,15 +348,28 @@ stringData: {token: ${s2}${extra}}
       await client.post('/v1/scale', { deployment: 'web', replicas: 2 });
       await waitFor('2 ready', async () => (await client.status()).deployments[0].ready === 2, 60_000);
       await client.post('/v1/restart', { deployment: 'web' });
-      await waitFor('restart events', () => events.some((m) => m.kind === 'event' && m.event.reason === 'RolloutRestart'));
+      await waitFor('restart events', () =>
+        events.some((m) => m.kind === 'event' && m.event.reason === 'RolloutRestart'),
+      );
       // A save that breaks the Secret with a number where a string belongs (a PIN), then one with a YAML syntax error.
       fs.writeFileSync(path.join(dir, 'k8s/secret.yaml'), secret(`, pin: ${pin}`));
-      await waitFor('the reload error to be printed', () => /secret\.yaml:\d+:\d+ .*pin/.test(log) || undefined, 30_000);
+      await waitFor(
+        'the reload error to be printed',
+        () => /secret\.yaml:\d+:\d+ .*pin/.test(log) || undefined,
+        30_000,
+      );
       const lint = flotilla(['lint', dir, '--format', 'json', '--no-docker']);
       const lintText = flotilla(['lint', dir, '--no-docker']);
       assert.match(lintText.out, /stringData\.pin/, 'lint reports the PIN');
-      fs.writeFileSync(path.join(dir, 'k8s/secret.yaml'), secret(`, list: [${s3}]\n  broken: [${s3}, {x: ${s3}}]\n  : ${s3}`));
-      await waitFor('the second reload error to be printed', () => /secret\.yaml:\d+:\d+ YAML/.test(log) || undefined, 30_000);
+      fs.writeFileSync(
+        path.join(dir, 'k8s/secret.yaml'),
+        secret(`, list: [${s3}]\n  broken: [${s3}, {x: ${s3}}]\n  : ${s3}`),
+      );
+      await waitFor(
+        'the second reload error to be printed',
+        () => /secret\.yaml:\d+:\d+ YAML/.test(log) || undefined,
+        30_000,
+      );
       const statusJson = flotilla(['status', '--stack', dir, '--json']);
       const statusText = flotilla(['status', '--stack', dir]);
       assert.equal(statusJson.code, 0, statusJson.err);
@@ -266,7 +384,10 @@ stringData: {token: ${s2}${extra}}
         'lint --format json': lint.out + lint.err,
         lint: lintText.out + lintText.err,
       };
-      assert.ok(events.some((m) => m.kind === 'event'), 'events were seen');
+      assert.ok(
+        events.some((m) => m.kind === 'event'),
+        'events were seen',
+      );
       for (const [where, text] of Object.entries(outputs)) {
         for (const v of [s1, s2, s3, pin, Buffer.from(s1).toString('base64')]) {
           assert.ok(!text.includes(v), `${where} shows a secret value (${v.slice(0, 4)}…)`);

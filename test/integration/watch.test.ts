@@ -6,7 +6,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StackWatcher } from '../../extension/engine/watch';
 import { ensureBusyboxImage } from '../support/base-images';
-import { docker, removeStack, stackContainers, stackFile, startStack, uniqueName, waitFor, writeStack, type Running } from '../support/stack-fixture';
+import {
+  docker,
+  removeStack,
+  stackContainers,
+  stackFile,
+  startStack,
+  uniqueName,
+  waitFor,
+  writeStack,
+  type Running,
+} from '../support/stack-fixture';
 
 function site(name: string, image: string, command = '["httpd", "-f", "-p", "8080", "-h", "/www"]'): string {
   return `apiVersion: apps/v1
@@ -28,7 +38,9 @@ spec:
 
 async function hashes(stack: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const c of await stackContainers(stack)) if (c.State === 'running') out[c.Labels['dev.flotilla.deployment']] = c.Labels['dev.flotilla.pod-template-hash'];
+  for (const c of await stackContainers(stack)) {
+    if (c.State === 'running') out[c.Labels['dev.flotilla.deployment']] = c.Labels['dev.flotilla.pod-template-hash'];
+  }
   return out;
 }
 
@@ -44,7 +56,12 @@ describe('rebuild and roll on save (real Docker)', function () {
     await run?.stop();
     await removeStack(name);
     const imgs = await docker.listImages({ filters: { label: [`dev.flotilla.stack=${name}`] } });
-    for (const i of imgs) await docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
+    for (const i of imgs) {
+      await docker
+        .getImage(i.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
+    }
   });
 
   it('rebuilds only the changed image, rolls only the affected deployments, and ignores a broken save', async () => {
@@ -57,7 +74,11 @@ describe('rebuild and roll on save (real Docker)', function () {
       'site/.dockerignore': 'notes.txt\n',
       'site/notes.txt': 'ignored\n',
       'k8s/site.yaml': site('site', `${name}/site`),
-      'k8s/other.yaml': site('other', 'flotilla.local/busybox:1', '["sh", "-c", "mkdir -p /www && exec httpd -f -p 8080 -h /www"]'),
+      'k8s/other.yaml': site(
+        'other',
+        'flotilla.local/busybox:1',
+        '["sh", "-c", "mkdir -p /www && exec httpd -f -p 8080 -h /www"]',
+      ),
     });
     run = await startStack(dir);
     said.length = 0;
@@ -70,24 +91,38 @@ describe('rebuild and roll on save (real Docker)', function () {
     fs.writeFileSync(path.join(dir, 'site/notes.txt'), 'still ignored\n');
     // A file the context sends: rebuild, and roll site only.
     fs.writeFileSync(path.join(dir, 'site/index.html'), 'v2\n');
-    const h1 = await waitFor('site rolled', async () => {
-      const h = await hashes(name);
-      return h.site && h.site !== h0.site && (await stackContainers(name)).length === 2 ? h : undefined;
-    }, 90_000);
+    const h1 = await waitFor(
+      'site rolled',
+      async () => {
+        const h = await hashes(name);
+        return h.site && h.site !== h0.site && (await stackContainers(name)).length === 2 ? h : undefined;
+      },
+      90_000,
+    );
     assert.equal(h1.other, h0.other, 'other deployment untouched');
     assert.ok(!said.some((l) => l.includes('notes.txt')), said.join('\n'));
 
     // A manifest edit rolls that deployment only.
-    fs.writeFileSync(path.join(dir, 'k8s/other.yaml'), fs.readFileSync(path.join(dir, 'k8s/other.yaml'), 'utf8').replace('value: blue', 'value: green'));
-    const h2 = await waitFor('other rolled', async () => {
-      const h = await hashes(name);
-      return h.other && h.other !== h1.other && (await stackContainers(name)).length === 2 ? h : undefined;
-    }, 90_000);
+    fs.writeFileSync(
+      path.join(dir, 'k8s/other.yaml'),
+      fs.readFileSync(path.join(dir, 'k8s/other.yaml'), 'utf8').replace('value: blue', 'value: green'),
+    );
+    const h2 = await waitFor(
+      'other rolled',
+      async () => {
+        const h = await hashes(name);
+        return h.other && h.other !== h1.other && (await stackContainers(name)).length === 2 ? h : undefined;
+      },
+      90_000,
+    );
     assert.equal(h2.site, h1.site, 'site untouched');
 
     // A broken save: reported with file and line, nothing changes.
     const before = (await stackContainers(name)).map((c) => c.Id).sort();
-    fs.writeFileSync(path.join(dir, 'k8s/other.yaml'), fs.readFileSync(path.join(dir, 'k8s/other.yaml'), 'utf8').replace('replicas: 1', 'replicas: -2'));
+    fs.writeFileSync(
+      path.join(dir, 'k8s/other.yaml'),
+      fs.readFileSync(path.join(dir, 'k8s/other.yaml'), 'utf8').replace('replicas: 1', 'replicas: -2'),
+    );
     await waitFor('the error reported', () => said.find((l) => /not applied/.test(l)));
     const report = said.find((l) => /not applied/.test(l))!;
     assert.match(report, /k8s\/other\.yaml:5:\d+ spec\.replicas: must be at least 0/);

@@ -27,8 +27,12 @@ describe('superseded validation', function () {
       await c.open(file, 'FROM node:20\n', 'dockerfile');
       const uri = c.uri(file);
       // each version has a different broken instruction; only the last one is FOO9
-      for (let v = 1; v <= 9; v++)
-        void c.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: v + 1 }, contentChanges: [{ text: `FROM node:20\nFOO${v} x\n` }] });
+      for (let v = 1; v <= 9; v++) {
+        void c.conn.sendNotification('textDocument/didChange', {
+          textDocument: { uri, version: v + 1 },
+          contentChanges: [{ text: `FROM node:20\nFOO${v} x\n` }],
+        });
+      }
       const last = await c.waitFor(uri, (d) => d.some((x) => String(x.message).includes('FOO9')));
       assert.ok(codes(last).includes('FD1001'));
       assert.ok(!last.some((x) => /FOO[1-8]\b/.test(String(x.message))), 'no stale text in the final diagnostics');

@@ -17,7 +17,10 @@ describe('catalog and schema', () => {
   it('has at least 20 best-practice rules, each naming its hadolint equivalent', () => {
     const bp = Object.entries(RULES).filter(([c]) => /^FD[34]/.test(c));
     assert.ok(bp.length >= 20);
-    assert.deepEqual(bp.filter(([, r]) => !r.hadolint).map(([c]) => c), []);
+    assert.deepEqual(
+      bp.filter(([, r]) => !r.hadolint).map(([c]) => c),
+      [],
+    );
   });
 
   it('curated enums, required fields and port fields name real schema fields', () => {
@@ -26,12 +29,24 @@ describe('catalog and schema', () => {
       return !SCHEMA.types[k.slice(0, i)]?.p[k.slice(i + 1)];
     });
     assert.deepEqual(missing, []);
-    for (const [t, fields] of Object.entries(EXTRA_REQUIRED)) for (const f of fields) assert.ok(SCHEMA.types[t].p[f], `${t}.${f}`);
+    for (const [t, fields] of Object.entries(EXTRA_REQUIRED)) {
+      for (const f of fields) assert.ok(SCHEMA.types[t].p[f], `${t}.${f}`);
+    }
   });
 
   it('bundles the required kinds with official descriptions', () => {
-    for (const k of ['apps/v1/Deployment', 'v1/Service', 'autoscaling/v2/HorizontalPodAutoscaler', 'v1/ConfigMap', 'v1/Pod', 'v1/Namespace', 'v1/ServiceAccount', 'v1/Secret'])
+    for (const k of [
+      'apps/v1/Deployment',
+      'v1/Service',
+      'autoscaling/v2/HorizontalPodAutoscaler',
+      'v1/ConfigMap',
+      'v1/Pod',
+      'v1/Namespace',
+      'v1/ServiceAccount',
+      'v1/Secret',
+    ]) {
       assert.ok(SCHEMA.kinds[k], k);
+    }
     assert.match(SCHEMA.types['apps.v1.DeploymentSpec'].p.replicas.d, /Number of desired pods/);
   });
 });

@@ -21,7 +21,16 @@ describe('flotilla lint', function () {
     const { code, out } = await cli([path.join(FIX, 'stack-bad'), '--format', 'json', '--no-docker']);
     assert.equal(code, 1);
     const diags = JSON.parse(out) as Record<string, unknown>[];
-    assert.deepEqual(Object.keys(diags[0]).sort(), ['code', 'column', 'endColumn', 'endLine', 'file', 'line', 'message', 'severity']);
+    assert.deepEqual(Object.keys(diags[0]).sort(), [
+      'code',
+      'column',
+      'endColumn',
+      'endLine',
+      'file',
+      'line',
+      'message',
+      'severity',
+    ]);
     const q = diags.find((d) => d.code === 'FK2005')!;
     assert.equal(q.file, path.join(FIX, 'stack-bad/k8s/app.yaml'));
     assert.deepEqual([q.line, q.column, q.endLine, q.endColumn], [22, 29, 22, 33]);
@@ -37,7 +46,10 @@ describe('flotilla lint', function () {
 
   it('lints single files and walks folders for Dockerfiles and manifests', async () => {
     const { out } = await cli([path.join(FIX, 'stack-bad/services/web/Dockerfile'), '--format=json', '--no-docker']);
-    assert.deepEqual((JSON.parse(out) as { code: string }[]).map((d) => d.code), ['FD3057']);
+    assert.deepEqual(
+      (JSON.parse(out) as { code: string }[]).map((d) => d.code),
+      ['FD3057'],
+    );
   });
 
   it('rejects unknown options with exit code 2', async () => {

@@ -3,7 +3,14 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createMessageConnection, IPCMessageReader, IPCMessageWriter, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  createMessageConnection,
+  IPCMessageReader,
+  IPCMessageWriter,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
 import type { Diagnostic } from 'vscode-languageserver';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -14,7 +21,10 @@ export class TestClient {
   private versions = new Map<string, number>();
   stderr = '';
 
-  private constructor(readonly proc: ChildProcess, readonly conn: MessageConnection) {
+  private constructor(
+    readonly proc: ChildProcess,
+    readonly conn: MessageConnection,
+  ) {
     conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: Diagnostic[] }) => {
       this.diagnostics.set(p.uri, p.diagnostics);
       this.waiters = this.waiters.filter((w) => {
@@ -29,12 +39,23 @@ export class TestClient {
 
   config: unknown = null;
 
-  static async start(rootDir: string, initializationOptions: Record<string, unknown> = { docker: false }, transport: 'stdio' | 'ipc' = 'stdio'): Promise<TestClient> {
+  static async start(
+    rootDir: string,
+    initializationOptions: Record<string, unknown> = { docker: false },
+    transport: 'stdio' | 'ipc' = 'stdio',
+  ): Promise<TestClient> {
     const server = path.join(ROOT, 'language-server/src/server.ts');
     const proc =
       transport === 'ipc'
-        ? fork(server, ['--node-ipc'], { cwd: ROOT, execArgv: ['--require', 'tsx/cjs'], stdio: ['pipe', 'pipe', 'pipe', 'ipc'] })
-        : spawn(process.execPath, ['--require', 'tsx/cjs', server, '--stdio'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+        ? fork(server, ['--node-ipc'], {
+            cwd: ROOT,
+            execArgv: ['--require', 'tsx/cjs'],
+            stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
+          })
+        : spawn(process.execPath, ['--require', 'tsx/cjs', server, '--stdio'], {
+            cwd: ROOT,
+            stdio: ['pipe', 'pipe', 'pipe'],
+          });
     const conn =
       transport === 'ipc'
         ? createMessageConnection(new IPCMessageReader(proc), new IPCMessageWriter(proc))
@@ -45,7 +66,10 @@ export class TestClient {
     await conn.sendRequest('initialize', {
       processId: process.pid,
       rootUri: pathToFileURL(rootDir).toString(),
-      capabilities: { workspace: { configuration: true, didChangeWatchedFiles: { dynamicRegistration: true } }, textDocument: { publishDiagnostics: {} } },
+      capabilities: {
+        workspace: { configuration: true, didChangeWatchedFiles: { dynamicRegistration: true } },
+        textDocument: { publishDiagnostics: {} },
+      },
       initializationOptions,
     });
     await conn.sendNotification('initialized', {});
@@ -79,18 +103,21 @@ export class TestClient {
     this.versions.set(uri, version);
     this.diagnostics.delete(uri);
     const p = this.waitFor(uri, pred);
-    await this.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: changes });
+    await this.conn.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version },
+      contentChanges: changes,
+    });
     return p;
   }
 
   request<T>(method: string, params: unknown): Promise<T> {
-    return this.conn.sendRequest(method, params) as Promise<T>;
+    return this.conn.sendRequest<T>(method, params);
   }
 
   async stop(): Promise<void> {
     try {
       await Promise.race([this.conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
-      this.conn.sendNotification('exit');
+      await this.conn.sendNotification('exit');
     } catch {
       // already gone
     }

@@ -15,7 +15,10 @@ describe('corpus of realistic stacks', function () {
     it(`${name}: no error-severity diagnostic`, async () => {
       const diags = await lintStackDir(path.join(CORPUS, name), { images: null });
       const files = new Set(diags.map((d) => d.file));
-      assert.deepEqual(diags.filter((d) => d.severity === 'error'), []);
+      assert.deepEqual(
+        diags.filter((d) => d.severity === 'error'),
+        [],
+      );
       assert.ok([...files].every((f) => f.startsWith(path.join(CORPUS, name))));
       // the stack really was read: its stack file, manifests and Dockerfiles were all checked
       const { findings } = await lintStack(stackFileIn(path.join(CORPUS, name), existsSync)!, { images: null });

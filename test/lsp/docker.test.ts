@@ -2,7 +2,7 @@
 // skips the rule (null) when Docker cannot be reached.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { localImages } from '../../language-server/src/core/dockerImages';
+import { localImages } from '../../language-server/src/core/docker-images';
 
 describe('local Docker image list', function () {
   this.timeout(10_000);

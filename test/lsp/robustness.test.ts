@@ -1,7 +1,7 @@
 // Hostile and broken input: mutated corpus files (fuzz), a YAML alias bomb and a 5 MB file,
 // checked in-process and through the real server. Nothing may throw or hang.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { checkCross } from '../../language-server/src/cross/rules';
@@ -14,7 +14,7 @@ import { LineIndex } from '../../language-server/src/core/lines';
 import { dockerfileCompletion, manifestCompletion } from '../../language-server/src/server/completion';
 import { dockerfileHover, manifestHover } from '../../language-server/src/server/hover';
 import { definition, dockerfileSymbols, manifestSymbols } from '../../language-server/src/server/navigation';
-import { stackCompletion, stackHover } from '../../language-server/src/server/stackFeatures';
+import { stackCompletion, stackHover } from '../../language-server/src/server/stack-features';
 
 const CORPUS = path.resolve(__dirname, '../fixtures/lint/corpus');
 /** Generous per-file bound: a hang or a blow-up, not a benchmark. */
@@ -36,7 +36,36 @@ function rng(seed: number): () => number {
   };
 }
 
-const NOISE = [':', '-', ' ', '\n', '\t', '[', ']', '{', '}', '"', "'", '&a ', '*a', '!!int ', '|', '>', '#', '<<EOF\n', 'EOF\n', '\\\n', '---\n', 'FROM', 'RUN ', '--from=', '\u00e9', '\r\n', '? ', '%YAML 1.2\n'];
+const NOISE = [
+  ':',
+  '-',
+  ' ',
+  '\n',
+  '\t',
+  '[',
+  ']',
+  '{',
+  '}',
+  '"',
+  "'",
+  '&a ',
+  '*a',
+  '!!int ',
+  '|',
+  '>',
+  '#',
+  '<<EOF\n',
+  'EOF\n',
+  '\\\n',
+  '---\n',
+  'FROM',
+  'RUN ',
+  '--from=',
+  '\u00e9',
+  '\r\n',
+  '? ',
+  '%YAML 1.2\n',
+];
 
 export function mutate(text: string, r: () => number): string {
   let t = text;
@@ -51,7 +80,16 @@ export function mutate(text: string, r: () => number): string {
       const l = Math.floor(r() * lines.length);
       lines.splice(l, 0, lines[Math.floor(r() * lines.length)]);
       t = lines.join('\n');
-    } else t = t.slice(0, at) + t.slice(at, at + 40).split('').reverse().join('') + t.slice(at + 40);
+    } else {
+      t =
+        t.slice(0, at) +
+        t
+          .slice(at, at + 40)
+          .split('')
+          .reverse()
+          .join('') +
+        t.slice(at + 40);
+    }
   }
   return t;
 }
@@ -66,9 +104,21 @@ function lintAny(file: string, text: string): void {
 }
 
 function aliasBomb(): string {
-  const lines = ['apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: bomb}', 'x:', '  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+  const lines = [
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata: {name: bomb}',
+    'x:',
+    '  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+  ];
   const names = 'abcdefghi';
-  for (let i = 1; i < names.length; i++) lines.push(`  ${names[i]}: &${names[i]} [${Array(9).fill('*' + names[i - 1]).join(',')}]`);
+  for (let i = 1; i < names.length; i++) {
+    lines.push(
+      `  ${names[i]}: &${names[i]} [${Array(9)
+        .fill('*' + names[i - 1])
+        .join(',')}]`,
+    );
+  }
   lines.push('data: *i', '');
   return lines.join('\n');
 }
@@ -131,7 +181,10 @@ describe('robustness', function () {
     const y = parseYaml(aliasBomb());
     const t0 = performance.now();
     const f = lintManifestFile('bomb.yaml', y);
-    assert.ok(f.some((x) => x.code === 'FK2002'), 'data: a list where a map is expected');
+    assert.ok(
+      f.some((x) => x.code === 'FK2002'),
+      'data: a list where a map is expected',
+    );
     assert.ok(performance.now() - t0 < PER_FILE_MS);
   });
 
@@ -139,7 +192,7 @@ describe('robustness', function () {
     const dir = mkdtempSync(path.join(tmpdir(), 'flotilla-big-'));
     try {
       const text = bigManifest(5 * 1024 * 1024).replace('cpu: 50m', 'cpu: 50x');
-      require('node:fs').writeFileSync(path.join(dir, 'big.yaml'), text);
+      writeFileSync(path.join(dir, 'big.yaml'), text);
       const diags = await lintStackDir(dir, { images: null });
       assert.equal(diags.filter((d) => d.code === 'FK2005').length, 1);
     } finally {
@@ -164,7 +217,11 @@ describe('robustness', function () {
       for (let i = 0; i < 40; i++) {
         const src = inputs[i % inputs.length];
         const name = /Dockerfile/.test(src) ? `f${i}.Dockerfile` : `f${i}.yaml`;
-        const d = await c.open(path.join(tmp, name), mutate(readFileSync(src, 'utf8'), r), /Dockerfile/.test(src) ? 'dockerfile' : 'yaml');
+        const d = await c.open(
+          path.join(tmp, name),
+          mutate(readFileSync(src, 'utf8'), r),
+          /Dockerfile/.test(src) ? 'dockerfile' : 'yaml',
+        );
         assert.ok(Array.isArray(d));
       }
       assert.equal(c.proc.exitCode, null);
@@ -174,11 +231,19 @@ describe('robustness', function () {
     it('survives an alias bomb and a 5 MB document', async () => {
       const bomb = await c.open(path.join(tmp, 'bomb.yaml'), aliasBomb());
       assert.ok(bomb.some((d) => d.code === 'FK2002'));
-      const hover = await c.request('textDocument/hover', { textDocument: { uri: c.uri(path.join(tmp, 'bomb.yaml')) }, position: { line: 13, character: 2 } });
+      const hover = await c.request('textDocument/hover', {
+        textDocument: { uri: c.uri(path.join(tmp, 'bomb.yaml')) },
+        position: { line: 13, character: 2 },
+      });
       assert.ok(hover === null || typeof hover === 'object');
-      const big = await c.open(path.join(tmp, 'big.yaml'), bigManifest(5 * 1024 * 1024).replace('cpu: 50m', 'cpu: 50x'));
+      const big = await c.open(
+        path.join(tmp, 'big.yaml'),
+        bigManifest(5 * 1024 * 1024).replace('cpu: 50m', 'cpu: 50x'),
+      );
       assert.equal(big.filter((d) => d.code === 'FK2005').length, 1);
-      const syms = await c.request<unknown[]>('textDocument/documentSymbol', { textDocument: { uri: c.uri(path.join(tmp, 'big.yaml')) } });
+      const syms = await c.request<unknown[]>('textDocument/documentSymbol', {
+        textDocument: { uri: c.uri(path.join(tmp, 'big.yaml')) },
+      });
       assert.ok(syms.length > 1000);
     });
   });

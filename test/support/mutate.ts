@@ -18,9 +18,113 @@ export function rng(seed: number): Rng {
 
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 
-const NOISE = [':', '-', ' ', '\n', '\t', '[', ']', '{', '}', '"', "'", '&a ', '*a', '!!int ', '!!binary ', '|', '>', '#', '<<EOF\n', 'EOF\n', '\\\n', '---\n', '...\n', 'FROM', 'RUN ', '--from=', '\u00e9', '\u202e', '\ud83d\ude80', '\r\n', '\r', '? ', '%YAML 1.2\n', '%TAG ! tag:x,2000:\n', '<<: *a\n', '\u0000', '\ufeff', '${', '$(', '`'];
-const YAML_VALUES = ['-1', '0', '1e309', '99999999999999999999', '0x1F', '.inf', '-.nan', 'null', '~', 'true', 'yes', '""', "''", '[]', '{}', '[1, [2, [3]]]', '{a: {b: {c: 1}}}', '"\\u0000"', '&x 5', '*x', '*nope', '!!str 5', '!!map {}', '2001-12-14', '1.5Gi', '100m', '-5Mi', '3.14159', 'é', '"a\\tb"', '|\n  block'];
-const DOCKER_LINES = ['FROM', 'FROM scratch AS', 'FROM ${X:-', 'RUN', 'RUN ["unterminated', 'CMD []', 'ENTRYPOINT ["a",', 'COPY', 'COPY --from= . .', 'COPY ../../etc/passwd /x', 'ADD http://127.0.0.1:1/x /x', 'ARG', 'ARG X=', 'ENV A', 'ENV =1', 'EXPOSE -1', 'EXPOSE 99999/sctp', 'HEALTHCHECK --interval=-1s CMD', 'USER', 'WORKDIR', 'ONBUILD ONBUILD RUN x', 'SHELL not-json', '# syntax=docker/dockerfile:1', '# escape=`', 'RUN <<EOF', 'LABEL =', 'STOPSIGNAL SIGNOPE', 'MAINTAINER x', 'VOLUME [', '\\'];
+const NOISE = [
+  ':',
+  '-',
+  ' ',
+  '\n',
+  '\t',
+  '[',
+  ']',
+  '{',
+  '}',
+  '"',
+  "'",
+  '&a ',
+  '*a',
+  '!!int ',
+  '!!binary ',
+  '|',
+  '>',
+  '#',
+  '<<EOF\n',
+  'EOF\n',
+  '\\\n',
+  '---\n',
+  '...\n',
+  'FROM',
+  'RUN ',
+  '--from=',
+  '\u00e9',
+  '\u202e',
+  '\ud83d\ude80',
+  '\r\n',
+  '\r',
+  '? ',
+  '%YAML 1.2\n',
+  '%TAG ! tag:x,2000:\n',
+  '<<: *a\n',
+  '\u0000',
+  '\ufeff',
+  '${',
+  '$(',
+  '`',
+];
+const YAML_VALUES = [
+  '-1',
+  '0',
+  '1e309',
+  '99999999999999999999',
+  '0x1F',
+  '.inf',
+  '-.nan',
+  'null',
+  '~',
+  'true',
+  'yes',
+  '""',
+  "''",
+  '[]',
+  '{}',
+  '[1, [2, [3]]]',
+  '{a: {b: {c: 1}}}',
+  '"\\u0000"',
+  '&x 5',
+  '*x',
+  '*nope',
+  '!!str 5',
+  '!!map {}',
+  '2001-12-14',
+  '1.5Gi',
+  '100m',
+  '-5Mi',
+  '3.14159',
+  'é',
+  '"a\\tb"',
+  '|\n  block',
+];
+const DOCKER_LINES = [
+  'FROM',
+  'FROM scratch AS',
+  'FROM ${X:-',
+  'RUN',
+  'RUN ["unterminated',
+  'CMD []',
+  'ENTRYPOINT ["a",',
+  'COPY',
+  'COPY --from= . .',
+  'COPY ../../etc/passwd /x',
+  'ADD http://127.0.0.1:1/x /x',
+  'ARG',
+  'ARG X=',
+  'ENV A',
+  'ENV =1',
+  'EXPOSE -1',
+  'EXPOSE 99999/sctp',
+  'HEALTHCHECK --interval=-1s CMD',
+  'USER',
+  'WORKDIR',
+  'ONBUILD ONBUILD RUN x',
+  'SHELL not-json',
+  '# syntax=docker/dockerfile:1',
+  '# escape=`',
+  'RUN <<EOF',
+  'LABEL =',
+  'STOPSIGNAL SIGNOPE',
+  'MAINTAINER x',
+  'VOLUME [',
+  '\\',
+];
 
 /** Byte-level damage: 1–6 random edits. */
 export function mutateBytes(text: string, r: Rng): string {
@@ -29,8 +133,12 @@ export function mutateBytes(text: string, r: Rng): string {
   for (let i = 0; i < n; i++) {
     const at = Math.floor(r() * (t.length + 1));
     switch (Math.floor(r() * 5)) {
-      case 0: t = t.slice(0, at) + t.slice(at + Math.floor(r() * 20)); break;
-      case 1: t = t.slice(0, at) + pick(r, NOISE) + t.slice(at); break;
+      case 0:
+        t = t.slice(0, at) + t.slice(at + Math.floor(r() * 20));
+        break;
+      case 1:
+        t = t.slice(0, at) + pick(r, NOISE) + t.slice(at);
+        break;
       case 2: {
         const lines = t.split('\n');
         lines.splice(Math.floor(r() * lines.length), 0, pick(r, lines));
@@ -45,7 +153,15 @@ export function mutateBytes(text: string, r: Rng): string {
         t = lines.join('\n');
         break;
       }
-      default: t = t.slice(0, at) + t.slice(at, at + 40).split('').reverse().join('') + t.slice(at + 40);
+      default:
+        t =
+          t.slice(0, at) +
+          t
+            .slice(at, at + 40)
+            .split('')
+            .reverse()
+            .join('') +
+          t.slice(at + 40);
     }
   }
   return t;
@@ -58,13 +174,33 @@ export function mutateYaml(text: string, r: Rng): string {
   for (let i = 0; i < n; i++) {
     const l = Math.floor(r() * lines.length);
     switch (Math.floor(r() * 7)) {
-      case 0: lines[l] = lines[l].replace(/:\s+(.*)$/, (_m) => `: ${pick(r, YAML_VALUES)}`); break;
-      case 1: lines[l] = ' '.repeat(Math.floor(r() * 9)) + lines[l].trimStart(); break;
-      case 2: lines[l] = lines[l].replace(/:\s+(.*)$/, `: ${'['.repeat(50 + Math.floor(r() * 200))}${']'.repeat(50 + Math.floor(r() * 200))}`); break;
-      case 3: lines.splice(l, 0, `x-${l}: &a {k: [*a]}`); break;
-      case 4: lines.splice(l, 0, pick(r, ['---', '...', '--- !!str', '---\n---', '- x', '? [a]\n: b'])); break;
-      case 5: lines[l] = lines[l].replace(/^(\s*)(\w+):/, (_m, ind: string) => `${ind}${pick(r, ['apiVersion', 'kind', 'metadata', 'spec', 'containers', 'replicas', 'name', 'image', 'ports', 'selector', 'template', 'build', 'manifests', 'security', 'allow', 'nodes', 'settings'])}:`); break;
-      default: lines.splice(l, 1);
+      case 0:
+        lines[l] = lines[l].replace(/:\s+(.*)$/, (_m) => `: ${pick(r, YAML_VALUES)}`);
+        break;
+      case 1:
+        lines[l] = ' '.repeat(Math.floor(r() * 9)) + lines[l].trimStart();
+        break;
+      case 2:
+        lines[l] = lines[l].replace(
+          /:\s+(.*)$/,
+          `: ${'['.repeat(50 + Math.floor(r() * 200))}${']'.repeat(50 + Math.floor(r() * 200))}`,
+        );
+        break;
+      case 3:
+        lines.splice(l, 0, `x-${l}: &a {k: [*a]}`);
+        break;
+      case 4:
+        lines.splice(l, 0, pick(r, ['---', '...', '--- !!str', '---\n---', '- x', '? [a]\n: b']));
+        break;
+      case 5:
+        lines[l] = lines[l].replace(
+          /^(\s*)(\w+):/,
+          (_m, ind: string) =>
+            `${ind}${pick(r, ['apiVersion', 'kind', 'metadata', 'spec', 'containers', 'replicas', 'name', 'image', 'ports', 'selector', 'template', 'build', 'manifests', 'security', 'allow', 'nodes', 'settings'])}:`,
+        );
+        break;
+      default:
+        lines.splice(l, 1);
     }
   }
   return lines.join('\n');
@@ -77,10 +213,17 @@ export function mutateDockerfile(text: string, r: Rng): string {
   for (let i = 0; i < n; i++) {
     const l = Math.floor(r() * (lines.length + 1));
     switch (Math.floor(r() * 4)) {
-      case 0: lines.splice(l, 0, pick(r, DOCKER_LINES)); break;
-      case 1: lines[l % lines.length] += pick(r, [' \\', ' \\\n', ' #', ' ${', ' "', ' [']); break;
-      case 2: lines.splice(l % lines.length, 1); break;
-      default: lines[l % lines.length] = lines[l % lines.length].toLowerCase();
+      case 0:
+        lines.splice(l, 0, pick(r, DOCKER_LINES));
+        break;
+      case 1:
+        lines[l % lines.length] += pick(r, [' \\', ' \\\n', ' #', ' ${', ' "', ' [']);
+        break;
+      case 2:
+        lines.splice(l % lines.length, 1);
+        break;
+      default:
+        lines[l % lines.length] = lines[l % lines.length].toLowerCase();
     }
   }
   return lines.join('\n');
@@ -98,9 +241,21 @@ export function mutate(kind: 'yaml' | 'dockerfile', text: string, r: Rng): strin
 
 /** A billion-laughs alias bomb as a ConfigMap: 9^9 strings if expanded. */
 export function aliasBomb(): string {
-  const lines = ['apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: bomb}', 'x:', '  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+  const lines = [
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata: {name: bomb}',
+    'x:',
+    '  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+  ];
   const names = 'abcdefghi';
-  for (let i = 1; i < names.length; i++) lines.push(`  ${names[i]}: &${names[i]} [${Array(9).fill('*' + names[i - 1]).join(',')}]`);
+  for (let i = 1; i < names.length; i++) {
+    lines.push(
+      `  ${names[i]}: &${names[i]} [${Array(9)
+        .fill('*' + names[i - 1])
+        .join(',')}]`,
+    );
+  }
   lines.push('data: *i', '');
   return lines.join('\n');
 }
@@ -108,9 +263,32 @@ export function aliasBomb(): string {
 /** The same alias bomb inside a Deployment's pod template (reaches the pod-spec reader). */
 export function aliasBombDeployment(): string {
   const names = 'abcdefghi';
-  const lines = ['apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: bomb}', 'x-anchors:', '  a: &a [{name: A, value: "1"}, {name: B, value: "2"}, {name: C, value: "3"}]'];
-  for (let i = 1; i < names.length; i++) lines.push(`  ${names[i]}: &${names[i]} [${Array(9).fill('*' + names[i - 1]).join(',')}]`);
-  lines.push('spec:', '  selector: {matchLabels: {app: bomb}}', '  template:', '    metadata: {labels: {app: bomb}}', '    spec:', '      containers:', '        - name: bomb', '          image: flotilla.local/busybox:1', '          env: *i', '');
+  const lines = [
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata: {name: bomb}',
+    'x-anchors:',
+    '  a: &a [{name: A, value: "1"}, {name: B, value: "2"}, {name: C, value: "3"}]',
+  ];
+  for (let i = 1; i < names.length; i++) {
+    lines.push(
+      `  ${names[i]}: &${names[i]} [${Array(9)
+        .fill('*' + names[i - 1])
+        .join(',')}]`,
+    );
+  }
+  lines.push(
+    'spec:',
+    '  selector: {matchLabels: {app: bomb}}',
+    '  template:',
+    '    metadata: {labels: {app: bomb}}',
+    '    spec:',
+    '      containers:',
+    '        - name: bomb',
+    '          image: flotilla.local/busybox:1',
+    '          env: *i',
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -130,6 +308,10 @@ export function bigManifest(bytes: number): string {
 export function binary(bytes: number, r: Rng): Buffer {
   const b = Buffer.alloc(bytes);
   for (let i = 0; i < bytes; i++) b[i] = Math.floor(r() * 256);
-  b[0] = 0x7f; b[1] = 0x45; b[2] = 0x4c; b[3] = 0x46; b[4] = 0; // ELF magic and a NUL
+  b[0] = 0x7f;
+  b[1] = 0x45;
+  b[2] = 0x4c;
+  b[3] = 0x46;
+  b[4] = 0; // ELF magic and a NUL
   return b;
 }

@@ -34,13 +34,20 @@ export interface PrivateDocker {
 
 /** Whether a private daemon can run here at all (dockerd on PATH and root). */
 export function privateDockerPossible(): boolean {
-  return process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v dockerd && command -v ip && command -v nsenter'], { encoding: 'utf8' }).status === 0;
+  return (
+    process.getuid?.() === 0 &&
+    spawnSync('sh', ['-c', 'command -v dockerd && command -v ip && command -v nsenter'], { encoding: 'utf8' })
+      .status === 0
+  );
 }
 
 export async function startPrivateDocker(opts: { images?: string[] } = {}): Promise<PrivateDocker> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-fault-'));
   const socket = path.join(dir, 'docker.sock');
-  const netns = `flotilla-${path.basename(dir).replace(/[^A-Za-z0-9]/g, '').slice(-12)}`;
+  const netns = `flotilla-${path
+    .basename(dir)
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(-12)}`;
   const sh = (cmd: string) => spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
   const made = sh(`ip netns add ${netns} && ip netns exec ${netns} ip link set lo up`);
   if (made.status !== 0) throw new Error(`cannot create the network namespace ${netns}: ${made.stderr}`);
@@ -52,21 +59,41 @@ export async function startPrivateDocker(opts: { images?: string[] } = {}): Prom
   const start = async (): Promise<void> => {
     log = '';
     // nsenter joins only the network namespace (ip netns exec would also remount /sys and hide the cgroup mounts).
-    proc = spawn('nsenter', [`--net=/run/netns/${netns}`, 'dockerd',
-      '--host', `unix://${socket}`,
-      '--data-root', path.join(dir, 'data'),
-      '--exec-root', path.join(dir, 'exec'),
-      '--pidfile', path.join(dir, 'docker.pid'),
-      '--iptables=false', '--ip-masq=false',
-      '--storage-driver=vfs',
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const append = (c: Buffer) => { log = (log + c.toString()).slice(-20_000); };
+    proc = spawn(
+      'nsenter',
+      [
+        `--net=/run/netns/${netns}`,
+        'dockerd',
+        '--host',
+        `unix://${socket}`,
+        '--data-root',
+        path.join(dir, 'data'),
+        '--exec-root',
+        path.join(dir, 'exec'),
+        '--pidfile',
+        path.join(dir, 'docker.pid'),
+        '--iptables=false',
+        '--ip-masq=false',
+        '--storage-driver=vfs',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const append = (c: Buffer) => {
+      log = (log + c.toString()).slice(-20_000);
+    };
     proc.stdout!.on('data', append);
     proc.stderr!.on('data', append);
     const until = Date.now() + 60_000;
     for (;;) {
       if (proc.exitCode !== null) throw new Error(`private dockerd exited (${proc.exitCode}):\n${log}`);
-      if (await docker.ping().then(() => true, () => false)) return;
+      if (
+        await docker.ping().then(
+          () => true,
+          () => false,
+        )
+      ) {
+        return;
+      }
       if (Date.now() > until) throw new Error(`private dockerd did not answer within 60 s:\n${log}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -92,24 +119,47 @@ export async function startPrivateDocker(opts: { images?: string[] } = {}): Prom
   }
   for (const image of opts.images ?? []) {
     // docker save from the main daemon | docker load into this one.
-    const r = spawnSync('sh', ['-c', `env -u DOCKER_HOST docker save "${image}" | DOCKER_HOST="unix://${socket}" docker load`], { encoding: 'utf8' });
+    const r = spawnSync(
+      'sh',
+      ['-c', `env -u DOCKER_HOST docker save "${image}" | DOCKER_HOST="unix://${socket}" docker load`],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0) {
       await stop();
       throw new Error(`could not load ${image} into the private daemon: ${r.stderr}`);
     }
   }
   return {
-    dir, socket, host: `unix://${socket}`, docker, start, stop,
+    dir,
+    socket,
+    host: `unix://${socket}`,
+    docker,
+    start,
+    stop,
     destroy: async () => {
       if (!proc) await start().catch(() => undefined);
       // Leave nothing behind: remove every container and network of the private daemon, then the daemon.
-      for (const c of await docker.listContainers({ all: true }).catch(() => [])) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-      for (const n of await docker.listNetworks().catch(() => [])) if (!['bridge', 'host', 'none'].includes(n.Name)) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+      for (const c of await docker.listContainers({ all: true }).catch(() => [])) {
+        await docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
+      }
+      for (const n of await docker.listNetworks().catch(() => [])) {
+        if (!['bridge', 'host', 'none'].includes(n.Name)) {
+          await docker
+            .getNetwork(n.Id)
+            .remove()
+            .catch(() => undefined);
+        }
+      }
       await stop();
       sh(`grep -o " ${dir}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l`);
       sh(`ip netns delete ${netns}`);
       fs.rmSync(dir, { recursive: true, force: true });
-      if (hostDocker0 && sh('ip link show docker0').status !== 0) throw new Error('the host\'s docker0 disappeared while the private daemon ran');
+      if (hostDocker0 && sh('ip link show docker0').status !== 0) {
+        throw new Error("the host's docker0 disappeared while the private daemon ran");
+      }
     },
   };
 }

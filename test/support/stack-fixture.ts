@@ -26,7 +26,11 @@ export function writeStack(files: Record<string, string>): string {
 }
 
 /** A Deployment running busybox httpd on :8080 plus a Service, as YAML. */
-export function httpDeployment(name: string, replicas: number, extra: { port?: number; requests?: string; env?: string; image?: string } = {}): string {
+export function httpDeployment(
+  name: string,
+  replicas: number,
+  extra: { port?: number; requests?: string; env?: string; image?: string } = {},
+): string {
   return `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: ${name}}
@@ -74,7 +78,11 @@ export async function removeStack(name: string): Promise<void> {
 }
 
 /** Polls a condition (state lives in Docker, which has no "wait for this" call for most of it). */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < until) {

@@ -35,8 +35,14 @@ const spec: HpaSpec = {
 };
 
 const replicas = (n: number): ObservedReplica[] =>
-  Array.from({ length: n }, (_, i) => ({ name: `web-${i}`, phase: 'Running' as const, ready: true, containerIds: [`c${i}`] }));
-const usage = (n: number, cpuMilli: number) => new Map(Array.from({ length: n }, (_, i) => [`c${i}`, { cpuMilli, memoryBytes: 2 ** 20 }]));
+  Array.from({ length: n }, (_, i) => ({
+    name: `web-${i}`,
+    phase: 'Running' as const,
+    ready: true,
+    containerIds: [`c${i}`],
+  }));
+const usage = (n: number, cpuMilli: number) =>
+  new Map(Array.from({ length: n }, (_, i) => [`c${i}`, { cpuMilli, memoryBytes: 2 ** 20 }]));
 
 describe('Autoscaler', () => {
   it('scales up on load, keeps its history, then scales down after the (shortened) window', () => {
@@ -60,7 +66,10 @@ describe('Autoscaler', () => {
   it('takes new stack settings on a spec update, keeping its history', () => {
     const a = new Autoscaler(spec, { downscaleStabilizationSeconds: 300 });
     a.sync(0, { specReplicas: 4, pods: podSamples(template, replicas(4), usage(4, 50)) });
-    assert.equal(a.sync(20_000, { specReplicas: 4, pods: podSamples(template, replicas(4), usage(4, 5)) }).rescale, false);
+    assert.equal(
+      a.sync(20_000, { specReplicas: 4, pods: podSamples(template, replicas(4), usage(4, 5)) }).rescale,
+      false,
+    );
     a.updateSpec(spec, { downscaleStabilizationSeconds: 10 });
     const r = a.sync(21_000, { specReplicas: 4, pods: podSamples(template, replicas(4), usage(4, 5)) });
     assert.equal(r.desiredReplicas, 1);

@@ -1,5 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { RestartBackoff, crashLoopDelay, shouldRestart, CRASH_LOOP_REASON } from '../../extension/engine/health/backoff';
+import {
+  RestartBackoff,
+  crashLoopDelay,
+  shouldRestart,
+  CRASH_LOOP_REASON,
+} from '../../extension/engine/health/backoff';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -9,7 +14,10 @@ describe('crashLoopDelay', () => {
     assert.deepEqual(delays, [10, 20, 40, 80, 160, 300, 300, 300, 300]);
   });
   it('follows a lowered base and cap', () => {
-    assert.deepEqual([1, 2, 3, 4].map((n) => crashLoopDelay(n, 0.5, 2)), [0.5, 1, 2, 2]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((n) => crashLoopDelay(n, 0.5, 2)),
+      [0.5, 1, 2, 2],
+    );
   });
   it('never overflows for huge counts', () => {
     assert.equal(crashLoopDelay(10_000, 10, 300), 300);
@@ -61,7 +69,10 @@ describe('RestartBackoff', () => {
 
   it('takes base and cap from StackSettings, and the reset follows the cap', () => {
     const b = RestartBackoff.fromSettings({ backoffBaseSeconds: 1, backoffMaxSeconds: 4 }, 'Always');
-    assert.deepEqual([0, 1, 2, 3, 4].map(() => b.onExit(T0, 1, 10)), [0, 1000, 2000, 4000, 4000]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4].map(() => b.onExit(T0, 1, 10)),
+      [0, 1000, 2000, 4000, 4000],
+    );
     assert.equal(b.resetAfterSeconds, 8);
     assert.equal(b.onExit(T0, 1, 8000), 0);
     assert.equal(b.onExit(T0, 1, 10), 1000);

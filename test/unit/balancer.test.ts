@@ -27,7 +27,11 @@ function backend(id: string, mode: 'echo' | 'drop' = 'echo'): Promise<TestBacken
       else s.write(`${id}:${d.toString()}`);
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ id, port: (server.address() as net.AddressInfo).port, server, sockets })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ id, port: (server.address() as net.AddressInfo).port, server, sockets }),
+    ),
+  );
 }
 
 async function closedPort(): Promise<number> {
@@ -97,11 +101,12 @@ describe('ServiceBalancer', () => {
   }
   async function backends(...ids: string[]): Promise<TestBackend[]> {
     const bs = await Promise.all(ids.map((id) => backend(id)));
-    for (const b of bs)
+    for (const b of bs) {
       cleanup.push(() => {
         b.sockets.forEach((s) => s.destroy());
         return new Promise<void>((r) => b.server.close(() => r()));
       });
+    }
     return bs;
   }
   function client(b: ServiceBalancer): Client {
@@ -124,7 +129,11 @@ describe('ServiceBalancer', () => {
     assert.deepEqual(seen, ['a', 'b', 'c', 'a', 'b', 'c', 'a', 'b', 'c']);
     assert.deepEqual(
       b.stats().map((s) => [s.replica, s.totalConnections]),
-      [['a', 3], ['b', 3], ['c', 3]],
+      [
+        ['a', 3],
+        ['b', 3],
+        ['c', 3],
+      ],
     );
   });
 
@@ -179,7 +188,11 @@ describe('ServiceBalancer', () => {
     b.setEndpoints(drops.map((d) => ({ replica: d.id, host: '127.0.0.1', port: d.port })));
     const c = client(b);
     await assert.rejects(c.ask('poison'), /closed before an answer/);
-    assert.equal(b.stats().reduce((a, s) => a + (s.totalConnections ?? 0), 0), 3, "the first attempt and two replays");
+    assert.equal(
+      b.stats().reduce((a, s) => a + (s.totalConnections ?? 0), 0),
+      3,
+      'the first attempt and two replays',
+    );
   });
 
   it('drains a removed endpoint: no new connections, open ones keep working', async () => {
@@ -255,7 +268,12 @@ describe('ServiceBalancer', () => {
     const open = new Client(port);
     assert.equal(await open.ask('before'), 'a');
     const closing = b.close(10_000);
-    const refused = await new Promise<boolean>((r) => net.connect(port, '127.0.0.1').on('error', () => r(true)).on('connect', () => r(false)));
+    const refused = await new Promise<boolean>((r) =>
+      net
+        .connect(port, '127.0.0.1')
+        .on('error', () => r(true))
+        .on('connect', () => r(false)),
+    );
     assert.equal(refused, true);
     assert.equal(await open.ask('during'), 'a');
     open.end();
@@ -332,7 +350,9 @@ describe('BalancerSet', () => {
     const set1 = new BalancerSet({ stackDir: dir, bindAddress: '127.0.0.1' });
     await set1.apply([s]);
     const port1 = set1.status(s).ports[0].hostPort!;
-    set1.setPods('api', [{ replica: 'api-1', host: '127.0.0.1', ports: [{ name: 'http', containerPort: a.port, protocol: 'TCP' }] }]);
+    set1.setPods('api', [
+      { replica: 'api-1', host: '127.0.0.1', ports: [{ name: 'http', containerPort: a.port, protocol: 'TCP' }] },
+    ]);
     assert.equal(await new Client(port1).ask('q'), 'a');
     assert.equal(set1.status(s).endpoints[0].replica, 'api-1');
     assert.ok(set1.podMetrics().get('api-1')!.flotilla_active_connections >= 0);

@@ -7,9 +7,15 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BuildSpec } from '../../extension/engine/model/types';
-import { collectContext, contextHash, contextIncludes, listContextFiles, tarStream } from '../../extension/engine/build';
+import {
+  collectContext,
+  contextHash,
+  contextIncludes,
+  listContextFiles,
+  tarStream,
+} from '../../extension/engine/build';
 import { OUTSIDE_DOCKERFILE_NAME } from '../../extension/engine/build/context';
-import { finalBaseImage } from '../../extension/engine/build/baseImage';
+import { finalBaseImage } from '../../extension/engine/build/base-image';
 
 let root: string;
 
@@ -43,7 +49,10 @@ async function tarList(s = spec()): Promise<string> {
   for await (const c of tarStream(listing.entries)) chunks.push(c as Buffer);
   const file = path.join(root, 'out.tar');
   await fs.writeFile(file, Buffer.concat(chunks));
-  return execFileSync('tar', ['-tvf', file, '--numeric-owner'], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
+  return execFileSync('tar', ['-tvf', file, '--numeric-owner'], {
+    encoding: 'utf8',
+    env: { ...process.env, TZ: 'UTC' },
+  });
 }
 
 // Hooks live inside this describe: at the top level they would run for every test file.
@@ -62,7 +71,14 @@ describe('build context', () => {
       await write('app/src/main.js');
       await write('app/src/lib/util.js');
       await write('app/README.md');
-      assert.deepEqual(await paths(), ['Dockerfile', 'README.md', 'src/', 'src/lib/', 'src/lib/util.js', 'src/main.js']);
+      assert.deepEqual(await paths(), [
+        'Dockerfile',
+        'README.md',
+        'src/',
+        'src/lib/',
+        'src/lib/util.js',
+        'src/main.js',
+      ]);
     });
 
     it('applies .dockerignore, with exceptions inside an ignored folder', async () => {
@@ -94,7 +110,10 @@ describe('build context', () => {
       const s = spec({ dockerfile: path.join(root, 'app/docker/web.Dockerfile') });
       const listing = await collectContext(s, { stackDir: root });
       assert.equal(listing.dockerfile, 'docker/web.Dockerfile');
-      assert.deepEqual(listing.entries.map((e) => e.path), ['.dockerignore', 'Dockerfile', 'docker/web.Dockerfile']);
+      assert.deepEqual(
+        listing.entries.map((e) => e.path),
+        ['.dockerignore', 'Dockerfile', 'docker/web.Dockerfile'],
+      );
     });
 
     it('sends a Dockerfile from outside the context under a fixed name, and asks the daemon to drop it', async () => {
@@ -105,7 +124,10 @@ describe('build context', () => {
       const df = listing.entries.find((e) => e.path === OUTSIDE_DOCKERFILE_NAME);
       assert.equal(df?.content?.toString(), 'FROM scratch\n');
       const ignore = listing.entries.find((e) => e.path === '.dockerignore');
-      assert.match(ignore?.content?.toString() ?? '', new RegExp(`^${OUTSIDE_DOCKERFILE_NAME.replace(/\./g, '\\.')}$`, 'm'));
+      assert.match(
+        ignore?.content?.toString() ?? '',
+        new RegExp(`^${OUTSIDE_DOCKERFILE_NAME.replace(/\./g, '\\.')}$`, 'm'),
+      );
     });
 
     it('keeps symlinks as symlinks, and a symlink loop does not hang the walk', async () => {
@@ -136,7 +158,10 @@ describe('build context', () => {
         await fs.writeFile(path.join(outside, 'Dockerfile'), 'FROM scratch\n');
         const s = spec({ context: outside, dockerfile: path.join(outside, 'Dockerfile') });
         await assert.rejects(listContextFiles(s, { stackDir: root }), (e: Error) => {
-          assert.match(e.message, /^build context ".*" of image web resolves to .*, outside the stack folder .*; Flotilla only sends files from inside the stack folder to Docker$/);
+          assert.match(
+            e.message,
+            /^build context ".*" of image web resolves to .*, outside the stack folder .*; Flotilla only sends files from inside the stack folder to Docker$/,
+          );
           return true;
         });
       } finally {
@@ -180,15 +205,31 @@ describe('build context', () => {
     });
 
     it('reports a missing context or Dockerfile clearly', async () => {
-      await assert.rejects(listContextFiles(spec({ context: path.join(root, 'nope') })), /build context of image web .*nope does not exist/);
-      await assert.rejects(listContextFiles(spec({ dockerfile: path.join(root, 'app/Nope') })), /Dockerfile of image web .*Nope does not exist/);
+      await assert.rejects(
+        listContextFiles(spec({ context: path.join(root, 'nope') })),
+        /build context of image web .*nope does not exist/,
+      );
+      await assert.rejects(
+        listContextFiles(spec({ dockerfile: path.join(root, 'app/Nope') })),
+        /Dockerfile of image web .*Nope does not exist/,
+      );
     });
   });
 
   describe('build context: does a saved file matter?', () => {
     it('agrees with the walk for every file of a context', async () => {
       await write('app/.dockerignore', 'secret.txt\nlogs\n!logs/keep.log\ntmp\n!**/x.txt\n*.md\n!README.md\n');
-      const files = ['secret.txt', 'logs/a.log', 'logs/keep.log', 'tmp/x.txt', 'tmp/y', 'a.md', 'README.md', 'src/x.txt', 'src/main.js'];
+      const files = [
+        'secret.txt',
+        'logs/a.log',
+        'logs/keep.log',
+        'tmp/x.txt',
+        'tmp/y',
+        'a.md',
+        'README.md',
+        'src/x.txt',
+        'src/main.js',
+      ];
       for (const f of files) await write(`app/${f}`);
       const sent = new Set(await paths());
       for (const f of [...files, 'Dockerfile', '.dockerignore']) {
@@ -210,7 +251,7 @@ describe('build context', () => {
     const base = async (dockerfile: string, args: Record<string, string> = {}, target?: string) =>
       finalBaseImage(await write('app/Dockerfile', dockerfile), args, target);
 
-    it('is the last stage\'s FROM, followed back through stage names', async () => {
+    it("is the last stage's FROM, followed back through stage names", async () => {
       assert.equal(await base('FROM node:20 AS build\nRUN x\nFROM build AS test\nFROM Test\n'), 'node:20');
       assert.equal(await base('FROM a:1\nFROM b:2\n'), 'b:2');
     });

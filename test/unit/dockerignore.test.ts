@@ -150,6 +150,9 @@ describe('dockerignore: invalid patterns', () => {
   });
 
   it('rejects an unterminated character class', () => {
-    assert.throws(() => DockerIgnore.fromText('[abc'), /invalid .dockerignore pattern "\[abc": unterminated character class/);
+    assert.throws(
+      () => DockerIgnore.fromText('[abc'),
+      /invalid .dockerignore pattern "\[abc": unterminated character class/,
+    );
   });
 });

@@ -8,7 +8,13 @@ import type { ObservedPod } from '../../extension/engine/docker/observe';
 import type { ContainerSpec, DeploymentSpec, Probe } from '../../extension/engine/model/types';
 import { ProbeMonitor } from '../../extension/engine/health/monitor';
 
-const fast = { initialDelaySeconds: 0, periodSeconds: 0.02, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 1 };
+const fast = {
+  initialDelaySeconds: 0,
+  periodSeconds: 0.02,
+  timeoutSeconds: 1,
+  successThreshold: 1,
+  failureThreshold: 1,
+};
 
 function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -47,22 +53,46 @@ describe('ProbeMonitor', function () {
   beforeEach(() => {
     for (const k of Object.keys(status)) delete status[k];
     calls = { readiness: [], liveness: [], events: [] };
-    monitor = new ProbeMonitor({} as Docker, {
-      stack: { name: 'unit' },
-      onReadiness: (r, ready) => calls.readiness.push([r, ready]),
-      onLivenessFailure: (r, msg) => void calls.liveness.push([r, msg]),
-      emitEvent: (_t, reason, _o, msg) => calls.events.push(`${reason}: ${msg}`),
-    }, { route: 'direct' });
+    monitor = new ProbeMonitor(
+      {} as Docker,
+      {
+        stack: { name: 'unit' },
+        onReadiness: (r, ready) => calls.readiness.push([r, ready]),
+        onLivenessFailure: (r, msg) => void calls.liveness.push([r, msg]),
+        emitEvent: (_t, reason, _o, msg) => calls.events.push(`${reason}: ${msg}`),
+      },
+      { route: 'direct' },
+    );
   });
   afterEach(() => monitor.stop());
 
-  const probe = (path: string, over: Partial<Probe> = {}): Probe => ({ httpGet: { path, port, scheme: 'HTTP', httpHeaders: [] }, ...fast, ...over });
-  const container = (name: string, over: Partial<ContainerSpec>): ContainerSpec => ({ name, image: 'x', env: [], envFrom: [], ports: [], requests: {}, limits: {}, ...over });
+  const probe = (path: string, over: Partial<Probe> = {}): Probe => ({
+    httpGet: { path, port, scheme: 'HTTP', httpHeaders: [] },
+    ...fast,
+    ...over,
+  });
+  const container = (name: string, over: Partial<ContainerSpec>): ContainerSpec => ({
+    name,
+    image: 'x',
+    env: [],
+    envFrom: [],
+    ports: [],
+    requests: {},
+    limits: {},
+    ...over,
+  });
   const deployment = (containers: ContainerSpec[]): DeploymentSpec => ({
     name: 'web',
     source: { file: 'x', line: 1, column: 1 },
     selector: { matchLabels: {}, matchExpressions: [] },
-    template: { labels: {}, annotations: {}, containers, nodeSelector: {}, restartPolicy: 'Always', terminationGracePeriodSeconds: 1 },
+    template: {
+      labels: {},
+      annotations: {},
+      containers,
+      nodeSelector: {},
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 1,
+    },
     strategy: { type: 'RollingUpdate', maxSurge: '25%', maxUnavailable: '25%' },
     minReadySeconds: 0,
     progressDeadlineSeconds: 600,
@@ -75,11 +105,21 @@ describe('ProbeMonitor', function () {
     createdAt: 0,
     cpuMilli: 0,
     memoryBytes: 0,
-    containers: names.map((n, i) => ({ id: `${replica}-${n}${idSuffix}`, name: n, podContainer: n, state: 'running', ip: i === 0 ? '127.0.0.1' : undefined, image: 'x' })),
+    containers: names.map((n, i) => ({
+      id: `${replica}-${n}${idSuffix}`,
+      name: n,
+      podContainer: n,
+      state: 'running',
+      ip: i === 0 ? '127.0.0.1' : undefined,
+      image: 'x',
+    })),
   });
 
   it('reports a replica Ready only when every container is, and not Ready again on a failure', async () => {
-    const d = deployment([container('app', { readinessProbe: probe('/app') }), container('side', { readinessProbe: probe('/side') })]);
+    const d = deployment([
+      container('app', { readinessProbe: probe('/app') }),
+      container('side', { readinessProbe: probe('/side') }),
+    ]);
     status['/side'] = 503;
     monitor.watch(pod('web-1', ['app', 'side']), d);
     await until(() => (hits['/app'] ?? 0) >= 3 && (hits['/side'] ?? 0) >= 3, 'probes running');
@@ -101,7 +141,10 @@ describe('ProbeMonitor', function () {
 
   it('reports not Ready until a startup probe passes, when there is no readiness probe', async () => {
     status['/start'] = 500;
-    monitor.watch(pod('web-1', ['app']), deployment([container('app', { startupProbe: probe('/start', { failureThreshold: 1000 }) })]));
+    monitor.watch(
+      pod('web-1', ['app']),
+      deployment([container('app', { startupProbe: probe('/start', { failureThreshold: 1000 }) })]),
+    );
     await until(() => calls.readiness.length === 1, 'initial not ready');
     assert.deepEqual(calls.readiness, [['web-1', false]]);
     status['/start'] = 200;
@@ -112,12 +155,18 @@ describe('ProbeMonitor', function () {
   it('reports one liveness failure per watch even when two containers fail', async () => {
     status['/a'] = 500;
     status['/b'] = 500;
-    const d = deployment([container('a', { livenessProbe: probe('/a') }), container('b', { livenessProbe: probe('/b') })]);
+    const d = deployment([
+      container('a', { livenessProbe: probe('/a') }),
+      container('b', { livenessProbe: probe('/b') }),
+    ]);
     monitor.watch(pod('web-1', ['a', 'b']), d);
-    await until(() => calls.liveness.length > 0 && (hits['/a'] ?? 0) >= 1 && (hits['/b'] ?? 0) >= 1, 'liveness failure');
+    await until(
+      () => calls.liveness.length > 0 && (hits['/a'] ?? 0) >= 1 && (hits['/b'] ?? 0) >= 1,
+      'liveness failure',
+    );
     await until(() => calls.events.filter((e) => e.startsWith('Unhealthy: Liveness')).length >= 2, 'both failed');
     assert.equal(calls.liveness.length, 1);
-    assert.equal(calls.liveness[0]![1], 'Liveness probe failed: HTTP probe failed with statuscode: 500');
+    assert.equal(calls.liveness[0][1], 'Liveness probe failed: HTTP probe failed with statuscode: 500');
     // The restarted container (same ids after unwatch + watch) is reported again.
     monitor.unwatch('web-1');
     monitor.watch(pod('web-1', ['a', 'b']), d);
@@ -132,7 +181,14 @@ describe('ProbeMonitor', function () {
     assert.deepEqual(monitor.watched(), ['web-1']);
     monitor.watch(pod('web-1', ['app'], '-new'), d);
     await until(() => calls.readiness.length === 2, 'the new container reported');
-    assert.deepEqual(calls.readiness, [['web-1', true], ['web-1', true]], 'a new generation starts from not Ready, as the controller resets it on exit');
+    assert.deepEqual(
+      calls.readiness,
+      [
+        ['web-1', true],
+        ['web-1', true],
+      ],
+      'a new generation starts from not Ready, as the controller resets it on exit',
+    );
   });
 
   it('unwatch and stop silence everything', async () => {
@@ -148,7 +204,11 @@ describe('ProbeMonitor', function () {
     status['/q2'] = 500;
     const before = (hits['/q'] ?? 0) + (hits['/q2'] ?? 0);
     // Another monitor keeps probing; the stopped one must not report or probe.
-    const other = new ProbeMonitor({} as Docker, { stack: { name: 'unit' }, onReadiness: () => undefined, onLivenessFailure: () => undefined }, { route: 'direct' });
+    const other = new ProbeMonitor(
+      {} as Docker,
+      { stack: { name: 'unit' }, onReadiness: () => undefined, onLivenessFailure: () => undefined },
+      { route: 'direct' },
+    );
     other.watch(pod('web-3', ['app']), deployment([container('app', { readinessProbe: probe('/other') })]));
     await until(() => (hits['/other'] ?? 0) >= 10, 'other monitor probing');
     other.stop();

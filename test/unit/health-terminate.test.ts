@@ -13,7 +13,10 @@ describe('effectiveGraceSeconds', () => {
   it('falls back to Kubernetes’ 30 s and ignores invalid values', () => {
     assert.equal(DEFAULT_TERMINATION_GRACE_SECONDS, 30);
     assert.equal(effectiveGraceSeconds(undefined, undefined), 30);
-    assert.equal(effectiveGraceSeconds({ terminationGracePeriodSeconds: -1 }, { terminationGracePeriodSeconds: Number.NaN }), 30);
+    assert.equal(
+      effectiveGraceSeconds({ terminationGracePeriodSeconds: -1 }, { terminationGracePeriodSeconds: Number.NaN }),
+      30,
+    );
     assert.equal(effectiveGraceSeconds({ terminationGracePeriodSeconds: 2.7 }, {}), 2);
   });
 });

@@ -10,11 +10,22 @@ describe('usageFromFrame', () => {
       memory_stats: { usage: 50_000_000, stats: { total_inactive_file: 10_000_000 } },
     });
     // 0.5 s of CPU over 2 s of system time on 2 cpus: half of one core.
-    assert.deepEqual(u, { cpuPercent: 50, cpuMilli: 500, memoryBytes: 40_000_000, time: Date.parse('2026-01-01T00:00:01Z') });
+    assert.deepEqual(u, {
+      cpuPercent: 50,
+      cpuMilli: 500,
+      memoryBytes: 40_000_000,
+      time: Date.parse('2026-01-01T00:00:01Z'),
+    });
   });
 
   it('has no value for the first frame of a stream (empty precpu)', () => {
-    assert.equal(usageFromFrame({ cpu_stats: { cpu_usage: { total_usage: 5 }, system_cpu_usage: 10, online_cpus: 1 }, precpu_stats: { cpu_usage: {} } }), undefined);
+    assert.equal(
+      usageFromFrame({
+        cpu_stats: { cpu_usage: { total_usage: 5 }, system_cpu_usage: 10, online_cpus: 1 },
+        precpu_stats: { cpu_usage: {} },
+      }),
+      undefined,
+    );
   });
 
   it('reads cgroup v2 inactive_file', () => {

@@ -5,8 +5,16 @@ import { replicasForMetric, type PodPhase, type PodSample } from '../../extensio
 import { decide, emptyHistory, type HpaHistory } from '../../extension/engine/scaler/hpa';
 import type { HpaSpec, MetricSpec } from '../../extension/engine/model/types';
 
-const cpu = (u: number): MetricSpec => ({ type: 'Resource', name: 'cpu', target: { type: 'Utilization', averageUtilization: u } });
-const qps = (v: number): MetricSpec => ({ type: 'Pods', name: 'qps', target: { type: 'AverageValue', averageValue: v } });
+const cpu = (u: number): MetricSpec => ({
+  type: 'Resource',
+  name: 'cpu',
+  target: { type: 'Utilization', averageUtilization: u },
+});
+const qps = (v: number): MetricSpec => ({
+  type: 'Pods',
+  name: 'qps',
+  target: { type: 'AverageValue', averageValue: v },
+});
 
 interface PodOpts {
   levels: (number | undefined)[];
@@ -40,60 +48,138 @@ function replicas(metric: MetricSpec, current: number, ps: PodSample[]): { repli
 }
 
 describe('HPA replica calculation (upstream replica_calculator_test cases)', () => {
-  it('TestReplicaCalcScaleUp', () => assert.deepEqual(replicas(cpu(30), 3, pods({ levels: [300, 500, 700] })), { replicas: 5, current: 50 }));
+  it('TestReplicaCalcScaleUp', () =>
+    assert.deepEqual(replicas(cpu(30), 3, pods({ levels: [300, 500, 700] })), { replicas: 5, current: 50 }));
   it('TestReplicaCalcScaleUpUnreadyLessScale', () =>
-    assert.deepEqual(replicas(cpu(30), 3, pods({ levels: [300, 500, 700], ready: [false, true, true] })), { replicas: 4, current: 60 }));
-  it('TestReplicaCalcScaleUpUnreadyNoScale', () =>
-    assert.deepEqual(replicas(cpu(30), 3, pods({ levels: [400, 500, 700], ready: [true, false, false] })), { replicas: 3, current: 40 }));
-  it('TestReplicaCalcScaleUpIgnoresFailedPods', () =>
-    assert.deepEqual(
-      replicas(cpu(30), 2, pods({ levels: [500, 700], ready: [true, true, false, false], phase: ['Running', 'Running', 'Failed', 'Failed'] })),
-      { replicas: 4, current: 60 },
-    ));
-  it('TestReplicaCalcScaleUpIgnoresDeletionPods', () =>
-    assert.deepEqual(replicas(cpu(30), 2, pods({ levels: [500, 700], ready: [true, true, false, false], phase: ['Running', 'Running', 'Terminating', 'Terminating'] })), {
+    assert.deepEqual(replicas(cpu(30), 3, pods({ levels: [300, 500, 700], ready: [false, true, true] })), {
       replicas: 4,
       current: 60,
     }));
-  it('TestReplicaCalcScaleUpCM', () => assert.deepEqual(replicas(qps(15), 3, pods({ levels: [20, 10, 30], custom: true })), { replicas: 4, current: 20 }));
+  it('TestReplicaCalcScaleUpUnreadyNoScale', () =>
+    assert.deepEqual(replicas(cpu(30), 3, pods({ levels: [400, 500, 700], ready: [true, false, false] })), {
+      replicas: 3,
+      current: 40,
+    }));
+  it('TestReplicaCalcScaleUpIgnoresFailedPods', () =>
+    assert.deepEqual(
+      replicas(
+        cpu(30),
+        2,
+        pods({
+          levels: [500, 700],
+          ready: [true, true, false, false],
+          phase: ['Running', 'Running', 'Failed', 'Failed'],
+        }),
+      ),
+      { replicas: 4, current: 60 },
+    ));
+  it('TestReplicaCalcScaleUpIgnoresDeletionPods', () =>
+    assert.deepEqual(
+      replicas(
+        cpu(30),
+        2,
+        pods({
+          levels: [500, 700],
+          ready: [true, true, false, false],
+          phase: ['Running', 'Running', 'Terminating', 'Terminating'],
+        }),
+      ),
+      {
+        replicas: 4,
+        current: 60,
+      },
+    ));
+  it('TestReplicaCalcScaleUpCM', () =>
+    assert.deepEqual(replicas(qps(15), 3, pods({ levels: [20, 10, 30], custom: true })), { replicas: 4, current: 20 }));
   it('TestReplicaCalcScaleUpCMUnreadyHotCpuNoLessScale (unready pods count for non-cpu metrics)', () =>
-    assert.deepEqual(replicas(qps(15), 3, pods({ levels: [50, 10, 30], ready: [true, true, false], custom: true })), { replicas: 6, current: 30 }));
-  it('TestReplicaCalcScaleDown', () => assert.deepEqual(replicas(cpu(50), 5, pods({ levels: [100, 300, 500, 250, 250] })), { replicas: 3, current: 28 }));
-  it('TestReplicaCalcScaleDownCM', () => assert.deepEqual(replicas(qps(20), 5, pods({ levels: [12, 12, 12, 12, 12], custom: true })), { replicas: 3, current: 12 }));
+    assert.deepEqual(replicas(qps(15), 3, pods({ levels: [50, 10, 30], ready: [true, true, false], custom: true })), {
+      replicas: 6,
+      current: 30,
+    }));
+  it('TestReplicaCalcScaleDown', () =>
+    assert.deepEqual(replicas(cpu(50), 5, pods({ levels: [100, 300, 500, 250, 250] })), { replicas: 3, current: 28 }));
+  it('TestReplicaCalcScaleDownCM', () =>
+    assert.deepEqual(replicas(qps(20), 5, pods({ levels: [12, 12, 12, 12, 12], custom: true })), {
+      replicas: 3,
+      current: 12,
+    }));
   it('TestReplicaCalcScaleDownIncludeUnreadyPods', () =>
-    assert.deepEqual(replicas(cpu(50), 5, pods({ levels: [100, 300, 500, 250, 250], ready: [true, true, true, false, false] })), { replicas: 2, current: 30 }));
+    assert.deepEqual(
+      replicas(cpu(50), 5, pods({ levels: [100, 300, 500, 250, 250], ready: [true, true, true, false, false] })),
+      { replicas: 2, current: 30 },
+    ));
   it('TestReplicaCalcScaleDownExcludeUnscheduledPods', () =>
     assert.deepEqual(
-      replicas(cpu(50), 5, pods({ levels: [100], ready: [true, false, false, false, false], phase: ['Running', 'Pending', 'Pending', 'Pending', 'Pending'] })),
+      replicas(
+        cpu(50),
+        5,
+        pods({
+          levels: [100],
+          ready: [true, false, false, false, false],
+          phase: ['Running', 'Pending', 'Pending', 'Pending', 'Pending'],
+        }),
+      ),
       { replicas: 1, current: 10 },
     ));
   it('TestReplicaCalcTolerance', () =>
-    assert.deepEqual(replicas(cpu(100), 3, pods({ levels: [1010, 1030, 1020], requests: [900, 1000, 1100] })), { replicas: 3, current: 102 }));
-  it('TestReplicaCalcToleranceCM', () => assert.equal(replicas(qps(20), 3, pods({ levels: [20, 21, 21], custom: true })).replicas, 3));
-  it('TestReplicaCalcMissingMetrics', () => assert.deepEqual(replicas(cpu(100), 4, pods({ levels: [400, 95], count: 4 })), { replicas: 3, current: 24 }));
-  it('TestReplicaCalcMissingMetricsNoChangeEq', () => assert.equal(replicas(cpu(100), 2, pods({ levels: [1000], count: 2 })).replicas, 2));
-  it('TestReplicaCalcMissingMetricsNoChangeGt', () => assert.equal(replicas(cpu(100), 2, pods({ levels: [1900], count: 2 })).replicas, 2));
-  it('TestReplicaCalcMissingMetricsNoChangeLt', () => assert.equal(replicas(cpu(100), 2, pods({ levels: [600], count: 2 })).replicas, 2));
+    assert.deepEqual(replicas(cpu(100), 3, pods({ levels: [1010, 1030, 1020], requests: [900, 1000, 1100] })), {
+      replicas: 3,
+      current: 102,
+    }));
+  it('TestReplicaCalcToleranceCM', () =>
+    assert.equal(replicas(qps(20), 3, pods({ levels: [20, 21, 21], custom: true })).replicas, 3));
+  it('TestReplicaCalcMissingMetrics', () =>
+    assert.deepEqual(replicas(cpu(100), 4, pods({ levels: [400, 95], count: 4 })), { replicas: 3, current: 24 }));
+  it('TestReplicaCalcMissingMetricsNoChangeEq', () =>
+    assert.equal(replicas(cpu(100), 2, pods({ levels: [1000], count: 2 })).replicas, 2));
+  it('TestReplicaCalcMissingMetricsNoChangeGt', () =>
+    assert.equal(replicas(cpu(100), 2, pods({ levels: [1900], count: 2 })).replicas, 2));
+  it('TestReplicaCalcMissingMetricsNoChangeLt', () =>
+    assert.equal(replicas(cpu(100), 2, pods({ levels: [600], count: 2 })).replicas, 2));
   it('TestReplicaCalcMissingMetricsUnreadyChange', () =>
-    assert.deepEqual(replicas(cpu(50), 3, pods({ levels: [100, 450], count: 3, ready: [false, true, true] })), { replicas: 3, current: 45 }));
+    assert.deepEqual(replicas(cpu(50), 3, pods({ levels: [100, 450], count: 3, ready: [false, true, true] })), {
+      replicas: 3,
+      current: 45,
+    }));
   it('TestReplicaCalcMissingMetricsUnreadyScaleUp', () =>
-    assert.deepEqual(replicas(cpu(50), 3, pods({ levels: [100, 2000], count: 3, ready: [false, true, true] })), { replicas: 4, current: 200 }));
+    assert.deepEqual(replicas(cpu(50), 3, pods({ levels: [100, 2000], count: 3, ready: [false, true, true] })), {
+      replicas: 4,
+      current: 200,
+    }));
   it('TestReplicaCalcMissingMetricsUnreadyScaleDown', () =>
-    assert.deepEqual(replicas(cpu(50), 4, pods({ levels: [100, 100, 100], count: 4, ready: [false, true, true, true] })), { replicas: 3, current: 10 }));
-  it('TestReplicaCalcDuringRollingUpdateWithMaxSurge', () => assert.equal(replicas(cpu(50), 2, pods({ levels: [100, 100], count: 3 })).replicas, 2));
+    assert.deepEqual(
+      replicas(cpu(50), 4, pods({ levels: [100, 100, 100], count: 4, ready: [false, true, true, true] })),
+      { replicas: 3, current: 10 },
+    ));
+  it('TestReplicaCalcDuringRollingUpdateWithMaxSurge', () =>
+    assert.equal(replicas(cpu(50), 2, pods({ levels: [100, 100], count: 3 })).replicas, 2));
   it('TestReplicaCalcEmptyCPURequest: no request, no scaling, and says which container', () => {
     const r = replicasForMetric(cpu(100), 1, pods({ levels: [200], requests: [undefined] }));
     assert.equal(r.ok, false);
-    if (!r.ok) assert.equal(r.error, 'failed to get cpu utilization: missing request for cpu in container app of Pod pod-0');
+    if (!r.ok) {
+      assert.equal(r.error, 'failed to get cpu utilization: missing request for cpu in container app of Pod pod-0');
+    }
   });
   it('memory utilization is relative to the memory request', () => {
-    const ps = pods({ levels: [] , count: 2 }).map((p, i) => ({ ...p, containers: [{ name: 'app', requests: { memoryBytes: 100 * 2 ** 20 } }], memoryBytes: [150, 170][i] * 2 ** 20 }));
-    const r = replicasForMetric({ type: 'Resource', name: 'memory', target: { type: 'Utilization', averageUtilization: 80 } }, 2, ps);
+    const ps = pods({ levels: [], count: 2 }).map((p, i) => ({
+      ...p,
+      containers: [{ name: 'app', requests: { memoryBytes: 100 * 2 ** 20 } }],
+      memoryBytes: [150, 170][i] * 2 ** 20,
+    }));
+    const r = replicasForMetric(
+      { type: 'Resource', name: 'memory', target: { type: 'Utilization', averageUtilization: 80 } },
+      2,
+      ps,
+    );
     assert.ok(r.ok);
     if (r.ok) assert.deepEqual([r.replicas, r.value.current], [4, 160]);
   });
   it('cpu AverageValue compares millicores per pod', () => {
-    const r = replicasForMetric({ type: 'Resource', name: 'cpu', target: { type: 'AverageValue', averageValue: 100 } }, 2, pods({ levels: [300, 300] }));
+    const r = replicasForMetric(
+      { type: 'Resource', name: 'cpu', target: { type: 'AverageValue', averageValue: 100 } },
+      2,
+      pods({ levels: [300, 300] }),
+    );
     assert.ok(r.ok && r.replicas === 6 && r.value.current === 300);
   });
 });
@@ -133,8 +219,18 @@ describe('HPA decision (horizontal.go)', () => {
   });
 
   it('moves to the bounds first', () => {
-    assert.equal(decide({ hpa: hpa({ maxReplicas: 10 }), specReplicas: 12, pods: loaded(12, 10), now: 0, history: emptyHistory() }).desiredReplicas, 10);
-    const d = decide({ hpa: hpa({ minReplicas: 2 }), specReplicas: 1, pods: loaded(1, 10), now: 0, history: emptyHistory() });
+    assert.equal(
+      decide({ hpa: hpa({ maxReplicas: 10 }), specReplicas: 12, pods: loaded(12, 10), now: 0, history: emptyHistory() })
+        .desiredReplicas,
+      10,
+    );
+    const d = decide({
+      hpa: hpa({ minReplicas: 2 }),
+      specReplicas: 1,
+      pods: loaded(1, 10),
+      now: 0,
+      history: emptyHistory(),
+    });
     assert.equal(d.desiredReplicas, 2);
     assert.equal(d.reason, 'Current number of replicas below Spec.MinReplicas');
   });
@@ -167,12 +263,40 @@ describe('HPA decision (horizontal.go)', () => {
   });
 
   it('the stack setting shortens the default window, but behavior wins over it', () => {
-    const first = decide({ hpa: hpa(), specReplicas: 10, pods: loaded(10, 50), now: 0, history: emptyHistory(), downscaleStabilizationSeconds: 10 });
-    const d = decide({ hpa: hpa(), specReplicas: 10, pods: loaded(10, 10), now: 11_000, history: first.history, downscaleStabilizationSeconds: 10 });
+    const first = decide({
+      hpa: hpa(),
+      specReplicas: 10,
+      pods: loaded(10, 50),
+      now: 0,
+      history: emptyHistory(),
+      downscaleStabilizationSeconds: 10,
+    });
+    const d = decide({
+      hpa: hpa(),
+      specReplicas: 10,
+      pods: loaded(10, 10),
+      now: 11_000,
+      history: first.history,
+      downscaleStabilizationSeconds: 10,
+    });
     assert.equal(d.desiredReplicas, 2);
     const withBehavior = hpa({ behavior: { scaleDown: { stabilizationWindowSeconds: 60 } } });
-    const f2 = decide({ hpa: withBehavior, specReplicas: 10, pods: loaded(10, 50), now: 0, history: emptyHistory(), downscaleStabilizationSeconds: 10 });
-    const d2 = decide({ hpa: withBehavior, specReplicas: 10, pods: loaded(10, 10), now: 11_000, history: f2.history, downscaleStabilizationSeconds: 10 });
+    const f2 = decide({
+      hpa: withBehavior,
+      specReplicas: 10,
+      pods: loaded(10, 50),
+      now: 0,
+      history: emptyHistory(),
+      downscaleStabilizationSeconds: 10,
+    });
+    const d2 = decide({
+      hpa: withBehavior,
+      specReplicas: 10,
+      pods: loaded(10, 10),
+      now: 11_000,
+      history: f2.history,
+      downscaleStabilizationSeconds: 10,
+    });
     assert.equal(d2.desiredReplicas, 10);
   });
 
@@ -197,10 +321,22 @@ describe('HPA decision (horizontal.go)', () => {
 
   it('the largest recommendation across metrics wins', () => {
     const ps = loaded(2, 60).map((p) => ({ ...p, metrics: { qps: 30 } }));
-    const d = decide({ hpa: hpa({ metrics: [cpu(50), qps(10)] }), specReplicas: 2, pods: ps, now: 0, history: emptyHistory() });
+    const d = decide({
+      hpa: hpa({ metrics: [cpu(50), qps(10)] }),
+      specReplicas: 2,
+      pods: ps,
+      now: 0,
+      history: emptyHistory(),
+    });
     assert.equal(d.desiredReplicas, 6);
     assert.equal(d.reason, 'pods metric qps above target');
-    assert.deepEqual(d.metrics.map((m) => [m.name, m.current, m.target]), [['cpu', 60, 50], ['qps', 30, 10]]);
+    assert.deepEqual(
+      d.metrics.map((m) => [m.name, m.current, m.target]),
+      [
+        ['cpu', 60, 50],
+        ['qps', 30, 10],
+      ],
+    );
   });
 
   it('cannot act without cpu requests, and says why', () => {
@@ -212,10 +348,22 @@ describe('HPA decision (horizontal.go)', () => {
 
   it('a failing metric blocks a scale-down but not a scale-up', () => {
     const noQps = loaded(4, 10);
-    const down = decide({ hpa: hpa({ metrics: [cpu(50), qps(10)] }), specReplicas: 4, pods: noQps, now: 0, history: emptyHistory() });
+    const down = decide({
+      hpa: hpa({ metrics: [cpu(50), qps(10)] }),
+      specReplicas: 4,
+      pods: noQps,
+      now: 0,
+      history: emptyHistory(),
+    });
     assert.equal(down.rescale, false);
     assert.match(down.unableReason ?? '', /invalid metrics \(1 invalid out of 2\)/);
-    const up = decide({ hpa: hpa({ metrics: [cpu(50), qps(10)] }), specReplicas: 4, pods: loaded(4, 100), now: 0, history: emptyHistory() });
+    const up = decide({
+      hpa: hpa({ metrics: [cpu(50), qps(10)] }),
+      specReplicas: 4,
+      pods: loaded(4, 100),
+      now: 0,
+      history: emptyHistory(),
+    });
     assert.equal(up.desiredReplicas, 8);
   });
 });

@@ -8,13 +8,33 @@ import type { DeploymentSpec, NodeSpec } from '../../extension/engine/model/type
 const node: NodeSpec = { name: 'n', cpuMilli: 1000, memoryBytes: 1 << 30, labels: {}, unschedulable: false };
 const d = {
   name: 'web',
-  template: { containers: [{ requests: { cpuMilli: 400 } }, { requests: { cpuMilli: 100, memoryBytes: 10 } }], nodeSelector: {} },
+  template: {
+    containers: [{ requests: { cpuMilli: 400 } }, { requests: { cpuMilli: 100, memoryBytes: 10 } }],
+    nodeSelector: {},
+  },
 } as unknown as DeploymentSpec;
-const pod = (replica: string, cpuMilli: number): ObservedPod => ({ replica, deployment: 'web', hash: 'h', node: 'n', createdAt: 0, cpuMilli, memoryBytes: 0, containers: [] });
+const pod = (replica: string, cpuMilli: number): ObservedPod => ({
+  replica,
+  deployment: 'web',
+  hash: 'h',
+  node: 'n',
+  createdAt: 0,
+  cpuMilli,
+  memoryBytes: 0,
+  containers: [],
+});
 
 describe('replica placement', () => {
   it('sums container requests per replica and fills the node', () => {
-    const r = placeReplicas({ nodes: [node], observed: [], terminating: () => false, inflight: [], deployment: d, hash: 'h', count: 3 });
+    const r = placeReplicas({
+      nodes: [node],
+      observed: [],
+      terminating: () => false,
+      inflight: [],
+      deployment: d,
+      hash: 'h',
+      count: 3,
+    });
     assert.equal(r.placed.length, 2);
     assert.equal(r.placed[0].cpuMilli, 500);
     assert.equal(r.pending.length, 1);
@@ -23,13 +43,36 @@ describe('replica placement', () => {
 
   it('counts observed and in-flight replicas, but not terminating ones', () => {
     const observed = [pod('web-h-aaaaa', 500), pod('web-h-bbbbb', 500)];
-    const full = placeReplicas({ nodes: [node], observed, terminating: () => false, inflight: [], deployment: d, hash: 'h', count: 1 });
+    const full = placeReplicas({
+      nodes: [node],
+      observed,
+      terminating: () => false,
+      inflight: [],
+      deployment: d,
+      hash: 'h',
+      count: 1,
+    });
     assert.equal(full.placed.length, 0);
-    const freed = placeReplicas({ nodes: [node], observed, terminating: (r) => r === 'web-h-aaaaa', inflight: [], deployment: d, hash: 'h', count: 1 });
+    const freed = placeReplicas({
+      nodes: [node],
+      observed,
+      terminating: (r) => r === 'web-h-aaaaa',
+      inflight: [],
+      deployment: d,
+      hash: 'h',
+      count: 1,
+    });
     assert.equal(freed.placed.length, 1);
     const held = placeReplicas({
-      nodes: [node], observed, terminating: (r) => r === 'web-h-aaaaa',
-      inflight: [{ replica: 'web-h-ccccc', deployment: 'web', cpuMilli: 500, memoryBytes: 0, nodeSelector: {}, node: 'n' }], deployment: d, hash: 'h', count: 1,
+      nodes: [node],
+      observed,
+      terminating: (r) => r === 'web-h-aaaaa',
+      inflight: [
+        { replica: 'web-h-ccccc', deployment: 'web', cpuMilli: 500, memoryBytes: 0, nodeSelector: {}, node: 'n' },
+      ],
+      deployment: d,
+      hash: 'h',
+      count: 1,
     });
     assert.equal(held.placed.length, 0);
   });

@@ -1,43 +1,99 @@
 // Desired containers for a replica: env precedence, service env vars, limits, the
 // network alias set, and a template hash that moves exactly when it should.
 import assert from 'node:assert/strict';
-import { containerOptions, podTemplateHash, replicaName, resolveEnv, serviceEnv, type PodContext } from '../../extension/engine/controller/pod-spec';
+import {
+  containerOptions,
+  podTemplateHash,
+  replicaName,
+  resolveEnv,
+  serviceEnv,
+  type PodContext,
+} from '../../extension/engine/controller/pod-spec';
 import { DEFAULT_SETTINGS } from '../../extension/engine/model/stack-file';
 import type { ContainerSpec, DeploymentSpec, StackSpec } from '../../extension/engine/model/types';
 
 const src = { file: '/s/k8s/x.yaml', line: 1, column: 1 };
 
 function container(over: Partial<ContainerSpec> = {}): ContainerSpec {
-  return { name: 'api', image: 'shop/api', env: [], envFrom: [], ports: [{ name: 'http', containerPort: 3000, protocol: 'TCP' }], requests: { cpuMilli: 100, memoryBytes: 64 << 20 }, limits: { cpuMilli: 500, memoryBytes: 128 << 20 }, ...over };
+  return {
+    name: 'api',
+    image: 'shop/api',
+    env: [],
+    envFrom: [],
+    ports: [{ name: 'http', containerPort: 3000, protocol: 'TCP' }],
+    requests: { cpuMilli: 100, memoryBytes: 64 << 20 },
+    limits: { cpuMilli: 500, memoryBytes: 128 << 20 },
+    ...over,
+  };
 }
 
 function deployment(c: ContainerSpec[], name = 'api'): DeploymentSpec {
   return {
-    name, source: src, replicas: 2, selector: { matchLabels: { app: name }, matchExpressions: [] },
-    template: { labels: { app: name }, annotations: {}, containers: c, nodeSelector: {}, restartPolicy: 'Always', terminationGracePeriodSeconds: 30 },
-    strategy: { type: 'RollingUpdate', maxSurge: '25%', maxUnavailable: '25%' }, minReadySeconds: 0, progressDeadlineSeconds: 600,
+    name,
+    source: src,
+    replicas: 2,
+    selector: { matchLabels: { app: name }, matchExpressions: [] },
+    template: {
+      labels: { app: name },
+      annotations: {},
+      containers: c,
+      nodeSelector: {},
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 30,
+    },
+    strategy: { type: 'RollingUpdate', maxSurge: '25%', maxUnavailable: '25%' },
+    minReadySeconds: 0,
+    progressDeadlineSeconds: 600,
   };
 }
 
 function stackWith(d: DeploymentSpec[], extra: Partial<StackSpec> = {}): StackSpec {
   return {
-    name: 'shop', dir: '/s', file: '/s/flotilla.yaml', manifestFiles: [], builds: [], nodes: [], deployments: d,
-    services: [{ name: 'api', source: src, type: 'ClusterIP', selector: { app: 'api' }, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }], publishNotReadyAddresses: false }],
-    hpas: [], configMaps: [{ name: 'cfg', source: src, data: { A: 'from-cm', B: 'b' } }], secrets: [{ name: 'sec', source: src, data: { TOKEN: 's3cret' } }],
-    ignored: [], warnings: [], settings: DEFAULT_SETTINGS, ...extra,
+    name: 'shop',
+    dir: '/s',
+    file: '/s/flotilla.yaml',
+    manifestFiles: [],
+    builds: [],
+    nodes: [],
+    deployments: d,
+    services: [
+      {
+        name: 'api',
+        source: src,
+        type: 'ClusterIP',
+        selector: { app: 'api' },
+        ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+        publishNotReadyAddresses: false,
+      },
+    ],
+    hpas: [],
+    configMaps: [{ name: 'cfg', source: src, data: { A: 'from-cm', B: 'b' } }],
+    secrets: [{ name: 'sec', source: src, data: { TOKEN: 's3cret' } }],
+    ignored: [],
+    warnings: [],
+    settings: DEFAULT_SETTINGS,
+    ...extra,
   };
 }
 
 describe('pod spec', () => {
   it('injects Kubernetes service env vars with the resolved target port', () => {
     const s = stackWith([deployment([container()])]);
-    assert.deepEqual(serviceEnv(s), { API_SERVICE_HOST: 'api', API_SERVICE_PORT: '3000', API_SERVICE_PORT_HTTP: '3000' });
+    assert.deepEqual(serviceEnv(s), {
+      API_SERVICE_HOST: 'api',
+      API_SERVICE_PORT: '3000',
+      API_SERVICE_PORT_HTTP: '3000',
+    });
   });
 
   it('applies envFrom, then env, over service vars; resolves ConfigMap and Secret keys', () => {
     const c = container({
       envFrom: [{ configMapRef: { name: 'cfg' } }, { prefix: 'S_', secretRef: { name: 'sec' } }],
-      env: [{ name: 'A', value: 'explicit' }, { name: 'FROM_KEY', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'B' } } }, { name: 'API_SERVICE_HOST', value: 'override' }],
+      env: [
+        { name: 'A', value: 'explicit' },
+        { name: 'FROM_KEY', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'B' } } },
+        { name: 'API_SERVICE_HOST', value: 'override' },
+      ],
     });
     const env = resolveEnv(stackWith([deployment([c])]), c);
     assert.equal(env.A, 'explicit');
@@ -50,14 +106,21 @@ describe('pod spec', () => {
   it('fails with a message naming the missing ConfigMap key, unless optional', () => {
     const c = container({ env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'NOPE' } } }] });
     assert.throws(() => resolveEnv(stackWith([deployment([c])]), c), /env X refers to ConfigMap "cfg" key "NOPE"/);
-    const opt = container({ env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'NOPE', optional: true } } }] });
+    const opt = container({
+      env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'NOPE', optional: true } } }],
+    });
     assert.equal(resolveEnv(stackWith([deployment([opt])]), opt).X, undefined);
   });
 
   it('turns limits into cgroup limits, labels the replica and aliases it by its Services', () => {
     const d = deployment([container(), container({ name: 'sidecar', image: 'side', ports: [] })]);
     const ctx: PodContext = { stack: stackWith([d]), imageIds: {} };
-    const [main, side] = containerOptions(ctx, d, { replica: 'api-abc-xyz12', node: 'node-a', hash: 'abc', createdAt: 5 });
+    const [main, side] = containerOptions(ctx, d, {
+      replica: 'api-abc-xyz12',
+      node: 'node-a',
+      hash: 'abc',
+      createdAt: 5,
+    });
     assert.equal(main.HostConfig?.NanoCpus, 500_000_000);
     assert.equal(main.HostConfig?.Memory, 128 << 20);
     assert.equal(main.Labels?.['dev.flotilla.stack'], 'shop');
@@ -71,11 +134,33 @@ describe('pod spec', () => {
   });
 
   it('applies the securityContext the stack allowed: privileged, capabilities, user, read-only root, hostPID', () => {
-    const d = deployment([container({ security: { privileged: true, capAdd: ['NET_ADMIN'], capDrop: ['ALL'], runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true } })]);
+    const d = deployment([
+      container({
+        security: {
+          privileged: true,
+          capAdd: ['NET_ADMIN'],
+          capDrop: ['ALL'],
+          runAsUser: 1000,
+          runAsGroup: 1000,
+          readOnlyRootFilesystem: true,
+        },
+      }),
+    ]);
     d.template.hostPID = true;
-    d.template.volumes = [{ name: 'logs', hostPath: '/var/log' }, { name: 'scratch', emptyDir: true }];
-    d.template.containers[0].volumeMounts = [{ name: 'logs', mountPath: '/host-logs', readOnly: true }, { name: 'scratch', mountPath: '/tmp' }].map((m) => ({ readOnly: false, ...m }));
-    const [o] = containerOptions({ stack: stackWith([d]), imageIds: {} }, d, { replica: 'r', node: 'n', hash: 'h', createdAt: 1 });
+    d.template.volumes = [
+      { name: 'logs', hostPath: '/var/log' },
+      { name: 'scratch', emptyDir: true },
+    ];
+    d.template.containers[0].volumeMounts = [
+      { name: 'logs', mountPath: '/host-logs', readOnly: true },
+      { name: 'scratch', mountPath: '/tmp' },
+    ].map((m) => ({ readOnly: false, ...m }));
+    const [o] = containerOptions({ stack: stackWith([d]), imageIds: {} }, d, {
+      replica: 'r',
+      node: 'n',
+      hash: 'h',
+      createdAt: 1,
+    });
     assert.equal(o.HostConfig?.Privileged, true);
     assert.deepEqual(o.HostConfig?.CapAdd, ['NET_ADMIN']);
     assert.deepEqual(o.HostConfig?.CapDrop, ['ALL']);
@@ -86,14 +171,23 @@ describe('pod spec', () => {
       { Type: 'bind', Source: '/var/log', Target: '/host-logs', ReadOnly: true },
       { Type: 'volume', Source: '', Target: '/tmp', ReadOnly: false },
     ]);
-    const [plain] = containerOptions({ stack: stackWith([deployment([container()])]), imageIds: {} }, deployment([container()]), { replica: 'r', node: 'n', hash: 'h', createdAt: 1 });
+    const [plain] = containerOptions(
+      { stack: stackWith([deployment([container()])]), imageIds: {} },
+      deployment([container()]),
+      { replica: 'r', node: 'n', hash: 'h', createdAt: 1 },
+    );
     assert.equal(plain.HostConfig?.Privileged, undefined);
     assert.equal(plain.HostConfig?.PidMode, undefined);
   });
 
   it('maps command to the entrypoint and args to the command, as Kubernetes does', () => {
     const d = deployment([container({ command: ['node'], args: ['server.js'] })]);
-    const [o] = containerOptions({ stack: stackWith([d]), imageIds: {} }, d, { replica: 'r', node: 'n', hash: 'h', createdAt: 1 });
+    const [o] = containerOptions({ stack: stackWith([d]), imageIds: {} }, d, {
+      replica: 'r',
+      node: 'n',
+      hash: 'h',
+      createdAt: 1,
+    });
     assert.deepEqual([o.Entrypoint, o.Cmd], [['node'], ['server.js']]);
   });
 
@@ -103,12 +197,20 @@ describe('pod spec', () => {
     const base = podTemplateHash({ stack: s, imageIds: { 'shop/api': 'sha256:1' } }, d);
     assert.equal(podTemplateHash({ stack: s, imageIds: { 'shop/api': 'sha256:1' } }, d), base, 'stable');
     assert.notEqual(podTemplateHash({ stack: s, imageIds: { 'shop/api': 'sha256:2' } }, d), base, 'new image');
-    assert.notEqual(podTemplateHash({ stack: s, imageIds: { 'shop/api': 'sha256:1' }, restartedAt: 'now' }, d), base, 'restart');
+    assert.notEqual(
+      podTemplateHash({ stack: s, imageIds: { 'shop/api': 'sha256:1' }, restartedAt: 'now' }, d),
+      base,
+      'restart',
+    );
     const cm = stackWith([d], { configMaps: [{ name: 'cfg', source: src, data: { A: 'changed' } }] });
     assert.notEqual(podTemplateHash({ stack: cm, imageIds: { 'shop/api': 'sha256:1' } }, d), base, 'ConfigMap value');
     const d2 = deployment([container({ envFrom: [{ configMapRef: { name: 'cfg' } }] })]);
     d2.replicas = 7;
-    assert.equal(podTemplateHash({ stack: s, imageIds: { 'shop/api': 'sha256:1' } }, d2), base, 'replica count is not part of the template');
+    assert.equal(
+      podTemplateHash({ stack: s, imageIds: { 'shop/api': 'sha256:1' } }, d2),
+      base,
+      'replica count is not part of the template',
+    );
   });
 
   it('names replicas like Kubernetes pods', () => {

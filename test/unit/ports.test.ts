@@ -16,7 +16,11 @@ describe('host port planning', () => {
   });
 
   it('reuses the stored port', () => {
-    assert.deepEqual(planHostPort({ key: 'web/80', stored: { 'web/80': 21000 } }), { kind: 'fixed', port: 21000, source: 'stored' });
+    assert.deepEqual(planHostPort({ key: 'web/80', stored: { 'web/80': 21000 } }), {
+      kind: 'fixed',
+      port: 21000,
+      source: 'stored',
+    });
   });
 
   it('proposes the same in-range candidates for the same key, skipping ports the stack already uses', () => {
@@ -36,7 +40,12 @@ describe('host port planning', () => {
   it('covers a small range completely', () => {
     const p = planHostPort({ key: 'x/1', stored: {}, range: { min: 100, max: 109 }, limit: 100 });
     assert.ok(p.kind === 'choose');
-    if (p.kind === 'choose') assert.deepEqual([...p.candidates].sort((x, y) => x - y), [100, 101, 102, 103, 104, 105, 106, 107, 108, 109]);
+    if (p.kind === 'choose') {
+      assert.deepEqual(
+        [...p.candidates].sort((x, y) => x - y),
+        [100, 101, 102, 103, 104, 105, 106, 107, 108, 109],
+      );
+    }
   });
 });
 
@@ -48,7 +57,9 @@ describe('PortStore', () => {
   it('chooses once, stores in .flotilla/ports.json and returns the same port later', async () => {
     const store = new PortStore(dir);
     const p = await store.resolve('web', 80, undefined, '127.0.0.1');
-    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, '.flotilla', 'ports.json'), 'utf8')).ports, { [portKey('web', 80)]: p });
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, '.flotilla', 'ports.json'), 'utf8')).ports, {
+      [portKey('web', 80)]: p,
+    });
     assert.equal(await new PortStore(dir).resolve('web', 80, undefined, '127.0.0.1'), p);
   });
 

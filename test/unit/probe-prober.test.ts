@@ -23,21 +23,28 @@ async function server(): Promise<Server> {
     s.hits[path] = (s.hits[path] ?? 0) + 1;
     s.headers[path] = req.headers;
     res.statusCode = s.status[path] ?? 200;
-    if (s.location[path]) res.setHeader('Location', s.location[path]!);
+    if (s.location[path]) res.setHeader('Location', s.location[path]);
     res.end('x');
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   return {
     ...s,
     port: (srv.address() as AddressInfo).port,
-    close: () => new Promise<void>((r) => {
-      srv.closeAllConnections();
-      srv.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        srv.closeAllConnections();
+        srv.close(() => r());
+      }),
   };
 }
 
-const fast = { initialDelaySeconds: 0, periodSeconds: 0.02, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 };
+const fast = {
+  initialDelaySeconds: 0,
+  periodSeconds: 0.02,
+  timeoutSeconds: 1,
+  successThreshold: 1,
+  failureThreshold: 3,
+};
 function http_(path: string, port: number | string, over: Partial<Probe> = {}): Probe {
   return { httpGet: { path, port, scheme: 'HTTP', httpHeaders: [] }, ...fast, ...over };
 }
@@ -123,7 +130,10 @@ describe('Prober (host HTTP server)', function () {
     assert.deepEqual(ev.ready[1], [false, 'Readiness probe failed: HTTP probe failed with statuscode: 503']);
     srv.status['/ready'] = 204;
     await until(() => p.ready, 'ready again');
-    assert.deepEqual(ev.ready.map(([r]) => r), [true, false, true]);
+    assert.deepEqual(
+      ev.ready.map(([r]) => r),
+      [true, false, true],
+    );
     assert.equal(ev.liveness.length, 0, 'readiness never restarts');
   });
 
@@ -131,12 +141,12 @@ describe('Prober (host HTTP server)', function () {
     const { p, ev } = make({ livenessProbe: http_('/live', srv.port, { failureThreshold: 3 }) });
     p.start();
     await until(() => (srv.hits['/live'] ?? 0) >= 3, 'a few healthy probes');
-    const healthyHits = srv.hits['/live']!;
+    const healthyHits = srv.hits['/live'];
     srv.status['/live'] = 500;
     await until(() => ev.liveness.length > 0, 'liveness failure');
     assert.deepEqual(ev.liveness, ['Liveness probe failed: HTTP probe failed with statuscode: 500']);
     assert.equal(ev.failures.length, 3, 'reported at the third consecutive failure');
-    assert.equal(srv.hits['/live']! - healthyHits, 3, 'and not probed again after it');
+    assert.equal(srv.hits['/live'] - healthyHits, 3, 'and not probed again after it');
     assert.equal(p.lastFailure, 'Liveness probe failed: HTTP probe failed with statuscode: 500');
     assert.equal(p.ready, true, 'no readiness probe: stays ready');
   });
@@ -166,18 +176,24 @@ describe('Prober (host HTTP server)', function () {
     for (const x of [a, b, c]) x.p.start();
     await until(() => a.ev.liveness.length > 0 && b.p.ready && c.ev.liveness.length > 0, 'all three results');
     assert.equal(a.ev.liveness[0], 'Liveness probe failed: HTTP probe failed with statuscode: 500');
-    assert.ok(srv.hits['/broken']! >= 1);
-    assert.equal(c.ev.liveness[0], `Liveness probe failed: Get "http://127.0.0.1:${srv.port}/loop": stopped after 10 redirects`);
+    assert.ok(srv.hits['/broken'] >= 1);
+    assert.equal(
+      c.ev.liveness[0],
+      `Liveness probe failed: Get "http://127.0.0.1:${srv.port}/loop": stopped after 10 redirects`,
+    );
     assert.equal(srv.hits['/loop'], 11);
   });
 
   it('resolves a named port and sends headers with the kubelet’s User-Agent', async () => {
     const probe = http_('/h', 'web', {});
-    probe.httpGet!.httpHeaders = [{ name: 'X-Probe', value: 'yes' }, { name: 'accept', value: 'text/plain' }];
+    probe.httpGet!.httpHeaders = [
+      { name: 'X-Probe', value: 'yes' },
+      { name: 'accept', value: 'text/plain' },
+    ];
     const { p } = make({ ports: [{ name: 'web', containerPort: srv.port, protocol: 'TCP' }], readinessProbe: probe });
     p.start();
     await until(() => p.ready, 'ready');
-    const h = srv.headers['/h']!;
+    const h = srv.headers['/h'];
     assert.equal(h['x-probe'], 'yes');
     assert.equal(h['accept'], 'text/plain');
     assert.match(h['user-agent'] ?? '', /^kube-probe\//);
@@ -194,10 +210,16 @@ describe('Prober (host HTTP server)', function () {
     const port = srv.port;
     await srv.close();
     srv = await server();
-    const { p, ev } = make({ livenessProbe: http_('/x', port, { failureThreshold: 1 }), readinessProbe: { tcpSocket: { port }, ...fast, failureThreshold: 1 } });
+    const { p, ev } = make({
+      livenessProbe: http_('/x', port, { failureThreshold: 1 }),
+      readinessProbe: { tcpSocket: { port }, ...fast, failureThreshold: 1 },
+    });
     p.start();
     await until(() => ev.liveness.length > 0 && ev.failures.some((f) => f.startsWith('Readiness')), 'failures');
-    assert.equal(ev.liveness[0], `Liveness probe failed: Get "http://127.0.0.1:${port}/x": dial tcp 127.0.0.1:${port}: connect: connection refused`);
+    assert.equal(
+      ev.liveness[0],
+      `Liveness probe failed: Get "http://127.0.0.1:${port}/x": dial tcp 127.0.0.1:${port}: connect: connection refused`,
+    );
     assert.ok(ev.failures.includes(`Readiness probe failed: dial tcp 127.0.0.1:${port}: connect: connection refused`));
     assert.equal(p.ready, false);
   });
@@ -224,7 +246,7 @@ describe('Prober (host HTTP server)', function () {
     srv.status['/startup'] = 200;
     await until(() => p.ready, 'ready after startup');
     assert.equal(ev.started, 1);
-    const startupHits = srv.hits['/startup']!;
+    const startupHits = srv.hits['/startup'];
     await until(() => (srv.hits['/live'] ?? 0) >= 3, 'liveness running');
     assert.equal(srv.hits['/startup'], startupHits, 'startup probe stops once passed');
   });
@@ -242,7 +264,10 @@ describe('Prober (host HTTP server)', function () {
 
   it('a failing startup probe is reported as a liveness failure', async () => {
     srv.status['/startup'] = 500;
-    const { p, ev } = make({ startupProbe: http_('/startup', srv.port, { failureThreshold: 2 }), livenessProbe: http_('/live', srv.port) });
+    const { p, ev } = make({
+      startupProbe: http_('/startup', srv.port, { failureThreshold: 2 }),
+      livenessProbe: http_('/live', srv.port),
+    });
     p.start();
     await until(() => ev.liveness.length > 0, 'startup failure');
     assert.deepEqual(ev.liveness, ['Startup probe failed: HTTP probe failed with statuscode: 500']);
@@ -252,7 +277,10 @@ describe('Prober (host HTTP server)', function () {
 
   it('honours initialDelaySeconds from the container start', async () => {
     // The container "started" long ago: the delay has passed, the first probe runs at once.
-    const { p } = make({ readinessProbe: http_('/ready', srv.port, { initialDelaySeconds: 3600 }) }, { startedAt: Date.now() - 3_600_000 });
+    const { p } = make(
+      { readinessProbe: http_('/ready', srv.port, { initialDelaySeconds: 3600 }) },
+      { startedAt: Date.now() - 3_600_000 },
+    );
     p.start();
     await until(() => p.ready, 'ready');
     // Started now with a long delay: no probe happens while another prober runs many.

@@ -1,30 +1,71 @@
 import { strict as assert } from 'node:assert';
 import type { Probe } from '../../extension/engine/model/types';
-import { ProbeTracker, withProbeDefaults, probeMessage, initialResult, PROBE_DEFAULTS } from '../../extension/engine/health/probe-state';
+import {
+  ProbeTracker,
+  withProbeDefaults,
+  probeMessage,
+  initialResult,
+  PROBE_DEFAULTS,
+} from '../../extension/engine/health/probe-state';
 import { resolvePort, probeUrl } from '../../extension/engine/health/checks';
 
 function probe(over: Partial<Probe> = {}): Probe {
-  return { tcpSocket: { port: 80 }, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3, ...over };
+  return {
+    tcpSocket: { port: 80 },
+    initialDelaySeconds: 0,
+    periodSeconds: 10,
+    timeoutSeconds: 1,
+    successThreshold: 1,
+    failureThreshold: 3,
+    ...over,
+  };
 }
 
 describe('probe defaults', () => {
   it('are Kubernetes’ own', () => {
-    assert.deepEqual(PROBE_DEFAULTS, { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 });
+    assert.deepEqual(PROBE_DEFAULTS, {
+      initialDelaySeconds: 0,
+      periodSeconds: 10,
+      timeoutSeconds: 1,
+      successThreshold: 1,
+      failureThreshold: 3,
+    });
   });
   it('fill zeroes and invalid values', () => {
-    const p = withProbeDefaults('readiness', probe({ periodSeconds: 0, timeoutSeconds: -1, successThreshold: 0, failureThreshold: Number.NaN, initialDelaySeconds: -5 }));
-    assert.deepEqual([p.initialDelaySeconds, p.periodSeconds, p.timeoutSeconds, p.successThreshold, p.failureThreshold], [0, 10, 1, 1, 3]);
+    const p = withProbeDefaults(
+      'readiness',
+      probe({
+        periodSeconds: 0,
+        timeoutSeconds: -1,
+        successThreshold: 0,
+        failureThreshold: Number.NaN,
+        initialDelaySeconds: -5,
+      }),
+    );
+    assert.deepEqual(
+      [p.initialDelaySeconds, p.periodSeconds, p.timeoutSeconds, p.successThreshold, p.failureThreshold],
+      [0, 10, 1, 1, 3],
+    );
   });
   it('keep explicit values', () => {
-    const p = withProbeDefaults('readiness', probe({ initialDelaySeconds: 5, periodSeconds: 2, timeoutSeconds: 3, successThreshold: 2, failureThreshold: 1 }));
-    assert.deepEqual([p.initialDelaySeconds, p.periodSeconds, p.timeoutSeconds, p.successThreshold, p.failureThreshold], [5, 2, 3, 2, 1]);
+    const p = withProbeDefaults(
+      'readiness',
+      probe({ initialDelaySeconds: 5, periodSeconds: 2, timeoutSeconds: 3, successThreshold: 2, failureThreshold: 1 }),
+    );
+    assert.deepEqual(
+      [p.initialDelaySeconds, p.periodSeconds, p.timeoutSeconds, p.successThreshold, p.failureThreshold],
+      [5, 2, 3, 2, 1],
+    );
   });
   it('force successThreshold 1 for liveness and startup', () => {
     assert.equal(withProbeDefaults('liveness', probe({ successThreshold: 3 })).successThreshold, 1);
     assert.equal(withProbeDefaults('startup', probe({ successThreshold: 3 })).successThreshold, 1);
   });
   it('start readiness as failure, liveness as success, startup as unknown', () => {
-    assert.deepEqual([initialResult('readiness'), initialResult('liveness'), initialResult('startup')], ['failure', 'success', 'unknown']);
+    assert.deepEqual(
+      [initialResult('readiness'), initialResult('liveness'), initialResult('startup')],
+      ['failure', 'success', 'unknown'],
+    );
   });
 });
 
@@ -39,7 +80,14 @@ describe('ProbeTracker', () => {
   it('readiness turns unready after failureThreshold consecutive failures, and back', () => {
     const t = new ProbeTracker('readiness', { successThreshold: 1, failureThreshold: 3 });
     assert.deepEqual(feed(t, [true, false, false, true, false, false, false, true]), [
-      'success', undefined, undefined, undefined, undefined, undefined, 'failure', 'success',
+      'success',
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      'failure',
+      'success',
     ]);
   });
   it('readiness already failing reports nothing more', () => {
@@ -48,7 +96,14 @@ describe('ProbeTracker', () => {
   });
   it('liveness fails once after failureThreshold, then holds until reset', () => {
     const t = new ProbeTracker('liveness', { successThreshold: 1, failureThreshold: 3 });
-    assert.deepEqual(feed(t, [true, false, false, false, false, true]), [undefined, undefined, undefined, 'failure', undefined, undefined]);
+    assert.deepEqual(feed(t, [true, false, false, false, false, true]), [
+      undefined,
+      undefined,
+      undefined,
+      'failure',
+      undefined,
+      undefined,
+    ]);
     assert.equal(t.onHold, true);
     t.reset();
     assert.equal(t.onHold, false);
@@ -69,9 +124,15 @@ describe('ProbeTracker', () => {
 
 describe('probe messages', () => {
   it('use the kubelet’s wording', () => {
-    assert.equal(probeMessage('liveness', { ok: false, output: 'HTTP probe failed with statuscode: 500' }), 'Liveness probe failed: HTTP probe failed with statuscode: 500');
+    assert.equal(
+      probeMessage('liveness', { ok: false, output: 'HTTP probe failed with statuscode: 500' }),
+      'Liveness probe failed: HTTP probe failed with statuscode: 500',
+    );
     assert.equal(probeMessage('readiness', { ok: false, output: 'x' }), 'Readiness probe failed: x');
-    assert.equal(probeMessage('startup', { ok: false, output: 'port http not found', errored: true }), 'Startup probe errored: port http not found');
+    assert.equal(
+      probeMessage('startup', { ok: false, output: 'port http not found', errored: true }),
+      'Startup probe errored: port http not found',
+    );
   });
 });
 
@@ -90,8 +151,17 @@ describe('probe ports and URLs', () => {
     assert.ok(resolvePort('dns', ports) instanceof Error);
   });
   it('builds the URL from scheme, address, port and path', () => {
-    assert.equal(probeUrl({ path: '/healthz', port: 80, scheme: 'HTTP', httpHeaders: [] }, '172.18.0.2', 80), 'http://172.18.0.2:80/healthz');
-    assert.equal(probeUrl({ path: 'ready', port: 1, scheme: 'HTTPS', httpHeaders: [] }, 'fd00::2', 8443), 'https://[fd00::2]:8443/ready');
-    assert.equal(probeUrl({ path: '', port: 1, scheme: 'HTTP', httpHeaders: [] }, '10.0.0.1', 80), 'http://10.0.0.1:80/');
+    assert.equal(
+      probeUrl({ path: '/healthz', port: 80, scheme: 'HTTP', httpHeaders: [] }, '172.18.0.2', 80),
+      'http://172.18.0.2:80/healthz',
+    );
+    assert.equal(
+      probeUrl({ path: 'ready', port: 1, scheme: 'HTTPS', httpHeaders: [] }, 'fd00::2', 8443),
+      'https://[fd00::2]:8443/ready',
+    );
+    assert.equal(
+      probeUrl({ path: '', port: 1, scheme: 'HTTP', httpHeaders: [] }, '10.0.0.1', 80),
+      'http://10.0.0.1:80/',
+    );
   });
 });

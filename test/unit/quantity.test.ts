@@ -27,7 +27,8 @@ describe('parseCpu', () => {
       assert.throws(
         () => parseCpu(bad),
         (e: Error) =>
-          e.message === `invalid cpu quantity "${bad}": expected a number with an optional "m" suffix, e.g. 250m or 0.5`,
+          e.message ===
+          `invalid cpu quantity "${bad}": expected a number with an optional "m" suffix, e.g. 250m or 0.5`,
       );
     });
   }
@@ -76,7 +77,8 @@ describe('parseMemory', () => {
     it(`rejects ${JSON.stringify(bad)} naming the accepted forms`, () => {
       assert.throws(
         () => parseMemory(bad),
-        (e: Error) => e.message.startsWith(`invalid memory quantity "${bad}": expected a number with an optional suffix`),
+        (e: Error) =>
+          e.message.startsWith(`invalid memory quantity "${bad}": expected a number with an optional suffix`),
       );
     });
   }

@@ -19,14 +19,27 @@ function rolling(maxSurge: IntOrString = '25%', maxUnavailable: IntOrString = '2
 }
 const recreate: DeploymentStrategy = { type: 'Recreate', maxSurge: '25%', maxUnavailable: '25%' };
 
-function dep(replicas: number, strategy = rolling(), minReadySeconds = 0, progressDeadlineSeconds = 600): RolloutInput['deployment'] {
+function dep(
+  replicas: number,
+  strategy = rolling(),
+  minReadySeconds = 0,
+  progressDeadlineSeconds = 600,
+): RolloutInput['deployment'] {
   return { name: 'web', replicas, strategy, minReadySeconds, progressDeadlineSeconds };
 }
 
 let seq = 0;
 function rep(hash: string, opts: Partial<ObservedReplica> = {}): ObservedReplica {
   seq++;
-  return { id: `${hash}-${seq}`, hash, ready: true, readySince: T0 - 3_600_000, terminating: false, createdAt: T0 - 3_600_000 + seq, ...opts };
+  return {
+    id: `${hash}-${seq}`,
+    hash,
+    ready: true,
+    readySince: T0 - 3_600_000,
+    terminating: false,
+    createdAt: T0 - 3_600_000 + seq,
+    ...opts,
+  };
 }
 function reps(n: number, hash: string, opts: Partial<ObservedReplica> = {}): ObservedReplica[] {
   return Array.from({ length: n }, () => rep(hash, opts));
@@ -73,7 +86,10 @@ describe('availability and removal order', () => {
     const young = rep('a', { id: 'young', createdAt: 5 });
     const notReady = rep('a', { id: 'notReady', ready: false, createdAt: 0 });
     const maturing = rep('a', { id: 'maturing', readySince: T0 - 1000, createdAt: 2 });
-    assert.deepEqual(removalOrder([old, young, notReady, maturing], 10, T0).map((r) => r.id), ['notReady', 'maturing', 'young', 'old']);
+    assert.deepEqual(
+      removalOrder([old, young, notReady, maturing], 10, T0).map((r) => r.id),
+      ['notReady', 'maturing', 'young', 'old'],
+    );
   });
 });
 
@@ -85,7 +101,12 @@ describe('planRollout: scaling without a rollout', () => {
     assert.equal(p.status.state, 'Progressing');
   });
   it('creates replacements within the surge bound while others still terminate', () => {
-    const p = planRollout({ deployment: dep(2), currentHash: 'a', replicas: [...reps(2, 'a', { terminating: true })], now: T0 });
+    const p = planRollout({
+      deployment: dep(2),
+      currentHash: 'a',
+      replicas: [...reps(2, 'a', { terminating: true })],
+      now: T0,
+    });
     assert.equal(p.create, 1, '2 terminating + 1 new = 2 + maxSurge 1');
   });
   it('removes not-Ready replicas first, then the newest', () => {
@@ -98,7 +119,10 @@ describe('planRollout: scaling without a rollout', () => {
     assert.equal(p.create, 0);
   });
   it('uses desiredReplicas over the spec, and 1 when neither is set', () => {
-    assert.equal(planRollout({ deployment: dep(2), desiredReplicas: 6, currentHash: 'a', replicas: [], now: T0 }).create, 6);
+    assert.equal(
+      planRollout({ deployment: dep(2), desiredReplicas: 6, currentHash: 'a', replicas: [], now: T0 }).create,
+      6,
+    );
     const d = { ...dep(1), replicas: undefined };
     assert.equal(planRollout({ deployment: d, currentHash: 'a', replicas: [], now: T0 }).create, 1);
   });
@@ -123,7 +147,10 @@ describe('planRollout: RollingUpdate steps', () => {
     assert.equal(p.remove.length, 1);
     assert.equal(p.status.state, 'Progressing');
     assert.equal(p.status.updated, 0);
-    assert.equal(p.status.message, 'Waiting for deployment "web" rollout to finish: 0 out of 4 new replicas have been updated...');
+    assert.equal(
+      p.status.message,
+      'Waiting for deployment "web" rollout to finish: 0 out of 4 new replicas have been updated...',
+    );
   });
   it('maxUnavailable 0: surge first, remove old only after new ones are available', () => {
     const old = reps(3, 'a');
@@ -136,7 +163,7 @@ describe('planRollout: RollingUpdate steps', () => {
     fresh.readySince = T0;
     p = planRollout({ deployment: dep(3, rolling(1, 0)), currentHash: 'b', replicas: [...old, fresh], now: T0 });
     assert.equal(p.remove.length, 1);
-    assert.ok(p.remove[0]!.startsWith('a-'));
+    assert.ok(p.remove[0].startsWith('a-'));
   });
   it('maxSurge 0: remove first, then create into the freed slot', () => {
     const old = reps(3, 'a');
@@ -152,7 +179,12 @@ describe('planRollout: RollingUpdate steps', () => {
   it('removes unhealthy old replicas before healthy ones', () => {
     const healthy = reps(3, 'a');
     const sick = rep('a', { id: 'sick', ready: false });
-    const p = planRollout({ deployment: dep(4, rolling(1, 1)), currentHash: 'b', replicas: [...healthy, sick], now: T0 });
+    const p = planRollout({
+      deployment: dep(4, rolling(1, 1)),
+      currentHash: 'b',
+      replicas: [...healthy, sick],
+      now: T0,
+    });
     assert.equal(p.remove[0], 'sick');
     assert.equal(p.remove.length, 1, 'availability 3 = 4 − 1 already: no healthy one may go');
   });
@@ -170,25 +202,55 @@ describe('planRollout: RollingUpdate steps', () => {
   it('counts minReadySeconds before a new replica is available, and asks to be called back', () => {
     const old = reps(2, 'a');
     const fresh = rep('b', { readySince: T0 - 2_000, createdAt: T0 - 3_000 });
-    const p = planRollout({ deployment: dep(2, rolling(1, 0), 5), currentHash: 'b', replicas: [...old, fresh], now: T0 });
+    const p = planRollout({
+      deployment: dep(2, rolling(1, 0), 5),
+      currentHash: 'b',
+      replicas: [...old, fresh],
+      now: T0,
+    });
     assert.equal(p.remove.length, 0);
     assert.equal(p.requeueAfterMs, 3_000);
-    const later = planRollout({ deployment: dep(2, rolling(1, 0), 5), currentHash: 'b', replicas: [...old, fresh], now: T0 + 3_000 });
+    const later = planRollout({
+      deployment: dep(2, rolling(1, 0), 5),
+      currentHash: 'b',
+      replicas: [...old, fresh],
+      now: T0 + 3_000,
+    });
     assert.equal(later.remove.length, 1);
   });
   it('scales excess new replicas down during a rollout', () => {
-    const p = planRollout({ deployment: dep(2, rolling(1, 0)), currentHash: 'b', replicas: [...reps(3, 'b'), rep('a', { ready: false })], now: T0 });
+    const p = planRollout({
+      deployment: dep(2, rolling(1, 0)),
+      currentHash: 'b',
+      replicas: [...reps(3, 'b'), rep('a', { ready: false })],
+      now: T0,
+    });
     assert.equal(p.remove.filter((id) => id.startsWith('b-')).length, 1);
   });
   it('handles several old hashes at once', () => {
-    const p = planRollout({ deployment: dep(4, rolling(0, 2)), currentHash: 'c', replicas: [...reps(2, 'a'), ...reps(2, 'b')], now: T0 });
+    const p = planRollout({
+      deployment: dep(4, rolling(0, 2)),
+      currentHash: 'c',
+      replicas: [...reps(2, 'a'), ...reps(2, 'b')],
+      now: T0,
+    });
     assert.equal(p.remove.length, 2);
     assert.equal(p.status.updated, 0);
   });
   it('reports old replicas pending termination, then available ones', () => {
-    let p = planRollout({ deployment: dep(2, rolling(1, 0)), currentHash: 'b', replicas: [...reps(2, 'b'), rep('a', { ready: false })], now: T0 });
+    let p = planRollout({
+      deployment: dep(2, rolling(1, 0)),
+      currentHash: 'b',
+      replicas: [...reps(2, 'b'), rep('a', { ready: false })],
+      now: T0,
+    });
     assert.match(p.status.message!, /1 old replicas are pending termination/);
-    p = planRollout({ deployment: dep(2, rolling(1, 0), 5), currentHash: 'b', replicas: reps(2, 'b', { readySince: T0 }), now: T0 });
+    p = planRollout({
+      deployment: dep(2, rolling(1, 0), 5),
+      currentHash: 'b',
+      replicas: reps(2, 'b', { readySince: T0 }),
+      now: T0,
+    });
     assert.match(p.status.message!, /0 of 2 updated replicas are available/);
   });
 });
@@ -201,7 +263,12 @@ describe('planRollout: Recreate', () => {
     assert.equal(p.status.strategy, 'Recreate');
   });
   it('waits while old replicas terminate, then creates all new', () => {
-    let p = planRollout({ deployment: dep(3, recreate), currentHash: 'b', replicas: reps(3, 'a', { terminating: true }), now: T0 });
+    let p = planRollout({
+      deployment: dep(3, recreate),
+      currentHash: 'b',
+      replicas: reps(3, 'a', { terminating: true }),
+      now: T0,
+    });
     assert.deepEqual([p.create, p.remove.length], [0, 0]);
     p = planRollout({ deployment: dep(3, recreate), currentHash: 'b', replicas: [], now: T0 });
     assert.equal(p.create, 3);
@@ -238,7 +305,8 @@ describe('planRollout: progress deadline', () => {
     const progress: RolloutProgress = { hash: 'b', lastProgressAt: T0, updated: 1, newAvailable: 0, old: 3 };
     // 3 old available, desired 3, maxUnavailable 1: a Progressing rollout could remove one.
     const replicas = [...reps(3, 'a'), rep('b', { ready: false })];
-    const stepAt = (now: number): RolloutPlan => planRollout({ deployment: dep(3, rolling(1, 1), 0, 60), currentHash: 'b', replicas, now, progress });
+    const stepAt = (now: number): RolloutPlan =>
+      planRollout({ deployment: dep(3, rolling(1, 1), 0, 60), currentHash: 'b', replicas, now, progress });
     assert.equal(stepAt(T0 + 1000).remove.length, 1);
     const failed = stepAt(T0 + 61_000);
     assert.equal(failed.status.state, 'Failed');
@@ -248,7 +316,13 @@ describe('planRollout: progress deadline', () => {
   it('still removes not-Ready old replicas while Failed', () => {
     const progress: RolloutProgress = { hash: 'b', lastProgressAt: T0, updated: 1, newAvailable: 0, old: 4 };
     const replicas = [...reps(3, 'a'), rep('a', { id: 'sick', ready: false }), rep('b', { ready: false })];
-    const p = planRollout({ deployment: dep(4, rolling(1, 1), 0, 60), currentHash: 'b', replicas, now: T0 + 61_000, progress });
+    const p = planRollout({
+      deployment: dep(4, rolling(1, 1), 0, 60),
+      currentHash: 'b',
+      replicas,
+      now: T0 + 61_000,
+      progress,
+    });
     assert.equal(p.status.state, 'Failed');
     assert.deepEqual(p.remove, ['sick']);
   });
@@ -278,9 +352,21 @@ describe('planRollout: progress deadline', () => {
 
   it('Complete resets the marks so a later scale-up is tracked afresh', () => {
     let p = planRollout({ deployment: dep(5), currentHash: 'a', replicas: reps(5, 'a'), now: T0 });
-    p = planRollout({ deployment: dep(2), currentHash: 'a', replicas: reps(2, 'a'), now: T0 + 1000, progress: p.progress });
+    p = planRollout({
+      deployment: dep(2),
+      currentHash: 'a',
+      replicas: reps(2, 'a'),
+      now: T0 + 1000,
+      progress: p.progress,
+    });
     assert.equal(p.progress.updated, 2);
-    p = planRollout({ deployment: dep(3), currentHash: 'a', replicas: [...reps(2, 'a'), rep('a', { ready: false })], now: T0 + 2000, progress: p.progress });
+    p = planRollout({
+      deployment: dep(3),
+      currentHash: 'a',
+      replicas: [...reps(2, 'a'), rep('a', { ready: false })],
+      now: T0 + 2000,
+      progress: p.progress,
+    });
     assert.equal(p.progress.lastProgressAt, T0 + 2000);
   });
 });
@@ -309,7 +395,7 @@ describe('planRollout: simulation to completion with random readiness timing', (
   for (let seed = 1; seed <= 300; seed++) {
     it(`seed ${seed}`, () => {
       const rnd = mulberry32(seed);
-      const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+      const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
       const desired = 1 + Math.floor(rnd() * 10);
       const strategy: DeploymentStrategy = rnd() < 0.15 ? recreate : rolling(pick(surges), pick(unavails));
       const minReady = pick([0, 0, 1, 3]);
@@ -321,7 +407,12 @@ describe('planRollout: simulation to completion with random readiness timing', (
       let now = T0;
       let n = 0;
       let replicas: SimReplica[] = Array.from({ length: desired }, () => ({
-        id: `a-${n++}`, hash: 'a', ready: true, readySince: T0 - 3_600_000, terminating: false, createdAt: T0 - 3_600_000,
+        id: `a-${n++}`,
+        hash: 'a',
+        ready: true,
+        readySince: T0 - 3_600_000,
+        terminating: false,
+        createdAt: T0 - 3_600_000,
       }));
       let progress: RolloutProgress | undefined;
       let done = false;
@@ -355,20 +446,42 @@ describe('planRollout: simulation to completion with random readiness timing', (
           r.goneAt = now + Math.floor(rnd() * 4) * tick;
         }
         for (let i = 0; i < plan.create; i++) {
-          replicas.push({ id: `b-${n++}`, hash: 'b', ready: false, terminating: false, createdAt: now, readyAt: now + Math.floor(rnd() * 6) * tick });
+          replicas.push({
+            id: `b-${n++}`,
+            hash: 'b',
+            ready: false,
+            terminating: false,
+            createdAt: now,
+            readyAt: now + Math.floor(rnd() * 6) * tick,
+          });
         }
 
         // The invariants.
         if (strategy.type === 'RollingUpdate') {
-          assert.ok(replicas.length <= desired + maxSurge, `seed ${seed} step ${step}: total ${replicas.length} > ${desired} + ${maxSurge}`);
+          assert.ok(
+            replicas.length <= desired + maxSurge,
+            `seed ${seed} step ${step}: total ${replicas.length} > ${desired} + ${maxSurge}`,
+          );
           const availAfter = replicas.filter((r) => isAvailable(r, minReady, now)).length;
-          assert.ok(availAfter >= Math.min(availBefore, minAvailable), `seed ${seed} step ${step}: available ${availAfter} < ${minAvailable} (was ${availBefore})`);
+          assert.ok(
+            availAfter >= Math.min(availBefore, minAvailable),
+            `seed ${seed} step ${step}: available ${availAfter} < ${minAvailable} (was ${availBefore})`,
+          );
         } else {
           const live = replicas.filter((r) => !r.terminating);
-          assert.ok(!(live.some((r) => r.hash === 'a') && live.some((r) => r.hash === 'b')), `seed ${seed}: Recreate never runs old and new together`);
-          assert.ok(!(replicas.some((r) => r.hash === 'a') && plan.create > 0), `seed ${seed}: Recreate creates only after the old are gone`);
+          assert.ok(
+            !(live.some((r) => r.hash === 'a') && live.some((r) => r.hash === 'b')),
+            `seed ${seed}: Recreate never runs old and new together`,
+          );
+          assert.ok(
+            !(replicas.some((r) => r.hash === 'a') && plan.create > 0),
+            `seed ${seed}: Recreate creates only after the old are gone`,
+          );
         }
-        assert.ok(replicas.filter((r) => !r.terminating && r.hash === 'b').length <= desired, 'never more new replicas than desired');
+        assert.ok(
+          replicas.filter((r) => !r.terminating && r.hash === 'b').length <= desired,
+          'never more new replicas than desired',
+        );
 
         done = plan.status.state === 'Complete';
         now += tick;
@@ -393,7 +506,9 @@ describe('planRollout: a broken new template', () => {
       progress = plan.progress;
       state = plan.status.state;
       for (const id of plan.remove) replicas.find((r) => r.id === id)!.terminating = true;
-      for (let i = 0; i < plan.create; i++) replicas.push(rep('b', { ready: false, readySince: undefined, createdAt: now }));
+      for (let i = 0; i < plan.create; i++) {
+        replicas.push(rep('b', { ready: false, readySince: undefined, createdAt: now }));
+      }
       const serving = replicas.filter((r) => isAvailable(r, 0, now)).length;
       assert.ok(serving >= 3, `step ${step}: ${serving} serving`);
       now += 5000;

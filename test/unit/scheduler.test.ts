@@ -13,11 +13,23 @@ import {
 const Gi = 2 ** 30;
 const Mi = 2 ** 20;
 
-function node(name: string, cpuMilli = 4000, memoryBytes = 8 * Gi, labels: Record<string, string> = {}, unschedulable = false): NodeSpec {
+function node(
+  name: string,
+  cpuMilli = 4000,
+  memoryBytes = 8 * Gi,
+  labels: Record<string, string> = {},
+  unschedulable = false,
+): NodeSpec {
   return { name, cpuMilli, memoryBytes, labels, unschedulable };
 }
 
-function pod(replica: string, deployment = 'web', cpuMilli = 0, memoryBytes = 0, nodeSelector: Record<string, string> = {}): PodRequest {
+function pod(
+  replica: string,
+  deployment = 'web',
+  cpuMilli = 0,
+  memoryBytes = 0,
+  nodeSelector: Record<string, string> = {},
+): PodRequest {
   return { replica, deployment, cpuMilli, memoryBytes, nodeSelector };
 }
 
@@ -48,7 +60,11 @@ describe('scheduler: filter', () => {
   });
 
   it('accepts a request equal to the free capacity exactly', () => {
-    const [p] = schedule([node('a', 1000, Gi)], [bound(pod('x', 'x', 400, Gi / 2), 'a')], [pod('web-0', 'web', 600, Gi / 2)]);
+    const [p] = schedule(
+      [node('a', 1000, Gi)],
+      [bound(pod('x', 'x', 400, Gi / 2), 'a')],
+      [pod('web-0', 'web', 600, Gi / 2)],
+    );
     assert.equal(nodeOf(p), 'a');
   });
 
@@ -74,7 +90,11 @@ describe('scheduler: filter', () => {
   });
 
   it('ignores bound pods on nodes that are not in the pool', () => {
-    const [p] = schedule([node('a', 1000, Gi)], [bound(pod('old-0', 'old', 1000, Gi), 'gone')], [pod('web-0', 'web', 1000, Gi)]);
+    const [p] = schedule(
+      [node('a', 1000, Gi)],
+      [bound(pod('old-0', 'old', 1000, Gi), 'gone')],
+      [pod('web-0', 'web', 1000, Gi)],
+    );
     assert.equal(nodeOf(p), 'a');
   });
 
@@ -96,7 +116,11 @@ describe('scheduler: filter', () => {
   });
 
   it('nodeSelector: every label must match', () => {
-    const nodes = [node('a', 4000, Gi, { disk: 'ssd' }), node('b', 4000, Gi, { disk: 'ssd', gpu: 'yes' }), node('c', 4000, Gi)];
+    const nodes = [
+      node('a', 4000, Gi, { disk: 'ssd' }),
+      node('b', 4000, Gi, { disk: 'ssd', gpu: 'yes' }),
+      node('c', 4000, Gi),
+    ];
     const placements = schedule(nodes, [], [pod('web-0', 'web', 0, 0, { disk: 'ssd', gpu: 'yes' })]);
     assert.equal(nodeOf(placements[0]), 'b');
   });
@@ -141,15 +165,25 @@ describe('scheduler: pending message', () => {
     const [p] = schedule(nodes, [], [pod('web-0', 'web', 2000, 0, { tier: 'batch' })]);
     assert.equal(nodeOf(p), 'c');
     // Once c is nearly full: a and b fail the selector, c fails on cpu.
-    const [q] = schedule(nodes, [bound(pod('x', 'x', 7000, 0), 'c')], [pod('web-1', 'web', 2000, 0, { tier: 'batch' })]);
-    assert.equal(pendingOf(q), "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node affinity/selector.");
+    const [q] = schedule(
+      nodes,
+      [bound(pod('x', 'x', 7000, 0), 'c')],
+      [pod('web-1', 'web', 2000, 0, { tier: 'batch' })],
+    );
+    assert.equal(
+      pendingOf(q),
+      "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node affinity/selector.",
+    );
   });
 
   it('the example from the brief: 2 Insufficient cpu and 1 selector mismatch', () => {
     const nodes = [node('a', 1000, Gi, { zone: 'x' }), node('b', 1000, Gi, { zone: 'x' }), node('c', 8000, Gi)];
     const [p] = schedule(nodes, [], [pod('web-0', 'web', 2000, 0, { zone: 'x' })]);
     // Go's sort.Strings puts "1 node(s)..." before "2 Insufficient cpu".
-    assert.equal(pendingOf(p), "0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 2 Insufficient cpu.");
+    assert.equal(
+      pendingOf(p),
+      "0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 2 Insufficient cpu.",
+    );
   });
 
   it('mixes all four reasons', () => {
@@ -212,15 +246,16 @@ describe('scheduler: scoring', () => {
     const pods = [0, 1, 2, 3, 4, 5].map((i) => pod(`web-${i}`, 'web', 100, 64 * Mi));
     const placements = schedule(nodes, [], pods);
     assert.deepEqual(counts(placements), { a: 2, b: 2, c: 2 });
-    assert.deepEqual(
-      placements.map(nodeOf),
-      ['a', 'b', 'c', 'a', 'b', 'c'],
-    );
+    assert.deepEqual(placements.map(nodeOf), ['a', 'b', 'c', 'a', 'b', 'c']);
   });
 
   it('spreads zero-request replicas too (scoring counts them as 100m/200Mi)', () => {
     const nodes = [node('a'), node('b'), node('c')];
-    const placements = schedule(nodes, [], [0, 1, 2, 3, 4, 5].map((i) => pod(`web-${i}`)));
+    const placements = schedule(
+      nodes,
+      [],
+      [0, 1, 2, 3, 4, 5].map((i) => pod(`web-${i}`)),
+    );
     assert.deepEqual(counts(placements), { a: 2, b: 2, c: 2 });
   });
 
@@ -262,7 +297,11 @@ describe('scheduler: scoring', () => {
 describe('scheduler: placements within one call', () => {
   it('consume capacity for the pods after them', () => {
     const nodes = [node('a', 1000, Gi)];
-    const placements = schedule(nodes, [], [pod('web-0', 'web', 600, 0), pod('web-1', 'web', 600, 0), pod('web-2', 'web', 400, 0)]);
+    const placements = schedule(
+      nodes,
+      [],
+      [pod('web-0', 'web', 600, 0), pod('web-1', 'web', 600, 0), pod('web-2', 'web', 400, 0)],
+    );
     assert.equal(nodeOf(placements[0]), 'a');
     assert.equal(pendingOf(placements[1]), '0/1 nodes are available: 1 Insufficient cpu.');
     assert.equal(nodeOf(placements[2]), 'a'); // the pending one took nothing
@@ -271,7 +310,10 @@ describe('scheduler: placements within one call', () => {
   it('keep the order of the requests and return one placement each', () => {
     const nodes = [node('a'), node('b')];
     const pods = ['z', 'y', 'x'].map((r) => pod(r));
-    assert.deepEqual(schedule(nodes, [], pods).map((p) => p.replica), ['z', 'y', 'x']);
+    assert.deepEqual(
+      schedule(nodes, [], pods).map((p) => p.replica),
+      ['z', 'y', 'x'],
+    );
   });
 
   it('return nothing for no pods', () => {
@@ -282,7 +324,9 @@ describe('scheduler: placements within one call', () => {
 describe('scheduler: determinism and purity', () => {
   it('same inputs give the same placements', () => {
     const nodes = [node('a', 3000, 3 * Gi), node('b', 2000, 6 * Gi), node('c', 5000, Gi)];
-    const pods = Array.from({ length: 12 }, (_, i) => pod(`p-${i}`, i % 2 ? 'web' : 'api', 150 * (i % 4), 100 * Mi * (i % 3)));
+    const pods = Array.from({ length: 12 }, (_, i) =>
+      pod(`p-${i}`, i % 2 ? 'web' : 'api', 150 * (i % 4), 100 * Mi * (i % 3)),
+    );
     const first = schedule(nodes, [], pods);
     for (let i = 0; i < 5; i++) assert.deepEqual(schedule(nodes, [], pods), first);
   });

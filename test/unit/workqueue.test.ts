@@ -7,8 +7,17 @@ import { WorkQueue } from '../../extension/engine/controller/workqueue';
 describe('work queue', () => {
   it('de-duplicates a waiting key', async () => {
     const seen: string[] = [];
-    const q = new WorkQueue(async (k) => { seen.push(k); }, () => undefined, 1);
-    q.add('a'); q.add('a'); q.add('b'); q.add('a');
+    const q = new WorkQueue(
+      async (k) => {
+        seen.push(k);
+      },
+      () => undefined,
+      1,
+    );
+    q.add('a');
+    q.add('a');
+    q.add('b');
+    q.add('a');
     q.start();
     await q.idle();
     q.stop();
@@ -21,15 +30,23 @@ describe('work queue', () => {
     let runs = 0;
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const q = new WorkQueue(async () => {
-      running++; max = Math.max(max, running); runs++;
-      if (runs === 1) await gate;
-      running--;
-    }, () => undefined, 4);
+    const q = new WorkQueue(
+      async () => {
+        running++;
+        max = Math.max(max, running);
+        runs++;
+        if (runs === 1) await gate;
+        running--;
+      },
+      () => undefined,
+      4,
+    );
     q.start();
     q.add('a');
     await new Promise((r) => setImmediate(r));
-    q.add('a'); q.add('a'); q.add('a');
+    q.add('a');
+    q.add('a');
+    q.add('a');
     release();
     await q.idle();
     await new Promise((r) => setImmediate(r));
@@ -44,11 +61,17 @@ describe('work queue', () => {
     let n = 0;
     let done!: () => void;
     const finished = new Promise<void>((r) => (done = r));
-    const q = new WorkQueue(async () => {
-      n++;
-      if (n < 3) throw new Error(`fail ${n}`);
-      done();
-    }, (_k, e) => errors.push(e.message), 1, 1, 10);
+    const q = new WorkQueue(
+      async () => {
+        n++;
+        if (n < 3) throw new Error(`fail ${n}`);
+        done();
+      },
+      (_k, e) => errors.push(e.message),
+      1,
+      1,
+      10,
+    );
     q.start();
     q.add('a');
     await finished;

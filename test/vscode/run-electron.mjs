@@ -11,7 +11,13 @@ try {
     version: process.env.FLOTILLA_VSCODE_VERSION ?? '1.100.3',
     extensionDevelopmentPath: ROOT,
     extensionTestsPath: path.join(ROOT, 'out/test/suite/index'),
-    launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes'],
+    launchArgs: [
+      workspace,
+      '--disable-extensions',
+      '--disable-workspace-trust',
+      '--skip-welcome',
+      '--skip-release-notes',
+    ],
   });
 } catch (err) {
   console.error(`test-electron run failed: ${err instanceof Error ? err.message : err}`);

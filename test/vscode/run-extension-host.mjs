@@ -30,7 +30,13 @@ try {
       const args = await Promise.all(msg.args().map((a) => a.jsonValue().catch(() => '')));
       const line = format(...args.slice(2));
       // Keep the mocha report and our extension's lines; drop the workbench's chatter.
-      if (!/^(Ignoring fetching additional builtin|Updating additional builtin|ChatSessionStore|\[Extension Host\])/.test(line)) console.log(line);
+      if (
+        !/^(Ignoring fetching additional builtin|Updating additional builtin|ChatSessionStore|\[Extension Host\])/.test(
+          line,
+        )
+      ) {
+        console.log(line);
+      }
     } else if (msg.type() === 'error' && /flotilla/i.test(text)) {
       console.error(`[page] ${text}`);
     }

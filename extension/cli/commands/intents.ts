@@ -10,15 +10,33 @@ import { type Args, stackDir, UsageError } from '../args';
 
 export async function scale(args: Args): Promise<number> {
   const [deployment, n] = args.positionals;
-  if (!deployment || n === undefined || !/^\d+$/.test(n)) throw new UsageError('usage: flotilla scale [--stack DIR] DEPLOYMENT N');
-  return intent(args, deployment, (c) => c.post('/v1/scale', { deployment, replicas: Number(n) }), (s) => { s.scale[deployment] = Number(n); }, `scale ${deployment} to ${n}`);
+  if (!deployment || n === undefined || !/^\d+$/.test(n)) {
+    throw new UsageError('usage: flotilla scale [--stack DIR] DEPLOYMENT N');
+  }
+  return intent(
+    args,
+    deployment,
+    (c) => c.post('/v1/scale', { deployment, replicas: Number(n) }),
+    (s) => {
+      s.scale[deployment] = Number(n);
+    },
+    `scale ${deployment} to ${n}`,
+  );
 }
 
 export async function restart(args: Args): Promise<number> {
   const [deployment] = args.positionals;
   if (!deployment) throw new UsageError('usage: flotilla restart [--stack DIR] DEPLOYMENT');
   const at = new Date().toISOString();
-  return intent(args, deployment, (c) => c.post('/v1/restart', { deployment }), (s) => { s.restartedAt[deployment] = at; }, `rolling restart of ${deployment}`);
+  return intent(
+    args,
+    deployment,
+    (c) => c.post('/v1/restart', { deployment }),
+    (s) => {
+      s.restartedAt[deployment] = at;
+    },
+    `rolling restart of ${deployment}`,
+  );
 }
 
 async function intent(
@@ -31,7 +49,9 @@ async function intent(
   const dir = stackDir(args);
   const stack = requireStack(dir);
   if (!stack.deployments.some((d) => d.name === deployment)) {
-    throw new Error(`no deployment "${deployment}" in stack ${stack.name} (deployments: ${stack.deployments.map((d) => d.name).join(', ')})`);
+    throw new Error(
+      `no deployment "${deployment}" in stack ${stack.name} (deployments: ${stack.deployments.map((d) => d.name).join(', ')})`,
+    );
   }
   const client = await ControllerClient.connect(dir);
   if (client) {
@@ -40,7 +60,9 @@ async function intent(
     return 0;
   }
   new StateStore(stack.dir).update(record);
-  process.stdout.write(`recorded ${what}; no controller runs for ${path.relative(process.cwd(), stack.dir) || '.'}, so it applies at the next 'flotilla up'\n`);
+  process.stdout.write(
+    `recorded ${what}; no controller runs for ${path.relative(process.cwd(), stack.dir) || '.'}, so it applies at the next 'flotilla up'\n`,
+  );
   return 0;
 }
 

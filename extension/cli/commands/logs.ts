@@ -18,7 +18,19 @@ export async function logs(args: Args): Promise<number> {
   const follow = args.flags.has('--follow');
   const tail = args.flags.get('--tail');
   const prefix = pods.length > 1 || args.flags.has('--prefix');
-  await Promise.all(pods.flatMap((p) => p.containers.map((c) => stream(docker, c.id, prefix ? `[${p.replica}${p.containers.length > 1 ? `/${c.podContainer}` : ''}] ` : '', follow, typeof tail === 'string' ? Number(tail) : undefined))));
+  await Promise.all(
+    pods.flatMap((p) =>
+      p.containers.map((c) =>
+        stream(
+          docker,
+          c.id,
+          prefix ? `[${p.replica}${p.containers.length > 1 ? `/${c.podContainer}` : ''}] ` : '',
+          follow,
+          typeof tail === 'string' ? Number(tail) : undefined,
+        ),
+      ),
+    ),
+  );
   return 0;
 }
 
@@ -30,11 +42,14 @@ async function stream(docker: Docker, id: string, prefix: string, follow: boolea
   lines(out, (l) => process.stdout.write(prefix + l + '\n'));
   lines(err, (l) => process.stderr.write(prefix + l + '\n'));
   if (follow) {
-    const s = (await c.logs({ ...base, follow: true })) as NodeJS.ReadableStream;
+    const s = await c.logs({ ...base, follow: true });
     docker.modem.demuxStream(s, out, err);
-    await new Promise<void>((r) => { s.on('end', r); s.on('close', r); });
+    await new Promise<void>((r) => {
+      s.on('end', r);
+      s.on('close', r);
+    });
   } else {
-    const buf = (await c.logs({ ...base, follow: false })) as Buffer;
+    const buf = await c.logs({ ...base, follow: false });
     const s = new PassThrough();
     docker.modem.demuxStream(s, out, err);
     s.end(buf);

@@ -15,14 +15,22 @@ import { lintForEngine } from '../lint-bridge';
 export async function up(args: Args): Promise<number> {
   const dir = stackDir(args);
   const running = await ControllerClient.connect(dir);
-  if (running) throw new Error(`a controller already runs for this stack (pid ${running.handle.pid}); use 'flotilla status' or stop it first`);
+  if (running) {
+    throw new Error(
+      `a controller already runs for this stack (pid ${running.handle.pid}); use 'flotilla status' or stop it first`,
+    );
+  }
   const docker = await connectDocker();
   const say = (line: string) => process.stdout.write(line + '\n');
   const prep: PrepareOptions = { onOutput: say, lint: lintForEngine };
   const prepared = await prepareStack(docker, dir, { ...prep, network: true });
-  for (const w of prepared.stack.warnings) say(`warning: ${path.relative(process.cwd(), w.file)}:${w.line}:${w.column} ${w.message}`);
+  for (const w of prepared.stack.warnings) {
+    say(`warning: ${path.relative(process.cwd(), w.file)}:${w.line}:${w.column} ${w.message}`);
+  }
   for (const i of prepared.stack.ignored) {
-    say(`ignored ${i.kind} "${i.name}" (${path.relative(process.cwd(), i.source.file)}:${i.source.line}): Flotilla runs Deployments, Services, HorizontalPodAutoscalers, ConfigMaps and Secrets`);
+    say(
+      `ignored ${i.kind} "${i.name}" (${path.relative(process.cwd(), i.source.file)}:${i.source.line}): Flotilla runs Deployments, Services, HorizontalPodAutoscalers, ConfigMaps and Secrets`,
+    );
   }
   const ctl = createController(docker, prepared);
   ctl.on('event', (e) => say(formatEvent(e)));
@@ -51,7 +59,9 @@ export async function up(args: Args): Promise<number> {
   const handle = await server.listen();
   say(`stack ${ctl.stack.name}: controller running (pid ${handle.pid}); Ctrl-C stops the controller`);
   for (const svc of ctl.status().services) {
-    for (const p of svc.ports) say(`service ${svc.name} port ${p.port}: ${p.url ?? `not published (${p.error ?? 'no host port'})`}`);
+    for (const p of svc.ports) {
+      say(`service ${svc.name} port ${p.port}: ${p.url ?? `not published (${p.error ?? 'no host port'})`}`);
+    }
   }
   const watcher = args.flags.has('--no-watch') ? undefined : new StackWatcher(ctl, prep, say);
   watcher?.start();
@@ -61,5 +71,3 @@ export async function up(args: Args): Promise<number> {
   await done;
   return 0;
 }
-
-

@@ -8,7 +8,8 @@ import { killReplica, LogFollowers, restartReplica, rollingRestart, scaleBy, sca
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
   const logs = new LogFollowers(ctx);
-  const reg = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, fn);
+  // Commands receive whatever VS Code passes (tree element, URI or nothing); each handler checks it.
+  const reg = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, fn);
   return [
     logs,
     reg('flotilla.up', () => up(ctx)),

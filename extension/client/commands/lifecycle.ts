@@ -5,19 +5,24 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { engineEnv, readConfig } from '../config';
 import type { Ctx } from '../ctx';
-import { findManifests, findStackFile } from '../stackFile';
+import { findManifests, findStackFile } from '../stack-file';
 import { allReady, Cancelled, reportEvents, waitForStatus } from './wait';
 
 export async function up(ctx: Ctx): Promise<boolean> {
   if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage('Flotilla builds and starts nothing in Restricted Mode. Trust this workspace to run the stack.');
+    void vscode.window.showWarningMessage(
+      'Flotilla builds and starts nothing in Restricted Mode. Trust this workspace to run the stack.',
+    );
     return false;
   }
   if (!ctx.location) await ctx.setLocation(await findStackFile());
   const loc = ctx.location;
   const session = ctx.session;
   if (!loc || !session) {
-    const pick = await vscode.window.showWarningMessage('No flotilla.yaml or skaffold.yaml in this workspace.', 'Create Stack File');
+    const pick = await vscode.window.showWarningMessage(
+      'No flotilla.yaml or skaffold.yaml in this workspace.',
+      'Create Stack File',
+    );
     if (pick) await vscode.commands.executeCommand('flotilla.createStackFile');
     return false;
   }
@@ -28,7 +33,11 @@ export async function up(ctx: Ctx): Promise<boolean> {
   ctx.setDockerUnreachable(false);
   ctx.log.show(true);
   return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Flotilla: starting ${path.basename(loc.dir)}`, cancellable: true },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Flotilla: starting ${path.basename(loc.dir)}`,
+      cancellable: true,
+    },
     async (progress, token) => {
       const scope: vscode.Disposable[] = [];
       const exited = new vscode.EventEmitter<string>();
@@ -38,7 +47,9 @@ export async function up(ctx: Ctx): Promise<boolean> {
         ctx.controller.onDidWriteLine((line) => {
           if (!session.connected) progress.report({ message: line.slice(0, 120) });
         }),
-        ctx.controller.onDidExit((e) => exited.fire(`the controller exited (code ${e.code ?? e.signal}): ${e.tail.slice(-3).join(' | ')}`)),
+        ctx.controller.onDidExit((e) =>
+          exited.fire(`the controller exited (code ${e.code ?? e.signal}): ${e.tail.slice(-3).join(' | ')}`),
+        ),
       );
       try {
         ctx.controller.start(loc.dir, engineEnv(readConfig()));
@@ -56,7 +67,9 @@ export async function up(ctx: Ctx): Promise<boolean> {
           ctx.log.info('up cancelled: stopping the controller');
           await stopController(ctx, true);
         } else {
-          void vscode.window.showErrorMessage(`Flotilla: ${(err as Error).message}`, 'Show Output').then((p) => p && ctx.log.show());
+          void vscode.window
+            .showErrorMessage(`Flotilla: ${(err as Error).message}`, 'Show Output')
+            .then((p) => p && ctx.log.show());
         }
         return false;
       } finally {
@@ -91,10 +104,7 @@ export async function down(ctx: Ctx): Promise<void> {
 async function stopController(ctx: Ctx, removeAll: boolean): Promise<void> {
   const conn = ctx.session?.connection;
   const gone = new Promise<void>((resolve) => {
-    const subs = [
-      ctx.onDidChangeStatus((s) => !s && done()),
-      ctx.controller.onDidExit(() => done()),
-    ];
+    const subs = [ctx.onDidChangeStatus((s) => !s && done()), ctx.controller.onDidExit(() => done())];
     const done = () => {
       subs.forEach((d) => d.dispose());
       resolve();
@@ -146,15 +156,22 @@ export async function createStackFile(ctx: Ctx): Promise<vscode.Uri | undefined>
   const images = new Set<string>();
   for (const m of manifests) {
     const text = Buffer.from(await vscode.workspace.fs.readFile(m)).toString('utf8');
-    for (const match of text.matchAll(/^\s*(?:-\s+)?image:\s*["']?([^\s"'#]+)/gm)) images.add(match[1]!);
+    for (const match of text.matchAll(/^\s*(?:-\s+)?image:\s*["']?([^\s"'#]+)/gm)) images.add(match[1]);
   }
   // An image is built here when a Dockerfile's folder has the image's last path segment as name.
   const builds = [...images].flatMap((image) => {
-    const short = image.split('/').pop()!.split(':')[0]!;
+    const short = image.split('/').pop()!.split(':')[0];
     const df = dockerfiles.find((d) => path.basename(path.dirname(d.fsPath)) === short);
-    return df ? [`  - image: ${image.split(':')[0]}\n    context: ${rel(vscode.Uri.file(path.dirname(df.fsPath))) || '.'}`] : [];
+    return df
+      ? [`  - image: ${image.split(':')[0]}\n    context: ${rel(vscode.Uri.file(path.dirname(df.fsPath))) || '.'}`]
+      : [];
   });
-  const name = path.basename(folder.uri.fsPath).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'stack';
+  const name =
+    path
+      .basename(folder.uri.fsPath)
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'stack';
   const text = [
     '# Flotilla stack: which manifests to run and which images to build locally.',
     `name: ${name}`,

@@ -9,7 +9,9 @@ type AnyNode = TopologyNode | EndpointNode | string | undefined;
 async function pickUrl(ctx: Ctx, node: AnyNode): Promise<string | undefined> {
   if (typeof node === 'string') return node;
   if (node && 'url' in node) return node.url;
-  const urls = (ctx.session?.status?.services ?? []).flatMap((s) => s.urls.map((url) => ({ label: url, description: s.name })));
+  const urls = (ctx.session?.status?.services ?? []).flatMap((s) =>
+    s.urls.map((url) => ({ label: url, description: s.name })),
+  );
   if (!urls.length) {
     void vscode.window.showInformationMessage('No Service URL: the stack is not running or exposes no Service.');
     return undefined;
@@ -41,8 +43,12 @@ export async function openManifest(ctx: Ctx, node?: AnyNode): Promise<vscode.Tex
     ref = s?.services.find((x) => x.name === node.service)?.manifest;
   } else {
     const items = [
-      ...(s?.deployments ?? []).filter((d) => d.manifest).map((d) => ({ label: d.name, description: 'Deployment', ref: d.manifest! })),
-      ...(s?.services ?? []).filter((x) => x.manifest).map((x) => ({ label: x.name, description: 'Service', ref: x.manifest! })),
+      ...(s?.deployments ?? [])
+        .filter((d) => d.manifest)
+        .map((d) => ({ label: d.name, description: 'Deployment', ref: d.manifest! })),
+      ...(s?.services ?? [])
+        .filter((x) => x.manifest)
+        .map((x) => ({ label: x.name, description: 'Service', ref: x.manifest! })),
     ];
     ref = (await vscode.window.showQuickPick(items, { placeHolder: 'Resource' }))?.ref;
   }

@@ -45,5 +45,11 @@ export function reportEvents(ctx: Ctx, progress: vscode.Progress<{ message?: str
 }
 
 export function allReady(s: StackStatus | undefined): boolean {
-  return !!s && s.controller.running && s.deployments.length > 0 && s.deployments.every((d) => d.ready >= d.desired) && s.pending.length === 0;
+  return (
+    !!s &&
+    s.controller.running &&
+    s.deployments.length > 0 &&
+    s.deployments.every((d) => d.ready >= d.desired) &&
+    s.pending.length === 0
+  );
 }

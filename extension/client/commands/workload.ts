@@ -28,7 +28,10 @@ export async function pickReplica(ctx: Ctx, node?: TopologyNode | string): Promi
   const all = (ctx.session?.status?.deployments ?? []).flatMap((d) => d.replicas);
   const name = typeof node === 'string' ? node : node?.kind === 'replica' ? node.replica : undefined;
   if (name) return all.find((r) => r.name === name);
-  const pool = typeof node === 'object' && node.kind === 'deployment' ? all.filter((r) => r.name.startsWith(`${node.deployment}-`)) : all;
+  const pool =
+    typeof node === 'object' && node.kind === 'deployment'
+      ? all.filter((r) => r.name.startsWith(`${node.deployment}-`))
+      : all;
   const pick = await vscode.window.showQuickPick(
     pool.map((r) => ({ label: r.name, description: `${r.state}${r.ready ? ', Ready' : ''}`, r })),
     { placeHolder: 'Replica' },
@@ -57,7 +60,9 @@ export async function scaleBy(ctx: Ctx, node: TopologyNode | string | undefined,
   const d = await pickDeployment(ctx, node);
   if (!d) return;
   const replicas = Math.max(0, d.desired + delta);
-  await post(ctx, `scale ${d.name} to ${replicas}`, () => ctx.session!.connection!.post('/v1/scale', { deployment: d.name, replicas }));
+  await post(ctx, `scale ${d.name} to ${replicas}`, () =>
+    ctx.session!.connection!.post('/v1/scale', { deployment: d.name, replicas }),
+  );
 }
 
 export async function scaleTo(ctx: Ctx, node?: TopologyNode | string, value?: number): Promise<void> {
@@ -68,13 +73,17 @@ export async function scaleTo(ctx: Ctx, node?: TopologyNode | string, value?: nu
     const input = await vscode.window.showInputBox({
       title: `Scale ${d.name}`,
       value: String(d.desired),
-      prompt: d.hpa ? `An HPA (${d.hpa.minReplicas}–${d.hpa.maxReplicas}) also scales this deployment.` : 'Number of replicas',
+      prompt: d.hpa
+        ? `An HPA (${d.hpa.minReplicas}–${d.hpa.maxReplicas}) also scales this deployment.`
+        : 'Number of replicas',
       validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) <= 100 ? undefined : 'A whole number from 0 to 100'),
     });
     if (input === undefined) return;
     replicas = Number(input.trim());
   }
-  await post(ctx, `scale ${d.name} to ${replicas}`, () => ctx.session!.connection!.post('/v1/scale', { deployment: d.name, replicas: replicas! }));
+  await post(ctx, `scale ${d.name} to ${replicas}`, () =>
+    ctx.session!.connection!.post('/v1/scale', { deployment: d.name, replicas: replicas }),
+  );
 }
 
 /** Rolling restart with progress until every old replica is replaced and all are Ready. */
@@ -82,10 +91,16 @@ export async function rollingRestart(ctx: Ctx, node?: TopologyNode | string): Pr
   const d = await pickDeployment(ctx, node);
   if (!d) return;
   const old = new Set(d.replicas.map((r) => r.name));
-  const res = await post(ctx, `rolling restart of ${d.name}`, () => ctx.session!.connection!.post('/v1/restart', { deployment: d.name }));
+  const res = await post(ctx, `rolling restart of ${d.name}`, () =>
+    ctx.session!.connection!.post('/v1/restart', { deployment: d.name }),
+  );
   if (!res?.ok) return;
   await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Flotilla: rolling restart of ${d.name}`, cancellable: true },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Flotilla: rolling restart of ${d.name}`,
+      cancellable: true,
+    },
     async (progress, token) => {
       try {
         await waitForStatus(ctx, token, (s) => {
@@ -105,12 +120,18 @@ export async function rollingRestart(ctx: Ctx, node?: TopologyNode | string): Pr
 
 export async function restartReplica(ctx: Ctx, node?: TopologyNode | string): Promise<void> {
   const r = await pickReplica(ctx, node);
-  if (r) await post(ctx, `restart ${r.name}`, () => ctx.session!.connection!.post('/v1/replica/restart', { replica: r.name }));
+  if (r) {
+    await post(ctx, `restart ${r.name}`, () =>
+      ctx.session!.connection!.post('/v1/replica/restart', { replica: r.name }),
+    );
+  }
 }
 
 export async function killReplica(ctx: Ctx, node?: TopologyNode | string): Promise<void> {
   const r = await pickReplica(ctx, node);
-  if (r) await post(ctx, `kill ${r.name}`, () => ctx.session!.connection!.post('/v1/replica/kill', { replica: r.name }));
+  if (r) {
+    await post(ctx, `kill ${r.name}`, () => ctx.session!.connection!.post('/v1/replica/kill', { replica: r.name }));
+  }
 }
 
 /** `flotilla logs -f TARGET` into one output channel per target; lines carry the replica prefix. */
@@ -120,7 +141,14 @@ export class LogFollowers implements vscode.Disposable {
   constructor(private readonly ctx: Ctx) {}
 
   async follow(node?: TopologyNode | string): Promise<void> {
-    const target = typeof node === 'string' ? node : node?.kind === 'replica' ? node.replica : node?.kind === 'deployment' ? node.deployment : (await pickDeployment(this.ctx))?.name;
+    const target =
+      typeof node === 'string'
+        ? node
+        : node?.kind === 'replica'
+          ? node.replica
+          : node?.kind === 'deployment'
+            ? node.deployment
+            : (await pickDeployment(this.ctx))?.name;
     const dir = this.ctx.location?.dir;
     if (!target || !dir) return;
     this.stop(target);

@@ -18,29 +18,43 @@ export async function readManifestFacts(status: StackStatus): Promise<ManifestFa
     }
     for (const doc of parseAllDocuments(text)) {
       if (!('toJS' in doc)) continue;
-      const o = safeJs(() => doc.toJS({ maxAliasCount: 50 }));
-      if (!o || typeof o !== 'object') continue;
-      const name = str(o.metadata?.name);
-      if (o.kind === 'Deployment' && name) {
-        const containers: any[] = [...arr(o.spec?.template?.spec?.containers), ...arr(o.spec?.template?.spec?.initContainers)];
-        const envValues = containers.flatMap((c) => [...arr(c?.env).map((e: any) => str(e?.value)), ...arr(c?.args).map(str), ...arr(c?.command).map(str)]).filter(Boolean);
-        facts.deployments.push({ name, labels: record(o.spec?.template?.metadata?.labels), envValues });
-      } else if (o.kind === 'Service' && name) {
-        facts.services.push({ name, selector: record(o.spec?.selector) });
+      const o = safeJs(() => doc.toJS({ maxAliasCount: 50 }) as unknown);
+      const name = str(at(o, 'metadata', 'name'));
+      const kind = at(o, 'kind');
+      if (kind === 'Deployment' && name) {
+        const pod = at(o, 'spec', 'template', 'spec');
+        const containers = [...arr(at(pod, 'containers')), ...arr(at(pod, 'initContainers'))];
+        const envValues = containers
+          .flatMap((c) => [
+            ...arr(at(c, 'env')).map((e) => str(at(e, 'value'))),
+            ...arr(at(c, 'args')).map(str),
+            ...arr(at(c, 'command')).map(str),
+          ])
+          .filter(Boolean);
+        facts.deployments.push({ name, labels: record(at(o, 'spec', 'template', 'metadata', 'labels')), envValues });
+      } else if (kind === 'Service' && name) {
+        facts.services.push({ name, selector: record(at(o, 'spec', 'selector')) });
       }
     }
   }
   return facts;
 }
 
-function safeJs(f: () => any): any {
+function safeJs(f: () => unknown): unknown {
   try {
     return f();
   } catch {
     return undefined;
   }
 }
-const arr = (v: unknown): any[] => (Array.isArray(v) ? v : []);
+/** The value at a path of nested mappings, or undefined where the shape differs. */
+function at(v: unknown, ...path: string[]): unknown {
+  for (const k of path) {
+    v = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[k] : undefined;
+  }
+  return v;
+}
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) : []);
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 function record(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};

@@ -34,12 +34,30 @@ export function buildGraph(status: StackStatus, facts: ManifestFacts): Graph {
   const edges: GraphEdge[] = [];
   for (const d of status.deployments) {
     const failing = d.rollout?.state === 'Failed' || d.replicas.some((r) => r.backoff || r.state === 'Waiting');
-    const state = failing ? 'failing' : d.ready < d.desired || d.rollout?.state === 'Progressing' ? 'progressing' : d.desired === 0 ? 'idle' : 'ok';
-    nodes.push({ id: `deployment/${d.name}`, kind: 'deployment', name: d.name, label: `${d.ready}/${d.desired} ready${d.hpa ? ' · HPA' : ''}`, state });
+    const state = failing
+      ? 'failing'
+      : d.ready < d.desired || d.rollout?.state === 'Progressing'
+        ? 'progressing'
+        : d.desired === 0
+          ? 'idle'
+          : 'ok';
+    nodes.push({
+      id: `deployment/${d.name}`,
+      kind: 'deployment',
+      name: d.name,
+      label: `${d.ready}/${d.desired} ready${d.hpa ? ' · HPA' : ''}`,
+      state,
+    });
   }
   for (const s of status.services) {
     const ready = s.endpoints.filter((e) => e.ready).length;
-    nodes.push({ id: `service/${s.name}`, kind: 'service', name: s.name, label: s.urls[0] ?? `${ready} endpoints`, state: ready > 0 ? 'ok' : s.endpoints.length ? 'progressing' : 'idle' });
+    nodes.push({
+      id: `service/${s.name}`,
+      kind: 'service',
+      name: s.name,
+      label: s.urls[0] ?? `${ready} endpoints`,
+      state: ready > 0 ? 'ok' : s.endpoints.length ? 'progressing' : 'idle',
+    });
   }
   const deployments = new Set(status.deployments.map((d) => d.name));
   const add = (e: GraphEdge) => {
@@ -49,7 +67,11 @@ export function buildGraph(status: StackStatus, facts: ManifestFacts): Graph {
     const selector = facts.services.find((x) => x.name === s.name)?.selector ?? s.selector;
     let matched = false;
     for (const d of facts.deployments) {
-      if (deployments.has(d.name) && Object.keys(selector).length && Object.entries(selector).every(([k, v]) => d.labels[k] === v)) {
+      if (
+        deployments.has(d.name) &&
+        Object.keys(selector).length &&
+        Object.entries(selector).every(([k, v]) => d.labels[k] === v)
+      ) {
         add({ from: `service/${s.name}`, to: `deployment/${d.name}`, kind: 'selects' });
         matched = true;
       }
@@ -66,7 +88,9 @@ export function buildGraph(status: StackStatus, facts: ManifestFacts): Graph {
   for (const d of facts.deployments) {
     if (!deployments.has(d.name)) continue;
     for (const svc of services) {
-      if (d.envValues.some((v) => namesHost(v, svc))) add({ from: `deployment/${d.name}`, to: `service/${svc}`, kind: 'depends' });
+      if (d.envValues.some((v) => namesHost(v, svc))) {
+        add({ from: `deployment/${d.name}`, to: `service/${svc}`, kind: 'depends' });
+      }
     }
   }
   return { stack: status.stack, nodes, edges };

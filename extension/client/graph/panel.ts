@@ -46,7 +46,10 @@ export class GraphPanel implements vscode.Disposable {
     const manifests = vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}');
     const invalidate = () => (this.facts = undefined);
     this.disposables.push(
-      manifests, manifests.onDidChange(invalidate), manifests.onDidCreate(invalidate), manifests.onDidDelete(invalidate),
+      manifests,
+      manifests.onDidChange(invalidate),
+      manifests.onDidCreate(invalidate),
+      manifests.onDidDelete(invalidate),
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: FromWebview) => this.onMessage(m)),
       ctx.onDidChangeStatus(() => void this.push()),

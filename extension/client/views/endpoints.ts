@@ -38,7 +38,12 @@ export class EndpointsProvider implements vscode.TreeDataProvider<EndpointNode>,
     }
     if (el.kind === 'url') {
       const port = svc.ports.find((p) => p.url === el.url);
-      return endpointsFor(svc, port).map((e) => ({ kind: 'endpoint', service: svc.name, url: el.url, replica: e.replica }));
+      return endpointsFor(svc, port).map((e) => ({
+        kind: 'endpoint',
+        service: svc.name,
+        url: el.url,
+        replica: e.replica,
+      }));
     }
     return [];
   }
@@ -72,9 +77,13 @@ export class EndpointsProvider implements vscode.TreeDataProvider<EndpointNode>,
     const item = new vscode.TreeItem(el.replica, vscode.TreeItemCollapsibleState.None);
     item.id = `endpoint/${el.service}/${el.url}/${el.replica}`;
     if (e) {
-      const conns = e.activeConnections !== undefined ? ` · ${e.activeConnections} active / ${e.totalConnections ?? 0} total` : '';
+      const conns =
+        e.activeConnections !== undefined ? ` · ${e.activeConnections} active / ${e.totalConnections ?? 0} total` : '';
       item.description = `${e.address} · ${e.ready ? 'ready' : 'not ready'}${conns}`;
-      item.iconPath = new vscode.ThemeIcon(e.ready ? 'pass-filled' : 'circle-slash', new vscode.ThemeColor(e.ready ? 'testing.iconPassed' : 'testing.iconFailed'));
+      item.iconPath = new vscode.ThemeIcon(
+        e.ready ? 'pass-filled' : 'circle-slash',
+        new vscode.ThemeColor(e.ready ? 'testing.iconPassed' : 'testing.iconFailed'),
+      );
       item.tooltip = e.connectErrors ? `${e.connectErrors} connect errors` : undefined;
     }
     item.contextValue = 'flotilla.endpoint';

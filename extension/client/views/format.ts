@@ -59,7 +59,9 @@ export function replicaIcon(r: ReplicaStatus): { id: string; color?: string } {
   if (r.backoff || r.state === 'Waiting') return { id: 'error', color: 'testing.iconFailed' };
   switch (r.state) {
     case 'Running':
-      return r.ready ? { id: 'pass-filled', color: 'testing.iconPassed' } : { id: 'circle-large-outline', color: 'testing.iconQueued' };
+      return r.ready
+        ? { id: 'pass-filled', color: 'testing.iconPassed' }
+        : { id: 'circle-large-outline', color: 'testing.iconQueued' };
     case 'Creating':
       return { id: 'loading~spin' };
     case 'Pending':
@@ -72,9 +74,13 @@ export function replicaIcon(r: ReplicaStatus): { id: string; color?: string } {
 }
 
 export function deploymentIcon(d: DeploymentStatus): { id: string; color?: string } {
-  if (d.rollout?.state === 'Failed' || d.replicas.some((r) => r.backoff)) return { id: 'warning', color: 'testing.iconFailed' };
+  if (d.rollout?.state === 'Failed' || d.replicas.some((r) => r.backoff)) {
+    return { id: 'warning', color: 'testing.iconFailed' };
+  }
   if (d.rollout?.state === 'Progressing') return { id: 'sync~spin' };
-  return d.ready >= d.desired ? { id: 'layers-active', color: 'testing.iconPassed' } : { id: 'layers', color: 'testing.iconQueued' };
+  return d.ready >= d.desired
+    ? { id: 'layers-active', color: 'testing.iconPassed' }
+    : { id: 'layers', color: 'testing.iconQueued' };
 }
 
 export function formatBytes(n: number): string {

@@ -4,7 +4,15 @@
 import * as vscode from 'vscode';
 import type { DeploymentStatus, ReplicaStatus, StackStatus } from '../../engine/api/protocol';
 import type { StackSession } from '../session';
-import { backoffSeconds, deploymentDescription, deploymentIcon, replicaDescription, replicaIcon, stackHealth, stackTotals } from './format';
+import {
+  backoffSeconds,
+  deploymentDescription,
+  deploymentIcon,
+  replicaDescription,
+  replicaIcon,
+  stackHealth,
+  stackTotals,
+} from './format';
 
 export type TopologyNode =
   | { kind: 'stack'; id: string }
@@ -45,17 +53,25 @@ export class TopologyProvider implements vscode.TreeDataProvider<TopologyNode>, 
   }
 
   deploymentNode(name: string): TopologyNode | undefined {
-    return this.status?.deployments.some((d) => d.name === name) ? this.node({ kind: 'deployment', id: `deployment/${name}`, deployment: name }) : undefined;
+    return this.status?.deployments.some((d) => d.name === name)
+      ? this.node({ kind: 'deployment', id: `deployment/${name}`, deployment: name })
+      : undefined;
   }
 
   getChildren(el?: TopologyNode): TopologyNode[] {
     const s = this.status;
     if (!s) return [];
     if (!el) return [this.node({ kind: 'stack', id: `stack/${s.stack}` })];
-    if (el.kind === 'stack') return s.deployments.map((d) => this.node({ kind: 'deployment', id: `deployment/${d.name}`, deployment: d.name }));
+    if (el.kind === 'stack') {
+      return s.deployments.map((d) =>
+        this.node({ kind: 'deployment', id: `deployment/${d.name}`, deployment: d.name }),
+      );
+    }
     if (el.kind === 'deployment') {
       const d = s.deployments.find((x) => x.name === el.deployment);
-      return (d?.replicas ?? []).map((r) => this.node({ kind: 'replica', id: `replica/${r.name}`, deployment: el.deployment, replica: r.name }));
+      return (d?.replicas ?? []).map((r) =>
+        this.node({ kind: 'replica', id: `replica/${r.name}`, deployment: el.deployment, replica: r.name }),
+      );
     }
     return [];
   }
@@ -105,8 +121,16 @@ function deploymentItem(el: TopologyNode, d: DeploymentStatus): vscode.TreeItem 
   item.accessibilityInformation = { label: `deployment ${d.name} ${item.description}` };
   const lines = [`${d.name}: ${d.ready}/${d.desired} ready`];
   if (d.images?.length) lines.push(`images: ${d.images.join(', ')}`);
-  if (d.rollout) lines.push(`rollout: ${d.rollout.state} (${d.rollout.strategy})${d.rollout.message ? ` ${d.rollout.message}` : ''}`);
-  if (d.hpa) lines.push(`HPA ${d.hpa.name}: ${d.hpa.currentReplicas}→${d.hpa.desiredReplicas}${d.hpa.lastReason ? `, ${d.hpa.lastReason}` : ''}${d.hpa.unableReason ? `, cannot act: ${d.hpa.unableReason}` : ''}`);
+  if (d.rollout) {
+    lines.push(
+      `rollout: ${d.rollout.state} (${d.rollout.strategy})${d.rollout.message ? ` ${d.rollout.message}` : ''}`,
+    );
+  }
+  if (d.hpa) {
+    lines.push(
+      `HPA ${d.hpa.name}: ${d.hpa.currentReplicas}→${d.hpa.desiredReplicas}${d.hpa.lastReason ? `, ${d.hpa.lastReason}` : ''}${d.hpa.unableReason ? `, cannot act: ${d.hpa.unableReason}` : ''}`,
+    );
+  }
   item.tooltip = lines.join('\n');
   return item;
 }
@@ -119,7 +143,11 @@ function replicaItem(el: TopologyNode, r: ReplicaStatus): vscode.TreeItem {
   item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
   item.contextValue = r.container && r.state !== 'Pending' ? 'flotilla.replica.live' : 'flotilla.replica';
   item.accessibilityInformation = { label: `replica ${r.name} ${item.description}` };
-  const lines = [`${r.name}: ${r.state}${r.ready ? ', Ready' : ''}`, `node: ${r.node || '—'}`, `restarts: ${r.restarts}`];
+  const lines = [
+    `${r.name}: ${r.state}${r.ready ? ', Ready' : ''}`,
+    `node: ${r.node || '—'}`,
+    `restarts: ${r.restarts}`,
+  ];
   if (r.address) lines.push(`address: ${r.address}`);
   if (r.backoff) {
     lines.push(`${r.backoff.reason}: next restart in ${backoffSeconds(r, Date.now())}s`);

@@ -5,7 +5,14 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { stateDir } from '../controller/state-store';
 import { LineSplitter } from '../util/lines';
-import { CONTROLLER_HANDLE_FILE, type ControllerHandle, type ControlRequests, type ControlResponse, type StackStatus, type WatchMessage } from './protocol';
+import {
+  CONTROLLER_HANDLE_FILE,
+  type ControllerHandle,
+  type ControlRequests,
+  type ControlResponse,
+  type StackStatus,
+  type WatchMessage,
+} from './protocol';
 
 export class ControllerClient {
   private constructor(readonly handle: ControllerHandle) {}
@@ -14,7 +21,9 @@ export class ControllerClient {
   static async connect(stackDir: string): Promise<ControllerClient | undefined> {
     let handle: ControllerHandle;
     try {
-      handle = JSON.parse(fs.readFileSync(path.join(stateDir(stackDir), CONTROLLER_HANDLE_FILE), 'utf8')) as ControllerHandle;
+      handle = JSON.parse(
+        fs.readFileSync(path.join(stateDir(stackDir), CONTROLLER_HANDLE_FILE), 'utf8'),
+      ) as ControllerHandle;
     } catch {
       return undefined;
     }
@@ -32,26 +41,42 @@ export class ControllerClient {
     return this.request<StackStatus>('GET', '/v1/status', undefined, timeoutMs);
   }
 
-  async post<K extends keyof ControlRequests>(route: K, body: ControlRequests[K], timeoutMs = 60_000): Promise<ControlResponse> {
+  async post<K extends keyof ControlRequests>(
+    route: K,
+    body: ControlRequests[K],
+    timeoutMs = 60_000,
+  ): Promise<ControlResponse> {
     return this.request<ControlResponse>('POST', route, body, timeoutMs);
   }
 
   /** Streams status snapshots and events until `signal` aborts or the controller goes away. */
   watch(onMessage: (m: WatchMessage) => void, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: this.handle.port, path: '/v1/watch', headers: this.headers() }, (res) => {
-        if (res.statusCode !== 200) {
-          res.resume();
-          return reject(new Error(`watch refused: HTTP ${res.statusCode}`));
-        }
-        const lines = new LineSplitter((line) => { if (line.trim()) onMessage(JSON.parse(line) as WatchMessage); });
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => lines.push(chunk));
-        res.on('end', () => resolve());
-        res.on('error', () => resolve());
-      });
+      const req = http.request(
+        { host: '127.0.0.1', port: this.handle.port, path: '/v1/watch', headers: this.headers() },
+        (res) => {
+          if (res.statusCode !== 200) {
+            res.resume();
+            return reject(new Error(`watch refused: HTTP ${res.statusCode}`));
+          }
+          const lines = new LineSplitter((line) => {
+            if (line.trim()) onMessage(JSON.parse(line) as WatchMessage);
+          });
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => lines.push(chunk));
+          res.on('end', () => resolve());
+          res.on('error', () => resolve());
+        },
+      );
       req.on('error', (e) => (signal?.aborted ? resolve() : reject(e)));
-      signal?.addEventListener('abort', () => { req.destroy(); resolve(); }, { once: true });
+      signal?.addEventListener(
+        'abort',
+        () => {
+          req.destroy();
+          resolve();
+        },
+        { once: true },
+      );
       req.end();
     });
   }
@@ -62,20 +87,23 @@ export class ControllerClient {
 
   private request<T>(method: string, route: string, body: unknown, timeoutMs: number): Promise<T> {
     return new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: this.handle.port, path: route, method, headers: this.headers(), timeout: timeoutMs }, (res) => {
-        let raw = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (raw += c));
-        res.on('end', () => {
-          try {
-            const v = JSON.parse(raw) as T & { ok?: boolean; message?: string };
-            if ((res.statusCode ?? 500) >= 400) reject(new Error(v.message ?? `HTTP ${res.statusCode}`));
-            else resolve(v);
-          } catch (e) {
-            reject(e);
-          }
-        });
-      });
+      const req = http.request(
+        { host: '127.0.0.1', port: this.handle.port, path: route, method, headers: this.headers(), timeout: timeoutMs },
+        (res) => {
+          let raw = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (raw += c));
+          res.on('end', () => {
+            try {
+              const v = JSON.parse(raw) as T & { ok?: boolean; message?: string };
+              if ((res.statusCode ?? 500) >= 400) reject(new Error(v.message ?? `HTTP ${res.statusCode}`));
+              else resolve(v);
+            } catch (e) {
+              reject(e);
+            }
+          });
+        },
+      );
       req.on('timeout', () => req.destroy(new Error(`controller did not answer ${route} within ${timeoutMs} ms`)));
       req.on('error', reject);
       req.end(body === undefined ? undefined : JSON.stringify(body));

@@ -8,7 +8,13 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import type { StackController } from '../controller/controller';
 import { stateDir } from '../controller/state-store';
-import { CONTROLLER_HANDLE_FILE, type ControllerHandle, type ControlRequests, type ControlResponse, type WatchMessage } from './protocol';
+import {
+  CONTROLLER_HANDLE_FILE,
+  type ControllerHandle,
+  type ControlRequests,
+  type ControlResponse,
+  type WatchMessage,
+} from './protocol';
 
 export interface ControlServerHooks {
   reload(): Promise<string>;
@@ -24,7 +30,10 @@ export class ControlServer {
   private lastStatus = '';
   private handleFile: string;
 
-  constructor(private readonly ctl: StackController, private readonly hooks: ControlServerHooks) {
+  constructor(
+    private readonly ctl: StackController,
+    private readonly hooks: ControlServerHooks,
+  ) {
     this.handleFile = path.join(stateDir(ctl.stack.dir), CONTROLLER_HANDLE_FILE);
   }
 
@@ -55,7 +64,9 @@ export class ControlServer {
     // Counters that move without a state change (connections, bytes, CPU, backoff
     // countdowns) are re-sent every 2 s, and only when they changed. This reads the
     // controller's memory, never Docker.
-    this.tick = setInterval(() => { if (this.watchers.size) this.sendStatus(); }, 2000);
+    this.tick = setInterval(() => {
+      if (this.watchers.size) this.sendStatus();
+    }, 2000);
     this.tick.unref();
     return handle;
   }
@@ -113,16 +124,22 @@ export class ControlServer {
       const body = await readJson(req);
       const reply = (message: string): void => send(200, { ok: true, message } satisfies ControlResponse);
       switch (url.pathname as keyof ControlRequests) {
-        case '/v1/scale': return reply(this.ctl.scale(String(body.deployment), Number(body.replicas)));
-        case '/v1/restart': return reply(this.ctl.restart(String(body.deployment)));
-        case '/v1/replica/restart': return reply(await this.ctl.restartReplica(String(body.replica)));
-        case '/v1/replica/kill': return reply(await this.ctl.killReplica(String(body.replica)));
-        case '/v1/reload': return reply(await this.hooks.reload());
+        case '/v1/scale':
+          return reply(this.ctl.scale(String(body.deployment), Number(body.replicas)));
+        case '/v1/restart':
+          return reply(this.ctl.restart(String(body.deployment)));
+        case '/v1/replica/restart':
+          return reply(await this.ctl.restartReplica(String(body.replica)));
+        case '/v1/replica/kill':
+          return reply(await this.ctl.killReplica(String(body.replica)));
+        case '/v1/reload':
+          return reply(await this.hooks.reload());
         case '/v1/shutdown':
           reply(body.down ? 'stopping and removing the stack' : 'stopping the controller');
           setImmediate(() => void this.hooks.shutdown(body.down === true));
           return;
-        default: return send(404, { ok: false, message: `no route POST ${url.pathname}` });
+        default:
+          return send(404, { ok: false, message: `no route POST ${url.pathname}` });
       }
     } catch (e) {
       send(400, { ok: false, message: (e as Error).message } satisfies ControlResponse);

@@ -10,7 +10,12 @@
 //   resolution, status and the HPA's per-replica connection metrics.
 // - ports.ts / port-store.ts: pure host-port planning and its small store.
 
-export { ServiceBalancer, type Endpoint, type ServiceBalancerOptions, type ReplicaConnectionMetrics } from './service-balancer';
+export {
+  ServiceBalancer,
+  type Endpoint,
+  type ServiceBalancerOptions,
+  type ReplicaConnectionMetrics,
+} from './service-balancer';
 export {
   BalancerSet,
   resolveTargetPort,

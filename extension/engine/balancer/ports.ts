@@ -19,8 +19,7 @@ export function portKey(service: string, port: number): string {
 }
 
 export type PortPlan =
-  | { kind: 'fixed'; port: number; source: 'nodePort' | 'stored' }
-  | { kind: 'choose'; candidates: number[] };
+  { kind: 'fixed'; port: number; source: 'nodePort' | 'stored' } | { kind: 'choose'; candidates: number[] };
 
 export interface PortPlanInput {
   key: string;

@@ -226,10 +226,13 @@ export class ServiceBalancer implements LinkHost {
     const now = Date.now();
     const earliest = Math.min(...this.parked.map((p) => p.deadline));
     const delay = this.ready.length > 0 ? Math.min(100, earliest - now) : earliest - now;
-    this.parkTimer = setTimeout(() => {
-      this.parkTimer = undefined;
-      this.wakeParked();
-    }, Math.max(0, delay));
+    this.parkTimer = setTimeout(
+      () => {
+        this.parkTimer = undefined;
+        this.wakeParked();
+      },
+      Math.max(0, delay),
+    );
   }
 
   private wakeParked(): void {

@@ -57,7 +57,9 @@ export class DockerIgnore {
       if (p === '') continue;
       let exclusion = false;
       if (p.startsWith('!')) {
-        if (p.length === 1) throw new Error('invalid .dockerignore pattern "!": an exception needs a path after the "!"');
+        if (p.length === 1) {
+          throw new Error('invalid .dockerignore pattern "!": an exception needs a path after the "!"');
+        }
         exclusion = true;
         p = p.slice(1);
       }

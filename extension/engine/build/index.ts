@@ -1,5 +1,5 @@
-export { buildImage, withTag, type BuildOptions, type BuildResult } from './buildImage';
-export { contextHash, hashListing } from './contextHash';
+export { buildImage, withTag, type BuildOptions, type BuildResult } from './build-image';
+export { contextHash, hashListing } from './context-hash';
 export {
   listContextFiles,
   contextIncludes,

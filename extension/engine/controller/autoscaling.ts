@@ -19,7 +19,10 @@ export class AutoscalingLoop {
   private timer?: NodeJS.Timeout;
   private first?: NodeJS.Timeout;
 
-  constructor(private readonly ctl: StackController, private readonly balancers?: BalancerSink) {
+  constructor(
+    private readonly ctl: StackController,
+    private readonly balancers?: BalancerSink,
+  ) {
     this.sampler = new StatsSampler(ctl.docker);
   }
 
@@ -66,16 +69,29 @@ export class AutoscalingLoop {
       const d = stack.deployments.find((x) => x.name === hpa.target.name && hpa.target.kind === 'Deployment');
       if (!d) continue;
       const scaler = this.scalerFor(hpa);
-      const replicas: ObservedReplica[] = pods.filter((p) => p.deployment === d.name).map((p) => ({
-        name: p.replica,
-        phase: this.ctl.runtime.peek(p.replica)?.terminating ? 'Terminating' : podPhase(p) === 'running' ? 'Running' : podPhase(p) === 'exited' ? 'Failed' : 'Pending',
-        ready: isPodReady(p, d, { runtime: this.ctl.runtime }),
-        containerIds: p.containers.map((c) => c.id),
-      }));
+      const replicas: ObservedReplica[] = pods
+        .filter((p) => p.deployment === d.name)
+        .map((p) => ({
+          name: p.replica,
+          phase: this.ctl.runtime.peek(p.replica)?.terminating
+            ? 'Terminating'
+            : podPhase(p) === 'running'
+              ? 'Running'
+              : podPhase(p) === 'exited'
+                ? 'Failed'
+                : 'Pending',
+          ready: isPodReady(p, d, { runtime: this.ctl.runtime }),
+          containerIds: p.containers.map((c) => c.id),
+        }));
       // Replicas the scheduler could not place count as Pending, which damps a scale-up as in Kubernetes.
-      for (const pending of this.ctl.pendingReplicas(d.name)) replicas.push({ name: pending, phase: 'Pending', ready: false, containerIds: [] });
+      for (const pending of this.ctl.pendingReplicas(d.name)) {
+        replicas.push({ name: pending, phase: 'Pending', ready: false, containerIds: [] });
+      }
       const current = this.ctl.desiredReplicas(d);
-      const r = scaler.sync(now, { specReplicas: current, pods: podSamples(d.template, replicas, this.sampler.usage(), metrics) });
+      const r = scaler.sync(now, {
+        specReplicas: current,
+        pods: podSamples(d.template, replicas, this.sampler.usage(), metrics),
+      });
       this.statuses.set(hpa.name, r.status);
       if (r.rescale && r.desiredReplicas !== current) {
         this.ctl.emitEvent('Normal', 'SuccessfulRescale', `hpa/${hpa.name}`, r.reason);
@@ -102,13 +118,17 @@ export class AutoscalingLoop {
       if (current === 0) continue;
       this.ctl.setAutoscaled(d.name, Math.min(hpa.maxReplicas, Math.max(hpa.minReplicas, current)));
     }
-    for (const name of [...this.scalers.keys()]) if (!this.ctl.stack.hpas.some((h) => h.name === name)) this.scalers.delete(name);
+    for (const name of [...this.scalers.keys()]) {
+      if (!this.ctl.stack.hpas.some((h) => h.name === name)) this.scalers.delete(name);
+    }
   }
 
   private scalerFor(hpa: HpaSpec): Autoscaler {
     let s = this.scalers.get(hpa.name);
     if (!s) {
-      s = new Autoscaler(hpa, { downscaleStabilizationSeconds: this.ctl.stack.settings.hpaDownscaleStabilizationSeconds });
+      s = new Autoscaler(hpa, {
+        downscaleStabilizationSeconds: this.ctl.stack.settings.hpaDownscaleStabilizationSeconds,
+      });
       this.scalers.set(hpa.name, s);
     } else {
       s.updateSpec(hpa, { downscaleStabilizationSeconds: this.ctl.stack.settings.hpaDownscaleStabilizationSeconds });

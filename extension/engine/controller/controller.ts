@@ -59,7 +59,10 @@ export class StackController extends EventEmitter<ControllerEvents> {
     this.now = opts.now ?? Date.now;
     this.store = new StateStore(opts.stack.dir);
     this.runtime = new RuntimeTable(opts.stack.settings, (r) => this.store.get().restarts[r] ?? 0);
-    this.queue = new WorkQueue((key) => this.reconcile(key), (key, err) => this.onReconcileError(key, err));
+    this.queue = new WorkQueue(
+      (key) => this.reconcile(key),
+      (key, err) => this.onReconcileError(key, err),
+    );
     this.events = new StackEvents(this.docker, this.stack.name);
   }
 
@@ -69,14 +72,26 @@ export class StackController extends EventEmitter<ControllerEvents> {
     this.events.on('container', (e) => {
       if (e.action === 'die' && e.replica) {
         const rt = this.runtime.peek(e.replica);
-        if (rt && !rt.terminating) this.emitEvent('Warning', 'Exited', `replica/${e.replica}`, `container exited with code ${e.exitCode ?? '?'}`);
+        if (rt && !rt.terminating) {
+          this.emitEvent(
+            'Warning',
+            'Exited',
+            `replica/${e.replica}`,
+            `container exited with code ${e.exitCode ?? '?'}`,
+          );
+        }
       }
       if (!e.deployment || !['die', 'start', 'destroy', 'oom'].includes(e.action)) return;
       const dep = e.deployment;
       // Docker logs `die` before it records the stopped state that `list` reads; inspect
       // waits on the container's lock, so once it answers the next list is current.
-      if (e.action === 'die') void this.docker.getContainer(e.id).inspect().catch(() => undefined).finally(() => this.queue.add(dep));
-      else this.queue.add(dep);
+      if (e.action === 'die') {
+        void this.docker
+          .getContainer(e.id)
+          .inspect()
+          .catch(() => undefined)
+          .finally(() => this.queue.add(dep));
+      } else this.queue.add(dep);
     });
     this.events.on('disconnected', (err) => {
       this.dockerConnected = false;
@@ -84,10 +99,14 @@ export class StackController extends EventEmitter<ControllerEvents> {
       this.emitEvent('Warning', 'DockerDisconnected', `stack/${this.stack.name}`, `${this.lastError}; reconnecting`);
     });
     this.events.on('connected', () => {
-      if (!this.dockerConnected) this.emitEvent('Normal', 'DockerReconnected', `stack/${this.stack.name}`, 'Docker engine is back; reconciling');
+      if (!this.dockerConnected) {
+        this.emitEvent('Normal', 'DockerReconnected', `stack/${this.stack.name}`, 'Docker engine is back; reconciling');
+      }
       this.dockerConnected = true;
       this.lastError = undefined;
-      void ensureNetwork(this.docker, this.stack.name, this.stack.dir).catch(() => undefined).then(() => this.enqueueAll());
+      void ensureNetwork(this.docker, this.stack.name, this.stack.dir)
+        .catch(() => undefined)
+        .then(() => this.enqueueAll());
     });
     this.events.start();
     this.queue.start();
@@ -98,7 +117,9 @@ export class StackController extends EventEmitter<ControllerEvents> {
 
   /** Applies a newly loaded stack (manifest edit, rebuilt image): level-based, so just swap and enqueue. */
   apply(stack: StackSpec, imageIds: Record<string, string>, nodes: StackSpec['nodes']): void {
-    const gone = this.stack.deployments.filter((d) => !stack.deployments.some((n) => n.name === d.name)).map((d) => d.name);
+    const gone = this.stack.deployments
+      .filter((d) => !stack.deployments.some((n) => n.name === d.name))
+      .map((d) => d.name);
     this.stack = stack;
     this.imageIds = { ...imageIds };
     this.nodes = nodes;
@@ -112,7 +133,9 @@ export class StackController extends EventEmitter<ControllerEvents> {
   enqueueAll(): void {
     for (const d of this.stack.deployments) this.queue.add(d.name);
     // Deployments removed from the manifests still have containers: reconcile those too.
-    for (const p of this.pods) if (!this.stack.deployments.some((d) => d.name === p.deployment)) this.queue.add(p.deployment);
+    for (const p of this.pods) {
+      if (!this.stack.deployments.some((d) => d.name === p.deployment)) this.queue.add(p.deployment);
+    }
   }
 
   /** Waits until no reconcile is queued or running (tests, `down`). */
@@ -124,20 +147,28 @@ export class StackController extends EventEmitter<ControllerEvents> {
 
   scale(deployment: string, replicas: number): string {
     const d = this.requireDeployment(deployment);
-    if (!Number.isInteger(replicas) || replicas < 0) throw new Error(`replicas must be a whole number ≥ 0, got ${replicas}`);
-    this.store.update((s) => { s.scale[d.name] = replicas; });
+    if (!Number.isInteger(replicas) || replicas < 0) {
+      throw new Error(`replicas must be a whole number ≥ 0, got ${replicas}`);
+    }
+    this.store.update((s) => {
+      s.scale[d.name] = replicas;
+    });
     this.emitEvent('Normal', 'ScalingReplicaSet', `deployment/${d.name}`, `scaled to ${replicas}`);
     const hpa = this.stack.hpas.find((h) => h.target.kind === 'Deployment' && h.target.name === d.name);
     // As `kubectl scale` on an HPA target: applied now, overridden at the HPA's next sync.
     if (hpa && this.hpaReplicas.has(d.name)) this.hpaReplicas.set(d.name, replicas);
     this.queue.add(d.name);
-    return hpa ? `deployment/${d.name} scaled to ${replicas}, but it is managed by HorizontalPodAutoscaler ${hpa.name}: the HPA overrides a manual scale on its next sync, as in Kubernetes` : `deployment/${d.name} scaled to ${replicas}`;
+    return hpa
+      ? `deployment/${d.name} scaled to ${replicas}, but it is managed by HorizontalPodAutoscaler ${hpa.name}: the HPA overrides a manual scale on its next sync, as in Kubernetes`
+      : `deployment/${d.name} scaled to ${replicas}`;
   }
 
   restart(deployment: string): string {
     const d = this.requireDeployment(deployment);
     const at = new Date(this.now()).toISOString();
-    this.store.update((s) => { s.restartedAt[d.name] = at; });
+    this.store.update((s) => {
+      s.restartedAt[d.name] = at;
+    });
     this.emitEvent('Normal', 'RolloutRestart', `deployment/${d.name}`, `rolling restart at ${at}`);
     this.queue.add(d.name);
     return `deployment/${d.name} restarting`;
@@ -170,7 +201,14 @@ export class StackController extends EventEmitter<ControllerEvents> {
     if (!rt || rt.probeReady === ready) return;
     rt.probeReady = ready;
     rt.readySince = ready ? this.now() : undefined;
-    this.emitEvent(ready ? 'Normal' : 'Warning', ready ? 'Ready' : 'NotReady', `replica/${replica}`, ready ? 'replica is Ready: added to its Services\' endpoints' : 'replica is not Ready: removed from its Services\' endpoints');
+    this.emitEvent(
+      ready ? 'Normal' : 'Warning',
+      ready ? 'Ready' : 'NotReady',
+      `replica/${replica}`,
+      ready
+        ? "replica is Ready: added to its Services' endpoints"
+        : "replica is not Ready: removed from its Services' endpoints",
+    );
     this.publishEndpoints();
     this.queue.add(rt.deployment);
   }
@@ -200,7 +238,11 @@ export class StackController extends EventEmitter<ControllerEvents> {
       this.rollouts.delete(name);
       return;
     }
-    const ctx: PodContext = { stack: this.stack, imageIds: this.imageIds, restartedAt: this.store.get().restartedAt[name] };
+    const ctx: PodContext = {
+      stack: this.stack,
+      imageIds: this.imageIds,
+      restartedAt: this.store.get().restartedAt[name],
+    };
     const hash = podTemplateHash(ctx, d);
     let requeue: number | undefined;
     const replicas = [];
@@ -210,22 +252,54 @@ export class StackController extends EventEmitter<ControllerEvents> {
       if (phase === 'running') {
         if (rt.runningSince === undefined) rt.runningSince = now;
         this.health?.watch(p, d);
-      } else if (phase === 'exited' && !rt.terminating && !rt.restarting && !(rt.restartedAt !== undefined && rt.restartedAt >= listedAt)) {
+      } else if (
+        phase === 'exited' &&
+        !rt.terminating &&
+        !rt.restarting &&
+        !(rt.restartedAt !== undefined && rt.restartedAt >= listedAt)
+      ) {
         const wait = this.handleExit(p, rt, now);
         if (wait !== undefined) requeue = Math.min(requeue ?? Infinity, wait);
-      } else if (phase === 'creating' && !rt.terminating && !this.inflight.has(p.replica) && p.containers.every((c) => c.state === 'created')) {
+      } else if (
+        phase === 'creating' &&
+        !rt.terminating &&
+        !this.inflight.has(p.replica) &&
+        p.containers.every((c) => c.state === 'created')
+      ) {
         // A controller killed between create and start left this replica never started: replace it.
         void this.terminate(p, 'created but never started by an earlier controller');
       }
-      const ready = phase === 'running' && !rt.terminating && (rt.probeReady ?? !d.template.containers.some((c) => c.readinessProbe));
+      const ready =
+        phase === 'running' &&
+        !rt.terminating &&
+        (rt.probeReady ?? !d.template.containers.some((c) => c.readinessProbe));
       if (ready && rt.readySince === undefined) rt.readySince = now;
       if (!ready) rt.readySince = undefined;
-      replicas.push({ id: p.replica, hash: p.hash, ready, readySince: rt.readySince, terminating: rt.terminating, createdAt: p.createdAt });
+      replicas.push({
+        id: p.replica,
+        hash: p.hash,
+        ready,
+        readySince: rt.readySince,
+        terminating: rt.terminating,
+        createdAt: p.createdAt,
+      });
     }
     const desiredReplicas = this.desiredReplicas(d);
-    const plan = planRollout({ deployment: d, desiredReplicas, currentHash: hash, replicas, now, progress: this.rollouts.get(name)?.progress });
+    const plan = planRollout({
+      deployment: d,
+      desiredReplicas,
+      currentHash: hash,
+      replicas,
+      now,
+      progress: this.rollouts.get(name)?.progress,
+    });
     if (plan.status.state === 'Failed' && this.rollouts.get(name)?.status.state !== 'Failed') {
-      this.emitEvent('Warning', 'ProgressDeadlineExceeded', `deployment/${name}`, plan.status.message ?? 'rollout has timed out progressing');
+      this.emitEvent(
+        'Warning',
+        'ProgressDeadlineExceeded',
+        `deployment/${name}`,
+        plan.status.message ?? 'rollout has timed out progressing',
+      );
     }
     this.rollouts.set(name, { status: plan.status, progress: plan.progress });
     for (const id of plan.remove) {
@@ -253,15 +327,26 @@ export class StackController extends EventEmitter<ControllerEvents> {
       this.health?.unwatch(p.replica);
       if (delay === null) return undefined; // restartPolicy says stay down
       rt.restartDue = now + delay;
-      this.store.update((s) => { s.restarts[p.replica] = restartCount(rt); });
-      if (delay > 0) this.emitEvent('Warning', 'BackOff', `replica/${p.replica}`, `Back-off ${delay >= 1000 ? `${Math.round(delay / 1000)}s` : `${delay}ms`} restarting failed container (exit code ${exitCode})`);
+      this.store.update((s) => {
+        s.restarts[p.replica] = restartCount(rt);
+      });
+      if (delay > 0) {
+        this.emitEvent(
+          'Warning',
+          'BackOff',
+          `replica/${p.replica}`,
+          `Back-off ${delay >= 1000 ? `${Math.round(delay / 1000)}s` : `${delay}ms`} restarting failed container (exit code ${exitCode})`,
+        );
+      }
     }
     if (now < rt.restartDue) return rt.restartDue - now;
     rt.restartDue = undefined;
     if (rt.terminating) return undefined;
     rt.restarting = true;
     void restartReplica(this.docker, p)
-      .then(() => this.emitEvent('Normal', 'Started', `replica/${p.replica}`, `restarted (restart ${restartCount(rt)})`))
+      .then(() =>
+        this.emitEvent('Normal', 'Started', `replica/${p.replica}`, `restarted (restart ${restartCount(rt)})`),
+      )
       .catch((e: Error) => this.emitEvent('Warning', 'Failed', `replica/${p.replica}`, `restart failed: ${e.message}`))
       .finally(() => {
         rt.restarting = false;
@@ -271,22 +356,43 @@ export class StackController extends EventEmitter<ControllerEvents> {
     return undefined;
   }
 
-  private async createReplicas(d: DeploymentSpec, ctx: PodContext, hash: string, count: number, now: number): Promise<void> {
+  private async createReplicas(
+    d: DeploymentSpec,
+    ctx: PodContext,
+    hash: string,
+    count: number,
+    now: number,
+  ): Promise<void> {
     const { placed, pending } = placeReplicas({
-      nodes: this.nodes, observed: this.pods, terminating: (r) => !!this.runtime.peek(r)?.terminating,
-      inflight: this.inflight.values(), deployment: d, hash, count,
+      nodes: this.nodes,
+      observed: this.pods,
+      terminating: (r) => !!this.runtime.peek(r)?.terminating,
+      inflight: this.inflight.values(),
+      deployment: d,
+      hash,
+      count,
     });
     const creates = placed.map((pl) => {
       this.inflight.set(pl.replica, pl);
       const opts = containerOptions(ctx, d, { replica: pl.replica, node: pl.node, hash, createdAt: now });
       return createReplica(this.docker, opts)
-        .then(() => this.emitEvent('Normal', 'Scheduled', `replica/${pl.replica}`, `assigned to node ${pl.node}; started`))
+        .then(() =>
+          this.emitEvent('Normal', 'Scheduled', `replica/${pl.replica}`, `assigned to node ${pl.node}; started`),
+        )
         .finally(() => this.inflight.delete(pl.replica));
     });
-    const prev = this.pending.get(d.name)?.map((p) => p.reason).join();
+    const prev = this.pending
+      .get(d.name)
+      ?.map((p) => p.reason)
+      .join();
     this.pending.set(d.name, pending);
     if (pending.length && prev !== pending.map((p) => p.reason).join()) {
-      this.emitEvent('Warning', 'FailedScheduling', `deployment/${d.name}`, `${pending.length} replica(s) pending: ${pending[0].reason}`);
+      this.emitEvent(
+        'Warning',
+        'FailedScheduling',
+        `deployment/${d.name}`,
+        `${pending.length} replica(s) pending: ${pending[0].reason}`,
+      );
     }
     const results = await Promise.allSettled(creates);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -306,7 +412,9 @@ export class StackController extends EventEmitter<ControllerEvents> {
       await removeReplica(this.docker, p);
     } finally {
       this.runtime.delete(p.replica);
-      this.store.update((s) => { delete s.restarts[p.replica]; });
+      this.store.update((s) => {
+        delete s.restarts[p.replica];
+      });
       this.queue.add(p.deployment);
       // Freed capacity may let a pending replica of another deployment fit.
       for (const [dep, list] of this.pending) if (list.length) this.queue.add(dep);
@@ -346,7 +454,13 @@ export class StackController extends EventEmitter<ControllerEvents> {
         if (u) Object.assign(r, { cpuPercent: Math.round(u.cpuPercent * 10) / 10, memoryBytes: u.memoryBytes });
       }
     }
-    status.controller = { running: true, pid: process.pid, dockerConnected: this.dockerConnected, startedAt: this.startedAt, lastError: this.lastError };
+    status.controller = {
+      running: true,
+      pid: process.pid,
+      dockerConnected: this.dockerConnected,
+      startedAt: this.startedAt,
+      lastError: this.lastError,
+    };
     return status;
   }
 
@@ -354,7 +468,12 @@ export class StackController extends EventEmitter<ControllerEvents> {
     const eps = serviceEndpoints(this.stack, this.pods, (p) => {
       const rt = this.runtime.peek(p.replica);
       const d = this.stack.deployments.find((x) => x.name === p.deployment);
-      return podPhase(p) === 'running' && !!rt && !rt.terminating && (rt.probeReady ?? !d?.template.containers.some((c) => c.readinessProbe));
+      return (
+        podPhase(p) === 'running' &&
+        !!rt &&
+        !rt.terminating &&
+        (rt.probeReady ?? !d?.template.containers.some((c) => c.readinessProbe))
+      );
     });
     const key = JSON.stringify([...eps]);
     if (key === this.lastEndpoints && !force) return;
@@ -384,7 +503,11 @@ export class StackController extends EventEmitter<ControllerEvents> {
 
   private requireDeployment(name: string): DeploymentSpec {
     const d = this.stack.deployments.find((x) => x.name === name);
-    if (!d) throw new Error(`no deployment "${name}" in stack ${this.stack.name} (deployments: ${this.stack.deployments.map((x) => x.name).join(', ') || 'none'})`);
+    if (!d) {
+      throw new Error(
+        `no deployment "${name}" in stack ${this.stack.name} (deployments: ${this.stack.deployments.map((x) => x.name).join(', ') || 'none'})`,
+      );
+    }
     return d;
   }
 

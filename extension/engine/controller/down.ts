@@ -7,10 +7,12 @@ import { removeReplica, stopReplica } from './replica-ops';
 
 export async function downStack(docker: Docker, stack: string, grace: (p: ObservedPod) => number): Promise<number> {
   const pods = await observeStack(docker, stack);
-  await Promise.all(pods.map(async (p) => {
-    await stopReplica(docker, p, grace(p));
-    await removeReplica(docker, p);
-  }));
+  await Promise.all(
+    pods.map(async (p) => {
+      await stopReplica(docker, p, grace(p));
+      await removeReplica(docker, p);
+    }),
+  );
   await removeNetwork(docker, stack);
   return pods.length;
 }

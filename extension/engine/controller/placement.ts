@@ -26,12 +26,23 @@ export function placeReplicas(input: PlacementInput): PlacementResult {
   const d = input.deployment;
   const bound: BoundPod[] = input.observed
     .filter((p) => !input.terminating(p.replica))
-    .map((p) => ({ replica: p.replica, deployment: p.deployment, cpuMilli: p.cpuMilli, memoryBytes: p.memoryBytes, node: p.node, nodeSelector: {} }));
+    .map((p) => ({
+      replica: p.replica,
+      deployment: p.deployment,
+      cpuMilli: p.cpuMilli,
+      memoryBytes: p.memoryBytes,
+      node: p.node,
+      nodeSelector: {},
+    }));
   for (const b of input.inflight) if (!bound.some((x) => x.replica === b.replica)) bound.push(b);
   const cpuMilli = d.template.containers.reduce((s, c) => s + (c.requests.cpuMilli ?? 0), 0);
   const memoryBytes = d.template.containers.reduce((s, c) => s + (c.requests.memoryBytes ?? 0), 0);
   const requests: PodRequest[] = Array.from({ length: input.count }, () => ({
-    replica: replicaName(d.name, input.hash, input.rand), deployment: d.name, cpuMilli, memoryBytes, nodeSelector: d.template.nodeSelector,
+    replica: replicaName(d.name, input.hash, input.rand),
+    deployment: d.name,
+    cpuMilli,
+    memoryBytes,
+    nodeSelector: d.template.nodeSelector,
   }));
   const result: PlacementResult = { placed: [], pending: [] };
   for (const pl of schedule(input.nodes, bound, requests)) {

@@ -23,7 +23,11 @@ export class EnvResolutionError extends Error {}
 
 /** Services whose selector matches this deployment's pods. */
 export function servicesFor(stack: StackSpec, d: DeploymentSpec): ServiceSpec[] {
-  return stack.services.filter((s) => Object.keys(s.selector).length > 0 && selectorMatches({ matchLabels: s.selector, matchExpressions: [] }, d.template.labels));
+  return stack.services.filter(
+    (s) =>
+      Object.keys(s.selector).length > 0 &&
+      selectorMatches({ matchLabels: s.selector, matchExpressions: [] }, d.template.labels),
+  );
 }
 
 /** A Service port's target as a number, resolving a named container port. */
@@ -39,12 +43,17 @@ export function serviceEnv(stack: StackSpec): Record<string, string> {
   const env: Record<string, string> = {};
   for (const s of stack.services) {
     const backing = stack.deployments.find((d) => servicesFor(stack, d).includes(s));
-    const ports = s.ports.map((p) => ({ name: p.name, port: backing ? resolveTargetPort(p.targetPort, backing.template.containers) ?? p.port : p.port }));
+    const ports = s.ports.map((p) => ({
+      name: p.name,
+      port: backing ? (resolveTargetPort(p.targetPort, backing.template.containers) ?? p.port) : p.port,
+    }));
     if (!ports.length) continue;
     const key = s.name.toUpperCase().replace(/-/g, '_');
     env[`${key}_SERVICE_HOST`] = s.name;
     env[`${key}_SERVICE_PORT`] = String(ports[0].port);
-    for (const p of ports) if (p.name) env[`${key}_SERVICE_PORT_${p.name.toUpperCase().replace(/-/g, '_')}`] = String(p.port);
+    for (const p of ports) {
+      if (p.name) env[`${key}_SERVICE_PORT_${p.name.toUpperCase().replace(/-/g, '_')}`] = String(p.port);
+    }
   }
   return env;
 }
@@ -60,7 +69,9 @@ export function resolveEnv(stack: StackSpec, c: ContainerSpec): Record<string, s
     const data = from.configMapRef ? cm(ref.name) : sec(ref.name);
     if (!data) {
       if (ref.optional) continue;
-      throw new EnvResolutionError(`container ${c.name}: ${from.configMapRef ? 'ConfigMap' : 'Secret'} "${ref.name}" (envFrom) does not exist in the stack`);
+      throw new EnvResolutionError(
+        `container ${c.name}: ${from.configMapRef ? 'ConfigMap' : 'Secret'} "${ref.name}" (envFrom) does not exist in the stack`,
+      );
     }
     for (const [k, v] of Object.entries(data)) env[(from.prefix ?? '') + k] = v;
   }
@@ -71,7 +82,13 @@ export function resolveEnv(stack: StackSpec, c: ContainerSpec): Record<string, s
   return env;
 }
 
-function envValue(stack: StackSpec, c: ContainerSpec, e: EnvVar, cm: (n: string) => Record<string, string> | undefined, sec: (n: string) => Record<string, string> | undefined): string | undefined {
+function envValue(
+  stack: StackSpec,
+  c: ContainerSpec,
+  e: EnvVar,
+  cm: (n: string) => Record<string, string> | undefined,
+  sec: (n: string) => Record<string, string> | undefined,
+): string | undefined {
   if (e.value !== undefined) return e.value;
   const ref = e.valueFrom?.configMapKeyRef ?? e.valueFrom?.secretKeyRef;
   if (!ref) return '';
@@ -79,7 +96,9 @@ function envValue(stack: StackSpec, c: ContainerSpec, e: EnvVar, cm: (n: string)
   const data = kind === 'ConfigMap' ? cm(ref.name) : sec(ref.name);
   const v = data?.[ref.key];
   if (v === undefined && !ref.optional) {
-    throw new EnvResolutionError(`container ${c.name}: env ${e.name} refers to ${kind} "${ref.name}" key "${ref.key}", which does not exist in stack ${stack.name}`);
+    throw new EnvResolutionError(
+      `container ${c.name}: env ${e.name} refers to ${kind} "${ref.name}" key "${ref.key}", which does not exist in stack ${stack.name}`,
+    );
   }
   return v;
 }
@@ -87,13 +106,15 @@ function envValue(stack: StackSpec, c: ContainerSpec, e: EnvVar, cm: (n: string)
 /** A short stable hash of everything that shapes the replica's containers. */
 export function podTemplateHash(ctx: PodContext, d: DeploymentSpec): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({
-    template: d.template,
-    images: d.template.containers.map((c) => ctx.imageIds[c.image] ?? c.image),
-    env: d.template.containers.map((c) => safeEnv(ctx.stack, c)),
-    services: servicesFor(ctx.stack, d).map((s) => s.name),
-    restartedAt: ctx.restartedAt ?? '',
-  }));
+  h.update(
+    JSON.stringify({
+      template: d.template,
+      images: d.template.containers.map((c) => ctx.imageIds[c.image] ?? c.image),
+      env: d.template.containers.map((c) => safeEnv(ctx.stack, c)),
+      services: servicesFor(ctx.stack, d).map((s) => s.name),
+      restartedAt: ctx.restartedAt ?? '',
+    }),
+  );
   return h.digest('hex').slice(0, 10);
 }
 
@@ -113,7 +134,11 @@ export interface ReplicaPlacement {
 }
 
 /** Docker create options for each container of the replica; the first owns the network namespace. */
-export function containerOptions(ctx: PodContext, d: DeploymentSpec, p: ReplicaPlacement): Docker.ContainerCreateOptions[] {
+export function containerOptions(
+  ctx: PodContext,
+  d: DeploymentSpec,
+  p: ReplicaPlacement,
+): Docker.ContainerCreateOptions[] {
   const stack = ctx.stack;
   const aliases = [p.replica, ...servicesFor(stack, d).map((s) => s.name)];
   return d.template.containers.map((c, i) => {
@@ -149,7 +174,12 @@ export function containerOptions(ctx: PodContext, d: DeploymentSpec, p: ReplicaP
         ...securityOptions(c, d),
       },
     };
-    if (c.security?.runAsUser !== undefined) opts.User = c.security.runAsGroup !== undefined ? `${c.security.runAsUser}:${c.security.runAsGroup}` : String(c.security.runAsUser);
+    if (c.security?.runAsUser !== undefined) {
+      opts.User =
+        c.security.runAsGroup !== undefined
+          ? `${c.security.runAsUser}:${c.security.runAsGroup}`
+          : String(c.security.runAsUser);
+    }
     if (i === 0) {
       opts.Hostname = p.replica;
       opts.NetworkingConfig = { EndpointsConfig: { [networkName(stack.name)]: { Aliases: aliases } } };

@@ -19,7 +19,14 @@ export async function createReplica(docker: Docker, opts: Docker.ContainerCreate
     }
   } catch (e) {
     // Leave nothing half-made behind: a later reconcile creates the replica afresh.
-    await Promise.all(ids.map((id) => docker.getContainer(id).remove({ force: true }).catch(() => undefined)));
+    await Promise.all(
+      ids.map((id) =>
+        docker
+          .getContainer(id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
     throw e;
   }
   return { ids };
@@ -29,9 +36,12 @@ export async function createReplica(docker: Docker, opts: Docker.ContainerCreate
 export async function restartReplica(docker: Docker, pod: ObservedPod): Promise<void> {
   for (const c of pod.containers) {
     if (c.state === 'running') continue;
-    await docker.getContainer(c.id).start().catch((e: { statusCode?: number }) => {
-      if (e.statusCode !== 304) throw e; // 304: already started
-    });
+    await docker
+      .getContainer(c.id)
+      .start()
+      .catch((e: { statusCode?: number }) => {
+        if (e.statusCode !== 304) throw e; // 304: already started
+      });
   }
 }
 
@@ -39,7 +49,11 @@ export async function restartReplica(docker: Docker, pod: ObservedPod): Promise<
 export async function stopReplica(docker: Docker, pod: ObservedPod, graceSeconds: number): Promise<void> {
   // Sidecars first, the network-owning container last, as the kubelet tears a pod down.
   const order = [...pod.containers].reverse();
-  await Promise.all(order.map((c) => c.state === 'running' ? docker.getContainer(c.id).stop({ t: graceSeconds }).catch(ignoreGone) : undefined));
+  await Promise.all(
+    order.map((c) =>
+      c.state === 'running' ? docker.getContainer(c.id).stop({ t: graceSeconds }).catch(ignoreGone) : undefined,
+    ),
+  );
 }
 
 export async function removeReplica(docker: Docker, pod: ObservedPod): Promise<void> {
@@ -49,7 +63,9 @@ export async function removeReplica(docker: Docker, pod: ObservedPod): Promise<v
 }
 
 export async function killReplica(docker: Docker, pod: ObservedPod): Promise<void> {
-  await Promise.all(pod.containers.map((c) => c.state === 'running' ? docker.getContainer(c.id).kill().catch(ignoreGone) : undefined));
+  await Promise.all(
+    pod.containers.map((c) => (c.state === 'running' ? docker.getContainer(c.id).kill().catch(ignoreGone) : undefined)),
+  );
 }
 
 function ignoreGone(e: { statusCode?: number }): void {

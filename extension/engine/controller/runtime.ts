@@ -30,7 +30,10 @@ export interface ReplicaRuntime {
 export class RuntimeTable {
   private readonly byReplica = new Map<string, ReplicaRuntime>();
 
-  constructor(private settings: StackSettings, private readonly restartsOf: (replica: string) => number) {}
+  constructor(
+    private settings: StackSettings,
+    private readonly restartsOf: (replica: string) => number,
+  ) {}
 
   setSettings(s: StackSettings): void {
     this.settings = s;
@@ -39,7 +42,13 @@ export class RuntimeTable {
   get(replica: string, deployment: string, policy: RestartPolicy): ReplicaRuntime {
     let r = this.byReplica.get(replica);
     if (!r) {
-      r = { replica, deployment, backoff: RestartBackoff.fromSettings(this.settings, policy), restartsBefore: this.restartsOf(replica), terminating: false };
+      r = {
+        replica,
+        deployment,
+        backoff: RestartBackoff.fromSettings(this.settings, policy),
+        restartsBefore: this.restartsOf(replica),
+        terminating: false,
+      };
       this.byReplica.set(replica, r);
     }
     return r;

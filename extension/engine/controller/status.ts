@@ -2,7 +2,15 @@
 // serves a running controller (with probe readiness and backoff) and
 // `flotilla status` without one (then a running replica without a readiness
 // probe counts as Ready, one with a probe as unknown → not Ready).
-import type { DeploymentStatus, EndpointStatus, PendingStatus, ReplicaStatus, RolloutStatus, ServiceStatus, StackStatus } from '../api/protocol';
+import type {
+  DeploymentStatus,
+  EndpointStatus,
+  PendingStatus,
+  ReplicaStatus,
+  RolloutStatus,
+  ServiceStatus,
+  StackStatus,
+} from '../api/protocol';
 import { podPhase, type ObservedPod } from '../docker/observe';
 import { selectorMatches } from '../model/resources';
 import type { DeploymentSpec, StackSpec } from '../model/types';
@@ -28,7 +36,11 @@ export interface StatusInputs {
   restarts?: Record<string, number>;
 }
 
-export function isPodReady(p: ObservedPod, d: DeploymentSpec | undefined, inputs: Pick<StatusInputs, 'runtime'>): boolean {
+export function isPodReady(
+  p: ObservedPod,
+  d: DeploymentSpec | undefined,
+  inputs: Pick<StatusInputs, 'runtime'>,
+): boolean {
   if (podPhase(p) !== 'running') return false;
   const rt = inputs.runtime?.peek(p.replica);
   if (rt?.terminating) return false;
@@ -42,7 +54,17 @@ export function buildStatus(stack: StackSpec, pods: ObservedPod[], inputs: Statu
     const mine = pods.filter((p) => p.deployment === d.name).sort((a, b) => a.createdAt - b.createdAt);
     const replicas = mine.map((p) => replicaStatus(p, d, inputs));
     const pendingHere = inputs.pending.filter((x) => x.replica.startsWith(`${d.name}-`));
-    for (const x of pendingHere) replicas.push({ name: x.replica, container: '', node: '', state: 'Pending', ready: false, restarts: 0, pendingReason: x.reason });
+    for (const x of pendingHere) {
+      replicas.push({
+        name: x.replica,
+        container: '',
+        node: '',
+        state: 'Pending',
+        ready: false,
+        restarts: 0,
+        pendingReason: x.reason,
+      });
+    }
     return {
       name: d.name,
       desired: inputs.desired(d),
@@ -56,8 +78,21 @@ export function buildStatus(stack: StackSpec, pods: ObservedPod[], inputs: Statu
     };
   });
   const services: ServiceStatus[] = stack.services.map((s) => {
-    const eps = serviceEndpoints(stack, pods, (p) => isPodReady(p, stack.deployments.find((d) => d.name === p.deployment), inputs), true).get(s.name) ?? [];
-    const endpoints: EndpointStatus[] = eps.flatMap((e) => e.ports.map((pt) => ({ replica: e.replica, address: `${e.host}:${pt.targetPort}`, ready: e.ready })));
+    const eps =
+      serviceEndpoints(
+        stack,
+        pods,
+        (p) =>
+          isPodReady(
+            p,
+            stack.deployments.find((d) => d.name === p.deployment),
+            inputs,
+          ),
+        true,
+      ).get(s.name) ?? [];
+    const endpoints: EndpointStatus[] = eps.flatMap((e) =>
+      e.ports.map((pt) => ({ replica: e.replica, address: `${e.host}:${pt.targetPort}`, ready: e.ready })),
+    );
     return {
       name: s.name,
       selector: s.selector,
@@ -67,21 +102,36 @@ export function buildStatus(stack: StackSpec, pods: ObservedPod[], inputs: Statu
       endpoints,
     };
   });
-  return { stack: stack.name, dir: stack.dir, controller: { running: false }, deployments, services, pending: inputs.pending };
+  return {
+    stack: stack.name,
+    dir: stack.dir,
+    controller: { running: false },
+    deployments,
+    services,
+    pending: inputs.pending,
+  };
 }
 
 function replicaStatus(p: ObservedPod, d: DeploymentSpec, inputs: StatusInputs): ReplicaStatus {
   const rt = inputs.runtime?.peek(p.replica);
   const phase = podPhase(p);
   const backoff = rt?.backoff.status(inputs.now);
-  const state: ReplicaStatus['state'] = rt?.terminating ? 'Terminating' : phase === 'running' ? 'Running' : phase === 'exited' ? (backoff ? 'Waiting' : 'Exited') : 'Creating';
+  const state: ReplicaStatus['state'] = rt?.terminating
+    ? 'Terminating'
+    : phase === 'running'
+      ? 'Running'
+      : phase === 'exited'
+        ? backoff
+          ? 'Waiting'
+          : 'Exited'
+        : 'Creating';
   const out: ReplicaStatus = {
     name: p.replica,
     container: p.containers[0]?.id ?? '',
     node: p.node,
     state,
     ready: isPodReady(p, d, inputs),
-    restarts: rt ? restartCount(rt) : inputs.restarts?.[p.replica] ?? 0,
+    restarts: rt ? restartCount(rt) : (inputs.restarts?.[p.replica] ?? 0),
     templateHash: p.hash,
     address: p.containers[0]?.ip,
   };
@@ -91,7 +141,12 @@ function replicaStatus(p: ObservedPod, d: DeploymentSpec, inputs: StatusInputs):
 }
 
 /** Each Service's endpoints: replicas its selector matches, with target ports resolved per replica. */
-export function serviceEndpoints(stack: StackSpec, pods: ObservedPod[], ready: (p: ObservedPod) => boolean, includeNotReady = false): Map<string, EndpointTarget[]> {
+export function serviceEndpoints(
+  stack: StackSpec,
+  pods: ObservedPod[],
+  ready: (p: ObservedPod) => boolean,
+  includeNotReady = false,
+): Map<string, EndpointTarget[]> {
   const out = new Map<string, EndpointTarget[]>();
   for (const s of stack.services) {
     const list: EndpointTarget[] = [];
@@ -110,7 +165,10 @@ export function serviceEndpoints(stack: StackSpec, pods: ObservedPod[], ready: (
         list.push({ replica: p.replica, deployment: d.name, host, ports, ready: isReady });
       }
     }
-    out.set(s.name, list.sort((a, b) => a.replica.localeCompare(b.replica)));
+    out.set(
+      s.name,
+      list.sort((a, b) => a.replica.localeCompare(b.replica)),
+    );
   }
   return out;
 }

@@ -39,7 +39,13 @@ export class WorkQueue {
     if (this.stopped) return;
     const existing = this.delayed.get(key);
     if (existing) clearTimeout(existing);
-    this.delayed.set(key, setTimeout(() => { this.delayed.delete(key); this.add(key); }, ms));
+    this.delayed.set(
+      key,
+      setTimeout(() => {
+        this.delayed.delete(key);
+        this.add(key);
+      }, ms),
+    );
   }
 
   stop(): void {

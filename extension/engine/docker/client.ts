@@ -13,12 +13,17 @@ export class DockerUnavailableError extends Error {
 }
 
 export function dockerHost(): string {
-  return process.env.DOCKER_HOST || (process.platform === 'win32' ? 'npipe:////./pipe/docker_engine' : 'unix:///var/run/docker.sock');
+  return (
+    process.env.DOCKER_HOST ||
+    (process.platform === 'win32' ? 'npipe:////./pipe/docker_engine' : 'unix:///var/run/docker.sock')
+  );
 }
 
 /** dockerode reads DOCKER_HOST itself; the explicit socketPath keeps the default obvious. */
 export function createDocker(): Docker {
-  return process.env.DOCKER_HOST ? new Docker() : new Docker(process.platform === 'win32' ? undefined : { socketPath: '/var/run/docker.sock' });
+  return process.env.DOCKER_HOST
+    ? new Docker()
+    : new Docker(process.platform === 'win32' ? undefined : { socketPath: '/var/run/docker.sock' });
 }
 
 /** Connects and checks that the engine answers, with a message that says how to fix it. */
@@ -36,6 +41,8 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
   let timer: NodeJS.Timeout;
   return Promise.race([
     p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms); }),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+    }),
   ]);
 }

@@ -28,7 +28,10 @@ export class StackEvents extends EventEmitter<StackEventsEvents> {
   private timer?: NodeJS.Timeout;
   connected = false;
 
-  constructor(private readonly docker: Docker, private readonly stack: string) {
+  constructor(
+    private readonly docker: Docker,
+    private readonly stack: string,
+  ) {
     super();
   }
 
@@ -55,7 +58,9 @@ export class StackEvents extends EventEmitter<StackEventsEvents> {
       this.retryMs = 250;
       this.connected = true;
       this.emit('connected');
-      const lines = new LineSplitter((line) => { if (line.trim()) this.onLine(line.trim()); });
+      const lines = new LineSplitter((line) => {
+        if (line.trim()) this.onLine(line.trim());
+      });
       stream.on('data', (chunk: Buffer) => lines.push(chunk));
       const ended = (err?: Error) => {
         if (this.stream !== stream) return;
@@ -81,7 +86,14 @@ export class StackEvents extends EventEmitter<StackEventsEvents> {
   }
 
   private onLine(line: string): void {
-    let e: { Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; timeNano?: number; time?: number };
+    let e: {
+      Action?: string;
+      status?: string;
+      id?: string;
+      Actor?: { ID?: string; Attributes?: Record<string, string> };
+      timeNano?: number;
+      time?: number;
+    };
     try {
       e = JSON.parse(line);
     } catch {

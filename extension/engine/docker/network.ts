@@ -13,20 +13,35 @@ export async function ensureNetwork(docker: Docker, stack: string, stackDir: str
 }
 
 /** Like ensureNetwork, and says whether this call created it (so a failed `up` can take it back). */
-export async function provideNetwork(docker: Docker, stack: string, stackDir: string): Promise<{ id: string; created: boolean }> {
+export async function provideNetwork(
+  docker: Docker,
+  stack: string,
+  stackDir: string,
+): Promise<{ id: string; created: boolean }> {
   const name = networkName(stack);
   const found = await docker.listNetworks({ filters: { name: [name], label: [`${LABELS.stack}=${stack}`] } });
   const ours = found.find((n) => n.Name === name);
   if (ours) {
     const owner = ours.Labels?.[LABELS.stackDir];
     if (owner && owner !== stackDir) {
-      throw new Error(`stack "${stack}" is already running from ${owner}; run 'flotilla down --stack ${owner}' first, or give this stack another name in its stack file`);
+      throw new Error(
+        `stack "${stack}" is already running from ${owner}; run 'flotilla down --stack ${owner}' first, or give this stack another name in its stack file`,
+      );
     }
     return { id: ours.Id, created: false };
   }
   const clash = (await docker.listNetworks({ filters: { name: [name] } })).find((n) => n.Name === name);
-  if (clash) throw new Error(`a Docker network named ${name} exists but was not created by Flotilla; remove or rename it (docker network rm ${name})`);
-  const net = await docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABELS.stack]: stack, [LABELS.stackDir]: stackDir } });
+  if (clash) {
+    throw new Error(
+      `a Docker network named ${name} exists but was not created by Flotilla; remove or rename it (docker network rm ${name})`,
+    );
+  }
+  const net = await docker.createNetwork({
+    Name: name,
+    Driver: 'bridge',
+    CheckDuplicate: true,
+    Labels: { [LABELS.stack]: stack, [LABELS.stackDir]: stackDir },
+  });
   return { id: net.id, created: true };
 }
 
@@ -35,7 +50,12 @@ export async function removeNetwork(docker: Docker, stack: string): Promise<bool
   let removed = false;
   for (const n of nets) {
     if (n.Labels?.[LABELS.stack] !== stack) continue; // belt and braces: never touch another's network
-    await docker.getNetwork(n.Id).remove().catch((e: { statusCode?: number }) => { if (e.statusCode !== 404) throw e; });
+    await docker
+      .getNetwork(n.Id)
+      .remove()
+      .catch((e: { statusCode?: number }) => {
+        if (e.statusCode !== 404) throw e;
+      });
     removed = true;
   }
   return removed;

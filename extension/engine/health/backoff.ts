@@ -71,8 +71,15 @@ export class RestartBackoff {
     this.resetAfterSeconds = nonNegative(opts.resetAfterSeconds, 2 * this.maxSeconds);
   }
 
-  static fromSettings(settings: Pick<StackSettings, 'backoffBaseSeconds' | 'backoffMaxSeconds'>, restartPolicy: RestartPolicy): RestartBackoff {
-    return new RestartBackoff({ restartPolicy, baseSeconds: settings.backoffBaseSeconds, maxSeconds: settings.backoffMaxSeconds });
+  static fromSettings(
+    settings: Pick<StackSettings, 'backoffBaseSeconds' | 'backoffMaxSeconds'>,
+    restartPolicy: RestartPolicy,
+  ): RestartBackoff {
+    return new RestartBackoff({
+      restartPolicy,
+      baseSeconds: settings.backoffBaseSeconds,
+      maxSeconds: settings.backoffMaxSeconds,
+    });
   }
 
   /** Restarts granted so far: what `kubectl get pods` shows as RESTARTS. */

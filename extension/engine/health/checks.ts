@@ -49,12 +49,16 @@ export async function runCheck(target: CheckTarget, probe: Probe, timeoutSeconds
       const port = resolvePort(probe.httpGet.port, target.ports);
       if (port instanceof Error) return { ok: false, output: port.message, errored: true };
       const url = probeUrl(probe.httpGet, target.address, port);
-      return target.route === 'direct' ? await httpDirect(url, probe.httpGet, timeoutMs) : await httpInContainer(target, url, probe.httpGet, timeoutMs);
+      return target.route === 'direct'
+        ? await httpDirect(url, probe.httpGet, timeoutMs)
+        : await httpInContainer(target, url, probe.httpGet, timeoutMs);
     }
     if (probe.tcpSocket) {
       const port = resolvePort(probe.tcpSocket.port, target.ports);
       if (port instanceof Error) return { ok: false, output: port.message, errored: true };
-      return target.route === 'direct' ? await tcpDirect(target.address, port, timeoutMs) : await tcpInContainer(target, port, timeoutMs);
+      return target.route === 'direct'
+        ? await tcpDirect(target.address, port, timeoutMs)
+        : await tcpInContainer(target, port, timeoutMs);
     }
     return { ok: false, output: 'probe has no httpGet, tcpSocket or exec action', errored: true };
   } catch (err) {
@@ -78,7 +82,9 @@ function probeHeaders(action: HttpGetAction): Record<string, string> {
 }
 
 function httpStatusOutcome(status: number): CheckOutcome {
-  return status >= 200 && status < 400 ? { ok: true, output: '' } : { ok: false, output: `HTTP probe failed with statuscode: ${status}` };
+  return status >= 200 && status < 400
+    ? { ok: true, output: '' }
+    : { ok: false, output: `HTTP probe failed with statuscode: ${status}` };
 }
 
 /** Go's net error wording, which the kubelet passes through. */
@@ -116,7 +122,11 @@ function httpDirect(url: string, action: HttpGetAction, timeoutMs: number): Prom
       resolve(o);
     };
     const timer = setTimeout(
-      () => done({ ok: false, output: `Get "${current}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)` }),
+      () =>
+        done({
+          ok: false,
+          output: `Get "${current}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
+        }),
       timeoutMs,
     );
     const get = (target: string, redirects: number): void => {
@@ -126,21 +136,26 @@ function httpDirect(url: string, action: HttpGetAction, timeoutMs: number): Prom
       const mod = u.protocol === 'https:' ? https : http;
       // The kubelet skips certificate checks for HTTPS probes, and Go's client tolerates
       // bare-LF line endings: so does this.
-      const r = mod.get(target, { headers: probeHeaders(action), agent: false, rejectUnauthorized: false, insecureHTTPParser: true }, (res) => {
-        res.resume();
-        const status = res.statusCode ?? 0;
-        const location = res.headers.location;
-        if (status >= 300 && status < 400 && location) {
-          const next = new URL(location, target);
-          const sameHost = next.hostname === first.hostname && (next.protocol === 'http:' || next.protocol === 'https:');
-          if (sameHost) {
-            if (redirects >= 10) return done({ ok: false, output: `Get "${next.href}": stopped after 10 redirects` });
-            r.destroy();
-            return get(next.href, redirects + 1);
+      const r = mod.get(
+        target,
+        { headers: probeHeaders(action), agent: false, rejectUnauthorized: false, insecureHTTPParser: true },
+        (res) => {
+          res.resume();
+          const status = res.statusCode ?? 0;
+          const location = res.headers.location;
+          if (status >= 300 && status < 400 && location) {
+            const next = new URL(location, target);
+            const sameHost =
+              next.hostname === first.hostname && (next.protocol === 'http:' || next.protocol === 'https:');
+            if (sameHost) {
+              if (redirects >= 10) return done({ ok: false, output: `Get "${next.href}": stopped after 10 redirects` });
+              r.destroy();
+              return get(next.href, redirects + 1);
+            }
           }
-        }
-        done(httpStatusOutcome(status));
-      });
+          done(httpStatusOutcome(status));
+        },
+      );
       // Errors of a request already left for a redirect do not count.
       r.on('error', (err: NodeJS.ErrnoException) => {
         if (r === req) done({ ok: false, output: `Get "${target}": ${dialError(err, hostPort)}` });
@@ -184,8 +199,16 @@ export interface ExecResult {
  * Run a command in a container and collect stdout+stderr. On timeout the stream is dropped;
  * Docker cannot kill an exec'd process, so a hung command lives on until the container stops.
  */
-export async function dockerExec(docker: Docker, id: string, cmd: string[], timeoutMs: number, env?: string[]): Promise<ExecResult> {
-  const exec = await docker.getContainer(id).exec({ Cmd: cmd, Env: env, AttachStdout: true, AttachStderr: true, AttachStdin: false, Tty: false });
+export async function dockerExec(
+  docker: Docker,
+  id: string,
+  cmd: string[],
+  timeoutMs: number,
+  env?: string[],
+): Promise<ExecResult> {
+  const exec = await docker
+    .getContainer(id)
+    .exec({ Cmd: cmd, Env: env, AttachStdout: true, AttachStderr: true, AttachStdin: false, Tty: false });
   const stream = await exec.start({ hijack: true, stdin: false });
   const chunks: Buffer[] = [];
   let size = 0;
@@ -230,7 +253,7 @@ const HTTP_SH = [
 
 // node: argv = timeoutSeconds url [--header "Name: value"]...
 const NODE_HTTP = [
-  "const [t,u,...a]=process.argv.slice(1);const h={};",
+  'const [t,u,...a]=process.argv.slice(1);const h={};',
   "for(let i=0;i+1<a.length;i+=2){const s=a[i+1];const k=s.indexOf(':');h[s.slice(0,k).trim()]=s.slice(k+1).trim();}",
   "const m=u.startsWith('https:')?require('https'):require('http');",
   "const r=m.get(u,{headers:h,rejectUnauthorized:false},s=>{console.log('HTTP/1.1 '+s.statusCode);process.exit(0)});",
@@ -250,14 +273,20 @@ const TCP_SH = [
 ].join('\n');
 
 const NODE_TCP = [
-  "const [t,h,p]=process.argv.slice(1);",
+  'const [t,h,p]=process.argv.slice(1);',
   "const s=require('net').connect(+p,h,()=>process.exit(0));",
   "s.setTimeout(t*1000,()=>{console.log('i/o timeout');process.exit(1)});",
   "s.on('error',e=>{console.log(e.message);process.exit(1)});",
 ].join('');
 
 /** Run the sh script; for images without a shell, try node directly. */
-async function runInContainer(target: CheckTarget, sh: string, nodeScript: string, args: string[], timeoutMs: number): Promise<ExecResult> {
+async function runInContainer(
+  target: CheckTarget,
+  sh: string,
+  nodeScript: string,
+  args: string[],
+  timeoutMs: number,
+): Promise<ExecResult> {
   const env = [`NODE_HTTP=${NODE_HTTP}`, `NODE_TCP=${NODE_TCP}`];
   const withSh = await dockerExec(target.docker, target.containerId, ['sh', '-c', sh, 'sh', ...args], timeoutMs, env);
   if (!isMissingExecutable(withSh)) return withSh;
@@ -265,25 +294,52 @@ async function runInContainer(target: CheckTarget, sh: string, nodeScript: strin
 }
 
 function isMissingExecutable(r: ExecResult): boolean {
-  return (r.exitCode === 126 || r.exitCode === 127) && /executable file not found|no such file or directory/i.test(r.output);
+  return (
+    (r.exitCode === 126 || r.exitCode === 127) && /executable file not found|no such file or directory/i.test(r.output)
+  );
 }
 
-async function httpInContainer(target: CheckTarget, url: string, action: HttpGetAction, timeoutMs: number): Promise<CheckOutcome> {
+async function httpInContainer(
+  target: CheckTarget,
+  url: string,
+  action: HttpGetAction,
+  timeoutMs: number,
+): Promise<CheckOutcome> {
   const headerArgs = Object.entries(probeHeaders(action)).flatMap(([k, v]) => ['--header', `${k}: ${v}`]);
-  const r = await runInContainer(target, HTTP_SH, NODE_HTTP, [String(Math.ceil(timeoutMs / 1000)), url, ...headerArgs], timeoutMs + 2000);
-  if (r.timedOut) return { ok: false, output: `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)` };
+  const r = await runInContainer(
+    target,
+    HTTP_SH,
+    NODE_HTTP,
+    [String(Math.ceil(timeoutMs / 1000)), url, ...headerArgs],
+    timeoutMs + 2000,
+  );
+  if (r.timedOut) {
+    return {
+      ok: false,
+      output: `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
+    };
+  }
   const codes = [...r.output.matchAll(/HTTP\/\d(?:\.\d)? (\d{3})/g)];
-  const last = codes.length > 0 ? Number(codes[codes.length - 1]![1]) : 0;
+  const last = codes.length > 0 ? Number(codes[codes.length - 1][1]) : 0;
   if (last > 0) return httpStatusOutcome(last);
   const detail = r.output.trim().split('\n').pop() || `exit code ${r.exitCode}`;
   return { ok: false, output: `Get "${url}": ${detail}` };
 }
 
 async function tcpInContainer(target: CheckTarget, port: number, timeoutMs: number): Promise<CheckOutcome> {
-  const r = await runInContainer(target, TCP_SH, NODE_TCP, [String(Math.ceil(timeoutMs / 1000)), target.address, String(port)], timeoutMs + 2000);
+  const r = await runInContainer(
+    target,
+    TCP_SH,
+    NODE_TCP,
+    [String(Math.ceil(timeoutMs / 1000)), target.address, String(port)],
+    timeoutMs + 2000,
+  );
   if (r.exitCode === 0) return { ok: true, output: '' };
   const hostPort = `${target.address}:${port}`;
   if (r.timedOut) return { ok: false, output: `dial tcp ${hostPort}: i/o timeout` };
   if (/refused/i.test(r.output)) return { ok: false, output: `dial tcp ${hostPort}: connect: connection refused` };
-  return { ok: false, output: `dial tcp ${hostPort}: ${r.output.trim().split('\n').pop() || `exit code ${r.exitCode}`}` };
+  return {
+    ok: false,
+    output: `dial tcp ${hostPort}: ${r.output.trim().split('\n').pop() || `exit code ${r.exitCode}`}`,
+  };
 }

@@ -86,7 +86,10 @@ export class ProbeMonitor implements HealthMonitor {
     // Sidecars share the first container's network namespace, hence its address.
     const address = pod.containers.find((c) => c.ip)?.ip ?? '';
     const startedAt = Date.now();
-    const specs = pod.containers.map((c) => ({ c, spec: d.template.containers.find((s) => s.name === c.podContainer) }));
+    const specs = pod.containers.map((c) => ({
+      c,
+      spec: d.template.containers.find((s) => s.name === c.podContainer),
+    }));
     const probed = specs.filter(({ spec }) => spec && (spec.livenessProbe || spec.readinessProbe || spec.startupProbe));
     if (probed.length === 0) return; // the controller treats an unprobed running replica as Ready
     if (!address) {
@@ -136,7 +139,10 @@ export class ProbeMonitor implements HealthMonitor {
 }
 
 /** Wire probes into a controller: its onReadiness / onLivenessFailure receive the results. */
-export function attachHealth(controller: { docker: Docker; health?: HealthMonitor } & HealthHooks, opts: { route?: ProbeRoute } = {}): ProbeMonitor {
+export function attachHealth(
+  controller: { docker: Docker; health?: HealthMonitor } & HealthHooks,
+  opts: { route?: ProbeRoute } = {},
+): ProbeMonitor {
   const monitor = new ProbeMonitor(controller.docker, controller, opts);
   controller.health = monitor;
   return monitor;

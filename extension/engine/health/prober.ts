@@ -63,7 +63,13 @@ export class Prober {
   private lastFailureMsg?: string;
 
   constructor(private readonly opts: ProberOptions) {
-    this.target = { docker: opts.docker, containerId: opts.containerId, address: opts.address, ports: opts.container.ports, route: opts.route };
+    this.target = {
+      docker: opts.docker,
+      containerId: opts.containerId,
+      address: opts.address,
+      ports: opts.container.ports,
+      route: opts.route,
+    };
     const specs: [ProbeKind, Probe | undefined][] = [
       ['startup', opts.container.startupProbe],
       ['liveness', opts.container.livenessProbe],
@@ -126,7 +132,10 @@ export class Prober {
   private schedule(w: Worker, previousStart?: number): void {
     if (this.stopped || w.stopped) return;
     const now = Date.now();
-    const due = previousStart === undefined ? this.startedAtMs + w.probe.initialDelaySeconds * 1000 : previousStart + w.probe.periodSeconds * 1000;
+    const due =
+      previousStart === undefined
+        ? this.startedAtMs + w.probe.initialDelaySeconds * 1000
+        : previousStart + w.probe.periodSeconds * 1000;
     w.timer = setTimeout(() => void this.attempt(w), Math.max(0, due - now));
   }
 

@@ -28,7 +28,9 @@ export function detectProbeRoute(address: string, timeoutMs = 1000): Promise<Pro
     };
     const timer = setTimeout(() => done('exec'), timeoutMs);
     sock.once('connect', () => done('direct'));
-    sock.once('error', (err: NodeJS.ErrnoException) => done(err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' ? 'direct' : 'exec'));
+    sock.once('error', (err: NodeJS.ErrnoException) =>
+      done(err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' ? 'direct' : 'exec'),
+    );
   });
 }
 

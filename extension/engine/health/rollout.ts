@@ -84,9 +84,14 @@ export function scaledValue(value: IntOrString, total: number, roundUp: boolean)
   return /^\s*\d+\s*$/.test(value) ? Number(value) : undefined;
 }
 
-export function resolveFenceposts(strategy: Pick<DeploymentStrategy, 'maxSurge' | 'maxUnavailable'>, desired: number): { maxSurge: number; maxUnavailable: number } {
-  const maxSurge = scaledValue(strategy.maxSurge, desired, true) ?? (scaledValue(DEFAULT_MAX_SURGE, desired, true) as number);
-  let maxUnavailable = scaledValue(strategy.maxUnavailable, desired, false) ?? (scaledValue(DEFAULT_MAX_UNAVAILABLE, desired, false) as number);
+export function resolveFenceposts(
+  strategy: Pick<DeploymentStrategy, 'maxSurge' | 'maxUnavailable'>,
+  desired: number,
+): { maxSurge: number; maxUnavailable: number } {
+  // The defaults are percentages, which always scale to a number.
+  const maxSurge = scaledValue(strategy.maxSurge, desired, true) ?? scaledValue(DEFAULT_MAX_SURGE, desired, true) ?? 0;
+  let maxUnavailable =
+    scaledValue(strategy.maxUnavailable, desired, false) ?? scaledValue(DEFAULT_MAX_UNAVAILABLE, desired, false) ?? 0;
   if (maxSurge === 0 && maxUnavailable === 0) maxUnavailable = 1;
   return { maxSurge, maxUnavailable };
 }
@@ -100,7 +105,9 @@ export function isAvailable(r: ObservedReplica, minReadySeconds: number, now: nu
 /** Removal order, best victim first: not Ready, then not yet available, then the newest. */
 export function removalOrder(replicas: ObservedReplica[], minReadySeconds: number, now: number): ObservedReplica[] {
   const rank = (r: ObservedReplica): number => (!r.ready ? 0 : isAvailable(r, minReadySeconds, now) ? 2 : 1);
-  return [...replicas].sort((a, b) => rank(a) - rank(b) || b.createdAt - a.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...replicas].sort(
+    (a, b) => rank(a) - rank(b) || b.createdAt - a.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
 }
 
 export function planRollout(input: RolloutInput): RolloutPlan {
@@ -162,16 +169,37 @@ export function planRollout(input: RolloutInput): RolloutPlan {
     currentHash,
     updated: newLive.length,
     available: live.filter(avail).length,
-    message: rolloutMessage(d.name, currentHash, desired, complete, failed, newLive.length, newAvailable, oldLive.length),
+    message: rolloutMessage(
+      d.name,
+      currentHash,
+      desired,
+      complete,
+      failed,
+      newLive.length,
+      newAvailable,
+      oldLive.length,
+    ),
   };
 
   const plan: RolloutPlan = { create, remove: remove.map((r) => r.id), status, progress };
-  const requeue = requeueAfter(live, minReady, now, complete || failed ? undefined : progress.lastProgressAt + deadlineMs + 1);
+  const requeue = requeueAfter(
+    live,
+    minReady,
+    now,
+    complete || failed ? undefined : progress.lastProgressAt + deadlineMs + 1,
+  );
   if (requeue !== undefined) plan.requeueAfterMs = requeue;
   return plan;
 }
 
-function trackProgress(prev: RolloutProgress | undefined, hash: string, now: number, updated: number, newAvailable: number, old: number): RolloutProgress {
+function trackProgress(
+  prev: RolloutProgress | undefined,
+  hash: string,
+  now: number,
+  updated: number,
+  newAvailable: number,
+  old: number,
+): RolloutProgress {
   if (!prev || prev.hash !== hash) return { hash, lastProgressAt: now, updated, newAvailable, old };
   const next = { ...prev };
   if (updated > prev.updated || newAvailable > prev.newAvailable || old < prev.old) next.lastProgressAt = now;
@@ -182,16 +210,34 @@ function trackProgress(prev: RolloutProgress | undefined, hash: string, now: num
 }
 
 /** Wording of `kubectl rollout status` and the Progressing condition. */
-function rolloutMessage(name: string, hash: string, desired: number, complete: boolean, failed: boolean, updated: number, newAvailable: number, old: number): string {
+function rolloutMessage(
+  name: string,
+  hash: string,
+  desired: number,
+  complete: boolean,
+  failed: boolean,
+  updated: number,
+  newAvailable: number,
+  old: number,
+): string {
   if (complete) return `deployment "${name}" successfully rolled out`;
   if (failed) return `ReplicaSet "${name}-${hash}" has timed out progressing`;
-  if (updated < desired) return `Waiting for deployment "${name}" rollout to finish: ${updated} out of ${desired} new replicas have been updated...`;
-  if (old > 0) return `Waiting for deployment "${name}" rollout to finish: ${old} old replicas are pending termination...`;
+  if (updated < desired) {
+    return `Waiting for deployment "${name}" rollout to finish: ${updated} out of ${desired} new replicas have been updated...`;
+  }
+  if (old > 0) {
+    return `Waiting for deployment "${name}" rollout to finish: ${old} old replicas are pending termination...`;
+  }
   return `Waiting for deployment "${name}" rollout to finish: ${newAvailable} of ${desired} updated replicas are available...`;
 }
 
 /** When a Ready replica matures into available, or the deadline passes, the plan may change. */
-function requeueAfter(live: ObservedReplica[], minReady: number, now: number, deadlineAt: number | undefined): number | undefined {
+function requeueAfter(
+  live: ObservedReplica[],
+  minReady: number,
+  now: number,
+  deadlineAt: number | undefined,
+): number | undefined {
   let at = deadlineAt;
   if (minReady > 0) {
     for (const r of live) {

@@ -11,7 +11,11 @@ export interface EnvOverrides {
   nodes: NodeSpec[];
 }
 
-export function applyEnv(settings: StackSettings, explicit: { bindAddress: boolean; nodes: boolean }, env: NodeJS.ProcessEnv = process.env): EnvOverrides {
+export function applyEnv(
+  settings: StackSettings,
+  explicit: { bindAddress: boolean; nodes: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+): EnvOverrides {
   const out: StackSettings = { ...settings };
   const num = (name: string): number | undefined => {
     const v = env[name];
@@ -33,7 +37,15 @@ export function applyEnv(settings: StackSettings, explicit: { bindAddress: boole
   if (!explicit.nodes && Number.isInteger(count) && count > 0) {
     const cpuMilli = parseCpu(env.FLOTILLA_NODE_CPU || '2');
     const memoryBytes = parseMemory(env.FLOTILLA_NODE_MEMORY || '4Gi');
-    for (let i = 0; i < count; i++) nodes.push({ name: `node-${String.fromCharCode(97 + (i % 26))}${i >= 26 ? Math.floor(i / 26) : ''}`, cpuMilli, memoryBytes, labels: {}, unschedulable: false });
+    for (let i = 0; i < count; i++) {
+      nodes.push({
+        name: `node-${String.fromCharCode(97 + (i % 26))}${i >= 26 ? Math.floor(i / 26) : ''}`,
+        cpuMilli,
+        memoryBytes,
+        labels: {},
+        unschedulable: false,
+      });
+    }
   }
   return { settings: out, nodes };
 }

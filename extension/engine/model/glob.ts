@@ -31,7 +31,10 @@ function walk(root: string, d: string, match: (p: string) => boolean, out: strin
     const full = path.join(d, e.name);
     if (e.isDirectory()) {
       if (!SKIP.has(e.name)) walk(root, full, match, out, depth + 1);
-    } else if ((e.isFile() || (e.isSymbolicLink() && isFile(full))) && match(path.relative(root, full).split(path.sep).join('/'))) {
+    } else if (
+      (e.isFile() || (e.isSymbolicLink() && isFile(full))) &&
+      match(path.relative(root, full).split(path.sep).join('/'))
+    ) {
       out.push(full);
     }
   }

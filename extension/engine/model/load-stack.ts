@@ -24,14 +24,35 @@ export function loadStack(dirOrFile: string): LoadResult {
   const abs = path.resolve(dirOrFile);
   const file = fs.existsSync(abs) && fs.statSync(abs).isFile() ? abs : findStackFile(abs);
   if (!file) {
-    return { problems: [{ file: abs, line: 1, column: 1, message: `no stack file here: create ${STACK_FILES[0]} (name:, manifests:) or a skaffold.yaml` }] };
+    return {
+      problems: [
+        {
+          file: abs,
+          line: 1,
+          column: 1,
+          message: `no stack file here: create ${STACK_FILES[0]} (name:, manifests:) or a skaffold.yaml`,
+        },
+      ],
+    };
   }
   const { stack: sf, problems } = readStackFile(file);
   if (!sf) return { problems };
 
   const stack: StackSpec = {
-    name: sf.name, dir: sf.dir, file, manifestFiles: [], builds: sf.builds, nodes: sf.nodes,
-    deployments: [], services: [], hpas: [], configMaps: [], secrets: [], ignored: [], warnings: [], settings: sf.settings,
+    name: sf.name,
+    dir: sf.dir,
+    file,
+    manifestFiles: [],
+    builds: sf.builds,
+    nodes: sf.nodes,
+    deployments: [],
+    services: [],
+    hpas: [],
+    configMaps: [],
+    secrets: [],
+    ignored: [],
+    warnings: [],
+    settings: sf.settings,
   };
   const stackText = fs.readFileSync(file, 'utf8');
   const stackDoc = parseYamlFile(file, stackText).docs[0];
@@ -57,10 +78,26 @@ export function loadStackOrThrow(dirOrFile: string): StackSpec {
 function readManifestFile(stack: StackSpec, file: string): Problem[] {
   const size = fs.statSync(file).size;
   if (size > MAX_MANIFEST_BYTES) {
-    return [{ file, line: 1, column: 1, message: `manifest is ${(size / 1048576).toFixed(1)} MB, above the ${MAX_MANIFEST_BYTES / 1048576} MB limit: split it or remove it from the manifests globs` }];
+    return [
+      {
+        file,
+        line: 1,
+        column: 1,
+        message: `manifest is ${(size / 1048576).toFixed(1)} MB, above the ${MAX_MANIFEST_BYTES / 1048576} MB limit: split it or remove it from the manifests globs`,
+      },
+    ];
   }
   const text = fs.readFileSync(file, 'utf8');
-  if (text.includes('\u0000')) return [{ file, line: 1, column: 1, message: 'this is a binary file, not a YAML manifest: remove it from the manifests globs' }];
+  if (text.includes('\u0000')) {
+    return [
+      {
+        file,
+        line: 1,
+        column: 1,
+        message: 'this is a binary file, not a YAML manifest: remove it from the manifests globs',
+      },
+    ];
+  }
   const parsed = parseYamlFile(file, text);
   const problems = [...parsed.problems];
   for (const d of parsed.docs) {
@@ -73,7 +110,13 @@ function readManifestFile(stack: StackSpec, file: string): Problem[] {
         for (const h of res.hostAccess) {
           if (!stack.settings.allow[h.feature]) {
             const at = locate(d, h.path);
-            problems.push({ file, line: at.line, column: at.column, code: 'FP001', message: `${h.feature} gives the container access to the host and is refused; allow it explicitly with security.allow.${h.feature}: true in ${path.basename(stack.file)}` });
+            problems.push({
+              file,
+              line: at.line,
+              column: at.column,
+              code: 'FP001',
+              message: `${h.feature} gives the container access to the host and is refused; allow it explicitly with security.allow.${h.feature}: true in ${path.basename(stack.file)}`,
+            });
           }
         }
         for (const u of res.unsupported) {
@@ -84,11 +127,21 @@ function readManifestFile(stack: StackSpec, file: string): Problem[] {
         }
         stack.deployments.push(res.spec);
         break;
-      case 'Service': stack.services.push(res.spec); break;
-      case 'HorizontalPodAutoscaler': stack.hpas.push(res.spec); break;
-      case 'ConfigMap': stack.configMaps.push(res.spec); break;
-      case 'Secret': stack.secrets.push(res.spec); break;
-      case 'Ignored': stack.ignored.push({ kind: res.ignoredKind, name: res.name, source: r.at([]) }); break;
+      case 'Service':
+        stack.services.push(res.spec);
+        break;
+      case 'HorizontalPodAutoscaler':
+        stack.hpas.push(res.spec);
+        break;
+      case 'ConfigMap':
+        stack.configMaps.push(res.spec);
+        break;
+      case 'Secret':
+        stack.secrets.push(res.spec);
+        break;
+      case 'Ignored':
+        stack.ignored.push({ kind: res.ignoredKind, name: res.name, source: r.at([]) });
+        break;
     }
   }
   return problems;
@@ -97,8 +150,11 @@ function readManifestFile(stack: StackSpec, file: string): Problem[] {
 function checkUnique(stack: StackSpec): Problem[] {
   const problems: Problem[] = [];
   const groups: [string, { name: string; source: { file: string; line: number; column: number } }[]][] = [
-    ['Deployment', stack.deployments], ['Service', stack.services], ['HorizontalPodAutoscaler', stack.hpas],
-    ['ConfigMap', stack.configMaps], ['Secret', stack.secrets],
+    ['Deployment', stack.deployments],
+    ['Service', stack.services],
+    ['HorizontalPodAutoscaler', stack.hpas],
+    ['ConfigMap', stack.configMaps],
+    ['Secret', stack.secrets],
   ];
   for (const [kind, items] of groups) {
     const seen = new Map<string, string>();

@@ -5,7 +5,13 @@ import type { Obj, Reader } from './reader';
 import type { YamlPath } from './yaml-source';
 import type { ContainerSpec, EnvFromSource, EnvVar, PodTemplate, Probe, Resources } from './types';
 
-export const PROBE_DEFAULTS = { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 };
+export const PROBE_DEFAULTS = {
+  initialDelaySeconds: 0,
+  periodSeconds: 10,
+  timeoutSeconds: 1,
+  successThreshold: 1,
+  failureThreshold: 3,
+};
 export const DEFAULT_GRACE_SECONDS = 30;
 
 /** Pod-spec features that give a container power over the host; refused unless the stack allows them. */
@@ -42,11 +48,20 @@ export function readPodTemplate(r: Reader, v: unknown, path: YamlPath): ReadPod 
   if (spec.hostPID === true) hostAccess.push({ feature: 'hostPID', path: [...sp, 'hostPID'] });
   const unsupported: ReadPod['unsupported'] = [];
   r.arr(spec.volumes, [...sp, 'volumes']).forEach((vol, i) => {
-    if (vol && typeof vol === 'object' && 'hostPath' in vol) hostAccess.push({ feature: 'hostPath', path: [...sp, 'volumes', i, 'hostPath'] });
+    if (vol && typeof vol === 'object' && 'hostPath' in vol) {
+      hostAccess.push({ feature: 'hostPath', path: [...sp, 'volumes', i, 'hostPath'] });
+    }
   });
   // Host networking and host paths would need a different container layout (no stack network,
   // bind mounts): refused explicitly rather than silently run without them.
-  if (spec.hostNetwork === true) unsupported.push({ path: [...sp, 'hostNetwork'], fatal: true, message: 'hostNetwork is not supported by the local engine: replicas must be on the stack network to be scheduled, probed and balanced; remove it' });
+  if (spec.hostNetwork === true) {
+    unsupported.push({
+      path: [...sp, 'hostNetwork'],
+      fatal: true,
+      message:
+        'hostNetwork is not supported by the local engine: replicas must be on the stack network to be scheduled, probed and balanced; remove it',
+    });
+  }
   const volumes: NonNullable<PodTemplate['volumes']> = [];
   r.arr(spec.volumes, [...sp, 'volumes']).forEach((v, i) => {
     const vp = [...sp, 'volumes', i];
@@ -55,7 +70,13 @@ export function readPodTemplate(r: Reader, v: unknown, path: YamlPath): ReadPod 
     const hp = r.obj(o.hostPath, [...vp, 'hostPath']);
     if (hp) volumes.push({ name, hostPath: r.str(hp.path, [...vp, 'hostPath', 'path'], true) ?? '/' });
     else if (o.emptyDir !== undefined) volumes.push({ name, emptyDir: true });
-    else unsupported.push({ path: vp, fatal: false, message: `volume "${name}" is not mounted: the local engine mounts hostPath and emptyDir volumes only` });
+    else {
+      unsupported.push({
+        path: vp,
+        fatal: false,
+        message: `volume "${name}" is not mounted: the local engine mounts hostPath and emptyDir volumes only`,
+      });
+    }
   });
 
   const containers: ContainerSpec[] = [];
@@ -67,14 +88,24 @@ export function readPodTemplate(r: Reader, v: unknown, path: YamlPath): ReadPod 
     if (!read) return;
     containers.push(read);
     const sc = r.obj((c as Obj).securityContext, [...cp, 'securityContext']);
-    if (sc?.privileged === true) hostAccess.push({ feature: 'privileged', path: [...cp, 'securityContext', 'privileged'] });
+    if (sc?.privileged === true) {
+      hostAccess.push({ feature: 'privileged', path: [...cp, 'securityContext', 'privileged'] });
+    }
     const caps = sc && (sc.capabilities as Obj | undefined);
-    if (caps && Array.isArray(caps.add) && caps.add.length) hostAccess.push({ feature: 'capabilities', path: [...cp, 'securityContext', 'capabilities', 'add'] });
+    if (caps && Array.isArray(caps.add) && caps.add.length) {
+      hostAccess.push({ feature: 'capabilities', path: [...cp, 'securityContext', 'capabilities', 'add'] });
+    }
   });
-  containers.forEach((c, i) => (c.volumeMounts ?? []).forEach((m, j) => {
-    const declared = r.arr(spec.volumes, [...sp, 'volumes']).some((v) => v && typeof v === 'object' && (v as Obj).name === m.name);
-    if (!declared) r.fail([...sp, 'containers', i, 'volumeMounts', j, 'name'], `no volume named "${m.name}" in spec.volumes`);
-  }));
+  containers.forEach((c, i) =>
+    (c.volumeMounts ?? []).forEach((m, j) => {
+      const declared = r
+        .arr(spec.volumes, [...sp, 'volumes'])
+        .some((v) => v && typeof v === 'object' && (v as Obj).name === m.name);
+      if (!declared) {
+        r.fail([...sp, 'containers', i, 'volumeMounts', j, 'name'], `no volume named "${m.name}" in spec.volumes`);
+      }
+    }),
+  );
   const names = new Set<string>();
   containers.forEach((c, i) => {
     if (names.has(c.name)) r.fail([...sp, 'containers', i, 'name'], `duplicate container name "${c.name}"`);
@@ -87,8 +118,15 @@ export function readPodTemplate(r: Reader, v: unknown, path: YamlPath): ReadPod 
       annotations: r.strMap(meta.annotations, [...path, 'metadata', 'annotations']),
       containers,
       nodeSelector: r.strMap(spec.nodeSelector, [...sp, 'nodeSelector']),
-      restartPolicy: r.oneOf(spec.restartPolicy, [...sp, 'restartPolicy'], ['Always', 'OnFailure', 'Never'] as const, 'Always'),
-      terminationGracePeriodSeconds: r.int(spec.terminationGracePeriodSeconds, [...sp, 'terminationGracePeriodSeconds'], { min: 0 }) ?? DEFAULT_GRACE_SECONDS,
+      restartPolicy: r.oneOf(
+        spec.restartPolicy,
+        [...sp, 'restartPolicy'],
+        ['Always', 'OnFailure', 'Never'] as const,
+        'Always',
+      ),
+      terminationGracePeriodSeconds:
+        r.int(spec.terminationGracePeriodSeconds, [...sp, 'terminationGracePeriodSeconds'], { min: 0 }) ??
+        DEFAULT_GRACE_SECONDS,
       hostPID: spec.hostPID === true,
       volumes,
     },
@@ -112,7 +150,10 @@ function readContainer(r: Reader, v: unknown, path: YamlPath): ContainerSpec | u
     command: strList('command'),
     args: strList('args'),
     workingDir: r.str(c.workingDir, [...path, 'workingDir']),
-    env: r.arr(c.env, [...path, 'env']).map((e, i) => readEnv(r, e, [...path, 'env', i])).filter((e): e is EnvVar => !!e),
+    env: r
+      .arr(c.env, [...path, 'env'])
+      .map((e, i) => readEnv(r, e, [...path, 'env', i]))
+      .filter((e): e is EnvVar => !!e),
     envFrom: r.arr(c.envFrom, [...path, 'envFrom']).map((e, i) => readEnvFrom(r, e, [...path, 'envFrom', i])),
     ports: r.arr(c.ports, [...path, 'ports']).flatMap((p, i) => {
       const pp = [...path, 'ports', i];
@@ -122,7 +163,13 @@ function readContainer(r: Reader, v: unknown, path: YamlPath): ContainerSpec | u
         if (o.containerPort === undefined) r.fail([...pp, 'containerPort'], 'is required');
         return [];
       }
-      return [{ name: r.str(o.name, [...pp, 'name']), containerPort, protocol: r.oneOf(o.protocol, [...pp, 'protocol'], ['TCP', 'UDP'] as const, 'TCP') }];
+      return [
+        {
+          name: r.str(o.name, [...pp, 'name']),
+          containerPort,
+          protocol: r.oneOf(o.protocol, [...pp, 'protocol'], ['TCP', 'UDP'] as const, 'TCP'),
+        },
+      ];
     }),
     requests: readResources(r, res.requests, [...path, 'resources', 'requests']),
     limits: readResources(r, res.limits, [...path, 'resources', 'limits']),
@@ -133,7 +180,11 @@ function readContainer(r: Reader, v: unknown, path: YamlPath): ContainerSpec | u
     volumeMounts: r.arr(c.volumeMounts, [...path, 'volumeMounts']).map((m, i) => {
       const mp = [...path, 'volumeMounts', i];
       const o = r.obj(m, mp) ?? {};
-      return { name: r.str(o.name, [...mp, 'name'], true) ?? '', mountPath: r.str(o.mountPath, [...mp, 'mountPath'], true) ?? '', readOnly: r.bool(o.readOnly, [...mp, 'readOnly']) ?? false };
+      return {
+        name: r.str(o.name, [...mp, 'name'], true) ?? '',
+        mountPath: r.str(o.mountPath, [...mp, 'mountPath'], true) ?? '',
+        readOnly: r.bool(o.readOnly, [...mp, 'readOnly']) ?? false,
+      };
     }),
   };
 }
@@ -141,7 +192,11 @@ function readContainer(r: Reader, v: unknown, path: YamlPath): ContainerSpec | u
 function readSecurity(r: Reader, v: unknown, path: YamlPath): ContainerSpec['security'] {
   const o = r.obj(v, path) ?? {};
   const caps = r.obj(o.capabilities, [...path, 'capabilities']) ?? {};
-  const list = (k: 'add' | 'drop') => r.arr(caps[k], [...path, 'capabilities', k]).map((x, i) => r.str(x, [...path, 'capabilities', k, i]) ?? '').filter(Boolean);
+  const list = (k: 'add' | 'drop') =>
+    r
+      .arr(caps[k], [...path, 'capabilities', k])
+      .map((x, i) => r.str(x, [...path, 'capabilities', k, i]) ?? '')
+      .filter(Boolean);
   return {
     privileged: r.bool(o.privileged, [...path, 'privileged']) ?? false,
     capAdd: list('add'),
@@ -156,7 +211,9 @@ function readResources(r: Reader, v: unknown, path: YamlPath): Resources {
   const o = r.obj(v, path) ?? {};
   const out: Resources = {};
   if (o.cpu !== undefined) out.cpuMilli = r.guard([...path, 'cpu'], () => parseCpu(o.cpu as string | number));
-  if (o.memory !== undefined) out.memoryBytes = r.guard([...path, 'memory'], () => parseMemory(o.memory as string | number));
+  if (o.memory !== undefined) {
+    out.memoryBytes = r.guard([...path, 'memory'], () => parseMemory(o.memory as string | number));
+  }
   return out;
 }
 
@@ -172,7 +229,11 @@ function readEnv(r: Reader, v: unknown, path: YamlPath): EnvVar | undefined {
       const x = r.obj(from[key], [...path, 'valueFrom', key]);
       if (!x) return undefined;
       const rp = [...path, 'valueFrom', key];
-      return { name: r.str(x.name, [...rp, 'name'], true) ?? '', key: r.str(x.key, [...rp, 'key'], true) ?? '', optional: r.bool(x.optional, [...rp, 'optional']) };
+      return {
+        name: r.str(x.name, [...rp, 'name'], true) ?? '',
+        key: r.str(x.key, [...rp, 'key'], true) ?? '',
+        optional: r.bool(x.optional, [...rp, 'optional']),
+      };
     };
     env.valueFrom = { configMapKeyRef: ref('configMapKeyRef'), secretKeyRef: ref('secretKeyRef') };
   }
@@ -183,9 +244,18 @@ function readEnvFrom(r: Reader, v: unknown, path: YamlPath): EnvFromSource {
   const o = r.obj(v, path) ?? {};
   const ref = (key: 'configMapRef' | 'secretRef') => {
     const x = r.obj(o[key], [...path, key]);
-    return x ? { name: r.str(x.name, [...path, key, 'name'], true) ?? '', optional: r.bool(x.optional, [...path, key, 'optional']) } : undefined;
+    return x
+      ? {
+          name: r.str(x.name, [...path, key, 'name'], true) ?? '',
+          optional: r.bool(x.optional, [...path, key, 'optional']),
+        }
+      : undefined;
   };
-  return { prefix: r.str(o.prefix, [...path, 'prefix']), configMapRef: ref('configMapRef'), secretRef: ref('secretRef') };
+  return {
+    prefix: r.str(o.prefix, [...path, 'prefix']),
+    configMapRef: ref('configMapRef'),
+    secretRef: ref('secretRef'),
+  };
 }
 
 function readProbe(r: Reader, v: unknown, path: YamlPath): Probe | undefined {
@@ -210,14 +280,23 @@ function readProbe(r: Reader, v: unknown, path: YamlPath): Probe | undefined {
       scheme: r.oneOf(http.scheme, [...hp, 'scheme'], ['HTTP', 'HTTPS'] as const, 'HTTP'),
       httpHeaders: r.arr(http.httpHeaders, [...hp, 'httpHeaders']).map((h, i) => {
         const ho = r.obj(h, [...hp, 'httpHeaders', i]) ?? {};
-        return { name: r.str(ho.name, [...hp, 'httpHeaders', i, 'name'], true) ?? '', value: r.str(ho.value, [...hp, 'httpHeaders', i, 'value']) ?? '' };
+        return {
+          name: r.str(ho.name, [...hp, 'httpHeaders', i, 'name'], true) ?? '',
+          value: r.str(ho.value, [...hp, 'httpHeaders', i, 'value']) ?? '',
+        };
       }),
     };
   }
   const tcp = r.obj(o.tcpSocket, [...path, 'tcpSocket']);
   if (tcp) probe.tcpSocket = { port: r.intOrString(tcp.port, [...path, 'tcpSocket', 'port']) ?? 0 };
   const exec = r.obj(o.exec, [...path, 'exec']);
-  if (exec) probe.exec = { command: r.arr(exec.command, [...path, 'exec', 'command']).map((x, i) => r.str(x, [...path, 'exec', 'command', i]) ?? '') };
+  if (exec) {
+    probe.exec = {
+      command: r
+        .arr(exec.command, [...path, 'exec', 'command'])
+        .map((x, i) => r.str(x, [...path, 'exec', 'command', i]) ?? ''),
+    };
+  }
   const kinds = [probe.httpGet, probe.tcpSocket, probe.exec].filter(Boolean).length;
   if (kinds !== 1) r.fail(path, 'a probe needs exactly one of httpGet, tcpSocket or exec');
   return probe;

@@ -19,7 +19,10 @@ export function formatProblem(p: Problem, cwd = process.cwd()): string {
 
 /** Thrown when the stack cannot be applied; carries every problem found, not just the first. */
 export class StackError extends Error {
-  constructor(readonly problems: Problem[], cwd = process.cwd()) {
+  constructor(
+    readonly problems: Problem[],
+    cwd = process.cwd(),
+  ) {
     super(problems.map((p) => formatProblem(p, cwd)).join('\n'));
     this.name = 'StackError';
   }

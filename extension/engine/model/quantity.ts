@@ -15,7 +15,9 @@ const DECIMAL: Record<string, number> = { m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9
 const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+|m|k|M|G|T|P|E|)$/;
 
 function checkNumber(q: number, kind: string): number {
-  if (!Number.isFinite(q) || q < 0) throw new Error(`invalid ${kind} quantity ${String(q)}: must be a finite number >= 0`);
+  if (!Number.isFinite(q) || q < 0) {
+    throw new Error(`invalid ${kind} quantity ${String(q)}: must be a finite number >= 0`);
+  }
   return q;
 }
 

@@ -24,7 +24,12 @@ export class Reader {
     if (this.problems.length >= MAX_PROBLEMS_PER_DOCUMENT) {
       if (this.problems.length === MAX_PROBLEMS_PER_DOCUMENT) {
         const top = locate(this.doc, []);
-        this.problems.push({ file: top.file, line: top.line, column: top.column, message: `more than ${MAX_PROBLEMS_PER_DOCUMENT} problems in this document; fix these first` });
+        this.problems.push({
+          file: top.file,
+          line: top.line,
+          column: top.column,
+          message: `more than ${MAX_PROBLEMS_PER_DOCUMENT} problems in this document; fix these first`,
+        });
       }
       return;
     }
@@ -103,7 +108,9 @@ export class Reader {
   /** Reports keys this engine does not know, so a typo is not silently ignored. */
   known(o: Obj | undefined, path: YamlPath, keys: readonly string[]): void {
     for (const k of Object.keys(o ?? {})) {
-      if (!keys.includes(k)) this.fail([...path, k], `unknown field "${k}" (expected one of: ${keys.join(', ')})`, true);
+      if (!keys.includes(k)) {
+        this.fail([...path, k], `unknown field "${k}" (expected one of: ${keys.join(', ')})`, true);
+      }
     }
   }
 

@@ -5,11 +5,23 @@ import { parseCpu, parseMemory } from './quantity';
 import type { Obj, Reader } from './reader';
 import type { YamlPath } from './yaml-source';
 import type {
-  ConfigMapSpec, DeploymentSpec, HpaScalingRules, HpaSpec, LabelSelector, MetricSpec, SecretSpec, ServiceSpec,
+  ConfigMapSpec,
+  DeploymentSpec,
+  HpaScalingRules,
+  HpaSpec,
+  LabelSelector,
+  MetricSpec,
+  SecretSpec,
+  ServiceSpec,
 } from './types';
 
 export type Resource =
-  | { kind: 'Deployment'; spec: DeploymentSpec; hostAccess: { feature: keyof HostAccess; path: YamlPath }[]; unsupported: { path: YamlPath; message: string; fatal: boolean }[] }
+  | {
+      kind: 'Deployment';
+      spec: DeploymentSpec;
+      hostAccess: { feature: keyof HostAccess; path: YamlPath }[];
+      unsupported: { path: YamlPath; message: string; fatal: boolean }[];
+    }
   | { kind: 'Service'; spec: ServiceSpec }
   | { kind: 'HorizontalPodAutoscaler'; spec: HpaSpec }
   | { kind: 'ConfigMap'; spec: ConfigMapSpec }
@@ -40,15 +52,23 @@ export function readResource(r: Reader, v: unknown): Resource | undefined {
     return undefined;
   }
   if (kind !== 'ConfigMap' && kind !== 'Secret' && !DNS_LABEL.test(name)) {
-    r.fail(['metadata', 'name'], `"${name}" is not a valid name: use lowercase letters, digits and '-' (e.g. ${name.toLowerCase().replace(/[^a-z0-9-]/g, '-')})`);
+    r.fail(
+      ['metadata', 'name'],
+      `"${name}" is not a valid name: use lowercase letters, digits and '-' (e.g. ${name.toLowerCase().replace(/[^a-z0-9-]/g, '-')})`,
+    );
   }
   const source = r.at([]);
   switch (kind) {
-    case 'Deployment': return readDeployment(r, o, name, source);
-    case 'Service': return { kind, spec: readService(r, o, name, source) };
-    case 'HorizontalPodAutoscaler': return { kind, spec: readHpa(r, o, name, source) };
-    case 'ConfigMap': return { kind, spec: { name, source, data: r.strMap(o.data, ['data']) } };
-    default: return { kind: 'Secret', spec: { name, source, data: readSecretData(r, o) } };
+    case 'Deployment':
+      return readDeployment(r, o, name, source);
+    case 'Service':
+      return { kind, spec: readService(r, o, name, source) };
+    case 'HorizontalPodAutoscaler':
+      return { kind, spec: readHpa(r, o, name, source) };
+    case 'ConfigMap':
+      return { kind, spec: { name, source, data: r.strMap(o.data, ['data']) } };
+    default:
+      return { kind: 'Secret', spec: { name, source, data: readSecretData(r, o) } };
   }
 }
 
@@ -63,15 +83,29 @@ function readDeployment(r: Reader, o: Obj, name: string, source: DeploymentSpec[
   const selector = readSelector(r, spec.selector, ['spec', 'selector']);
   if (!selector) r.fail(['spec', 'selector'], 'is required (apps/v1), e.g. matchLabels: {app: ' + name + '}');
   const strategy = r.obj(spec.strategy, ['spec', 'strategy']) ?? {};
-  const type = r.oneOf(strategy.type, ['spec', 'strategy', 'type'], ['RollingUpdate', 'Recreate'] as const, 'RollingUpdate');
+  const type = r.oneOf(
+    strategy.type,
+    ['spec', 'strategy', 'type'],
+    ['RollingUpdate', 'Recreate'] as const,
+    'RollingUpdate',
+  );
   const ru = r.obj(strategy.rollingUpdate, ['spec', 'strategy', 'rollingUpdate']) ?? {};
   const maxSurge = r.intOrString(ru.maxSurge, ['spec', 'strategy', 'rollingUpdate', 'maxSurge']) ?? '25%';
-  const maxUnavailable = r.intOrString(ru.maxUnavailable, ['spec', 'strategy', 'rollingUpdate', 'maxUnavailable']) ?? '25%';
-  for (const [k, val] of [['maxSurge', maxSurge], ['maxUnavailable', maxUnavailable]] as const) {
-    if (typeof val === 'string' && !/^\d+%$/.test(val)) r.fail(['spec', 'strategy', 'rollingUpdate', k], `must be an integer or a percentage like "25%"; got "${val}"`);
+  const maxUnavailable =
+    r.intOrString(ru.maxUnavailable, ['spec', 'strategy', 'rollingUpdate', 'maxUnavailable']) ?? '25%';
+  for (const [k, val] of [
+    ['maxSurge', maxSurge],
+    ['maxUnavailable', maxUnavailable],
+  ] as const) {
+    if (typeof val === 'string' && !/^\d+%$/.test(val)) {
+      r.fail(['spec', 'strategy', 'rollingUpdate', k], `must be an integer or a percentage like "25%"; got "${val}"`);
+    }
   }
   if ((maxSurge === 0 || maxSurge === '0%') && (maxUnavailable === 0 || maxUnavailable === '0%')) {
-    r.fail(['spec', 'strategy', 'rollingUpdate'], 'maxSurge and maxUnavailable cannot both be 0: the rollout could never progress');
+    r.fail(
+      ['spec', 'strategy', 'rollingUpdate'],
+      'maxSurge and maxUnavailable cannot both be 0: the rollout could never progress',
+    );
   }
   const d: DeploymentSpec = {
     name,
@@ -81,10 +115,14 @@ function readDeployment(r: Reader, o: Obj, name: string, source: DeploymentSpec[
     template: pod.template,
     strategy: { type, maxSurge, maxUnavailable },
     minReadySeconds: r.int(spec.minReadySeconds, ['spec', 'minReadySeconds'], { min: 0 }) ?? 0,
-    progressDeadlineSeconds: r.int(spec.progressDeadlineSeconds, ['spec', 'progressDeadlineSeconds'], { min: 1 }) ?? 600,
+    progressDeadlineSeconds:
+      r.int(spec.progressDeadlineSeconds, ['spec', 'progressDeadlineSeconds'], { min: 1 }) ?? 600,
   };
   if (selector && !selectorMatches(selector, d.template.labels)) {
-    r.fail(['spec', 'selector'], `selector does not match the template labels ${JSON.stringify(d.template.labels)}: make spec.template.metadata.labels include the selector's labels`);
+    r.fail(
+      ['spec', 'selector'],
+      `selector does not match the template labels ${JSON.stringify(d.template.labels)}: make spec.template.metadata.labels include the selector's labels`,
+    );
   }
   return { kind: 'Deployment', spec: d, hostAccess: pod.hostAccess, unsupported: pod.unsupported };
 }
@@ -131,7 +169,11 @@ function readService(r: Reader, o: Obj, name: string, source: ServiceSpec['sourc
       protocol: r.oneOf(po.protocol, [...pp, 'protocol'], ['TCP', 'UDP'] as const, 'TCP'),
     };
   });
-  if (ports.length > 1) ports.forEach((p, i) => { if (!p.name) r.fail(['spec', 'ports', i], 'a Service with several ports must name each port'); });
+  if (ports.length > 1) {
+    ports.forEach((p, i) => {
+      if (!p.name) r.fail(['spec', 'ports', i], 'a Service with several ports must name each port');
+    });
+  }
   return {
     name,
     source,
@@ -149,8 +191,12 @@ function readHpa(r: Reader, o: Obj, name: string, source: HpaSpec['source']): Hp
   const minReplicas = r.int(spec.minReplicas, ['spec', 'minReplicas'], { min: 1 }) ?? 1;
   const maxReplicas = r.int(spec.maxReplicas, ['spec', 'maxReplicas'], { min: 1 });
   if (maxReplicas === undefined && spec.maxReplicas === undefined) r.fail(['spec', 'maxReplicas'], 'is required');
-  if (maxReplicas !== undefined && minReplicas > maxReplicas) r.fail(['spec', 'minReplicas'], `minReplicas (${minReplicas}) is greater than maxReplicas (${maxReplicas})`);
-  const metrics: MetricSpec[] = r.arr(spec.metrics, ['spec', 'metrics']).flatMap((m, i) => readMetric(r, m, ['spec', 'metrics', i]));
+  if (maxReplicas !== undefined && minReplicas > maxReplicas) {
+    r.fail(['spec', 'minReplicas'], `minReplicas (${minReplicas}) is greater than maxReplicas (${maxReplicas})`);
+  }
+  const metrics: MetricSpec[] = r
+    .arr(spec.metrics, ['spec', 'metrics'])
+    .flatMap((m, i) => readMetric(r, m, ['spec', 'metrics', i]));
   const behavior = r.obj(spec.behavior, ['spec', 'behavior']) ?? {};
   return {
     name,
@@ -163,7 +209,9 @@ function readHpa(r: Reader, o: Obj, name: string, source: HpaSpec['source']): Hp
     minReplicas,
     maxReplicas: maxReplicas ?? minReplicas,
     // Kubernetes' default when no metric is given: 80% average CPU utilization.
-    metrics: metrics.length ? metrics : [{ type: 'Resource', name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } }],
+    metrics: metrics.length
+      ? metrics
+      : [{ type: 'Resource', name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } }],
     behavior: {
       scaleUp: readRules(r, behavior.scaleUp, ['spec', 'behavior', 'scaleUp']),
       scaleDown: readRules(r, behavior.scaleDown, ['spec', 'behavior', 'scaleDown']),
@@ -173,14 +221,25 @@ function readHpa(r: Reader, o: Obj, name: string, source: HpaSpec['source']): Hp
 
 function readMetric(r: Reader, v: unknown, path: YamlPath): MetricSpec[] {
   const o = r.obj(v, path) ?? {};
-  const type = r.oneOf(o.type, [...path, 'type'], ['Resource', 'Pods', 'Object', 'External', 'ContainerResource'] as const, 'Resource');
+  const type = r.oneOf(
+    o.type,
+    [...path, 'type'],
+    ['Resource', 'Pods', 'Object', 'External', 'ContainerResource'] as const,
+    'Resource',
+  );
   if (type !== 'Resource' && type !== 'Pods') {
-    r.fail([...path, 'type'], `metric type ${type} is not supported locally; use Resource (cpu, memory) or Pods (flotilla_active_connections, flotilla_connections_per_second)`);
+    r.fail(
+      [...path, 'type'],
+      `metric type ${type} is not supported locally; use Resource (cpu, memory) or Pods (flotilla_active_connections, flotilla_connections_per_second)`,
+    );
     return [];
   }
   const key = type === 'Resource' ? 'resource' : 'pods';
   const body = r.obj(o[key], [...path, key]) ?? {};
-  const metricName = type === 'Resource' ? r.str(body.name, [...path, key, 'name'], true) : r.str((r.obj(body.metric, [...path, key, 'metric']) ?? {}).name, [...path, key, 'metric', 'name'], true);
+  const metricName =
+    type === 'Resource'
+      ? r.str(body.name, [...path, key, 'name'], true)
+      : r.str((r.obj(body.metric, [...path, key, 'metric']) ?? {}).name, [...path, key, 'metric', 'name'], true);
   const t = r.obj(body.target, [...path, key, 'target']) ?? {};
   const tp = [...path, key, 'target'];
   const ttype = r.oneOf(t.type, [...tp, 'type'], ['Utilization', 'AverageValue', 'Value'] as const, 'Utilization');
@@ -190,11 +249,18 @@ function readMetric(r: Reader, v: unknown, path: YamlPath): MetricSpec[] {
     if (typeof x === 'number') return x;
     return r.guard([...tp, k], () => quantityNumber(String(x), metricName ?? ''));
   };
-  return [{
-    type,
-    name: metricName ?? '',
-    target: { type: ttype, averageUtilization: r.int(t.averageUtilization, [...tp, 'averageUtilization'], { min: 1 }), averageValue: num('averageValue'), value: num('value') },
-  }];
+  return [
+    {
+      type,
+      name: metricName ?? '',
+      target: {
+        type: ttype,
+        averageUtilization: r.int(t.averageUtilization, [...tp, 'averageUtilization'], { min: 1 }),
+        averageValue: num('averageValue'),
+        value: num('value'),
+      },
+    },
+  ];
 }
 
 function quantityNumber(q: string, metric: string): number {
@@ -210,17 +276,26 @@ function readRules(r: Reader, v: unknown, path: YamlPath): HpaScalingRules | und
   const o = r.obj(v, path);
   if (!o) return undefined;
   return {
-    stabilizationWindowSeconds: r.int(o.stabilizationWindowSeconds, [...path, 'stabilizationWindowSeconds'], { min: 0, max: 3600 }),
-    selectPolicy: o.selectPolicy === undefined ? undefined : r.oneOf(o.selectPolicy, [...path, 'selectPolicy'], ['Max', 'Min', 'Disabled'] as const, 'Max'),
-    policies: o.policies === undefined ? undefined : r.arr(o.policies, [...path, 'policies']).map((p, i) => {
-      const pp = [...path, 'policies', i];
-      const po = r.obj(p, pp) ?? {};
-      return {
-        type: r.oneOf(po.type, [...pp, 'type'], ['Pods', 'Percent'] as const, 'Pods'),
-        value: r.int(po.value, [...pp, 'value'], { min: 1 }) ?? 1,
-        periodSeconds: r.int(po.periodSeconds, [...pp, 'periodSeconds'], { min: 1, max: 1800 }) ?? 15,
-      };
+    stabilizationWindowSeconds: r.int(o.stabilizationWindowSeconds, [...path, 'stabilizationWindowSeconds'], {
+      min: 0,
+      max: 3600,
     }),
+    selectPolicy:
+      o.selectPolicy === undefined
+        ? undefined
+        : r.oneOf(o.selectPolicy, [...path, 'selectPolicy'], ['Max', 'Min', 'Disabled'] as const, 'Max'),
+    policies:
+      o.policies === undefined
+        ? undefined
+        : r.arr(o.policies, [...path, 'policies']).map((p, i) => {
+            const pp = [...path, 'policies', i];
+            const po = r.obj(p, pp) ?? {};
+            return {
+              type: r.oneOf(po.type, [...pp, 'type'], ['Pods', 'Percent'] as const, 'Pods'),
+              value: r.int(po.value, [...pp, 'value'], { min: 1 }) ?? 1,
+              periodSeconds: r.int(po.periodSeconds, [...pp, 'periodSeconds'], { min: 1, max: 1800 }) ?? 15,
+            };
+          }),
   };
 }
 

@@ -50,11 +50,35 @@ export function readStackFile(file: string): { stack?: StackFile; problems: Prob
   } catch (e) {
     return { problems: [{ file, line: 1, column: 1, message: `cannot read the stack file: ${(e as Error).message}` }] };
   }
-  if (text.includes('\u0000')) return { problems: [{ file, line: 1, column: 1, message: 'this is a binary file, not a stack file: flotilla.yaml needs at least `name:` and `manifests:`' }] };
-  if (text.length > MAX_STACK_FILE_BYTES) return { problems: [{ file, line: 1, column: 1, message: `the stack file is ${(text.length / 1048576).toFixed(1)} MB, above the ${MAX_STACK_FILE_BYTES / 1048576} MB limit` }] };
+  if (text.includes('\u0000')) {
+    return {
+      problems: [
+        {
+          file,
+          line: 1,
+          column: 1,
+          message: 'this is a binary file, not a stack file: flotilla.yaml needs at least `name:` and `manifests:`',
+        },
+      ],
+    };
+  }
+  if (text.length > MAX_STACK_FILE_BYTES) {
+    return {
+      problems: [
+        {
+          file,
+          line: 1,
+          column: 1,
+          message: `the stack file is ${(text.length / 1048576).toFixed(1)} MB, above the ${MAX_STACK_FILE_BYTES / 1048576} MB limit`,
+        },
+      ],
+    };
+  }
   const parsed = parseYamlFile(file, text);
   if (parsed.problems.length || !parsed.docs.length) {
-    const empty = parsed.problems.length ? [] : [{ file, line: 1, column: 1, message: 'the stack file is empty: it needs at least `name:` and `manifests:`' }];
+    const empty = parsed.problems.length
+      ? []
+      : [{ file, line: 1, column: 1, message: 'the stack file is empty: it needs at least `name:` and `manifests:`' }];
     return { problems: [...parsed.problems, ...empty] };
   }
   const r = new Reader(parsed.docs[0]);
@@ -82,7 +106,18 @@ function readFlotilla(r: Reader, file: string): StackFile {
     const image = r.str(bo.image, [...bp, 'image'], true);
     const context = r.str(bo.context, [...bp, 'context'], true);
     if (!image || !context) return [];
-    return [buildSpec(r, bp, dir, image, context, r.str(bo.dockerfile, [...bp, 'dockerfile']), r.strMap(bo.args, [...bp, 'args']), r.str(bo.target, [...bp, 'target']))];
+    return [
+      buildSpec(
+        r,
+        bp,
+        dir,
+        image,
+        context,
+        r.str(bo.dockerfile, [...bp, 'dockerfile']),
+        r.strMap(bo.args, [...bp, 'args']),
+        r.str(bo.target, [...bp, 'target']),
+      ),
+    ];
   });
   const nodes = r.arr(o.nodes, ['nodes']).flatMap((n, i) => {
     const np = ['nodes', i];
@@ -92,9 +127,18 @@ function readFlotilla(r: Reader, file: string): StackFile {
     if (no.cpu === undefined) r.fail([...np, 'cpu'], 'is required, e.g. cpu: "2"');
     if (no.memory === undefined) r.fail([...np, 'memory'], 'is required, e.g. memory: 2Gi');
     const cpuMilli = no.cpu === undefined ? undefined : r.guard([...np, 'cpu'], () => parseCpu(no.cpu as string));
-    const memoryBytes = no.memory === undefined ? undefined : r.guard([...np, 'memory'], () => parseMemory(no.memory as string));
+    const memoryBytes =
+      no.memory === undefined ? undefined : r.guard([...np, 'memory'], () => parseMemory(no.memory as string));
     if (!nodeName || cpuMilli === undefined || memoryBytes === undefined) return [];
-    return [{ name: nodeName, cpuMilli, memoryBytes, labels: r.strMap(no.labels, [...np, 'labels']), unschedulable: r.bool(no.unschedulable, [...np, 'unschedulable']) ?? false }];
+    return [
+      {
+        name: nodeName,
+        cpuMilli,
+        memoryBytes,
+        labels: r.strMap(no.labels, [...np, 'labels']),
+        unschedulable: r.bool(no.unschedulable, [...np, 'unschedulable']) ?? false,
+      },
+    ];
   });
   const seen = new Set<string>();
   nodes.forEach((n, i) => {
@@ -118,7 +162,19 @@ function withEnv(s: StackFile, r: Reader, explicitBind: boolean): StackFile {
 
 function readSettings(r: Reader, o: Record<string, unknown>): StackSettings {
   const s = r.obj(o.settings, ['settings']) ?? {};
-  r.known(s, ['settings'], ['backoffBaseSeconds', 'backoffMaxSeconds', 'terminationGracePeriodSeconds', 'resyncSeconds', 'hpaSyncSeconds', 'hpaDownscaleStabilizationSeconds', 'bindAddress']);
+  r.known(
+    s,
+    ['settings'],
+    [
+      'backoffBaseSeconds',
+      'backoffMaxSeconds',
+      'terminationGracePeriodSeconds',
+      'resyncSeconds',
+      'hpaSyncSeconds',
+      'hpaDownscaleStabilizationSeconds',
+      'bindAddress',
+    ],
+  );
   const num = (k: string, min: number) => {
     const v = s[k];
     if (v === undefined) return undefined;
@@ -159,22 +215,61 @@ function readSkaffold(r: Reader, file: string): StackFile {
     const image = r.str(ao.image, [...ap, 'image'], true);
     if (!image) return [];
     const docker = r.obj(ao.docker, [...ap, 'docker']) ?? {};
-    return [buildSpec(r, ap, dir, image, r.str(ao.context, [...ap, 'context']) ?? '.', r.str(docker.dockerfile, [...ap, 'docker', 'dockerfile']), r.strMap(docker.buildArgs, [...ap, 'docker', 'buildArgs']), r.str(docker.target, [...ap, 'docker', 'target']))];
+    return [
+      buildSpec(
+        r,
+        ap,
+        dir,
+        image,
+        r.str(ao.context, [...ap, 'context']) ?? '.',
+        r.str(docker.dockerfile, [...ap, 'docker', 'dockerfile']),
+        r.strMap(docker.buildArgs, [...ap, 'docker', 'buildArgs']),
+        r.str(docker.target, [...ap, 'docker', 'target']),
+      ),
+    ];
   });
   const manifestsObj = r.obj(o.manifests, ['manifests']) ?? {};
-  const manifests = r.arr(manifestsObj.rawYaml, ['manifests', 'rawYaml']).map((g, i) => r.str(g, ['manifests', 'rawYaml', i]) ?? '');
-  if (!manifests.length) r.fail(['manifests'], 'Flotilla reads skaffold manifests from manifests.rawYaml, which is missing or empty');
+  const manifests = r
+    .arr(manifestsObj.rawYaml, ['manifests', 'rawYaml'])
+    .map((g, i) => r.str(g, ['manifests', 'rawYaml', i]) ?? '');
+  if (!manifests.length) {
+    r.fail(['manifests'], 'Flotilla reads skaffold manifests from manifests.rawYaml, which is missing or empty');
+  }
   return withEnv({ name, dir, file, manifests, builds, nodes: [], settings: readSettings(r, {}) }, r, false);
 }
 
-function buildSpec(r: Reader, at: (string | number)[], dir: string, image: string, context: string, dockerfile: string | undefined, buildArgs: Record<string, string>, target: string | undefined): BuildSpec {
+function buildSpec(
+  r: Reader,
+  at: (string | number)[],
+  dir: string,
+  image: string,
+  context: string,
+  dockerfile: string | undefined,
+  buildArgs: Record<string, string>,
+  target: string | undefined,
+): BuildSpec {
   const ctx = path.resolve(dir, context);
   const df = path.resolve(ctx, dockerfile ?? 'Dockerfile');
-  if (!fs.existsSync(ctx)) r.fail([...at, 'context'], `build context ${context} does not exist (relative to ${path.basename(r.doc.file)})`);
-  else if (outside(dir, ctx)) r.fail([...at, 'context'], `build context ${context} resolves outside the stack folder; Flotilla only sends files from inside it to Docker`);
-  else if (!fs.existsSync(df)) r.fail([...at, dockerfile ? 'dockerfile' : 'context'], `no Dockerfile at ${path.relative(dir, df)}`);
-  else if (outside(dir, df)) r.fail([...at, dockerfile ? 'dockerfile' : 'context'], `Dockerfile ${path.relative(dir, df)} resolves outside the stack folder; Flotilla only sends files from inside it to Docker`);
-  else if (fs.statSync(df).size > MAX_DOCKERFILE_BYTES) r.fail([...at, dockerfile ? 'dockerfile' : 'context'], `Dockerfile ${path.relative(dir, df)} is ${(fs.statSync(df).size / 1048576).toFixed(1)} MB, above the ${MAX_DOCKERFILE_BYTES / 1048576} MB limit: no real Dockerfile is this big, and parsing it would stall the engine`);
+  if (!fs.existsSync(ctx)) {
+    r.fail([...at, 'context'], `build context ${context} does not exist (relative to ${path.basename(r.doc.file)})`);
+  } else if (outside(dir, ctx)) {
+    r.fail(
+      [...at, 'context'],
+      `build context ${context} resolves outside the stack folder; Flotilla only sends files from inside it to Docker`,
+    );
+  } else if (!fs.existsSync(df)) {
+    r.fail([...at, dockerfile ? 'dockerfile' : 'context'], `no Dockerfile at ${path.relative(dir, df)}`);
+  } else if (outside(dir, df)) {
+    r.fail(
+      [...at, dockerfile ? 'dockerfile' : 'context'],
+      `Dockerfile ${path.relative(dir, df)} resolves outside the stack folder; Flotilla only sends files from inside it to Docker`,
+    );
+  } else if (fs.statSync(df).size > MAX_DOCKERFILE_BYTES) {
+    r.fail(
+      [...at, dockerfile ? 'dockerfile' : 'context'],
+      `Dockerfile ${path.relative(dir, df)} is ${(fs.statSync(df).size / 1048576).toFixed(1)} MB, above the ${MAX_DOCKERFILE_BYTES / 1048576} MB limit: no real Dockerfile is this big, and parsing it would stall the engine`,
+    );
+  }
   return { image, context: ctx, dockerfile: df, buildArgs, target, source: r.at(at) };
 }
 

@@ -72,7 +72,14 @@ export interface ContainerSpec {
   startupProbe?: Probe;
   volumeMounts?: { name: string; mountPath: string; readOnly: boolean }[];
   /** The parts of securityContext a local engine can honour. */
-  security?: { privileged: boolean; capAdd: string[]; capDrop: string[]; runAsUser?: number; runAsGroup?: number; readOnlyRootFilesystem: boolean };
+  security?: {
+    privileged: boolean;
+    capAdd: string[];
+    capDrop: string[];
+    runAsUser?: number;
+    runAsGroup?: number;
+    readOnlyRootFilesystem: boolean;
+  };
 }
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';

@@ -25,7 +25,12 @@ export function parseYamlFile(file: string, text: string): ParsedYaml {
   const docs: YamlDoc[] = [];
   // uniqueKeys off: yaml's own check compares every key with every earlier one (50 000 keys took
   // 40 s); duplicateKeys below does the same in one pass. logLevel error: no process warnings.
-  const parsed = YAML.parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
+  const parsed = YAML.parseAllDocuments(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: false,
+    logLevel: 'error',
+  });
   const all = Array.isArray(parsed) ? parsed : [parsed];
   for (const doc of all) {
     for (const e of doc.errors) {

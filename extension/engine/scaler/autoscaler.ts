@@ -66,7 +66,9 @@ export class Autoscaler {
     this.history = d.history;
     const status = toStatus(this.hpa, inputs.specReplicas, d);
     this.last = status;
-    const reason = d.rescale ? d.history.lastReason ?? '' : d.unableReason ?? `${d.condition.reason}: ${d.condition.message}`;
+    const reason = d.rescale
+      ? (d.history.lastReason ?? '')
+      : (d.unableReason ?? `${d.condition.reason}: ${d.condition.message}`);
     return { desiredReplicas: d.desiredReplicas, rescale: d.rescale, reason, condition: d.condition, status };
   }
 
@@ -100,12 +102,13 @@ export function podSamples(
     const s: PodSample = { name: r.name, phase: r.phase, ready: r.ready, containers };
     const samples = r.containerIds.map((id) => usage.get(id));
     if (samples.length > 0 && samples.every((x) => x !== undefined)) {
-      s.cpuMilli = samples.reduce((a, x) => a + x!.cpuMilli, 0);
-      s.memoryBytes = samples.reduce((a, x) => a + x!.memoryBytes, 0);
+      s.cpuMilli = samples.reduce((a, x) => a + x.cpuMilli, 0);
+      s.memoryBytes = samples.reduce((a, x) => a + x.memoryBytes, 0);
     }
     const m = podMetrics.get(r.name);
     // A Running replica the balancer has not seen has had no connections: that is a 0, not a missing sample.
-    s.metrics = m ?? (r.phase === 'Running' ? { flotilla_active_connections: 0, flotilla_connections_per_second: 0 } : undefined);
+    s.metrics =
+      m ?? (r.phase === 'Running' ? { flotilla_active_connections: 0, flotilla_connections_per_second: 0 } : undefined);
     return s;
   });
 }

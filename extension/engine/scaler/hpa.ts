@@ -14,7 +14,13 @@
 
 import type { HpaScalingRules, HpaSpec, MetricSpec } from '../model/types';
 import type { HpaStatus } from '../api/protocol';
-import { DEFAULT_METRIC, DEFAULT_TOLERANCE, replicasForMetric, type MetricValue, type PodSample } from './replica-calculator';
+import {
+  DEFAULT_METRIC,
+  DEFAULT_TOLERANCE,
+  replicasForMetric,
+  type MetricValue,
+  type PodSample,
+} from './replica-calculator';
 
 export interface TimedRecommendation {
   time: number; // ms
@@ -97,7 +103,15 @@ export function decide(input: HpaInput): HpaDecision {
   const base = { metrics: [] as MetricValue[], history };
 
   if (current === 0 && min !== 0) {
-    return { ...base, desiredReplicas: 0, rescale: false, condition: { reason: 'ScalingDisabled', message: 'scaling is disabled since the replica count of the target is zero' } };
+    return {
+      ...base,
+      desiredReplicas: 0,
+      rescale: false,
+      condition: {
+        reason: 'ScalingDisabled',
+        message: 'scaling is disabled since the replica count of the target is zero',
+      },
+    };
   }
   if (current > max) return applied(base, current, max, 'Current number of replicas above Spec.MaxReplicas', now);
   if (current < min) return applied(base, current, min, 'Current number of replicas below Spec.MinReplicas', now);
@@ -123,8 +137,18 @@ export function decide(input: HpaInput): HpaDecision {
     }
   }
   if (invalid >= specs.length || (invalid > 0 && proposal < current)) {
-    const unableReason = invalid === 1 && specs.length === 1 ? firstError : `invalid metrics (${invalid} invalid out of ${specs.length}), first error is: ${firstError}`;
-    return { ...base, metrics, desiredReplicas: current, rescale: false, unableReason, condition: { reason: 'FailedGetMetrics', message: unableReason ?? '' } };
+    const unableReason =
+      invalid === 1 && specs.length === 1
+        ? firstError
+        : `invalid metrics (${invalid} invalid out of ${specs.length}), first error is: ${firstError}`;
+    return {
+      ...base,
+      metrics,
+      desiredReplicas: current,
+      rescale: false,
+      unableReason,
+      condition: { reason: 'FailedGetMetrics', message: unableReason ?? '' },
+    };
   }
 
   // Stabilization over the recommendations of the windows, this one recorded unstabilized.
@@ -143,21 +167,39 @@ export function decide(input: HpaInput): HpaDecision {
   let condition =
     stabilized !== proposal
       ? stabilized > proposal
-        ? { reason: 'ScaleDownStabilized', message: 'recent recommendations were higher than current one, applying the highest recent recommendation' }
-        : { reason: 'ScaleUpStabilized', message: 'recent recommendations were lower than current one, applying the lowest recent recommendation' }
+        ? {
+            reason: 'ScaleDownStabilized',
+            message: 'recent recommendations were higher than current one, applying the highest recent recommendation',
+          }
+        : {
+            reason: 'ScaleUpStabilized',
+            message: 'recent recommendations were lower than current one, applying the lowest recent recommendation',
+          }
       : { reason: 'ReadyForNewScale', message: 'recommended size matches current size' };
 
   const limited = limitByPolicies(current, stabilized, min, max, up, down, history, now);
   if (limited.condition) condition = limited.condition;
   const desired = limited.replicas;
-  const metricReason = desired > current ? `${proposalName} above target` : desired < current ? 'All metrics below target' : undefined;
+  const metricReason =
+    desired > current ? `${proposalName} above target` : desired < current ? 'All metrics below target' : undefined;
   const decision: HpaDecision = { metrics, history, desiredReplicas: desired, rescale: desired !== current, condition };
   if (decision.rescale) record(decision, current, desired, metricReason ?? '', now);
   return decision;
 }
 
-function applied(base: { metrics: MetricValue[]; history: HpaHistory }, current: number, desired: number, reason: string, now: number): HpaDecision {
-  const d: HpaDecision = { ...base, desiredReplicas: desired, rescale: true, condition: { reason: 'DesiredWithinRange', message: reason } };
+function applied(
+  base: { metrics: MetricValue[]; history: HpaHistory },
+  current: number,
+  desired: number,
+  reason: string,
+  now: number,
+): HpaDecision {
+  const d: HpaDecision = {
+    ...base,
+    desiredReplicas: desired,
+    rescale: true,
+    condition: { reason: 'DesiredWithinRange', message: reason },
+  };
   record(d, current, desired, reason, now);
   return d;
 }
@@ -189,7 +231,9 @@ function limitByPolicies(
   now: number,
 ): { replicas: number; condition?: { reason: string; message: string } } {
   const periodStart = (periodSeconds: number): number =>
-    current - changeInPeriod(h.scaleUpEvents, periodSeconds, now) + changeInPeriod(h.scaleDownEvents, periodSeconds, now);
+    current -
+    changeInPeriod(h.scaleUpEvents, periodSeconds, now) +
+    changeInPeriod(h.scaleDownEvents, periodSeconds, now);
   if (desired > current) {
     let limit: number;
     if (up.selectPolicy === 'Disabled') limit = current;
@@ -206,8 +250,20 @@ function limitByPolicies(
     const allowed = Math.min(max, limit);
     if (desired > allowed) {
       return max > limit
-        ? { replicas: allowed, condition: { reason: 'ScaleUpLimit', message: 'the desired replica count is increasing faster than the maximum scale rate' } }
-        : { replicas: allowed, condition: { reason: 'TooManyReplicas', message: 'the desired replica count is more than the maximum replica count' } };
+        ? {
+            replicas: allowed,
+            condition: {
+              reason: 'ScaleUpLimit',
+              message: 'the desired replica count is increasing faster than the maximum scale rate',
+            },
+          }
+        : {
+            replicas: allowed,
+            condition: {
+              reason: 'TooManyReplicas',
+              message: 'the desired replica count is more than the maximum replica count',
+            },
+          };
     }
   } else if (desired < current) {
     let limit: number;
@@ -225,8 +281,20 @@ function limitByPolicies(
     const allowed = Math.max(min, limit);
     if (desired < allowed) {
       return min < limit
-        ? { replicas: allowed, condition: { reason: 'ScaleDownLimit', message: 'the desired replica count is decreasing faster than the maximum scale rate' } }
-        : { replicas: allowed, condition: { reason: 'TooFewReplicas', message: 'the desired replica count is less than the minimum replica count' } };
+        ? {
+            replicas: allowed,
+            condition: {
+              reason: 'ScaleDownLimit',
+              message: 'the desired replica count is decreasing faster than the maximum scale rate',
+            },
+          }
+        : {
+            replicas: allowed,
+            condition: {
+              reason: 'TooFewReplicas',
+              message: 'the desired replica count is less than the minimum replica count',
+            },
+          };
     }
   }
   return { replicas: desired };

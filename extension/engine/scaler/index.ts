@@ -9,7 +9,31 @@
 // - stats-sampler.ts: CPU and memory per container from streamed Docker stats.
 // The loop that runs them against a stack is the controller's (controller/autoscaling.ts).
 
-export { replicasForMetric, DEFAULT_TOLERANCE, DEFAULT_METRIC, type PodSample, type PodPhase, type MetricValue, type MetricOutcome } from './replica-calculator';
-export { decide, emptyHistory, toStatus, scaleUpRules, scaleDownRules, type HpaInput, type HpaDecision, type HpaHistory } from './hpa';
-export { Autoscaler, podSamples, type AutoscalerOptions, type AutoscalerInputs, type SyncResult, type ObservedReplica } from './autoscaler';
+export {
+  replicasForMetric,
+  DEFAULT_TOLERANCE,
+  DEFAULT_METRIC,
+  type PodSample,
+  type PodPhase,
+  type MetricValue,
+  type MetricOutcome,
+} from './replica-calculator';
+export {
+  decide,
+  emptyHistory,
+  toStatus,
+  scaleUpRules,
+  scaleDownRules,
+  type HpaInput,
+  type HpaDecision,
+  type HpaHistory,
+} from './hpa';
+export {
+  Autoscaler,
+  podSamples,
+  type AutoscalerOptions,
+  type AutoscalerInputs,
+  type SyncResult,
+  type ObservedReplica,
+} from './autoscaler';
 export { StatsSampler, usageFromFrame, type ContainerUsage, type StatsFrame } from './stats-sampler';

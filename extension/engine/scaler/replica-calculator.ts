@@ -47,18 +47,30 @@ export type MetricOutcome =
 export const DEFAULT_TOLERANCE = 0.1;
 
 /** The HPA default when spec.metrics is empty: 80% average CPU utilization. */
-export const DEFAULT_METRIC: MetricSpec = { type: 'Resource', name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } };
+export const DEFAULT_METRIC: MetricSpec = {
+  type: 'Resource',
+  name: 'cpu',
+  target: { type: 'Utilization', averageUtilization: 80 },
+};
 
-export function replicasForMetric(spec: MetricSpec, currentReplicas: number, pods: readonly PodSample[], tolerance = DEFAULT_TOLERANCE): MetricOutcome {
+export function replicasForMetric(
+  spec: MetricSpec,
+  currentReplicas: number,
+  pods: readonly PodSample[],
+  tolerance = DEFAULT_TOLERANCE,
+): MetricOutcome {
   if (pods.length === 0) return { ok: false, error: 'no pods returned by selector while calculating replica count' };
   if (spec.type === 'Resource') {
-    if (spec.name !== 'cpu' && spec.name !== 'memory') return { ok: false, error: `unsupported resource metric ${spec.name}` };
+    if (spec.name !== 'cpu' && spec.name !== 'memory') {
+      return { ok: false, error: `unsupported resource metric ${spec.name}` };
+    }
     if (spec.target.type === 'Utilization') return resourceUtilization(spec, currentReplicas, pods, tolerance);
     if (spec.target.type === 'AverageValue') return resourceAverageValue(spec, currentReplicas, pods, tolerance);
     return { ok: false, error: `invalid target type ${spec.target.type} for resource metric ${spec.name}` };
   }
-  if (spec.target.type !== 'AverageValue' || spec.target.averageValue === undefined)
+  if (spec.target.type !== 'AverageValue' || spec.target.averageValue === undefined) {
     return { ok: false, error: `Pods metric ${spec.name} needs target type AverageValue` };
+  }
   const target = toMilli(spec.target.averageValue);
   const samples = new Map<string, number>();
   for (const p of pods) {
@@ -110,7 +122,11 @@ function podRequest(p: PodSample, resource: 'cpu' | 'memory'): number | string {
   return sum;
 }
 
-function utilizationRatio(metrics: Map<string, number>, requests: Map<string, number>, target: number): { ratio: number; utilization: number } | string {
+function utilizationRatio(
+  metrics: Map<string, number>,
+  requests: Map<string, number>,
+  target: number,
+): { ratio: number; utilization: number } | string {
   let total = 0;
   let reqTotal = 0;
   for (const [pod, v] of metrics) {
@@ -124,7 +140,12 @@ function utilizationRatio(metrics: Map<string, number>, requests: Map<string, nu
   return { ratio: utilization / target, utilization };
 }
 
-function resourceUtilization(spec: MetricSpec, current: number, pods: readonly PodSample[], tolerance: number): MetricOutcome {
+function resourceUtilization(
+  spec: MetricSpec,
+  current: number,
+  pods: readonly PodSample[],
+  tolerance: number,
+): MetricOutcome {
   const resource = spec.name as 'cpu' | 'memory';
   const target = spec.target.averageUtilization ?? 0;
   const fail = (e: string): MetricOutcome => ({ ok: false, error: `failed to get ${resource} utilization: ${e}` });
@@ -146,7 +167,12 @@ function resourceUtilization(spec: MetricSpec, current: number, pods: readonly P
   const first = utilizationRatio(metrics, requests, target);
   if (typeof first === 'string') return fail(first);
   const value: MetricValue = { name: resource, current: first.utilization, target, unit: '%' };
-  const ok = (replicas: number): MetricOutcome => ({ ok: true, replicas, value, description: `${resource} resource utilization (percentage of request)` });
+  const ok = (replicas: number): MetricOutcome => ({
+    ok: true,
+    replicas,
+    value,
+    description: `${resource} resource utilization (percentage of request)`,
+  });
   const usageRatio = first.ratio;
   const scaleUpWithUnready = g.unready.size > 0 && usageRatio > 1;
   if (!scaleUpWithUnready && g.missing.size === 0) {
@@ -165,16 +191,25 @@ function resourceUtilization(spec: MetricSpec, current: number, pods: readonly P
 }
 
 function recalculated(usageRatio: number, newRatio: number, count: number, current: number, tolerance: number): number {
-  if (Math.abs(1 - newRatio) <= tolerance || (usageRatio < 1 && newRatio > 1) || (usageRatio > 1 && newRatio < 1)) return current;
+  if (Math.abs(1 - newRatio) <= tolerance || (usageRatio < 1 && newRatio > 1) || (usageRatio > 1 && newRatio < 1)) {
+    return current;
+  }
   const n = Math.ceil(newRatio * count);
   if ((newRatio < 1 && n > current) || (newRatio > 1 && n < current)) return current;
   return n;
 }
 
-function resourceAverageValue(spec: MetricSpec, current: number, pods: readonly PodSample[], tolerance: number): MetricOutcome {
+function resourceAverageValue(
+  spec: MetricSpec,
+  current: number,
+  pods: readonly PodSample[],
+  tolerance: number,
+): MetricOutcome {
   const resource = spec.name as 'cpu' | 'memory';
   const avg = spec.target.averageValue;
-  if (avg === undefined || avg <= 0) return { ok: false, error: `failed to get ${resource} usage: target averageValue must be positive` };
+  if (avg === undefined || avg <= 0) {
+    return { ok: false, error: `failed to get ${resource} usage: target averageValue must be positive` };
+  }
   const target = resource === 'cpu' ? Math.round(avg) : toMilli(avg);
   const samples = new Map<string, number>();
   for (const p of pods) {
@@ -201,7 +236,9 @@ function plainReplicas(
   const g = groupPods(pods, (p) => samples.has(p.name), cpu);
   const metrics = new Map([...samples].filter(([n]) => pods.some((p) => p.name === n)));
   for (const n of [...g.ignored, ...g.unready]) metrics.delete(n);
-  if (metrics.size === 0) return { ok: false, error: 'did not receive metrics for targeted pods (pods might be unready)' };
+  if (metrics.size === 0) {
+    return { ok: false, error: 'did not receive metrics for targeted pods (pods might be unready)' };
+  }
   const ratioOf = (m: Map<string, number>): { ratio: number; usage: number } => {
     let total = 0;
     for (const v of m.values()) total += v;
@@ -221,5 +258,9 @@ function plainReplicas(
   }
   if (scaleUpWithUnready) for (const n of g.unready) metrics.set(n, 0);
   const second = ratioOf(metrics);
-  return { ok: true, replicas: recalculated(usageRatio, second.ratio, metrics.size, current, tolerance), usage: first.usage };
+  return {
+    ok: true,
+    replicas: recalculated(usageRatio, second.ratio, metrics.size, current, tolerance),
+    usage: first.usage,
+  };
 }

@@ -21,7 +21,11 @@ export interface ContainerUsage {
 /** The parts of a Docker stats frame that are read. */
 export interface StatsFrame {
   read?: string;
-  cpu_stats?: { cpu_usage?: { total_usage?: number; percpu_usage?: number[] }; system_cpu_usage?: number; online_cpus?: number };
+  cpu_stats?: {
+    cpu_usage?: { total_usage?: number; percpu_usage?: number[] };
+    system_cpu_usage?: number;
+    online_cpus?: number;
+  };
   precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
   memory_stats?: { usage?: number; stats?: Record<string, number> };
 }
@@ -112,7 +116,9 @@ export class StatsSampler {
   /** Latest usage of every streamed container that has one, for podSamples(). */
   usage(): Map<string, { cpuMilli: number; memoryBytes: number }> {
     const out = new Map<string, { cpuMilli: number; memoryBytes: number }>();
-    for (const [id, w] of this.watches) if (w.latest) out.set(id, { cpuMilli: w.latest.cpuMilli, memoryBytes: w.latest.memoryBytes });
+    for (const [id, w] of this.watches) {
+      if (w.latest) out.set(id, { cpuMilli: w.latest.cpuMilli, memoryBytes: w.latest.memoryBytes });
+    }
     return out;
   }
 

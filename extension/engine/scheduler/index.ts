@@ -1,2 +1,2 @@
 export * from './scheduler';
-export * from './nodePool';
+export * from './node-pool';

@@ -117,7 +117,10 @@ function scheduleOne(states: NodeState[], pod: PodRequest): Placement {
  * there, the first failing plugin ends the check, but NodeResourcesFit
  * reports every insufficient resource.
  */
-export function filter(state: Pick<NodeState, 'spec' | 'labels' | 'cpuRequested' | 'memoryRequested'>, pod: PodRequest): string[] {
+export function filter(
+  state: Pick<NodeState, 'spec' | 'labels' | 'cpuRequested' | 'memoryRequested'>,
+  pod: PodRequest,
+): string[] {
   if (state.spec.unschedulable) return [REASON_UNSCHEDULABLE];
   for (const [k, v] of Object.entries(pod.nodeSelector)) {
     if (state.labels[k] !== v) return [REASON_SELECTOR];
@@ -125,7 +128,9 @@ export function filter(state: Pick<NodeState, 'spec' | 'labels' | 'cpuRequested'
   const reasons: string[] = [];
   // A zero request is never checked, as in fitsRequest: it fits even a full node.
   if (pod.cpuMilli > 0 && pod.cpuMilli > state.spec.cpuMilli - state.cpuRequested) reasons.push(REASON_CPU);
-  if (pod.memoryBytes > 0 && pod.memoryBytes > state.spec.memoryBytes - state.memoryRequested) reasons.push(REASON_MEMORY);
+  if (pod.memoryBytes > 0 && pod.memoryBytes > state.spec.memoryBytes - state.memoryRequested) {
+    reasons.push(REASON_MEMORY);
+  }
   return reasons;
 }
 
@@ -154,7 +159,9 @@ function leastRequested(requested: number, capacity: number): number {
  */
 function topologySpreadScores(feasible: NodeState[], pod: PodRequest): number[] {
   const weight = Math.log(feasible.length + 2);
-  const raw = feasible.map((s) => Math.round((s.perDeployment.get(pod.deployment) ?? 0) * weight + (DEFAULT_MAX_SKEW - 1)));
+  const raw = feasible.map((s) =>
+    Math.round((s.perDeployment.get(pod.deployment) ?? 0) * weight + (DEFAULT_MAX_SKEW - 1)),
+  );
   const max = Math.max(...raw);
   const min = Math.min(...raw);
   if (max === 0) return raw.map(() => MAX_NODE_SCORE);

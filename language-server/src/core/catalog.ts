@@ -44,7 +44,11 @@ export const RULES: Record<string, RuleInfo> = {
   FD3015: { severity: i, title: 'Use --no-install-recommends with apt-get install', hadolint: 'DL3015' },
   FD3019: { severity: i, title: 'Use apk add --no-cache', hadolint: 'DL3019' },
   FD3020: { severity: w, title: 'Use COPY instead of ADD for files and folders', hadolint: 'DL3020' },
-  FD3021: { severity: e, title: 'COPY with more than two arguments needs a destination ending in /', hadolint: 'DL3021' },
+  FD3021: {
+    severity: e,
+    title: 'COPY with more than two arguments needs a destination ending in /',
+    hadolint: 'DL3021',
+  },
   FD3025: { severity: w, title: 'Use the JSON form for CMD and ENTRYPOINT', hadolint: 'DL3025' },
   FD3027: { severity: w, title: 'Use apt-get or apt-cache, not apt', hadolint: 'DL3027' },
   FD3029: { severity: w, title: 'Do not use --platform in FROM', hadolint: 'DL3029' },

@@ -2,10 +2,19 @@
 // the cross-resource rules and by go-to-definition.
 import { isMap, type Node } from 'yaml';
 import { containersOf, podLabelsNode, type Resource } from '../k8s/resources';
-import type { StackBuild } from '../stack/stackFile';
+import type { StackBuild } from '../stack/stack-file';
 import { getIn, items, str, stringMap, type AnyNode } from '../yaml/parse';
 
-export const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod', 'ReplicationController']);
+export const WORKLOADS = new Set([
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'Job',
+  'CronJob',
+  'Pod',
+  'ReplicationController',
+]);
 
 // Memoised per resource: resources are reused from the parse cache while their text is
 // unchanged, and the selector checks would otherwise be quadratic in label extraction.
@@ -29,7 +38,11 @@ export function selectedWorkloads(svc: Resource, all: Resource[]): Resource[] {
   if (!Object.keys(sel).length) return [];
   // candidates share the selector's first label: an index keeps many Services × many workloads linear
   const [k, v] = Object.entries(sel)[0];
-  return labelIndex(all).get(`${k}=${v}`)?.filter((r) => (r.namespace ?? '') === (svc.namespace ?? '') && matches(sel, podLabels(r))) ?? [];
+  return (
+    labelIndex(all)
+      .get(`${k}=${v}`)
+      ?.filter((r) => (r.namespace ?? '') === (svc.namespace ?? '') && matches(sel, podLabels(r))) ?? []
+  );
 }
 
 const labelIndexMemo = new WeakMap<Resource[], Map<string, Resource[]>>();
@@ -58,7 +71,9 @@ export function hpaTarget(hpa: Resource, all: Resource[]): Resource | undefined 
   let idx = nameIndex.get(all);
   if (!idx) {
     idx = new Map();
-    for (const r of all) if (!idx.has(`${r.kind}/${r.namespace ?? ''}/${r.name}`)) idx.set(`${r.kind}/${r.namespace ?? ''}/${r.name}`, r);
+    for (const r of all) {
+      if (!idx.has(`${r.kind}/${r.namespace ?? ''}/${r.name}`)) idx.set(`${r.kind}/${r.namespace ?? ''}/${r.name}`, r);
+    }
     nameIndex.set(all, idx);
   }
   return idx.get(`${kind}/${hpa.namespace ?? ''}/${name}`);
@@ -102,7 +117,11 @@ function computeContainers(r: Resource): ContainerInfo[] {
       ports: items(r.doc, getIn(r.doc, c, 'ports')).map((p) => {
         const n = getIn(r.doc, p, 'containerPort');
         const v = str(n);
-        return { number: v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined, name: str(getIn(r.doc, p, 'name')), node: n };
+        return {
+          number: v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined,
+          name: str(getIn(r.doc, p, 'name')),
+          node: n,
+        };
       }),
     }));
 }

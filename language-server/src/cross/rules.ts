@@ -6,9 +6,18 @@ import { exposedPorts } from '../dockerfile/lint';
 import type { ParsedDockerfile } from '../dockerfile/model';
 import { parseQuantity } from '../k8s/quantity';
 import type { Resource } from '../k8s/resources';
-import type { StackBuild } from '../stack/stackFile';
+import type { StackBuild } from '../stack/stack-file';
 import { getIn, items, keyOf, mapPairs, nodeRange, pairOf, str, stringMap, type AnyNode } from '../yaml/parse';
-import { buildFor, containerInfos, hpaTarget, imageRepo, podLabels, selectedWorkloads, WORKLOADS, type ContainerInfo } from './links';
+import {
+  buildFor,
+  containerInfos,
+  hpaTarget,
+  imageRepo,
+  podLabels,
+  selectedWorkloads,
+  WORKLOADS,
+  type ContainerInfo,
+} from './links';
 
 export interface CrossInput {
   resources: Resource[];
@@ -44,7 +53,14 @@ export function checkCross(input: CrossInput): Located[] {
       workloadSelector(r, at);
       const h = hpaTargets.get(r);
       const rp = pairOf(getIn(r.doc, r.root, 'spec'), 'replicas');
-      if (h && rp) at(r, rp.key as AnyNode, 'FX1006', `replicas is managed by HorizontalPodAutoscaler ${h.name}: the autoscaler overrides this value; leave it out so re-applying does not reset the scale.`);
+      if (h && rp) {
+        at(
+          r,
+          rp.key,
+          'FX1006',
+          `replicas is managed by HorizontalPodAutoscaler ${h.name}: the autoscaler overrides this value; leave it out so re-applying does not reset the scale.`,
+        );
+      }
       for (const c of containerInfos(r)) container(r, c, input, at);
     }
   }
@@ -60,8 +76,14 @@ function duplicates(all: Resource[], at: At): void {
     if (!r.name) continue;
     const key = `${r.kind}/${r.namespace ?? ''}/${r.name}`;
     const first = seen.get(key);
-    if (first) at(r, getIn(r.doc, r.root, 'metadata', 'name'), 'FX1010', `${r.kind} "${r.name}" is already defined in ${first.file}:${(nodeRange(first.y.lines, getIn(first.doc, first.root, 'metadata', 'name'))?.start.line ?? 0) + 1}.`);
-    else seen.set(key, r);
+    if (first) {
+      at(
+        r,
+        getIn(r.doc, r.root, 'metadata', 'name'),
+        'FX1010',
+        `${r.kind} "${r.name}" is already defined in ${first.file}:${(nodeRange(first.y.lines, getIn(first.doc, first.root, 'metadata', 'name'))?.start.line ?? 0) + 1}.`,
+      );
+    } else seen.set(key, r);
   }
 }
 
@@ -72,7 +94,9 @@ function service(svc: Resource, all: Resource[], at: At): void {
   const targets = selectedWorkloads(svc, all);
   const selKey = pairOf(getIn(svc.doc, svc.root, 'spec'), 'selector')?.key as AnyNode;
   if (!targets.length) {
-    const txt = Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',');
+    const txt = Object.entries(sel)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     at(svc, selKey, 'FX1001', `Service ${svc.name}: selector ${txt} matches no pod template in the stack.`);
     return;
   }
@@ -82,8 +106,17 @@ function service(svc: Resource, all: Resource[], at: At): void {
     if (typeof tp !== 'number' && typeof tp !== 'string') continue;
     for (const w of targets) {
       const cs = containerInfos(w).filter((c) => isMap(c.node));
-      const declared = cs.some((c) => c.ports.some((cp) => (typeof tp === 'number' ? cp.number === tp : cp.name === tp)));
-      if (!declared) at(svc, tpNode, 'FX1007', `Service ${svc.name}: port ${tp} is not declared by any container of ${w.kind} ${w.name}${typeof tp === 'string' ? ' (no port has this name)' : ''}.`);
+      const declared = cs.some((c) =>
+        c.ports.some((cp) => (typeof tp === 'number' ? cp.number === tp : cp.name === tp)),
+      );
+      if (!declared) {
+        at(
+          svc,
+          tpNode,
+          'FX1007',
+          `Service ${svc.name}: port ${tp} is not declared by any container of ${w.kind} ${w.name}${typeof tp === 'string' ? ' (no port has this name)' : ''}.`,
+        );
+      }
     }
   }
 }
@@ -94,16 +127,34 @@ function workloadSelector(r: Resource, at: At): void {
   if (!isMap(selNode)) return;
   const labels = podLabels(r);
   const ml = stringMap(r.doc, getIn(r.doc, selNode, 'matchLabels'));
-  const bad: string[] = Object.entries(ml).filter(([k, v]) => labels[k] !== v).map(([k, v]) => `${k}=${v}`);
+  const bad: string[] = Object.entries(ml)
+    .filter(([k, v]) => labels[k] !== v)
+    .map(([k, v]) => `${k}=${v}`);
   for (const e of items(r.doc, getIn(r.doc, selNode, 'matchExpressions'))) {
     const key = str(getIn(r.doc, e, 'key')) ?? '';
     const op = str(getIn(r.doc, e, 'operator'));
     const vals = items(r.doc, getIn(r.doc, e, 'values')).map((v) => str(v));
     const has = key in labels;
-    const ok = op === 'In' ? has && vals.includes(labels[key]) : op === 'NotIn' ? !has || !vals.includes(labels[key]) : op === 'Exists' ? has : op === 'DoesNotExist' ? !has : true;
+    const ok =
+      op === 'In'
+        ? has && vals.includes(labels[key])
+        : op === 'NotIn'
+          ? !has || !vals.includes(labels[key])
+          : op === 'Exists'
+            ? has
+            : op === 'DoesNotExist'
+              ? !has
+              : true;
     if (!ok) bad.push(`${key} ${op} (${vals.join(',')})`);
   }
-  if (bad.length) at(r, pairOf(getIn(r.doc, r.root, 'spec'), 'selector')?.key as AnyNode, 'FX1002', `${r.kind} ${r.name}: selector ${bad.join(', ')} does not match the pod template labels; the API server rejects this.`);
+  if (bad.length) {
+    at(
+      r,
+      pairOf(getIn(r.doc, r.root, 'spec'), 'selector')?.key,
+      'FX1002',
+      `${r.kind} ${r.name}: selector ${bad.join(', ')} does not match the pod template labels; the API server rejects this.`,
+    );
+  }
 }
 
 function hpa(h: Resource, all: Resource[], at: At): void {
@@ -112,28 +163,54 @@ function hpa(h: Resource, all: Resource[], at: At): void {
   const ref = getIn(h.doc, spec, 'scaleTargetRef');
   if (isMap(ref) && !target) {
     const kind = str(getIn(h.doc, ref, 'kind')) ?? '?';
-    at(h, getIn(h.doc, ref, 'name') ?? ref, 'FX1003', `HorizontalPodAutoscaler ${h.name}: ${kind} "${str(getIn(h.doc, ref, 'name')) ?? ''}" is not defined in the stack.`);
+    at(
+      h,
+      getIn(h.doc, ref, 'name') ?? ref,
+      'FX1003',
+      `HorizontalPodAutoscaler ${h.name}: ${kind} "${str(getIn(h.doc, ref, 'name')) ?? ''}" is not defined in the stack.`,
+    );
   }
   const minNode = getIn(h.doc, spec, 'minReplicas');
   const maxNode = getIn(h.doc, spec, 'maxReplicas');
   const min = isScalar(minNode) && typeof minNode.value === 'number' ? minNode.value : 1;
   const max = isScalar(maxNode) && typeof maxNode.value === 'number' ? maxNode.value : undefined;
-  if (max !== undefined && min > max) at(h, minNode ?? maxNode, 'FX1004', `HorizontalPodAutoscaler ${h.name}: minReplicas ${min} is greater than maxReplicas ${max}.`);
+  if (max !== undefined && min > max) {
+    at(
+      h,
+      minNode ?? maxNode,
+      'FX1004',
+      `HorizontalPodAutoscaler ${h.name}: minReplicas ${min} is greater than maxReplicas ${max}.`,
+    );
+  }
   if (!target) return;
   // CPU utilization is measured against requests: without them the HPA cannot compute it
   let cpuNode: AnyNode;
-  if (h.apiVersion === 'autoscaling/v1') cpuNode = pairOf(spec, 'targetCPUUtilizationPercentage')?.key as AnyNode;
+  if (h.apiVersion === 'autoscaling/v1') cpuNode = pairOf(spec, 'targetCPUUtilizationPercentage')?.key;
   else {
     const metrics = items(h.doc, getIn(h.doc, spec, 'metrics'));
-    if (!metrics.length) cpuNode = pairOf(spec, 'maxReplicas')?.key as AnyNode; // default metric: 80% CPU
+    if (!metrics.length) cpuNode = pairOf(spec, 'maxReplicas')?.key; // default metric: 80% CPU
     for (const m of metrics) {
       const res = getIn(h.doc, m, 'resource') ?? getIn(h.doc, m, 'containerResource');
-      if (str(getIn(h.doc, res, 'name')) === 'cpu' && (str(getIn(h.doc, res, 'target', 'type')) ?? 'Utilization') === 'Utilization') cpuNode = m;
+      if (
+        str(getIn(h.doc, res, 'name')) === 'cpu' &&
+        (str(getIn(h.doc, res, 'target', 'type')) ?? 'Utilization') === 'Utilization'
+      ) {
+        cpuNode = m;
+      }
     }
   }
   if (!cpuNode) return;
-  const missing = containerInfos(target).filter((c) => parseQuantity(str(getIn(target.doc, c.node, 'resources', 'requests', 'cpu'))) === undefined);
-  if (missing.length) at(h, cpuNode, 'FX1005', `HorizontalPodAutoscaler ${h.name} scales on CPU utilization, but ${missing.map((c) => c.name).join(', ')} in ${target.kind} ${target.name} ${missing.length > 1 ? 'have' : 'has'} no resources.requests.cpu.`);
+  const missing = containerInfos(target).filter(
+    (c) => parseQuantity(str(getIn(target.doc, c.node, 'resources', 'requests', 'cpu'))) === undefined,
+  );
+  if (missing.length) {
+    at(
+      h,
+      cpuNode,
+      'FX1005',
+      `HorizontalPodAutoscaler ${h.name} scales on CPU utilization, but ${missing.map((c) => c.name).join(', ')} in ${target.kind} ${target.name} ${missing.length > 1 ? 'have' : 'has'} no resources.requests.cpu.`,
+    );
+  }
 }
 
 function container(r: Resource, c: ContainerInfo, input: CrossInput, at: At): void {
@@ -145,7 +222,14 @@ function container(r: Resource, c: ContainerInfo, input: CrossInput, at: At): vo
     if (!k) continue;
     const req = parseQuantity(scalarText(p.value));
     const lim = parseQuantity(scalarText(getIn(doc, limits, k)));
-    if (req !== undefined && lim !== undefined && req > lim) at(r, p.value, 'FX1009', `${c.name}: requests.${k} ${scalarText(p.value)} is above limits.${k} ${scalarText(getIn(doc, limits, k))}.`);
+    if (req !== undefined && lim !== undefined && req > lim) {
+      at(
+        r,
+        p.value,
+        'FX1009',
+        `${c.name}: requests.${k} ${scalarText(p.value)} is above limits.${k} ${scalarText(getIn(doc, limits, k))}.`,
+      );
+    }
   }
   for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
     const pr = getIn(doc, c.node, probe);
@@ -154,7 +238,14 @@ function container(r: Resource, c: ContainerInfo, input: CrossInput, at: At): vo
       const v = isScalar(portNode) ? portNode.value : undefined;
       if (v === undefined || v === null) continue;
       const declared = c.ports.some((cp) => (typeof v === 'number' ? cp.number === v : cp.name === v));
-      if (!declared) at(r, portNode, 'FX1008', `${c.name}: ${probe} port ${String(v)} is not declared in the container's ports${typeof v === 'string' ? ' (no port has this name)' : ''}.`);
+      if (!declared) {
+        at(
+          r,
+          portNode,
+          'FX1008',
+          `${c.name}: ${probe} port ${String(v)} is not declared in the container's ports${typeof v === 'string' ? ' (no port has this name)' : ''}.`,
+        );
+      }
     }
   }
   if (!c.image) return;
@@ -162,12 +253,25 @@ function container(r: Resource, c: ContainerInfo, input: CrossInput, at: At): vo
   if (build) {
     const df = input.dockerfiles.get(build.dockerfile);
     const exposed = df ? exposedPorts(df, build.target) : null;
-    if (exposed)
-      for (const cp of c.ports)
-        if (cp.number !== undefined && !exposed.has(cp.number))
-          at(r, cp.node, 'FX1012', `${c.name}: containerPort ${cp.number} is not EXPOSEd by ${build.dockerfile} (image ${build.image}).`);
+    if (exposed) {
+      for (const cp of c.ports) {
+        if (cp.number !== undefined && !exposed.has(cp.number)) {
+          at(
+            r,
+            cp.node,
+            'FX1012',
+            `${c.name}: containerPort ${cp.number} is not EXPOSEd by ${build.dockerfile} (image ${build.image}).`,
+          );
+        }
+      }
+    }
   } else if (input.localImages && !c.image.includes('$') && !isPresent(c.image, input.localImages)) {
-    at(r, c.imageNode, 'FX1013', `Image ${c.image} is not built by the stack and not present in the local Docker engine; nothing can be pulled offline.`);
+    at(
+      r,
+      c.imageNode,
+      'FX1013',
+      `Image ${c.image} is not built by the stack and not present in the local Docker engine; nothing can be pulled offline.`,
+    );
   }
 }
 
@@ -176,7 +280,11 @@ function isPresent(image: string, local: Set<string>): boolean {
   const repo = imageRepo(image);
   const tagged = repo === image && !image.includes('@') ? `${image}:latest` : image;
   if (local.has(tagged)) return true;
-  return local.has(`docker.io/${tagged}`) || local.has(`docker.io/library/${tagged}`) || local.has(tagged.replace(/^(docker\.io\/)?(library\/)?/, ''));
+  return (
+    local.has(`docker.io/${tagged}`) ||
+    local.has(`docker.io/library/${tagged}`) ||
+    local.has(tagged.replace(/^(docker\.io\/)?(library\/)?/, ''))
+  );
 }
 
 function nodePorts(all: Resource[], at: At): void {
@@ -188,8 +296,14 @@ function nodePorts(all: Resource[], at: At): void {
       const v = isScalar(n) && typeof n.value === 'number' ? n.value : undefined;
       if (v === undefined) continue;
       const first = seen.get(v);
-      if (first && first !== r) at(r, n, 'FX1011', `nodePort ${v} is already claimed by Service ${first.name}; both cannot bind one host port.`);
-      else seen.set(v, r);
+      if (first && first !== r) {
+        at(
+          r,
+          n,
+          'FX1011',
+          `nodePort ${v} is already claimed by Service ${first.name}; both cannot bind one host port.`,
+        );
+      } else seen.set(v, r);
     }
   }
 }
@@ -197,4 +311,3 @@ function nodePorts(all: Resource[], at: At): void {
 function scalarText(n: Node | AnyNode | null): string | undefined {
   return isScalar(n) && (typeof n.value === 'string' || typeof n.value === 'number') ? String(n.value) : undefined;
 }
-

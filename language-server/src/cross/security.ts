@@ -4,7 +4,7 @@ import { isScalar } from 'yaml';
 import type { LineIndex } from '../core/lines';
 import type { Finding } from '../core/types';
 import { podSpecOf, type Resource } from '../k8s/resources';
-import type { AllowKey } from '../stack/stackFile';
+import type { AllowKey } from '../stack/stack-file';
 import { getIn, items, nodeRange, pairOf, type AnyNode } from '../yaml/parse';
 import { containerInfos } from './links';
 
@@ -15,24 +15,41 @@ export function checkSecurity(r: Resource, allow: Record<AllowKey, boolean>): Fi
   const lines: LineIndex = r.y.lines;
   const flag = (node: AnyNode, code: string, key: AllowKey, what: string) => {
     const range = nodeRange(lines, node);
-    if (!allow[key] && range) out.push({ code, message: `${r.kind} ${r.name} asks for ${what}; allow it with security.allow.${key}: true in the stack file.`, range });
+    if (!allow[key] && range) {
+      out.push({
+        code,
+        message: `${r.kind} ${r.name} asks for ${what}; allow it with security.allow.${key}: true in the stack file.`,
+        range,
+      });
+    }
   };
   const isTrue = (n: AnyNode) => isScalar(n) && n.value === true;
   for (const key of ['hostNetwork', 'hostPID'] as const) {
     const p = pairOf(spec, key);
-    if (p && isTrue(getIn(r.doc, spec, key))) flag(p.key as AnyNode, key === 'hostNetwork' ? 'FP1002' : 'FP1003', key, key);
+    if (p && isTrue(getIn(r.doc, spec, key))) {
+      flag(p.key, key === 'hostNetwork' ? 'FP1002' : 'FP1003', key, key);
+    }
   }
   for (const v of items(r.doc, getIn(r.doc, spec, 'volumes'))) {
     const p = pairOf(v, 'hostPath');
-    if (p) flag(p.key as AnyNode, 'FP1004', 'hostPath', 'a hostPath volume');
+    if (p) flag(p.key, 'FP1004', 'hostPath', 'a hostPath volume');
   }
   for (const c of containerInfos(r)) {
     const sc = getIn(r.doc, c.node, 'securityContext');
     const priv = pairOf(sc, 'privileged');
-    if (priv && isTrue(getIn(r.doc, sc, 'privileged'))) flag(priv.key as AnyNode, 'FP1001', 'privileged', `a privileged container (${c.name})`);
+    if (priv && isTrue(getIn(r.doc, sc, 'privileged'))) {
+      flag(priv.key, 'FP1001', 'privileged', `a privileged container (${c.name})`);
+    }
     const add = getIn(r.doc, sc, 'capabilities', 'add');
     const caps = items(r.doc, add);
-    if (caps.length) flag(add, 'FP1005', 'capabilities', `added capabilities for ${c.name} (${caps.map((x) => (isScalar(x) ? String(x.value) : '?')).join(', ')})`);
+    if (caps.length) {
+      flag(
+        add,
+        'FP1005',
+        'capabilities',
+        `added capabilities for ${c.name} (${caps.map((x) => (isScalar(x) ? String(x.value) : '?')).join(', ')})`,
+      );
+    }
   }
   return out;
 }

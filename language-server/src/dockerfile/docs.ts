@@ -5,7 +5,8 @@ export const INSTRUCTION_DOCS: Record<string, string> = {
   CMD: 'Default command of the container. Prefer the exec form `CMD ["exe", "arg"]` so the process is PID 1 and receives signals. Only the last CMD counts.',
   LABEL: 'Adds metadata: `LABEL key="value" …`.',
   MAINTAINER: 'Deprecated: use `LABEL maintainer="name"`.',
-  EXPOSE: 'Documents the ports the container listens on: `EXPOSE <port>[/tcp|udp] …`. Flotilla checks containerPorts against it.',
+  EXPOSE:
+    'Documents the ports the container listens on: `EXPOSE <port>[/tcp|udp] …`. Flotilla checks containerPorts against it.',
   ENV: 'Sets environment variables for later instructions and the container: `ENV KEY=value …`.',
   ADD: 'Copies files, fetches URLs and unpacks local tar archives. Prefer COPY for plain files.',
   COPY: 'Copies files from the context or another stage: `COPY [--from=<stage>] [--chown=<u:g>] [--chmod=<mode>] [--link] <src>… <dest>`.',
@@ -16,7 +17,8 @@ export const INSTRUCTION_DOCS: Record<string, string> = {
   ARG: 'Declares a build argument: `ARG NAME[=default]`. Before FROM it is usable in FROM lines only.',
   ONBUILD: 'Registers an instruction to run when this image is used as a base.',
   STOPSIGNAL: 'Signal sent to stop the container, e.g. `STOPSIGNAL SIGTERM`.',
-  HEALTHCHECK: 'How Docker tests the container is still working: `HEALTHCHECK [--interval=30s] [--timeout=30s] [--start-period=0s] [--retries=3] CMD <command>` or `HEALTHCHECK NONE`.',
+  HEALTHCHECK:
+    'How Docker tests the container is still working: `HEALTHCHECK [--interval=30s] [--timeout=30s] [--start-period=0s] [--retries=3] CMD <command>` or `HEALTHCHECK NONE`.',
   SHELL: 'Overrides the shell for shell-form commands, in JSON form: `SHELL ["/bin/bash", "-o", "pipefail", "-c"]`.',
 };
 

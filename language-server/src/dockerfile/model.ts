@@ -89,9 +89,10 @@ export function commands(script: string): string[][] {
       .filter(Boolean)
       .map((w) => w.replace(/^['"]|['"]$/g, ''));
     // skip env assignments and wrappers so `DEBIAN_FRONTEND=x apt-get` is seen as apt-get
-    while (words.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0]) || words[0] === 'sudo' || words[0] === 'exec'))
+    while (words.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0]) || words[0] === 'sudo' || words[0] === 'exec')) {
       if (words[0] === 'sudo') break;
       else words.shift();
+    }
     if (words.length) out.push(words);
   }
   return out;

@@ -4,8 +4,24 @@ import type { Finding } from '../core/types';
 import { flagsOf, heredocsOf, isJsonForm, type ParsedDockerfile } from './model';
 
 export const INSTRUCTIONS = [
-  'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL',
-  'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
+  'ADD',
+  'ARG',
+  'CMD',
+  'COPY',
+  'ENTRYPOINT',
+  'ENV',
+  'EXPOSE',
+  'FROM',
+  'HEALTHCHECK',
+  'LABEL',
+  'MAINTAINER',
+  'ONBUILD',
+  'RUN',
+  'SHELL',
+  'STOPSIGNAL',
+  'USER',
+  'VOLUME',
+  'WORKDIR',
 ];
 
 export const FLAGS: Record<string, string[]> = {
@@ -18,10 +34,23 @@ export const FLAGS: Record<string, string[]> = {
 
 /** [min, max] argument counts (flags excluded). */
 const ARITY: Record<string, [number, number]> = {
-  ADD: [2, Infinity], COPY: [2, Infinity], ARG: [1, Infinity], CMD: [1, Infinity], ENTRYPOINT: [1, Infinity],
-  ENV: [1, Infinity], EXPOSE: [1, Infinity], LABEL: [1, Infinity], MAINTAINER: [1, Infinity],
-  ONBUILD: [1, Infinity], RUN: [1, Infinity], SHELL: [1, Infinity], STOPSIGNAL: [1, 1], USER: [1, 1],
-  VOLUME: [1, Infinity], WORKDIR: [1, Infinity], HEALTHCHECK: [1, Infinity],
+  ADD: [2, Infinity],
+  COPY: [2, Infinity],
+  ARG: [1, Infinity],
+  CMD: [1, Infinity],
+  ENTRYPOINT: [1, Infinity],
+  ENV: [1, Infinity],
+  EXPOSE: [1, Infinity],
+  LABEL: [1, Infinity],
+  MAINTAINER: [1, Infinity],
+  ONBUILD: [1, Infinity],
+  RUN: [1, Infinity],
+  SHELL: [1, Infinity],
+  STOPSIGNAL: [1, 1],
+  USER: [1, 1],
+  VOLUME: [1, Infinity],
+  WORKDIR: [1, Infinity],
+  HEALTHCHECK: [1, Infinity],
 };
 
 const JSON_CAPABLE = new Set(['CMD', 'ENTRYPOINT', 'RUN', 'SHELL', 'VOLUME', 'COPY', 'ADD']);
@@ -30,19 +59,34 @@ const DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 export function checkSyntax(df: ParsedDockerfile): Finding[] {
   const out: Finding[] = [];
   const stageNames = new Map<string, number>();
-  if (df.instructions.length && df.stages.length === 0)
-    out.push({ code: 'FD1010', message: 'A Dockerfile needs a FROM instruction.', range: df.instructions[0].getInstructionRange() });
-  for (const ins of df.preamble)
-    if (ins.getKeyword() !== 'ARG')
-      out.push({ code: 'FD1010', message: `${ins.getKeyword()} before the first FROM: only ARG may come first.`, range: ins.getInstructionRange() });
+  if (df.instructions.length && df.stages.length === 0) {
+    out.push({
+      code: 'FD1010',
+      message: 'A Dockerfile needs a FROM instruction.',
+      range: df.instructions[0].getInstructionRange(),
+    });
+  }
+  for (const ins of df.preamble) {
+    if (ins.getKeyword() !== 'ARG') {
+      out.push({
+        code: 'FD1010',
+        message: `${ins.getKeyword()} before the first FROM: only ARG may come first.`,
+        range: ins.getInstructionRange(),
+      });
+    }
+  }
 
   for (const stage of df.stages) {
     checkFrom(stage.from, out);
     if (stage.name) {
       const key = stage.name.toLowerCase();
-      if (stageNames.has(key))
-        out.push({ code: 'FD1009', message: `Stage name "${stage.name}" is already used (hadolint DL3024).`, range: stage.from.getArguments()[2].getRange() });
-      else stageNames.set(key, stage.index);
+      if (stageNames.has(key)) {
+        out.push({
+          code: 'FD1009',
+          message: `Stage name "${stage.name}" is already used (hadolint DL3024).`,
+          range: stage.from.getArguments()[2].getRange(),
+        });
+      } else stageNames.set(key, stage.index);
     }
     for (const ins of stage.instructions) {
       checkInstruction(ins, out);
@@ -56,17 +100,27 @@ export function checkSyntax(df: ParsedDockerfile): Finding[] {
 function checkFrom(ins: Instruction, out: Finding[]): void {
   checkFlags(ins, out);
   const args = ins.getArguments();
-  if (args.length === 0) out.push({ code: 'FD1002', message: 'FROM needs an image.', range: ins.getInstructionRange() });
-  else if (args.length === 2 || args.length > 3 || (args.length === 3 && args[1].getValue().toUpperCase() !== 'AS'))
-    out.push({ code: 'FD1011', message: 'FROM takes an image and optionally "AS name".', range: ins.getArgumentsRange() ?? ins.getRange() });
-  else if (args.length === 3 && !/^[a-zA-Z][a-zA-Z0-9_.-]*$/.test(args[2].getValue()))
+  if (args.length === 0) {
+    out.push({ code: 'FD1002', message: 'FROM needs an image.', range: ins.getInstructionRange() });
+  } else if (args.length === 2 || args.length > 3 || (args.length === 3 && args[1].getValue().toUpperCase() !== 'AS')) {
+    out.push({
+      code: 'FD1011',
+      message: 'FROM takes an image and optionally "AS name".',
+      range: ins.getArgumentsRange() ?? ins.getRange(),
+    });
+  } else if (args.length === 3 && !/^[a-zA-Z][a-zA-Z0-9_.-]*$/.test(args[2].getValue())) {
     out.push({ code: 'FD1011', message: `Invalid stage name "${args[2].getValue()}".`, range: args[2].getRange() });
+  }
 }
 
 function checkInstruction(ins: Instruction, out: Finding[]): void {
   const kw = ins.getKeyword();
   if (!INSTRUCTIONS.includes(kw)) {
-    out.push({ code: 'FD1001', message: `Unknown instruction ${ins.getInstruction()}.`, range: ins.getInstructionRange() });
+    out.push({
+      code: 'FD1001',
+      message: `Unknown instruction ${ins.getInstruction()}.`,
+      range: ins.getInstructionRange(),
+    });
     return;
   }
   checkFlags(ins, out);
@@ -75,18 +129,41 @@ function checkInstruction(ins: Instruction, out: Finding[]): void {
   const json = JSON_CAPABLE.has(kw) && isJsonForm(ins);
   if (!json && !heredocsOf(ins).length && (args.length < min || args.length > max)) {
     const want = max === min ? `exactly ${min}` : `at least ${min}`;
-    out.push({ code: 'FD1002', message: `${kw} takes ${want} argument${min === 1 ? '' : 's'}, found ${args.length}.`, range: ins.getArgumentsRange() ?? ins.getInstructionRange() });
+    out.push({
+      code: 'FD1002',
+      message: `${kw} takes ${want} argument${min === 1 ? '' : 's'}, found ${args.length}.`,
+      range: ins.getArgumentsRange() ?? ins.getInstructionRange(),
+    });
   }
   if (json) checkJson(ins, out);
-  else if (kw === 'SHELL') out.push({ code: 'FD1003', message: 'SHELL must be written in JSON form, e.g. ["/bin/sh", "-c"].', range: ins.getArgumentsRange() ?? ins.getRange() });
-  if (kw === 'ENV' && args.length === 1 && !args[0].getValue().includes('='))
+  else if (kw === 'SHELL') {
+    out.push({
+      code: 'FD1003',
+      message: 'SHELL must be written in JSON form, e.g. ["/bin/sh", "-c"].',
+      range: ins.getArgumentsRange() ?? ins.getRange(),
+    });
+  }
+  if (kw === 'ENV' && args.length === 1 && !args[0].getValue().includes('=')) {
     out.push({ code: 'FD1002', message: `ENV ${args[0].getValue()} has no value.`, range: args[0].getRange() });
-  if (kw === 'LABEL') for (const a of args) if (!a.getValue().includes('=')) out.push({ code: 'FD1002', message: `LABEL expects key=value, found "${a.getValue()}".`, range: a.getRange() });
+  }
+  if (kw === 'LABEL') {
+    for (const a of args) {
+      if (!a.getValue().includes('=')) {
+        out.push({ code: 'FD1002', message: `LABEL expects key=value, found "${a.getValue()}".`, range: a.getRange() });
+      }
+    }
+  }
   if (kw === 'EXPOSE') checkExpose(ins, out);
   if (kw === 'HEALTHCHECK') checkHealthcheck(ins, out);
-  for (const h of heredocsOf(ins))
-    if (!h.getDelimiterRange())
-      out.push({ code: 'FD1012', message: `Heredoc <<${h.getName()} is never closed by a line "${h.getName()}".`, range: h.getNameRange() });
+  for (const h of heredocsOf(ins)) {
+    if (!h.getDelimiterRange()) {
+      out.push({
+        code: 'FD1012',
+        message: `Heredoc <<${h.getName()} is never closed by a line "${h.getName()}".`,
+        range: h.getNameRange(),
+      });
+    }
+  }
 }
 
 function checkFlags(ins: Instruction, out: Finding[]): void {
@@ -95,18 +172,47 @@ function checkFlags(ins: Instruction, out: Finding[]): void {
     const name = f.getName();
     if (!allowed.includes(name)) {
       const hint = allowed.length ? ` Allowed: ${allowed.map((a) => '--' + a).join(', ')}.` : '';
-      out.push({ code: 'FD1004', message: `Unknown flag --${name} for ${ins.getKeyword()}.${hint}`, range: f.getRange() });
+      out.push({
+        code: 'FD1004',
+        message: `Unknown flag --${name} for ${ins.getKeyword()}.${hint}`,
+        range: f.getRange(),
+      });
       continue;
     }
     const v = f.getValue();
     const boolFlag = name === 'link' || name === 'parents' || name === 'keep-git-dir';
-    if (!boolFlag && (v === null || v === '')) out.push({ code: 'FD1005', message: `--${name} needs a value.`, range: f.getRange() });
-    else if (v && ['interval', 'timeout', 'start-period', 'start-interval'].includes(name) && !v.includes('$') && !DURATION.test(v))
-      out.push({ code: 'FD1005', message: `--${name}=${v} is not a duration such as 30s or 1m30s.`, range: f.getValueRange() ?? f.getRange() });
-    else if (v && name === 'retries' && !/^\d+$/.test(v))
-      out.push({ code: 'FD1005', message: `--retries=${v} is not a whole number.`, range: f.getValueRange() ?? f.getRange() });
-    else if (v && name === 'chmod' && !/^[0-7]{3,4}$/.test(v) && !/^[ugoa]*[+=-][rwxXst]*(,[ugoa]*[+=-][rwxXst]*)*$/.test(v) && !v.includes('$'))
-      out.push({ code: 'FD1005', message: `--chmod=${v} is not an octal or symbolic mode.`, range: f.getValueRange() ?? f.getRange() });
+    if (!boolFlag && (v === null || v === '')) {
+      out.push({ code: 'FD1005', message: `--${name} needs a value.`, range: f.getRange() });
+    } else if (
+      v &&
+      ['interval', 'timeout', 'start-period', 'start-interval'].includes(name) &&
+      !v.includes('$') &&
+      !DURATION.test(v)
+    ) {
+      out.push({
+        code: 'FD1005',
+        message: `--${name}=${v} is not a duration such as 30s or 1m30s.`,
+        range: f.getValueRange() ?? f.getRange(),
+      });
+    } else if (v && name === 'retries' && !/^\d+$/.test(v)) {
+      out.push({
+        code: 'FD1005',
+        message: `--retries=${v} is not a whole number.`,
+        range: f.getValueRange() ?? f.getRange(),
+      });
+    } else if (
+      v &&
+      name === 'chmod' &&
+      !/^[0-7]{3,4}$/.test(v) &&
+      !/^[ugoa]*[+=-][rwxXst]*(,[ugoa]*[+=-][rwxXst]*)*$/.test(v) &&
+      !v.includes('$')
+    ) {
+      out.push({
+        code: 'FD1005',
+        message: `--chmod=${v} is not an octal or symbolic mode.`,
+        range: f.getValueRange() ?? f.getRange(),
+      });
+    }
   }
 }
 
@@ -125,11 +231,18 @@ function checkJson(ins: Instruction, out: Finding[]): void {
     const requoted = raw.includes("'") && !raw.includes('"') ? raw.replace(/'/g, '"') : undefined;
     let fix;
     try {
-      if (requoted && Array.isArray(JSON.parse(requoted))) fix = { title: 'Use double quotes', edits: [{ range, newText: requoted }] };
+      if (requoted && Array.isArray(JSON.parse(requoted))) {
+        fix = { title: 'Use double quotes', edits: [{ range, newText: requoted }] };
+      }
     } catch {
       fix = undefined;
     }
-    out.push({ code: 'FD1003', message: `${ins.getKeyword()} arguments start with "[" but are not a JSON array of strings; Docker would run them as a shell command.${why}`, range, ...(fix ? { fix } : {}) });
+    out.push({
+      code: 'FD1003',
+      message: `${ins.getKeyword()} arguments start with "[" but are not a JSON array of strings; Docker would run them as a shell command.${why}`,
+      range,
+      ...(fix ? { fix } : {}),
+    });
   }
 }
 
@@ -138,7 +251,8 @@ function checkExpose(ins: Instruction, out: Finding[]): void {
     const v = a.getValue();
     if (v.includes('$')) continue;
     const m = /^(\d+)(?:-(\d+))?(?:\/(\w+))?$/.exec(v);
-    const bad = (why: string) => out.push({ code: 'FD1006', message: `EXPOSE ${v}: ${why} (hadolint DL3011).`, range: a.getRange() });
+    const bad = (why: string) =>
+      out.push({ code: 'FD1006', message: `EXPOSE ${v}: ${why} (hadolint DL3011).`, range: a.getRange() });
     if (!m) bad('expected port[/tcp|udp|sctp]');
     else if (Number(m[1]) > 65535 || (m[2] && Number(m[2]) > 65535)) bad('ports must be within 0–65535');
     else if (m[2] && Number(m[2]) < Number(m[1])) bad('the range ends before it starts');
@@ -151,31 +265,57 @@ function checkHealthcheck(ins: Instruction, out: Finding[]): void {
   if (!args.length) return;
   const sub = args[0].getValue().toUpperCase();
   if (sub === 'NONE') {
-    if (args.length > 1 || flagsOf(ins).length)
-      out.push({ code: 'FD1007', message: 'HEALTHCHECK NONE takes no flags and no command.', range: ins.getArgumentsRange() ?? ins.getRange() });
+    if (args.length > 1 || flagsOf(ins).length) {
+      out.push({
+        code: 'FD1007',
+        message: 'HEALTHCHECK NONE takes no flags and no command.',
+        range: ins.getArgumentsRange() ?? ins.getRange(),
+      });
+    }
   } else if (sub !== 'CMD') {
-    out.push({ code: 'FD1007', message: `HEALTHCHECK expects CMD or NONE, found "${args[0].getValue()}".`, range: args[0].getRange() });
+    out.push({
+      code: 'FD1007',
+      message: `HEALTHCHECK expects CMD or NONE, found "${args[0].getValue()}".`,
+      range: args[0].getRange(),
+    });
   } else if (args.length === 1) {
     out.push({ code: 'FD1007', message: 'HEALTHCHECK CMD needs a command.', range: args[0].getRange() });
   }
 }
 
-function checkCopyFrom(ins: Instruction, stageIndex: number, names: Map<string, number>, df: ParsedDockerfile, out: Finding[]): void {
+function checkCopyFrom(
+  ins: Instruction,
+  stageIndex: number,
+  names: Map<string, number>,
+  df: ParsedDockerfile,
+  out: Finding[],
+): void {
   const flag = flagsOf(ins).find((f) => f.getName() === 'from');
   const v = flag?.getValue();
   if (!flag || !v || /[:/@$]/.test(v)) return; // an image reference or a variable, not a stage
   const range = flag.getValueRange() ?? flag.getRange();
   if (/^\d+$/.test(v)) {
-    if (Number(v) >= stageIndex)
-      out.push({ code: 'FD1008', message: `COPY --from=${v}: stage ${v} is not an earlier stage (hadolint DL3022).`, range });
+    if (Number(v) >= stageIndex) {
+      out.push({
+        code: 'FD1008',
+        message: `COPY --from=${v}: stage ${v} is not an earlier stage (hadolint DL3022).`,
+        range,
+      });
+    }
     return;
   }
   const idx = names.get(v.toLowerCase());
   if (idx === undefined) {
     const later = df.stages.some((s) => s.name?.toLowerCase() === v.toLowerCase());
-    const why = later ? 'is defined later; COPY --from must name an earlier stage' : 'is not a stage of this Dockerfile';
+    const why = later
+      ? 'is defined later; COPY --from must name an earlier stage'
+      : 'is not a stage of this Dockerfile';
     out.push({ code: 'FD1008', message: `COPY --from=${v}: "${v}" ${why} (hadolint DL3022).`, range });
   } else if (idx === stageIndex) {
-    out.push({ code: 'FD1008', message: `COPY --from=${v}: a stage cannot copy from itself (hadolint DL3022).`, range });
+    out.push({
+      code: 'FD1008',
+      message: `COPY --from=${v}: a stage cannot copy from itself (hadolint DL3022).`,
+      range,
+    });
   }
 }

@@ -21,7 +21,7 @@ export interface Resource {
 export function resourcesOf(file: string, y: YamlFile): Resource[] {
   const out: Resource[] = [];
   y.docs.forEach((doc, index) => {
-    const root = deref(doc.contents as AnyNode, doc);
+    const root = deref(doc.contents, doc);
     if (!isMap(root)) return;
     const apiVersion = str(getIn(doc, root, 'apiVersion'));
     const kind = str(getIn(doc, root, 'kind'));
@@ -36,7 +36,7 @@ export function resourcesOf(file: string, y: YamlFile): Resource[] {
 /** True when a YAML text looks like Kubernetes manifests (used when walking folders). */
 export function looksLikeManifest(y: YamlFile): boolean {
   return y.docs.some((d) => {
-    const root = deref(d.contents as AnyNode, d);
+    const root = deref(d.contents, d);
     return isMap(root) && !!getIn(d, root, 'apiVersion') && !!getIn(d, root, 'kind');
   });
 }
@@ -46,10 +46,14 @@ export function lintManifestFile(file: string, y: YamlFile): Finding[] {
   const out: Finding[] = [...y.syntax];
   y.docs.forEach((doc) => {
     if (doc.errors.length) return; // the syntax error says it all
-    const root = deref(doc.contents as AnyNode, doc);
+    const root = deref(doc.contents, doc);
     if (!root) return;
     if (!isMap(root)) {
-      out.push({ code: 'FK1002', message: 'A manifest document must be a mapping with apiVersion and kind.', range: y.lines.range(root.range?.[0] ?? 0, root.range?.[1] ?? 0) });
+      out.push({
+        code: 'FK1002',
+        message: 'A manifest document must be a mapping with apiVersion and kind.',
+        range: y.lines.range(root.range?.[0] ?? 0, root.range?.[1] ?? 0),
+      });
       return;
     }
     const apiVersion = str(getIn(doc, root, 'apiVersion'));
@@ -57,7 +61,13 @@ export function lintManifestFile(file: string, y: YamlFile): Finding[] {
     if (!apiVersion || !kind) {
       const missing = [!apiVersion && 'apiVersion', !kind && 'kind'].filter(Boolean).join(' and ');
       const r = keyRange(y.lines, root, apiVersion ? 'kind' : 'apiVersion');
-      if (r) out.push({ code: 'FK1002', message: `Document has no ${missing}, so its kind cannot be recognised.`, range: r });
+      if (r) {
+        out.push({
+          code: 'FK1002',
+          message: `Document has no ${missing}, so its kind cannot be recognised.`,
+          range: r,
+        });
+      }
       return;
     }
     const type = kindType(apiVersion, kind);
@@ -65,7 +75,13 @@ export function lintManifestFile(file: string, y: YamlFile): Finding[] {
     else {
       const known = versionsOfKind(kind);
       const r = keyRange(y.lines, root, 'apiVersion');
-      if (known.length && r) out.push({ code: 'FK1003', message: `${kind} is served as ${known.join(' or ')} in Kubernetes 1.30, not ${apiVersion}.`, range: r });
+      if (known.length && r) {
+        out.push({
+          code: 'FK1003',
+          message: `${kind} is served as ${known.join(' or ')} in Kubernetes 1.30, not ${apiVersion}.`,
+          range: r,
+        });
+      }
       // any other kind (a CRD) is recognised but not validated
     }
   });
@@ -79,7 +95,12 @@ export function podSpecOf(r: Resource): AnyNode {
       return getIn(r.doc, r.root, 'spec');
     case 'CronJob':
       return getIn(r.doc, r.root, 'spec', 'jobTemplate', 'spec', 'template', 'spec');
-    case 'Deployment': case 'StatefulSet': case 'DaemonSet': case 'ReplicaSet': case 'Job': case 'ReplicationController':
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'ReplicaSet':
+    case 'Job':
+    case 'ReplicationController':
       return getIn(r.doc, r.root, 'spec', 'template', 'spec');
     default:
       return undefined;
@@ -89,7 +110,9 @@ export function podSpecOf(r: Resource): AnyNode {
 /** Labels the pods of a workload carry. */
 export function podLabelsNode(r: Resource): AnyNode {
   if (r.kind === 'Pod') return getIn(r.doc, r.root, 'metadata', 'labels');
-  if (r.kind === 'CronJob') return getIn(r.doc, r.root, 'spec', 'jobTemplate', 'spec', 'template', 'metadata', 'labels');
+  if (r.kind === 'CronJob') {
+    return getIn(r.doc, r.root, 'spec', 'jobTemplate', 'spec', 'template', 'metadata', 'labels');
+  }
   return getIn(r.doc, r.root, 'spec', 'template', 'metadata', 'labels');
 }
 

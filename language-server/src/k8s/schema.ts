@@ -54,9 +54,23 @@ export const ENUMS: Record<string, string[]> = {
   'core.v1.Toleration.effect': ['NoSchedule', 'PreferNoSchedule', 'NoExecute'],
   'core.v1.NodeSelectorRequirement.operator': [...SELECTOR_OPS, 'Gt', 'Lt'],
   'meta.v1.LabelSelectorRequirement.operator': SELECTOR_OPS,
-  'core.v1.PersistentVolumeClaimSpec.accessModes': ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'],
+  'core.v1.PersistentVolumeClaimSpec.accessModes': [
+    'ReadWriteOnce',
+    'ReadOnlyMany',
+    'ReadWriteMany',
+    'ReadWriteOncePod',
+  ],
   'core.v1.PersistentVolumeClaimSpec.volumeMode': ['Filesystem', 'Block'],
-  'core.v1.HostPathVolumeSource.type': ['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice'],
+  'core.v1.HostPathVolumeSource.type': [
+    '',
+    'DirectoryOrCreate',
+    'Directory',
+    'FileOrCreate',
+    'File',
+    'Socket',
+    'CharDevice',
+    'BlockDevice',
+  ],
   'apps.v1.DeploymentStrategy.type': ['RollingUpdate', 'Recreate'],
   'apps.v1.StatefulSetSpec.podManagementPolicy': ['OrderedReady', 'Parallel'],
   'apps.v1.DaemonSetUpdateStrategy.type': ['RollingUpdate', 'OnDelete'],
@@ -76,9 +90,14 @@ export const EXTRA_REQUIRED: Record<string, string[]> = {
 
 /** Integer fields that hold a port number (1–65535). */
 export const PORT_FIELDS = new Set([
-  'core.v1.ContainerPort.containerPort', 'core.v1.ContainerPort.hostPort', 'core.v1.ServicePort.port',
-  'core.v1.ServicePort.nodePort', 'core.v1.ServicePort.targetPort', 'core.v1.HTTPGetAction.port',
-  'core.v1.TCPSocketAction.port', 'core.v1.GRPCAction.port',
+  'core.v1.ContainerPort.containerPort',
+  'core.v1.ContainerPort.hostPort',
+  'core.v1.ServicePort.port',
+  'core.v1.ServicePort.nodePort',
+  'core.v1.ServicePort.targetPort',
+  'core.v1.HTTPGetAction.port',
+  'core.v1.TCPSocketAction.port',
+  'core.v1.GRPCAction.port',
 ]);
 
 export function kindType(apiVersion: string, kind: string): string | undefined {
@@ -103,7 +122,10 @@ export interface PathStep {
 }
 
 /** Walks a path (keys and indices) from a kind's root type; returns the last field reached. */
-export function resolvePath(rootType: string, path: (string | number)[]): { prop?: Prop; owner?: string; field?: string; type?: TypeRef } {
+export function resolvePath(
+  rootType: string,
+  path: (string | number)[],
+): { prop?: Prop; owner?: string; field?: string; type?: TypeRef } {
   let t: TypeRef = { k: 'ref', n: rootType };
   let last: { prop?: Prop; owner?: string; field?: string; type?: TypeRef } = { type: t };
   for (const seg of path) {

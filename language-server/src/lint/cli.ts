@@ -41,6 +41,8 @@ export function formatText(diags: LintDiagnostic[]): string {
   };
   const lines = diags.map((d) => `${rel(d.file)}:${d.line}:${d.column} ${d.severity} ${d.code} ${d.message}`);
   const count = (s: string) => diags.filter((d) => d.severity === s).length;
-  lines.push(`${count('error')} error(s), ${count('warning')} warning(s), ${count('information') + count('hint')} note(s)`);
+  lines.push(
+    `${count('error')} error(s), ${count('warning')} warning(s), ${count('information') + count('hint')} note(s)`,
+  );
   return lines.join('\n') + '\n';
 }

@@ -11,14 +11,28 @@ const ORDER = { error: 0, warning: 1, information: 2, hint: 3 };
 
 export function toDiagnostics(findings: Map<string, FileFinding[]>): LintDiagnostic[] {
   const out: LintDiagnostic[] = [];
-  for (const fs of findings.values())
-    for (const f of fs)
+  for (const fs of findings.values()) {
+    for (const f of fs) {
       out.push({
-        file: f.file, line: f.range.start.line + 1, column: f.range.start.character + 1,
-        endLine: f.range.end.line + 1, endColumn: f.range.end.character + 1,
-        severity: f.severity, code: f.code, message: f.message,
+        file: f.file,
+        line: f.range.start.line + 1,
+        column: f.range.start.character + 1,
+        endLine: f.range.end.line + 1,
+        endColumn: f.range.end.character + 1,
+        severity: f.severity,
+        code: f.code,
+        message: f.message,
       });
-  return out.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || ORDER[a.severity] - ORDER[b.severity] || a.code.localeCompare(b.code));
+    }
+  }
+  return out.sort(
+    (a, b) =>
+      a.file.localeCompare(b.file) ||
+      a.line - b.line ||
+      a.column - b.column ||
+      ORDER[a.severity] - ORDER[b.severity] ||
+      a.code.localeCompare(b.code),
+  );
 }
 
 /** All rules over the stack in stackDir (its stack file, manifests and build Dockerfiles). */
@@ -44,7 +58,15 @@ export async function lintPaths(paths: string[], options: LintOptions = {}): Pro
     try {
       isDir = statSync(p).isDirectory();
     } catch {
-      all.set(p, [{ file: p, code: 'FS1006', severity: 'error', message: `No such file or folder: ${p}`, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }]);
+      all.set(p, [
+        {
+          file: p,
+          code: 'FS1006',
+          severity: 'error',
+          message: `No such file or folder: ${p}`,
+          range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+        },
+      ]);
       continue;
     }
     const files = isDir ? walk(p).map((f) => path.join(p, f)) : [p];

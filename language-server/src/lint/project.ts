@@ -2,7 +2,7 @@
 // files, with parse results cached by text so the language server re-lints a stack cheaply.
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { localImages } from '../core/dockerImages';
+import { localImages } from '../core/docker-images';
 import { finalize } from '../core/suppress';
 import type { FileFinding, Finding, RuleSettings } from '../core/types';
 import { checkCross, type Located } from '../cross/rules';
@@ -10,7 +10,7 @@ import { checkSecurity } from '../cross/security';
 import { lintDockerfile } from '../dockerfile/lint';
 import { parseDockerfile, type ParsedDockerfile } from '../dockerfile/model';
 import { lintManifestFile, resourcesOf, type Resource } from '../k8s/resources';
-import { readStack, STACK_FILES, type Stack } from '../stack/stackFile';
+import { readStack, STACK_FILES, type Stack } from '../stack/stack-file';
 import { parseYaml, type YamlFile } from '../yaml/parse';
 
 /** Files above this size are reported, not parsed, to keep the server responsive. */
@@ -103,7 +103,14 @@ class Run {
   }
   tooLarge(file: string, text: string): boolean {
     if (text !== '\0too-large' && text.length <= MAX_FILE_BYTES) return false;
-    this.add(file, [{ code: 'FK1001', severity: 'information', message: `File larger than ${MAX_FILE_BYTES >> 20} MB: not validated.`, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }]);
+    this.add(file, [
+      {
+        code: 'FK1001',
+        severity: 'information',
+        message: `File larger than ${MAX_FILE_BYTES >> 20} MB: not validated.`,
+        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      },
+    ]);
     return true;
   }
   manifest(file: string): Resource[] {
@@ -112,7 +119,14 @@ class Run {
     this.out.set(file, this.out.get(file) ?? []);
     if (this.tooLarge(file, text)) return [];
     if (text.length > ENGINE_MAX_MANIFEST_BYTES) {
-      this.add(file, [{ code: 'FK1004', severity: 'error', message: `Manifest of ${(text.length / 1048576).toFixed(1)} MB: \`flotilla up\` refuses manifests above ${ENGINE_MAX_MANIFEST_BYTES >> 20} MB. Split it, or remove it from the manifests globs.`, range: ZERO }]);
+      this.add(file, [
+        {
+          code: 'FK1004',
+          severity: 'error',
+          message: `Manifest of ${(text.length / 1048576).toFixed(1)} MB: \`flotilla up\` refuses manifests above ${ENGINE_MAX_MANIFEST_BYTES >> 20} MB. Split it, or remove it from the manifests globs.`,
+          range: ZERO,
+        },
+      ]);
     }
     const e = this.cache.entry(file, text);
     e.yaml ??= parseYaml(text);
@@ -129,8 +143,17 @@ class Run {
     // The Dockerfile parser slows down faster than the file grows, and a binary file would
     // only echo its bytes back in messages: both are refused before parsing, as `up` does.
     if (text.length > MAX_DOCKERFILE_BYTES || text.includes('\0')) {
-      const why = text.includes('\0') ? 'is a binary file, not a Dockerfile' : `is ${(text.length / 1048576).toFixed(1)} MB, above the ${MAX_DOCKERFILE_BYTES >> 20} MB limit`;
-      this.add(file, [{ code: 'FD1013', severity: 'error', message: `This file ${why}: not validated. Point the build at the real Dockerfile.`, range: ZERO }]);
+      const why = text.includes('\0')
+        ? 'is a binary file, not a Dockerfile'
+        : `is ${(text.length / 1048576).toFixed(1)} MB, above the ${MAX_DOCKERFILE_BYTES >> 20} MB limit`;
+      this.add(file, [
+        {
+          code: 'FD1013',
+          severity: 'error',
+          message: `This file ${why}: not validated. Point the build at the real Dockerfile.`,
+          range: ZERO,
+        },
+      ]);
       return null;
     }
     const e = this.cache.entry(file, text);
@@ -145,21 +168,37 @@ class Run {
   }
   finish(): Map<string, FileFinding[]> {
     const res = new Map<string, FileFinding[]>();
-    for (const [file, fs] of this.out) res.set(file, finalize(file, this.texts.get(file) ?? '', fs, this.opts.settings));
+    for (const [file, fs] of this.out) {
+      res.set(file, finalize(file, this.texts.get(file) ?? '', fs, this.opts.settings));
+    }
     return res;
   }
 }
 
-async function crossAndSecurity(run: Run, resources: Resource[], stack: Stack | undefined, dockerfiles: Map<string, ParsedDockerfile | null>): Promise<void> {
+async function crossAndSecurity(
+  run: Run,
+  resources: Resource[],
+  stack: Stack | undefined,
+  dockerfiles: Map<string, ParsedDockerfile | null>,
+): Promise<void> {
   const images = await run.images();
   const cross: Located[] = checkCross({ resources, builds: stack?.builds ?? [], dockerfiles, localImages: images });
   for (const f of cross) run.add(f.file, [f]);
-  const allow = stack?.allow ?? { privileged: false, hostNetwork: false, hostPID: false, hostPath: false, capabilities: false };
+  const allow = stack?.allow ?? {
+    privileged: false,
+    hostNetwork: false,
+    hostPID: false,
+    hostPath: false,
+    capabilities: false,
+  };
   for (const r of resources) run.add(r.file, checkSecurity(r, allow));
 }
 
 /** All rules over one stack; the result has an entry (maybe empty) for every file involved. */
-export async function lintStack(stackFile: string, opts: LintOptions = {}): Promise<{ stack?: Stack; findings: Map<string, FileFinding[]> }> {
+export async function lintStack(
+  stackFile: string,
+  opts: LintOptions = {},
+): Promise<{ stack?: Stack; findings: Map<string, FileFinding[]> }> {
   const run = new Run(opts);
   const text = run.text(stackFile);
   if (text === undefined) return { findings: new Map() };
@@ -168,13 +207,19 @@ export async function lintStack(stackFile: string, opts: LintOptions = {}): Prom
   run.add(stackFile, findings);
   const resources = stack.manifests.flatMap((m) => run.manifest(m));
   const dockerfiles = new Map<string, ParsedDockerfile | null>();
-  for (const b of stack.builds) if (!dockerfiles.has(b.dockerfile)) dockerfiles.set(b.dockerfile, run.dockerfile(b.dockerfile));
+  for (const b of stack.builds) {
+    if (!dockerfiles.has(b.dockerfile)) dockerfiles.set(b.dockerfile, run.dockerfile(b.dockerfile));
+  }
   await crossAndSecurity(run, resources, stack, dockerfiles);
   return { stack, findings: run.finish() };
 }
 
 /** Files outside any stack: manifests are checked together (one group), Dockerfiles alone. */
-export async function lintLoose(manifests: string[], dockerfiles: string[], opts: LintOptions = {}): Promise<Map<string, FileFinding[]>> {
+export async function lintLoose(
+  manifests: string[],
+  dockerfiles: string[],
+  opts: LintOptions = {},
+): Promise<Map<string, FileFinding[]>> {
   const run = new Run(opts);
   const resources = manifests.flatMap((m) => run.manifest(m));
   for (const d of dockerfiles) run.dockerfile(d);

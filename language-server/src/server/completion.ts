@@ -13,10 +13,20 @@ export function dockerfileCompletion(lines: LineIndex, line: number, character: 
   if (/^\s*COPY\s.*--from=[\w.-]*$/i.test(before)) {
     // the stages defined above this line
     const stages = parseDockerfile(lines.text).stages.filter((st) => st.from.getRange().start.line < line);
-    return stages.map((st) => ({ label: st.name ?? String(st.index), kind: CompletionItemKind.Reference, detail: st.from.getArguments()[0]?.getValue() }));
+    return stages.map((st) => ({
+      label: st.name ?? String(st.index),
+      kind: CompletionItemKind.Reference,
+      detail: st.from.getArguments()[0]?.getValue(),
+    }));
   }
-  if (/^\s*[A-Za-z]*$/.test(before))
-    return INSTRUCTIONS.map((kw) => ({ label: kw, kind: CompletionItemKind.Keyword, documentation: { kind: 'markdown', value: INSTRUCTION_DOCS[kw] }, insertText: kw + ' ' }));
+  if (/^\s*[A-Za-z]*$/.test(before)) {
+    return INSTRUCTIONS.map((kw) => ({
+      label: kw,
+      kind: CompletionItemKind.Keyword,
+      documentation: { kind: 'markdown', value: INSTRUCTION_DOCS[kw] },
+      insertText: kw + ' ',
+    }));
+  }
   const m = /^\s*([A-Za-z]+)\s+(?:--[\w-]+=\S*\s+)*-{0,2}[\w-]*$/.exec(before);
   if (m && before.trimEnd().split(/\s+/).pop()!.startsWith('-')) {
     const flags = FLAGS[m[1].toUpperCase()] ?? [];
@@ -26,7 +36,10 @@ export function dockerfileCompletion(lines: LineIndex, line: number, character: 
       label: '--' + f,
       kind: CompletionItemKind.Property,
       documentation: FLAG_DOCS[f],
-      textEdit: { range: { start, end: { line, character } }, newText: f === 'link' || f === 'parents' ? `--${f}` : `--${f}=` },
+      textEdit: {
+        range: { start, end: { line, character } },
+        newText: f === 'link' || f === 'parents' ? `--${f}` : `--${f}=`,
+      },
     }));
   }
   return [];
@@ -35,17 +48,28 @@ export function dockerfileCompletion(lines: LineIndex, line: number, character: 
 export function manifestCompletion(lines: LineIndex, line: number, character: number): CompletionItem[] {
   const tp = textPathAt(lines, line, character);
   if (tp.valueKey) {
-    if (!tp.parents.length && tp.valueKey === 'kind')
-      return [...new Set(Object.keys(SCHEMA.kinds).map((k) => k.split('/').pop()!))].map((k) => ({ label: k, kind: CompletionItemKind.Class }));
+    if (!tp.parents.length && tp.valueKey === 'kind') {
+      return [...new Set(Object.keys(SCHEMA.kinds).map((k) => k.split('/').pop()!))].map((k) => ({
+        label: k,
+        kind: CompletionItemKind.Class,
+      }));
+    }
     if (!tp.parents.length && tp.valueKey === 'apiVersion') {
-      const versions = Object.keys(SCHEMA.kinds).filter((k) => !tp.kind || k.endsWith('/' + tp.kind)).map((k) => k.slice(0, k.lastIndexOf('/')));
+      const versions = Object.keys(SCHEMA.kinds)
+        .filter((k) => !tp.kind || k.endsWith('/' + tp.kind))
+        .map((k) => k.slice(0, k.lastIndexOf('/')));
       return [...new Set(versions)].map((v) => ({ label: v, kind: CompletionItemKind.Module }));
     }
   }
   const root = tp.apiVersion && tp.kind ? kindType(tp.apiVersion, tp.kind) : undefined;
   if (!root) {
-    if (!tp.parents.length && !tp.valueKey)
-      return ['apiVersion', 'kind', 'metadata', 'spec'].map((k) => ({ label: k, kind: CompletionItemKind.Property, insertText: `${k}: ` }));
+    if (!tp.parents.length && !tp.valueKey) {
+      return ['apiVersion', 'kind', 'metadata', 'spec'].map((k) => ({
+        label: k,
+        kind: CompletionItemKind.Property,
+        insertText: `${k}: `,
+      }));
+    }
     return [];
   }
   if (tp.valueKey) {

@@ -8,8 +8,13 @@ import { ENUMS, K8S_VERSION, kindType, resolvePath, type TypeRef } from '../k8s/
 import { docAt, locate } from '../yaml/locate';
 import { getIn, str, type YamlFile } from '../yaml/parse';
 
-const inRange = (r: { start: { line: number; character: number }; end: { line: number; character: number } }, line: number, ch: number) =>
-  (line > r.start.line || (line === r.start.line && ch >= r.start.character)) && (line < r.end.line || (line === r.end.line && ch <= r.end.character));
+const inRange = (
+  r: { start: { line: number; character: number }; end: { line: number; character: number } },
+  line: number,
+  ch: number,
+) =>
+  (line > r.start.line || (line === r.start.line && ch >= r.start.character)) &&
+  (line < r.end.line || (line === r.end.line && ch <= r.end.character));
 
 export function dockerfileHover(text: string, line: number, character: number): Hover | null {
   const df = parseDockerfile(text);
@@ -19,11 +24,17 @@ export function dockerfileHover(text: string, line: number, character: number): 
       const doc = INSTRUCTION_DOCS[ins.getKeyword()];
       return doc ? { contents: { kind: 'markdown', value: `**${ins.getKeyword()}**\n\n${doc}` }, range: kr } : null;
     }
-    for (const f of flagsOf(ins))
+    for (const f of flagsOf(ins)) {
       if (inRange(f.getNameRange(), line, character) || inRange(f.getRange(), line, character)) {
         const doc = FLAG_DOCS[f.getName()];
-        return doc ? { contents: { kind: 'markdown', value: `**--${f.getName()}** (${ins.getKeyword()})\n\n${doc}` }, range: f.getRange() } : null;
+        return doc
+          ? {
+              contents: { kind: 'markdown', value: `**--${f.getName()}** (${ins.getKeyword()})\n\n${doc}` },
+              range: f.getRange(),
+            }
+          : null;
       }
+    }
   }
   return null;
 }
@@ -31,11 +42,16 @@ export function dockerfileHover(text: string, line: number, character: number): 
 export function typeLabel(t: TypeRef | undefined): string {
   if (!t) return '';
   switch (t.k) {
-    case 'ref': return t.n.split('.').pop()!;
-    case 'array': return `${typeLabel(t.of)}[]`;
-    case 'map': return `map[string]${typeLabel(t.of)}`;
-    case 'const': return JSON.stringify(t.v);
-    default: return t.k;
+    case 'ref':
+      return t.n.split('.').pop()!;
+    case 'array':
+      return `${typeLabel(t.of)}[]`;
+    case 'map':
+      return `map[string]${typeLabel(t.of)}`;
+    case 'const':
+      return JSON.stringify(t.v);
+    default:
+      return t.k;
   }
 }
 
@@ -53,9 +69,15 @@ export function manifestHover(y: YamlFile, lines: LineIndex, line: number, chara
   if (!res.prop) return null;
   const field = at.path.filter((p) => typeof p === 'string').join('.');
   const enumVals = res.owner && res.field ? ENUMS[`${res.owner}.${res.field}`] : undefined;
-  const parts = [`**${field}** \`${typeLabel(res.type)}\`${res.prop.r ? ' (required)' : ''}`, res.prop.d || '(no description)'];
+  const parts = [
+    `**${field}** \`${typeLabel(res.type)}\`${res.prop.r ? ' (required)' : ''}`,
+    res.prop.d || '(no description)',
+  ];
   if (enumVals) parts.push(`Allowed: ${enumVals.map((e) => `\`${e}\``).join(', ')}`);
   parts.push(`_${kind} ${apiVersion}, Kubernetes ${K8S_VERSION}_`);
   const r = at.node?.range;
-  return { contents: { kind: 'markdown', value: parts.join('\n\n') }, ...(r ? { range: lines.range(r[0], r[1]) } : {}) };
+  return {
+    contents: { kind: 'markdown', value: parts.join('\n\n') },
+    ...(r ? { range: lines.range(r[0], r[1]) } : {}),
+  };
 }

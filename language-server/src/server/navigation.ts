@@ -6,7 +6,7 @@ import type { LineIndex } from '../core/lines';
 import { buildFor, hpaTarget, selectedWorkloads } from '../cross/links';
 import { parseDockerfile } from '../dockerfile/model';
 import { resourcesOf, type Resource } from '../k8s/resources';
-import type { Stack } from '../stack/stackFile';
+import type { Stack } from '../stack/stack-file';
 import { docAt, locate } from '../yaml/locate';
 import { getIn, items, nodeRange, str, type YamlFile } from '../yaml/parse';
 
@@ -18,15 +18,26 @@ function nameLocation(r: Resource): Location {
 }
 
 /** `all` holds the stack's resources (this file's included); `stack` gives builds. */
-export function definition(file: string, y: YamlFile, line: number, character: number, all: Resource[], stack?: Stack): Location[] {
+export function definition(
+  file: string,
+  y: YamlFile,
+  line: number,
+  character: number,
+  all: Resource[],
+  stack?: Stack,
+): Location[] {
   const offset = y.lines.offset({ line, character });
   const doc = docAt(y.docs, offset);
   if (!doc) return [];
   const here = resourcesOf(file, y).find((r) => r.doc === doc);
   if (!here) return [];
-  const pool = all.some((r) => r.file === file) ? all.map((r) => (r.file === file ? resourcesOf(file, y).find((x) => x.index === r.index) ?? r : r)) : [...all, ...resourcesOf(file, y)];
+  const pool = all.some((r) => r.file === file)
+    ? all.map((r) => (r.file === file ? (resourcesOf(file, y).find((x) => x.index === r.index) ?? r) : r))
+    : [...all, ...resourcesOf(file, y)];
   const { path } = locate(doc, offset);
-  if (here.kind === 'Service' && path[0] === 'spec' && path[1] === 'selector') return selectedWorkloads(here, pool).map(nameLocation);
+  if (here.kind === 'Service' && path[0] === 'spec' && path[1] === 'selector') {
+    return selectedWorkloads(here, pool).map(nameLocation);
+  }
   if (here.kind === 'HorizontalPodAutoscaler' && path[0] === 'spec' && path[1] === 'scaleTargetRef') {
     const t = hpaTarget(here, pool);
     return t ? [nameLocation(t)] : [];
@@ -51,9 +62,24 @@ export function manifestSymbols(y: YamlFile): DocumentSymbol[] {
     for (const c of items(r.doc, getIn(r.doc, podSpec, 'containers'))) {
       const cr = nodeRange(y.lines, c);
       const nr = nodeRange(y.lines, getIn(r.doc, c, 'name'));
-      if (cr) children.push({ name: str(getIn(r.doc, c, 'name')) ?? 'container', detail: str(getIn(r.doc, c, 'image')), kind: SymbolKind.Object, range: cr, selectionRange: nr ?? cr });
+      if (cr) {
+        children.push({
+          name: str(getIn(r.doc, c, 'name')) ?? 'container',
+          detail: str(getIn(r.doc, c, 'image')),
+          kind: SymbolKind.Object,
+          range: cr,
+          selectionRange: nr ?? cr,
+        });
+      }
     }
-    out.push({ name: `${r.kind} ${r.name}`, detail: r.apiVersion, kind: SymbolKind.Class, range, selectionRange: sel, children });
+    out.push({
+      name: `${r.kind} ${r.name}`,
+      detail: r.apiVersion,
+      kind: SymbolKind.Class,
+      range,
+      selectionRange: sel,
+      children,
+    });
   }
   return out;
 }
@@ -69,7 +95,13 @@ export function dockerfileSymbols(text: string, _lines: LineIndex): DocumentSymb
       kind: SymbolKind.Module,
       range,
       selectionRange: s.from.getRange(),
-      children: s.instructions.map((i) => ({ name: i.getKeyword(), detail: (i.getRawArgumentsContent() ?? '').split('\n')[0].slice(0, 60), kind: SymbolKind.Field, range: i.getRange(), selectionRange: i.getInstructionRange() })),
+      children: s.instructions.map((i) => ({
+        name: i.getKeyword(),
+        detail: (i.getRawArgumentsContent() ?? '').split('\n')[0].slice(0, 60),
+        kind: SymbolKind.Field,
+        range: i.getRange(),
+        selectionRange: i.getInstructionRange(),
+      })),
     };
   });
 }

@@ -14,8 +14,10 @@ import { finalize } from '../core/suppress';
 import { parseYaml } from '../yaml/parse';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
-  error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning,
-  information: DiagnosticSeverity.Information, hint: DiagnosticSeverity.Hint,
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  information: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
 };
 
 export interface ValidatorOptions {
@@ -29,7 +31,15 @@ export function uriToPath(uri: string): string {
 }
 
 export function toDiagnostic(f: FileFinding): Diagnostic {
-  return { range: f.range, severity: SEVERITY[f.severity], code: f.code, codeDescription: { href: ruleUrl(f.code) }, source: 'flotilla', message: f.message, ...(f.fix ? { data: { fix: f.fix } } : {}) };
+  return {
+    range: f.range,
+    severity: SEVERITY[f.severity],
+    code: f.code,
+    codeDescription: { href: ruleUrl(f.code) },
+    source: 'flotilla',
+    message: f.message,
+    ...(f.fix ? { data: { fix: f.fix } } : {}),
+  };
 }
 
 export class Validator {
@@ -55,7 +65,11 @@ export class Validator {
   };
   private idle: (() => void)[] = [];
 
-  constructor(private readonly conn: Connection, private readonly docs: TextDocuments<TextDocument>, private readonly opts: ValidatorOptions) {}
+  constructor(
+    private readonly conn: Connection,
+    private readonly docs: TextDocuments<TextDocument>,
+    private readonly opts: ValidatorOptions,
+  ) {}
 
   readonly read = (file: string): string | undefined => {
     const uri = this.uris.get(file);
@@ -119,14 +133,19 @@ export class Validator {
     const old = this.timers.get(key);
     if (old) clearTimeout(old);
     else this.pending++;
-    this.timers.set(key, setTimeout(() => {
-      this.timers.delete(key);
-      void this.run(key, gen).finally(() => this.done());
-    }, this.opts.debounceMs));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        void this.run(key, gen).finally(() => this.done());
+      }, this.opts.debounceMs),
+    );
   }
 
   scheduleAll(): void {
-    for (const key of new Set([...this.published.keys(), ...this.covered.keys()])) this.schedule(key.startsWith('loose:') ? key.slice(6) : key);
+    for (const key of new Set([...this.published.keys(), ...this.covered.keys()])) {
+      this.schedule(key.startsWith('loose:') ? key.slice(6) : key);
+    }
   }
 
   /** A file on disk changed, appeared or vanished: its stack (and every stack, for globs) re-runs. */
@@ -150,7 +169,14 @@ export class Validator {
 
   private async run(key: string, gen: number): Promise<void> {
     const isCancelled = () => this.gens.get(key) !== gen;
-    const opts = { settings: this.opts.settings(), images: this.opts.docker ? ('docker' as const) : null, read: this.read, cache: this.cache, listFiles: this.listFiles, isCancelled };
+    const opts = {
+      settings: this.opts.settings(),
+      images: this.opts.docker ? ('docker' as const) : null,
+      read: this.read,
+      cache: this.cache,
+      listFiles: this.listFiles,
+      isCancelled,
+    };
     let findings: Map<string, FileFinding[]>;
     try {
       if (key.startsWith('loose:')) {
@@ -170,7 +196,17 @@ export class Validator {
         this.covered.set(key, new Set(findings.keys()));
         for (const f of findings.keys()) this.member.set(f, key);
         for (const [f, k] of this.member) if (k === key && !findings.has(f)) this.member.delete(f);
-        for (const f of this.uris.keys()) if (this.keyOf(f) !== key && this.member.get(f) === undefined && !findings.has(f) && path.dirname(f).startsWith(path.dirname(key)) && !this.published.get('loose:' + f)) this.schedule(f);
+        for (const f of this.uris.keys()) {
+          if (
+            this.keyOf(f) !== key &&
+            this.member.get(f) === undefined &&
+            !findings.has(f) &&
+            path.dirname(f).startsWith(path.dirname(key)) &&
+            !this.published.get('loose:' + f)
+          ) {
+            this.schedule(f);
+          }
+        }
       }
     } catch (e) {
       if (e instanceof Cancelled) return;
@@ -194,7 +230,8 @@ export class Validator {
     const json = JSON.stringify(diagnostics);
     if (!always && this.lastSent.get(uri) === json) return;
     this.lastSent.set(uri, json);
-    this.conn.sendDiagnostics({ uri, diagnostics });
+    // Fire and forget: a notification has no reply, and a closed connection is reported by the library.
+    void this.conn.sendDiagnostics({ uri, diagnostics });
   }
 
   private languageOf(file: string): string | undefined {

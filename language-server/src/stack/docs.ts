@@ -5,7 +5,8 @@ export const STACK_KEYS: Record<string, string> = {
   build: 'Images the stack builds before it starts: a list of {image, context, dockerfile?, args?, target?}.',
   nodes: 'Virtual node pool the scheduler fills by requests: a list of {name, cpu, memory, labels?, unschedulable?}.',
   settings: 'Knobs for the local loop: backoff, grace period, resync, HPA sync and the bind address.',
-  security: 'security.allow opts in to pod features that reach the host: privileged, hostNetwork, hostPID, hostPath, capabilities.',
+  security:
+    'security.allow opts in to pod features that reach the host: privileged, hostNetwork, hostPID, hostPath, capabilities.',
   image: 'Image name the manifests use in `image:` (a tag is optional there).',
   context: 'Build context folder, relative to the stack file.',
   dockerfile: 'Dockerfile path relative to the context (default: Dockerfile).',
@@ -35,7 +36,15 @@ export const STACK_CHILDREN: Record<string, string[]> = {
   '': ['name', 'manifests', 'build', 'nodes', 'settings', 'security'],
   build: ['image', 'context', 'dockerfile', 'args', 'target'],
   nodes: ['name', 'cpu', 'memory', 'labels', 'unschedulable'],
-  settings: ['backoffBaseSeconds', 'backoffMaxSeconds', 'terminationGracePeriodSeconds', 'resyncSeconds', 'hpaSyncSeconds', 'hpaDownscaleStabilizationSeconds', 'bindAddress'],
+  settings: [
+    'backoffBaseSeconds',
+    'backoffMaxSeconds',
+    'terminationGracePeriodSeconds',
+    'resyncSeconds',
+    'hpaSyncSeconds',
+    'hpaDownscaleStabilizationSeconds',
+    'bindAddress',
+  ],
   security: ['allow'],
   'security.allow': ['privileged', 'hostNetwork', 'hostPID', 'hostPath', 'capabilities'],
 };

@@ -14,7 +14,7 @@ const within = (n: Node | null | undefined, off: number) => !!n?.range && n.rang
 
 export function locate(doc: Document, offset: number): Located {
   const path: (string | number)[] = [];
-  let n = doc.contents as Node | null;
+  let n = doc.contents;
   for (let depth = 0; n && depth < 200; depth++) {
     if (isMap(n)) {
       let next: Node | null = null;

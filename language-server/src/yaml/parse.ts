@@ -1,6 +1,17 @@
 // YAML parsing with source ranges: every document of a multi-document file keeps its own AST,
 // and lookups never expand aliases (so an alias bomb costs nothing).
-import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parseAllDocuments,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
+} from 'yaml';
 import { LineIndex } from '../core/lines';
 import type { Finding, Range } from '../core/types';
 
@@ -15,7 +26,12 @@ export function parseYaml(text: string): YamlFile {
   const lines = new LineIndex(text);
   // uniqueKeys off: yaml's own check compares each key with every earlier one (quadratic: 50 000
   // keys took 40 s); the one-pass check below reports the same error.
-  const docs = parseAllDocuments(text, { uniqueKeys: false, prettyErrors: false, keepSourceTokens: false, logLevel: 'error' }) as unknown;
+  const docs = parseAllDocuments(text, {
+    uniqueKeys: false,
+    prettyErrors: false,
+    keepSourceTokens: false,
+    logLevel: 'error',
+  }) as unknown;
   const list = Array.isArray(docs) ? (docs as Document.Parsed[]) : [];
   const syntax: Finding[] = [];
   if (!Array.isArray(docs)) {
@@ -24,9 +40,19 @@ export function parseYaml(text: string): YamlFile {
   for (const d of list) {
     for (const err of d.errors) {
       const [s, e] = err.pos;
-      syntax.push({ code: 'FK1001', message: `YAML: ${err.message.split('\n')[0]}`, range: lines.range(s, Math.max(e, s + 1)) });
+      syntax.push({
+        code: 'FK1001',
+        message: `YAML: ${err.message.split('\n')[0]}`,
+        range: lines.range(s, Math.max(e, s + 1)),
+      });
     }
-    for (const [s, e] of duplicateKeys(d)) syntax.push({ code: 'FK1001', message: 'YAML: Map keys must be unique', range: lines.range(s, Math.max(e, s + 1)) });
+    for (const [s, e] of duplicateKeys(d)) {
+      syntax.push({
+        code: 'FK1001',
+        message: 'YAML: Map keys must be unique',
+        range: lines.range(s, Math.max(e, s + 1)),
+      });
+    }
   }
   return { text, lines, docs: list, syntax };
 }
@@ -58,7 +84,7 @@ export type AnyNode = Node | null | undefined;
 /** Follows one alias hop (no expansion); aliases of aliases stop after a few hops. */
 export function deref(node: AnyNode, doc: Document): AnyNode {
   let n: AnyNode = node;
-  for (let hops = 0; n && isAlias(n) && hops < 8; hops++) n = n.resolve(doc) as AnyNode;
+  for (let hops = 0; n && isAlias(n) && hops < 8; hops++) n = n.resolve(doc);
   return n && isAlias(n) ? undefined : n;
 }
 
@@ -116,7 +142,7 @@ export function nodeRange(lines: LineIndex, node: AnyNode | Pair): Range | undef
     const k = node.key as Node | null;
     return k?.range ? lines.range(k.range[0], k.range[1]) : undefined;
   }
-  const r = (node as Node).range;
+  const r = node.range;
   return r ? lines.range(r[0], r[1]) : undefined;
 }
 

@@ -49,7 +49,10 @@ spec:
 `;
 const NOREPL = DEP.replace('  replicas: 2\n', '');
 const m = (...docs: string[]): Files => ({ 'flotilla.yaml': STACK, 'k8s/app.yaml': docs.join('---\n') });
-const sec = (allow: string, ...docs: string[]): Files => ({ 'flotilla.yaml': STACK + `security:\n  allow: {${allow}: true}\n`, 'k8s/app.yaml': docs.join('---\n') });
+const sec = (allow: string, ...docs: string[]): Files => ({
+  'flotilla.yaml': STACK + `security:\n  allow: {${allow}: true}\n`,
+  'k8s/app.yaml': docs.join('---\n'),
+});
 const ctr = (extra: string) => DEP.replace('          readinessProbe:', extra + '\n          readinessProbe:');
 const pod = (extra: string) => DEP.replace('      containers:', extra + '\n      containers:');
 const build = (expose: string): Files => ({
@@ -63,7 +66,12 @@ export const MANIFEST_CASES: Cases = {
   FK1001: { bad: m('apiVersion: v1\nkind: [Pod\n'), good: m(DEP) },
   // Just above the engine's 4 MB limit: many small ConfigMaps.
   FK1004: {
-    bad: m(...Array.from({ length: 17_000 }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i}}\ndata: {k: "${'x'.repeat(200)}"}\n`)),
+    bad: m(
+      ...Array.from(
+        { length: 17_000 },
+        (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i}}\ndata: {k: "${'x'.repeat(200)}"}\n`,
+      ),
+    ),
     good: m(DEP),
   },
   FK1002: { bad: m('metadata: {name: x}\n'), good: m(DEP) },
@@ -71,10 +79,19 @@ export const MANIFEST_CASES: Cases = {
   FK2001: { bad: m(ctr('          colour: red')), good: m(DEP) },
   FK2002: { bad: m(SVC.replace('port: 80\n', 'port: "80"\n')), good: m(SVC) },
   FK2003: { bad: m(DEP.replace('  selector:\n    matchLabels: {app: web}\n', '')), good: m(DEP) },
-  FK2004: { bad: m(ctr('          imagePullPolicy: Sometimes')), good: m(ctr('          imagePullPolicy: IfNotPresent')) },
+  FK2004: {
+    bad: m(ctr('          imagePullPolicy: Sometimes')),
+    good: m(ctr('          imagePullPolicy: IfNotPresent')),
+  },
   FK2005: { bad: m(DEP.replace('cpu: 100m', 'cpu: 100x')), good: m(DEP.replace('cpu: 100m', 'cpu: "0.1"')) },
-  FK2006: { bad: m(SVC.replace('name: web\nspec', 'name: 1web.svc\nspec')), good: m(DEP.replace('name: web\nspec', 'name: web.v1\nspec')) },
-  FK2008: { bad: m(DEP.replace('labels: {app: web}', 'labels: {app: web, version: "1.4 beta"}')), good: m(DEP.replace('labels: {app: web}', 'labels: {app: web, version: "1.4-beta", app.kubernetes.io/name: web}')) },
+  FK2006: {
+    bad: m(SVC.replace('name: web\nspec', 'name: 1web.svc\nspec')),
+    good: m(DEP.replace('name: web\nspec', 'name: web.v1\nspec')),
+  },
+  FK2008: {
+    bad: m(DEP.replace('labels: {app: web}', 'labels: {app: web, version: "1.4 beta"}')),
+    good: m(DEP.replace('labels: {app: web}', 'labels: {app: web, version: "1.4-beta", app.kubernetes.io/name: web}')),
+  },
   FK2007: { bad: m(DEP.replace('containerPort: 80', 'containerPort: 70000')), good: m(DEP) },
   FX1001: { bad: m(DEP, SVC.replace('selector: {app: web}', 'selector: {app: nothing}')), good: m(DEP, SVC) },
   FX1002: { bad: m(DEP.replace('labels: {app: web}', 'labels: {app: other}')), good: m(DEP) },
@@ -87,22 +104,63 @@ export const MANIFEST_CASES: Cases = {
   FX1009: { bad: m(DEP.replace('cpu: 100m', 'cpu: "1"')), good: m(DEP) },
   FX1010: { bad: m(DEP, DEP), good: m(DEP, DEP.replace(/web/g, 'api')) },
   FX1011: {
-    bad: m(DEP, SVC.replace('targetPort: 80', 'targetPort: 80\n      nodePort: 30080'), SVC.replace('name: web\nspec', 'name: web2\nspec').replace('targetPort: 80', 'targetPort: 80\n      nodePort: 30080')),
-    good: m(DEP, SVC.replace('targetPort: 80', 'targetPort: 80\n      nodePort: 30080'), SVC.replace('name: web\nspec', 'name: web2\nspec').replace('targetPort: 80', 'targetPort: 80\n      nodePort: 30081')),
+    bad: m(
+      DEP,
+      SVC.replace('targetPort: 80', 'targetPort: 80\n      nodePort: 30080'),
+      SVC.replace('name: web\nspec', 'name: web2\nspec').replace(
+        'targetPort: 80',
+        'targetPort: 80\n      nodePort: 30080',
+      ),
+    ),
+    good: m(
+      DEP,
+      SVC.replace('targetPort: 80', 'targetPort: 80\n      nodePort: 30080'),
+      SVC.replace('name: web\nspec', 'name: web2\nspec').replace(
+        'targetPort: 80',
+        'targetPort: 80\n      nodePort: 30081',
+      ),
+    ),
   },
   FX1012: { bad: build('8080'), good: build('80') },
   FX1013: { bad: m(DEP.replace('nginx:1.25', 'example/unknown:1')), good: m(DEP) },
-  FP1001: { bad: m(ctr('          securityContext: {privileged: true}')), good: sec('privileged', ctr('          securityContext: {privileged: true}')) },
+  FP1001: {
+    bad: m(ctr('          securityContext: {privileged: true}')),
+    good: sec('privileged', ctr('          securityContext: {privileged: true}')),
+  },
   FP1002: { bad: m(pod('      hostNetwork: true')), good: sec('hostNetwork', pod('      hostNetwork: true')) },
   FP1003: { bad: m(pod('      hostPID: true')), good: m(pod('      hostPID: false')) },
-  FP1004: { bad: m(pod('      volumes: [{name: h, hostPath: {path: /tmp}}]')), good: sec('hostPath', pod('      volumes: [{name: h, hostPath: {path: /tmp}}]')) },
-  FP1005: { bad: m(ctr('          securityContext: {capabilities: {add: [NET_ADMIN]}}')), good: m(ctr('          securityContext: {capabilities: {drop: [ALL]}}')) },
+  FP1004: {
+    bad: m(pod('      volumes: [{name: h, hostPath: {path: /tmp}}]')),
+    good: sec('hostPath', pod('      volumes: [{name: h, hostPath: {path: /tmp}}]')),
+  },
+  FP1005: {
+    bad: m(ctr('          securityContext: {capabilities: {add: [NET_ADMIN]}}')),
+    good: m(ctr('          securityContext: {capabilities: {drop: [ALL]}}')),
+  },
   FS1001: { bad: stack(STACK + 'colour: blue\n'), good: stack(STACK) },
   FS1002: { bad: stack(STACK.replace('name: t', 'name: Bad_Name')), good: stack(STACK) },
   FS1003: { bad: stack('name: t\n'), good: stack(STACK) },
   FS1004: { bad: stack('name: t\nmanifests: ["k8s/*.yaml", "none/*.yaml"]\n'), good: stack(STACK) },
-  FS1005: { bad: stack(STACK + 'build:\n  - {image: a/b, context: nowhere}\n'), good: stack(STACK + 'build:\n  - {image: a/b, context: web}\n', { 'web/Dockerfile': 'FROM nginx:1.25\n' }) },
-  FS1006: { bad: stack(STACK + 'build:\n  - {image: a/b, context: web, dockerfile: Other.Dockerfile}\n', { 'web/Dockerfile': 'FROM nginx:1.25\n' }), good: stack(STACK + 'build:\n  - {image: a/b, context: web}\n', { 'web/Dockerfile': 'FROM nginx:1.25\n' }) },
-  FS1008: { bad: stack(STACK + 'build:\n  - {image: a/b, context: ".."}\n'), good: stack(STACK + 'build:\n  - {image: a/b, context: web}\n', { 'web/Dockerfile': 'FROM nginx:1.25\n' }) },
-  FS1007: { bad: stack(STACK + 'build:\n  - {image: a/b, context: web}\n  - {image: a/b, context: web}\n', { 'web/Dockerfile': 'FROM nginx:1.25\n' }), good: stack(STACK + 'build:\n  - {image: a/b, context: web}\n  - {image: a/c, context: web}\n', { 'web/Dockerfile': 'FROM nginx:1.25\n' }) },
+  FS1005: {
+    bad: stack(STACK + 'build:\n  - {image: a/b, context: nowhere}\n'),
+    good: stack(STACK + 'build:\n  - {image: a/b, context: web}\n', { 'web/Dockerfile': 'FROM nginx:1.25\n' }),
+  },
+  FS1006: {
+    bad: stack(STACK + 'build:\n  - {image: a/b, context: web, dockerfile: Other.Dockerfile}\n', {
+      'web/Dockerfile': 'FROM nginx:1.25\n',
+    }),
+    good: stack(STACK + 'build:\n  - {image: a/b, context: web}\n', { 'web/Dockerfile': 'FROM nginx:1.25\n' }),
+  },
+  FS1008: {
+    bad: stack(STACK + 'build:\n  - {image: a/b, context: ".."}\n'),
+    good: stack(STACK + 'build:\n  - {image: a/b, context: web}\n', { 'web/Dockerfile': 'FROM nginx:1.25\n' }),
+  },
+  FS1007: {
+    bad: stack(STACK + 'build:\n  - {image: a/b, context: web}\n  - {image: a/b, context: web}\n', {
+      'web/Dockerfile': 'FROM nginx:1.25\n',
+    }),
+    good: stack(STACK + 'build:\n  - {image: a/b, context: web}\n  - {image: a/c, context: web}\n', {
+      'web/Dockerfile': 'FROM nginx:1.25\n',
+    }),
+  },
 };

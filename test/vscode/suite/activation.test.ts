@@ -17,7 +17,9 @@ export default function (): void {
 
     it('registers every contributed command', async () => {
       await flotilla();
-      const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: { command: string }[] } };
+      const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
+        contributes: { commands: { command: string }[] };
+      };
       const registered = new Set(await vscode.commands.getCommands(true));
       const missing = pkg.contributes.commands.map((c) => c.command).filter((c) => !registered.has(c));
       assert.deepEqual(missing, []);

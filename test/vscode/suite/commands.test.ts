@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { FakeEngine, shopStatus } from './fakeEngine';
+import { FakeEngine, shopStatus } from './fake-engine';
 import { flotilla, until, workspaceDir } from './util';
 
 export default function (): void {
@@ -32,7 +32,12 @@ export default function (): void {
 
     it('scale to a value, kill and restart a replica', async () => {
       await vscode.commands.executeCommand('flotilla.scale', 'web', 4);
-      await vscode.commands.executeCommand('flotilla.killReplica', { kind: 'replica', id: 'replica/api-5d8f-1', deployment: 'api', replica: 'api-5d8f-1' });
+      await vscode.commands.executeCommand('flotilla.killReplica', {
+        kind: 'replica',
+        id: 'replica/api-5d8f-1',
+        deployment: 'api',
+        replica: 'api-5d8f-1',
+      });
       await vscode.commands.executeCommand('flotilla.restartReplica', 'api-5d8f-2');
       assert.deepEqual(engine.requests, [
         { path: '/v1/scale', body: { deployment: 'web', replicas: 4 } },
@@ -46,17 +51,20 @@ export default function (): void {
       await until(() => (engine.requests.length ? true : undefined), engine.onDidPost);
       assert.deepEqual(engine.requests[0], { path: '/v1/restart', body: { deployment: 'web' } });
       const next = shopStatus(workspaceDir());
-      next.deployments[0]!.replicas = [{ ...next.deployments[0]!.replicas[0]!, name: 'web-8e1f-1' }];
+      next.deployments[0].replicas = [{ ...next.deployments[0].replicas[0], name: 'web-8e1f-1' }];
       engine.push(next);
       await done;
       engine.push(shopStatus(workspaceDir()));
     });
 
     it('opens a manifest at the resource line', async () => {
-      const editor = (await vscode.commands.executeCommand('flotilla.openManifest', 'api')) as vscode.TextEditor;
+      const editor = await vscode.commands.executeCommand<vscode.TextEditor>('flotilla.openManifest', 'api');
       assert.equal(editor.document.uri.fsPath, path.join(workspaceDir(), 'k8s', 'api.yaml'));
       assert.equal(editor.selection.active.line, 0);
-      const svc = (await vscode.commands.executeCommand('flotilla.openManifest', { kind: 'service', service: 'api' })) as vscode.TextEditor;
+      const svc = await vscode.commands.executeCommand<vscode.TextEditor>('flotilla.openManifest', {
+        kind: 'service',
+        service: 'api',
+      });
       // The Service is the second document of api.yaml: the cursor lands on its first line.
       const lines = svc.document.getText().split('\n');
       const serviceLine = lines.findIndex((l, i) => l === 'kind: Service' && lines[i - 1] === 'apiVersion: v1') - 1;
@@ -67,7 +75,12 @@ export default function (): void {
     });
 
     it('copies an endpoint URL', async () => {
-      await vscode.commands.executeCommand('flotilla.copyUrl', { kind: 'url', service: 'web', url: 'http://127.0.0.1:41001', port: 80 });
+      await vscode.commands.executeCommand('flotilla.copyUrl', {
+        kind: 'url',
+        service: 'web',
+        url: 'http://127.0.0.1:41001',
+        port: 80,
+      });
       assert.equal(await vscode.env.clipboard.readText(), 'http://127.0.0.1:41001');
     });
   });

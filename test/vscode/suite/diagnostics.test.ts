@@ -6,7 +6,15 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { flotilla, until, workspaceDir } from './util';
 
-const BROKEN = ['apiVersion: v1', 'kind: Service', 'metadata:', '  name: [unclosed', 'spec:', '  selector: {app: web}', ''].join('\n');
+const BROKEN = [
+  'apiVersion: v1',
+  'kind: Service',
+  'metadata:',
+  '  name: [unclosed',
+  'spec:',
+  '  selector: {app: web}',
+  '',
+].join('\n');
 
 export default function (): void {
   describe('language features', () => {
@@ -20,9 +28,16 @@ export default function (): void {
       fs.writeFileSync(file(), BROKEN);
       const doc = await vscode.workspace.openTextDocument(file());
       await vscode.window.showTextDocument(doc);
-      const errors = () => vscode.languages.getDiagnostics(doc.uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
-      const diags = await until(() => (errors().length ? errors() : undefined), vscode.languages.onDidChangeDiagnostics);
-      assert.ok(diags.some((d) => d.source === 'flotilla' && d.range.start.line <= 4), JSON.stringify(diags));
+      const errors = () =>
+        vscode.languages.getDiagnostics(doc.uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
+      const diags = await until(
+        () => (errors().length ? errors() : undefined),
+        vscode.languages.onDidChangeDiagnostics,
+      );
+      assert.ok(
+        diags.some((d) => d.source === 'flotilla' && d.range.start.line <= 4),
+        JSON.stringify(diags),
+      );
       const edit = new vscode.WorkspaceEdit();
       edit.replace(doc.uri, doc.lineAt(3).range, '  name: fixed');
       await vscode.workspace.applyEdit(edit);

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { Graph } from '../../../extension/client/graph/model';
-import { FakeEngine, shopStatus } from './fakeEngine';
+import { FakeEngine, shopStatus } from './fake-engine';
 import { flotilla, until, workspaceDir } from './util';
 
 export default function (): void {
@@ -20,21 +20,36 @@ export default function (): void {
       await vscode.commands.executeCommand('flotilla.showGraph');
       const panel = api.graph();
       assert.ok(panel, 'no graph panel');
-      const graph = await until<Graph>(() => (panel.lastGraph?.nodes.length ? panel.lastGraph : undefined), panel.onDidPostGraph);
-      assert.deepEqual(graph.nodes.map((n) => n.id).sort(), ['deployment/api', 'deployment/web', 'deployment/worker', 'service/api', 'service/web']);
+      const graph = await until<Graph>(
+        () => (panel.lastGraph?.nodes.length ? panel.lastGraph : undefined),
+        panel.onDidPostGraph,
+      );
+      assert.deepEqual(graph.nodes.map((n) => n.id).sort(), [
+        'deployment/api',
+        'deployment/web',
+        'deployment/worker',
+        'service/api',
+        'service/web',
+      ]);
       const edges = graph.edges.map((e) => `${e.from} -${e.kind}-> ${e.to}`).sort();
       assert.ok(edges.includes('service/web -selects-> deployment/web'), edges.join('\n'));
       assert.ok(edges.includes('service/api -selects-> deployment/api'), edges.join('\n'));
       assert.ok(edges.includes('deployment/web -depends-> service/api'), edges.join('\n'));
       assert.ok(edges.includes('deployment/worker -depends-> service/api'), edges.join('\n'));
       assert.equal(graph.nodes.find((n) => n.id === 'deployment/worker')?.state, 'failing');
-      assert.match(panel.panel.webview.html, /Content-Security-Policy" content="default-src 'none'; [^"]*script-src 'nonce-[A-Za-z0-9+/=]+'/);
+      assert.match(
+        panel.panel.webview.html,
+        /Content-Security-Policy" content="default-src 'none'; [^"]*script-src 'nonce-[A-Za-z0-9+/=]+'/,
+      );
       // No remote content: every source is the webview's own resource origin, a nonce or 'none'.
       const csp = /Content-Security-Policy" content="([^"]+)"/.exec(panel.panel.webview.html)![1];
       const own = new Set(panel.panel.webview.cspSource.split(/\s+/)); // the webview's own resource origins
       for (const directive of csp.split(';').map((d) => d.trim().split(/\s+/))) {
         for (const src of directive.slice(1)) {
-          assert.ok(src === "'none'" || /^'nonce-[A-Za-z0-9+/=]+'$/.test(src) || own.has(src), `CSP source ${src} in ${directive[0]}`);
+          assert.ok(
+            src === "'none'" || /^'nonce-[A-Za-z0-9+/=]+'$/.test(src) || own.has(src),
+            `CSP source ${src} in ${directive[0]}`,
+          );
         }
       }
     });

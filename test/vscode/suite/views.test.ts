@@ -2,9 +2,7 @@
 // context values for the inline actions, and live updates from pushed snapshots.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { TopologyNode } from '../../../extension/client/views/topology';
-import type { EndpointNode } from '../../../extension/client/views/endpoints';
-import { FakeEngine, shopStatus } from './fakeEngine';
+import { FakeEngine, shopStatus } from './fake-engine';
 import { flotilla, until, workspaceDir } from './util';
 
 export default function (): void {
@@ -18,21 +16,24 @@ export default function (): void {
       assert.equal(api.ctx.session?.connected, true);
     });
 
-    const item = async (provider: vscode.TreeDataProvider<any>, el: unknown) => provider.getTreeItem(el);
+    const item = async <T>(provider: vscode.TreeDataProvider<T>, el: T) => provider.getTreeItem(el);
 
     it('shows stack → deployments → replicas with state and badges', async () => {
       const { ctx } = await flotilla();
-      const [stack] = ctx.topology.getChildren() as TopologyNode[];
+      const [stack] = ctx.topology.getChildren();
       const stackItem = await item(ctx.topology, stack);
       assert.equal(stackItem.label, 'shop');
       assert.match(String(stackItem.description), /degraded · 3\/4 ready/);
       assert.equal(stackItem.contextValue, 'flotilla.stack.up');
-      const deployments = ctx.topology.getChildren(stack) as TopologyNode[];
-      assert.deepEqual(deployments.map((d) => (d.kind === 'deployment' ? d.deployment : '')), ['web', 'api', 'worker']);
+      const deployments = ctx.topology.getChildren(stack);
+      assert.deepEqual(
+        deployments.map((d) => (d.kind === 'deployment' ? d.deployment : '')),
+        ['web', 'api', 'worker'],
+      );
       const apiItem = await item(ctx.topology, deployments[1]);
       assert.match(String(apiItem.description), /^2\/2 ready · HPA 2–5 cpu 12\/60%/);
       assert.equal(apiItem.contextValue, 'flotilla.deployment');
-      const [worker] = ctx.topology.getChildren(deployments[2]) as TopologyNode[];
+      const [worker] = ctx.topology.getChildren(deployments[2]);
       const workerItem = await item(ctx.topology, worker);
       assert.match(String(workerItem.description), /Waiting · node-b · ↻3 · CrashLoopBackOff \d+s/);
       assert.equal(workerItem.contextValue, 'flotilla.replica.live');
@@ -40,20 +41,26 @@ export default function (): void {
 
     it('updates from a pushed snapshot (scale 2 → 3)', async () => {
       const { ctx } = await flotilla();
-      const changed = until(() => (ctx.session?.status?.deployments[1]?.replicas.length === 3 ? true : undefined), ctx.topology.onDidChangeTreeData);
+      const changed = until(
+        () => (ctx.session?.status?.deployments[1]?.replicas.length === 3 ? true : undefined),
+        ctx.topology.onDidChangeTreeData,
+      );
       engine.push(shopStatus(workspaceDir(), { apiDesired: 3 }));
       await changed;
-      const [stack] = ctx.topology.getChildren() as TopologyNode[];
-      const api = (ctx.topology.getChildren(stack) as TopologyNode[])[1]!;
+      const [stack] = ctx.topology.getChildren();
+      const api = ctx.topology.getChildren(stack)[1];
       assert.equal(ctx.topology.getChildren(api).length, 3);
       engine.push(shopStatus(workspaceDir()));
     });
 
     it('shows services → URLs → endpoints with readiness and connections', async () => {
       const { ctx } = await flotilla();
-      const services = ctx.endpoints.getChildren() as EndpointNode[];
-      assert.deepEqual(services.map((s) => s.service), ['web', 'api']);
-      const [url] = ctx.endpoints.getChildren(services[1]) as EndpointNode[];
+      const services = ctx.endpoints.getChildren();
+      assert.deepEqual(
+        services.map((s) => s.service),
+        ['web', 'api'],
+      );
+      const [url] = ctx.endpoints.getChildren(services[1]);
       const urlItem = await item(ctx.endpoints, url);
       assert.equal(urlItem.label, 'http://127.0.0.1:41002');
       assert.equal(urlItem.contextValue, 'flotilla.url');

@@ -23,7 +23,9 @@ describe('Flotilla in Restricted Mode', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) await screenshot(page, 'restricted-failed').catch(() => undefined);
+    if (this.currentTest?.state === 'failed' && page) {
+      await screenshot(page, 'restricted-failed').catch(() => undefined);
+    }
   });
 
   after(async () => {
@@ -62,8 +64,17 @@ describe('Flotilla in Restricted Mode', function () {
     // Docker saw nothing of this stack: no container, network or image carries its label.
     const docker = new Docker();
     const filters = { label: [`dev.flotilla.stack=${stackName}`] };
-    assert.deepEqual((await docker.listContainers({ all: true, filters })).map((c) => c.Names), []);
-    assert.deepEqual((await docker.listNetworks({ filters })).map((n) => n.Name), []);
-    assert.deepEqual((await docker.listImages({ filters })).map((i) => i.RepoTags), []);
+    assert.deepEqual(
+      (await docker.listContainers({ all: true, filters })).map((c) => c.Names),
+      [],
+    );
+    assert.deepEqual(
+      (await docker.listNetworks({ filters })).map((n) => n.Name),
+      [],
+    );
+    assert.deepEqual(
+      (await docker.listImages({ filters })).map((i) => i.RepoTags),
+      [],
+    );
   });
 });

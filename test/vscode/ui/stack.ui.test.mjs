@@ -24,7 +24,12 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
   before(async () => {
     workspace = scratchWorkspace('ui', STACK);
     // FLOTILLA_TEST_VSIX=path runs the same test against the packaged extension.
-    server = await startCodeServer({ workspace, vsix: process.env.FLOTILLA_TEST_VSIX, settings: { 'terminal.integrated.gpuAcceleration': 'off' }, log: (s) => console.error(s) });
+    server = await startCodeServer({
+      workspace,
+      vsix: process.env.FLOTILLA_TEST_VSIX,
+      settings: { 'terminal.integrated.gpuAcceleration': 'off' },
+      log: (s) => console.error(s),
+    });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     await openWorkbench(page, server.workbenchUrl());
@@ -32,7 +37,9 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
 
   afterEach(async function () {
     if (this.currentTest?.state === 'failed' && page) {
-      await screenshot(page, `failed-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
+      await screenshot(page, `failed-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(
+        () => undefined,
+      );
     }
   });
 
@@ -40,7 +47,12 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await browser?.close();
     await server?.stop();
     // Whatever happened, leave no container of this run behind.
-    if (workspace) spawnSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'down', '--stack', workspace], { stdio: 'ignore', timeout: 60_000 });
+    if (workspace) {
+      spawnSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'down', '--stack', workspace], {
+        stdio: 'ignore',
+        timeout: 60_000,
+      });
+    }
   });
 
   it('shows the Flotilla views with the Up welcome while the stack is down', async () => {
@@ -55,7 +67,9 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await runCommand(page, 'Flotilla: Up');
     // Ready, or fail at once with the error the extension showed.
     const ready = treeItem(page, new RegExp(`^stack ${STACK} up · (\\d+)/\\1 ready`));
-    const error = page.locator('.notifications-toasts .notification-toast', { hasText: 'Flotilla: the controller exited' });
+    const error = page.locator('.notifications-toasts .notification-toast', {
+      hasText: 'Flotilla: the controller exited',
+    });
     await ready.or(error).first().waitFor({ timeout: UP_TIMEOUT });
     if (await error.isVisible()) assert.fail(await error.innerText());
     await atLeast(treeItem(page, /^replica api-\S+ Ready/), 2, 10_000);
@@ -85,7 +99,9 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     // Healed: the replica is Ready again after a restart (↻1), or a new replica replaced it.
     await page.waitForFunction(
       (killed) => {
-        const labels = [...document.querySelectorAll('[role="treeitem"]')].map((e) => e.getAttribute('aria-label') ?? '');
+        const labels = [...document.querySelectorAll('[role="treeitem"]')].map(
+          (e) => e.getAttribute('aria-label') ?? '',
+        );
         const api = labels.filter((l) => /^replica api-\S+ Ready/.test(l));
         const restarted = api.some((l) => l.startsWith(`replica ${killed} `) && /↻[1-9]/.test(l));
         const replaced = api.length >= 2 && !labels.some((l) => l.startsWith(`replica ${killed} `));
@@ -99,7 +115,9 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
 
   it('runs a rolling restart from the context menu, with progress, until every replica is new', async function () {
     needsUp(this);
-    const labels = await treeItem(page, /^replica api-/).evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+    const labels = await treeItem(page, /^replica api-/).evaluateAll((els) =>
+      els.map((e) => e.getAttribute('aria-label')),
+    );
     const old = labels.map((l) => /^replica (\S+)/.exec(l)[1]);
     await treeItem(page, /^deployment api /).click({ button: 'right' });
     // The menu acts on the item under focus; hovering focuses it, Enter runs it.
@@ -107,17 +125,25 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await item.hover();
     await page.keyboard.press('Enter');
     await page.locator('.context-view .monaco-menu').waitFor({ state: 'detached' });
-    await page.locator('.notifications-toasts .notification-toast', { hasText: 'Flotilla: rolling restart of api' }).waitFor({ timeout: 30_000 });
+    await page
+      .locator('.notifications-toasts .notification-toast', { hasText: 'Flotilla: rolling restart of api' })
+      .waitFor({ timeout: 30_000 });
     await screenshot(page, '04-rollout');
     await page.waitForFunction(
       (oldNames) => {
-        const api = [...document.querySelectorAll('[role="treeitem"]')].map((e) => e.getAttribute('aria-label') ?? '').filter((l) => l.startsWith('replica api-'));
-        return api.length >= 2 && api.every((l) => / Ready/.test(l) && !oldNames.some((o) => l.startsWith(`replica ${o} `)));
+        const api = [...document.querySelectorAll('[role="treeitem"]')]
+          .map((e) => e.getAttribute('aria-label') ?? '')
+          .filter((l) => l.startsWith('replica api-'));
+        return (
+          api.length >= 2 && api.every((l) => / Ready/.test(l) && !oldNames.some((o) => l.startsWith(`replica ${o} `)))
+        );
       },
       old,
       { timeout: 180_000 },
     );
-    await page.locator('.notifications-toasts .notification-toast', { hasText: 'rolling restart of api' }).waitFor({ state: 'detached', timeout: 30_000 });
+    await page
+      .locator('.notifications-toasts .notification-toast', { hasText: 'rolling restart of api' })
+      .waitFor({ state: 'detached', timeout: 30_000 });
   });
 
   it('opens a shell into a replica in a terminal', async function () {
@@ -140,7 +166,11 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     const row = treeItem(page, /^deployment web /);
     await row.hover();
     await row.locator('a.action-label[aria-label="Follow Logs"]').click();
-    await atLeast(page.locator('.part.panel .view-line', { hasText: /^\[web-\S+\]\s+web\s+listening\s+on\s+:8080/ }), 2, 60_000);
+    await atLeast(
+      page.locator('.part.panel .view-line', { hasText: /^\[web-\S+\]\s+web\s+listening\s+on\s+:8080/ }),
+      2,
+      60_000,
+    );
     await screenshot(page, '04-logs');
   });
 
@@ -151,8 +181,12 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     const graph = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
     const web = graph.locator('g.node[data-id="deployment/web"]');
     await web.waitFor({ timeout: 30_000 });
-    await graph.locator('path.edge.depends[data-from="deployment/web"][data-to="service/api"]').waitFor({ state: 'attached' });
-    await graph.locator('path.edge.selects[data-from="service/web"][data-to="deployment/web"]').waitFor({ state: 'attached' });
+    await graph
+      .locator('path.edge.depends[data-from="deployment/web"][data-to="service/api"]')
+      .waitFor({ state: 'attached' });
+    await graph
+      .locator('path.edge.selects[data-from="service/web"][data-to="deployment/web"]')
+      .waitFor({ state: 'attached' });
     await screenshot(page, '05-graph');
     await web.click();
     await page.locator('[role="treeitem"][aria-selected="true"]', { hasText: /^web/ }).waitFor();

@@ -30,7 +30,12 @@ export async function screenshot(page, name) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   // Let toasts finish fading in so the picture shows what a user saw.
   const toasts = page.locator('.notifications-toasts .notification-toast:not(.notification-fade-in-done)');
-  if ((await toasts.count()) > 0) await toasts.first().waitFor({ state: 'detached', timeout: 2000 }).catch(() => undefined);
+  if ((await toasts.count()) > 0) {
+    await toasts
+      .first()
+      .waitFor({ state: 'detached', timeout: 2000 })
+      .catch(() => undefined);
+  }
   const file = path.join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file });
   return file;

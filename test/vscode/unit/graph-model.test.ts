@@ -4,14 +4,28 @@ import { buildGraph, namesHost } from '../../../extension/client/graph/model';
 import type { StackStatus } from '../../../extension/engine/api/protocol';
 
 const status = (): StackStatus => ({
-  stack: 's', dir: '/s', controller: { running: true }, pending: [],
+  stack: 's',
+  dir: '/s',
+  controller: { running: true },
+  pending: [],
   deployments: [
-    { name: 'web', desired: 1, ready: 1, replicas: [{ name: 'web-1', container: 'c', node: 'n', state: 'Running', ready: true, restarts: 0 }] },
+    {
+      name: 'web',
+      desired: 1,
+      ready: 1,
+      replicas: [{ name: 'web-1', container: 'c', node: 'n', state: 'Running', ready: true, restarts: 0 }],
+    },
     { name: 'api', desired: 2, ready: 1, replicas: [] },
     { name: 'apiary', desired: 0, ready: 0, replicas: [] },
   ],
   services: [
-    { name: 'web', selector: { app: 'web' }, urls: ['http://127.0.0.1:1'], ports: [], endpoints: [{ replica: 'web-1', address: 'x:1', ready: true }] },
+    {
+      name: 'web',
+      selector: { app: 'web' },
+      urls: ['http://127.0.0.1:1'],
+      ports: [],
+      endpoints: [{ replica: 'web-1', address: 'x:1', ready: true }],
+    },
     { name: 'api', selector: { app: 'api' }, urls: [], ports: [], endpoints: [] },
   ],
 });
@@ -24,7 +38,10 @@ describe('graph model', () => {
         { name: 'api', labels: { app: 'api' }, envValues: [] },
         { name: 'apiary', labels: { app: 'apiary' }, envValues: ['apiserver:1', 'rapid'] },
       ],
-      services: [{ name: 'web', selector: { app: 'web' } }, { name: 'api', selector: { app: 'api' } }],
+      services: [
+        { name: 'web', selector: { app: 'web' } },
+        { name: 'api', selector: { app: 'api' } },
+      ],
     });
     assert.deepEqual(g.edges.map((e) => `${e.from}>${e.to}:${e.kind}`).sort(), [
       'deployment/web>service/api:depends',
@@ -32,7 +49,11 @@ describe('graph model', () => {
       'service/web>deployment/web:selects',
     ]);
     assert.deepEqual(Object.fromEntries(g.nodes.map((n) => [n.id, n.state])), {
-      'deployment/web': 'ok', 'deployment/api': 'progressing', 'deployment/apiary': 'idle', 'service/web': 'ok', 'service/api': 'idle',
+      'deployment/web': 'ok',
+      'deployment/api': 'progressing',
+      'deployment/apiary': 'idle',
+      'service/web': 'ok',
+      'service/api': 'idle',
     });
   });
 
@@ -42,7 +63,9 @@ describe('graph model', () => {
   });
 
   it('recognises a Service name only as a whole host name', () => {
-    for (const v of ['api', 'http://api:3000', 'api.default.svc.cluster.local', 'tcp://api', 'host=api;port=1']) assert.ok(namesHost(v, 'api'), v);
+    for (const v of ['api', 'http://api:3000', 'api.default.svc.cluster.local', 'tcp://api', 'host=api;port=1']) {
+      assert.ok(namesHost(v, 'api'), v);
+    }
     for (const v of ['apiary', 'rapid', 'my-api', 'api-gw:80', 'API_URL']) assert.ok(!namesHost(v, 'api'), v);
   });
 });

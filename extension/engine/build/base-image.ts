@@ -12,7 +12,11 @@ import { DockerfileParser } from 'dockerfile-ast';
  * The image the built stage (the target, else the last stage) ultimately
  * starts FROM, or undefined for `scratch` or a reference that cannot be resolved.
  */
-export async function finalBaseImage(dockerfile: string, buildArgs: Record<string, string>, target?: string): Promise<string | undefined> {
+export async function finalBaseImage(
+  dockerfile: string,
+  buildArgs: Record<string, string>,
+  target?: string,
+): Promise<string | undefined> {
   const parsed = DockerfileParser.parse(await fs.readFile(dockerfile, 'utf8'));
   const instructions = parsed.getInstructions();
   // Global ARGs: those before the first FROM, overridden by --build-arg.
@@ -27,14 +31,19 @@ export async function finalBaseImage(dockerfile: string, buildArgs: Record<strin
       if (value !== undefined) globals[name] = value;
     }
   }
-  const stages = parsed.getFROMs().map((f) => ({ image: expand(f.getImage() ?? '', globals), name: f.getBuildStage()?.toLowerCase() }));
+  const stages = parsed
+    .getFROMs()
+    .map((f) => ({ image: expand(f.getImage() ?? '', globals), name: f.getBuildStage()?.toLowerCase() }));
   if (stages.length === 0) return undefined;
   let index = target ? stages.findIndex((s) => s.name === target.toLowerCase()) : stages.length - 1;
   if (index < 0) return undefined;
   // Follow stage references back to a real image; a stage can only use earlier stages.
   for (;;) {
     const ref = stages[index].image;
-    const earlier = stages.slice(0, index).map((s) => s.name).lastIndexOf(ref.toLowerCase());
+    const earlier = stages
+      .slice(0, index)
+      .map((s) => s.name)
+      .lastIndexOf(ref.toLowerCase());
     if (earlier < 0) return ref === '' || ref.includes('$') || ref.toLowerCase() === 'scratch' ? undefined : ref;
     index = earlier;
   }
@@ -44,7 +53,11 @@ export async function finalBaseImage(dockerfile: string, buildArgs: Record<strin
  * False when `existing` was not built on the current `baseRef`: its layers do
  * not start with the base's layers. True when this cannot be told (base absent).
  */
-export async function builtOnCurrentBase(docker: Dockerode, existing: Dockerode.ImageInspectInfo, baseRef: string): Promise<boolean> {
+export async function builtOnCurrentBase(
+  docker: Dockerode,
+  existing: Dockerode.ImageInspectInfo,
+  baseRef: string,
+): Promise<boolean> {
   let base: Dockerode.ImageInspectInfo;
   try {
     base = await docker.getImage(baseRef).inspect();
@@ -57,11 +70,14 @@ export async function builtOnCurrentBase(docker: Dockerode, existing: Dockerode.
 }
 
 function expand(s: string, vars: Record<string, string>): string {
-  return s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::[-+]([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, braced: string, def: string, bare: string) => {
-    const name = braced ?? bare;
-    if (vars[name] !== undefined && vars[name] !== '') return m.includes(':+') ? (def ?? '') : vars[name];
-    return m.includes(':-') ? (def ?? '') : '';
-  });
+  return s.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::[-+]([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (m, braced: string, def: string, bare: string) => {
+      const name = braced ?? bare;
+      if (vars[name] !== undefined && vars[name] !== '') return m.includes(':+') ? (def ?? '') : vars[name];
+      return m.includes(':-') ? (def ?? '') : '';
+    },
+  );
 }
 
 function unquote(v: string): string {

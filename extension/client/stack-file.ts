@@ -27,7 +27,10 @@ export async function findStackFile(): Promise<StackLocation | undefined> {
 
 async function readStackName(file: vscode.Uri, fallback: string): Promise<string> {
   try {
-    const doc = parseDocument(Buffer.from(await vscode.workspace.fs.readFile(file)).toString('utf8')).toJS() as { name?: unknown; metadata?: { name?: unknown } } | null;
+    const doc = parseDocument(Buffer.from(await vscode.workspace.fs.readFile(file)).toString('utf8')).toJS() as {
+      name?: unknown;
+      metadata?: { name?: unknown };
+    } | null;
     const name = doc?.name ?? doc?.metadata?.name;
     return typeof name === 'string' && name ? name : fallback;
   } catch {
@@ -43,7 +46,12 @@ function rank(u: vscode.Uri): number {
 export function watchStackFile(onChange: (loc: StackLocation | undefined) => void): vscode.Disposable {
   const watcher = vscode.workspace.createFileSystemWatcher(STACK_GLOB);
   const refresh = async () => onChange(await findStackFile());
-  return vscode.Disposable.from(watcher, watcher.onDidCreate(refresh), watcher.onDidChange(refresh), watcher.onDidDelete(refresh));
+  return vscode.Disposable.from(
+    watcher,
+    watcher.onDidCreate(refresh),
+    watcher.onDidChange(refresh),
+    watcher.onDidDelete(refresh),
+  );
 }
 
 /** Lists YAML files that hold Kubernetes objects, for "create stack file". */
@@ -54,7 +62,10 @@ export async function findManifests(): Promise<vscode.Uri[]> {
     const base = path.basename(f.fsPath);
     if (base === 'flotilla.yaml' || base === 'skaffold.yaml') continue;
     const text = Buffer.from(await vscode.workspace.fs.readFile(f)).toString('utf8');
-    if (/^apiVersion:\s*\S+/m.test(text) && /^kind:\s*(Deployment|Service|HorizontalPodAutoscaler|ConfigMap|Secret)\b/m.test(text)) {
+    if (
+      /^apiVersion:\s*\S+/m.test(text) &&
+      /^kind:\s*(Deployment|Service|HorizontalPodAutoscaler|ConfigMap|Secret)\b/m.test(text)
+    ) {
       out.push(f);
     }
   }

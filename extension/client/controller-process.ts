@@ -88,5 +88,9 @@ function pipeLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) 
 
 /** True when a failure's text says the Docker engine could not be reached. */
 export function looksLikeDockerUnreachable(lines: string[]): boolean {
-  return lines.some((l) => /docker/i.test(l) && /(ENOENT|ECONNREFUSED|EACCES|unreachable|cannot connect|not reachable|is the docker daemon running)/i.test(l));
+  return lines.some(
+    (l) =>
+      /docker/i.test(l) &&
+      /(ENOENT|ECONNREFUSED|EACCES|unreachable|cannot connect|not reachable|is the docker daemon running)/i.test(l),
+  );
 }

@@ -8,9 +8,9 @@ import { promises as fs } from 'node:fs';
 import { DockerfileParser } from 'dockerfile-ast';
 import type { BuildSpec } from '../model/types';
 import { LABELS } from '../docker/labels';
-import { builtOnCurrentBase, finalBaseImage } from './baseImage';
+import { builtOnCurrentBase, finalBaseImage } from './base-image';
 import { collectContext } from './context';
-import { hashListing } from './contextHash';
+import { hashListing } from './context-hash';
 import { tarStream } from './tar';
 
 export interface BuildOptions {
@@ -37,7 +37,9 @@ export interface BuildResult {
 
 /** Adds `:latest` to an untagged reference; a registry port is not a tag. */
 export function withTag(image: string): string {
-  if (image.includes('@')) throw new Error(`cannot build image "${image}": a digest reference names an existing image, use a tag instead`);
+  if (image.includes('@')) {
+    throw new Error(`cannot build image "${image}": a digest reference names an existing image, use a tag instead`);
+  }
   const lastSlash = image.lastIndexOf('/');
   return image.slice(lastSlash + 1).includes(':') ? image : `${image}:latest`;
 }
@@ -73,7 +75,9 @@ async function buildOnce(docker: Dockerode, spec: BuildSpec, opts: BuildOptions,
     opts.onOutput?.(`${image}: base image ${base} changed since the last build, rebuilding`);
   }
   throwIfAborted(opts.signal, image);
-  if (listing.skipped.length > 0) opts.onOutput?.(`not sent (not a file, folder or symlink): ${listing.skipped.join(', ')}`);
+  if (listing.skipped.length > 0) {
+    opts.onOutput?.(`not sent (not a file, folder or symlink): ${listing.skipped.join(', ')}`);
+  }
 
   const buildOpts: Record<string, unknown> = {
     t: image,
@@ -116,7 +120,11 @@ interface StreamOutcome {
 }
 
 /** Reads the daemon's JSON-lines progress until the end, keeping the current step and the first error. */
-function readBuildStream(stream: NodeJS.ReadableStream, onOutput?: (line: string) => void, signal?: AbortSignal): Promise<StreamOutcome> {
+function readBuildStream(
+  stream: NodeJS.ReadableStream,
+  onOutput?: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<StreamOutcome> {
   return new Promise((resolve, reject) => {
     const outcome: StreamOutcome = {};
     let pending = '';
@@ -134,7 +142,13 @@ function readBuildStream(stream: NodeJS.ReadableStream, onOutput?: (line: string
     };
     const handle = (raw: string) => {
       if (raw.trim() === '') return;
-      let msg: { stream?: string; status?: string; progress?: string; error?: string; errorDetail?: { message?: string } };
+      let msg: {
+        stream?: string;
+        status?: string;
+        progress?: string;
+        error?: string;
+        errorDetail?: { message?: string };
+      };
       try {
         msg = JSON.parse(raw);
       } catch {

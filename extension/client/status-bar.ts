@@ -20,9 +20,11 @@ export class StackStatusBar implements vscode.Disposable {
     const health = stackHealth(status);
     const { ready, desired } = stackTotals(status);
     const icon = health === 'up' ? '$(vm-running)' : health === 'degraded' ? '$(warning)' : '$(vm-outline)';
-    this.item.text = health === 'down' ? `${icon} ${stackName}: down` : `${icon} ${stackName}: ${health} ${ready}/${desired}`;
+    this.item.text =
+      health === 'down' ? `${icon} ${stackName}: down` : `${icon} ${stackName}: ${health} ${ready}/${desired}`;
     this.item.tooltip = `Flotilla stack ${stackName} is ${health}${health === 'down' ? '' : `: ${ready} of ${desired} replicas ready`}`;
-    this.item.backgroundColor = health === 'degraded' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.backgroundColor =
+      health === 'degraded' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.show();
   }
 

@@ -6,7 +6,18 @@ import { isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yam
 import type { Finding, Range } from '../core/types';
 import { isQuantity } from '../k8s/quantity';
 import { closest } from '../k8s/validate';
-import { deref, getIn, items, keyOf, keyRange, mapPairs, nodeRange, str, type AnyNode, type YamlFile } from '../yaml/parse';
+import {
+  deref,
+  getIn,
+  items,
+  keyOf,
+  keyRange,
+  mapPairs,
+  nodeRange,
+  str,
+  type AnyNode,
+  type YamlFile,
+} from '../yaml/parse';
 import { expandGlob, walk } from './glob';
 
 export type AllowKey = 'privileged' | 'hostNetwork' | 'hostPID' | 'hostPath' | 'capabilities';
@@ -32,22 +43,54 @@ export interface Stack {
 export const STACK_FILES = ['flotilla.yaml', 'flotilla.yml', 'skaffold.yaml', 'skaffold.yml'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const ALLOW_KEYS: AllowKey[] = ['privileged', 'hostNetwork', 'hostPID', 'hostPath', 'capabilities'];
-const SETTINGS = ['backoffBaseSeconds', 'backoffMaxSeconds', 'terminationGracePeriodSeconds', 'resyncSeconds', 'hpaSyncSeconds', 'hpaDownscaleStabilizationSeconds', 'bindAddress'];
+const SETTINGS = [
+  'backoffBaseSeconds',
+  'backoffMaxSeconds',
+  'terminationGracePeriodSeconds',
+  'resyncSeconds',
+  'hpaSyncSeconds',
+  'hpaDownscaleStabilizationSeconds',
+  'bindAddress',
+];
 
 type Shape = Record<string, 'string' | 'number' | 'boolean' | 'quantity' | 'map' | 'list' | 'object'>;
-const TOP: Shape = { name: 'string', manifests: 'list', build: 'list', nodes: 'list', settings: 'object', security: 'object' };
+const TOP: Shape = {
+  name: 'string',
+  manifests: 'list',
+  build: 'list',
+  nodes: 'list',
+  settings: 'object',
+  security: 'object',
+};
 const BUILD: Shape = { image: 'string', context: 'string', dockerfile: 'string', args: 'map', target: 'string' };
 const NODE: Shape = { name: 'string', cpu: 'quantity', memory: 'quantity', labels: 'map', unschedulable: 'boolean' };
 
-export function readStack(file: string, y: YamlFile, list: (dir: string) => string[] = walk): { stack: Stack; findings: Finding[] } {
+export function readStack(
+  file: string,
+  y: YamlFile,
+  list: (dir: string) => string[] = walk,
+): { stack: Stack; findings: Finding[] } {
   const dir = path.dirname(file);
   const kind = path.basename(file).startsWith('skaffold') ? 'skaffold' : 'flotilla';
-  const stack: Stack = { file, dir, kind, manifests: [], builds: [], allow: Object.fromEntries(ALLOW_KEYS.map((k) => [k, false])) as Record<AllowKey, boolean> };
+  const stack: Stack = {
+    file,
+    dir,
+    kind,
+    manifests: [],
+    builds: [],
+    allow: Object.fromEntries(ALLOW_KEYS.map((k) => [k, false])) as Record<AllowKey, boolean>,
+  };
   const out: Finding[] = [...y.syntax];
   const doc = y.docs[0];
-  const root = doc ? deref(doc.contents as AnyNode, doc) : undefined;
+  const root = doc ? deref(doc.contents, doc) : undefined;
   if (!doc || !isMap(root)) {
-    if (!y.syntax.length) out.push({ code: 'FS1003', message: 'The stack file is empty; it needs at least "name" and "manifests".', range: y.lines.range(0, 0) });
+    if (!y.syntax.length) {
+      out.push({
+        code: 'FS1003',
+        message: 'The stack file is empty; it needs at least "name" and "manifests".',
+        range: y.lines.range(0, 0),
+      });
+    }
     return { stack, findings: out };
   }
   const files = list(dir);
@@ -58,10 +101,21 @@ export function readStack(file: string, y: YamlFile, list: (dir: string) => stri
 }
 
 class Checker {
-  constructor(readonly doc: Document, readonly y: YamlFile, readonly out: Finding[]) {}
+  constructor(
+    readonly doc: Document,
+    readonly y: YamlFile,
+    readonly out: Finding[],
+  ) {}
   at(node: AnyNode | Pair, code: string, message: string, fix?: { title: string; newText: string }): void {
-    const r = nodeRange(this.y.lines, node as AnyNode);
-    if (r) this.out.push({ code, message, range: r, ...(fix ? { fix: { title: fix.title, edits: [{ range: r, newText: fix.newText }] } } : {}) });
+    const r = nodeRange(this.y.lines, node);
+    if (r) {
+      this.out.push({
+        code,
+        message,
+        range: r,
+        ...(fix ? { fix: { title: fix.title, edits: [{ range: r, newText: fix.newText }] } } : {}),
+      });
+    }
   }
   /** Checks keys and value shapes of one mapping; returns it (or undefined). */
   shape(node: AnyNode, shape: Shape, where: string, required: string[] = []): AnyNode {
@@ -74,7 +128,12 @@ class Checker {
       const k = keyOf(p);
       if (k === undefined || !(k in shape)) {
         const guess = k === undefined ? undefined : closest(k, Object.keys(shape));
-        this.at(p, 'FS1001', `Unknown key "${k}" in ${where}.${guess ? ` Did you mean "${guess}"?` : ''} Known keys: ${Object.keys(shape).join(', ')}.`, guess ? { title: `Rename to ${guess}`, newText: guess } : undefined);
+        this.at(
+          p,
+          'FS1001',
+          `Unknown key "${k}" in ${where}.${guess ? ` Did you mean "${guess}"?` : ''} Known keys: ${Object.keys(shape).join(', ')}.`,
+          guess ? { title: `Rename to ${guess}`, newText: guess } : undefined,
+        );
         continue;
       }
       const v = deref(p.value, this.doc);
@@ -82,17 +141,27 @@ class Checker {
       const want = shape[k];
       const val = isScalar(v) ? v.value : undefined;
       const ok =
-        want === 'map' || want === 'object' ? isMap(v)
-        : want === 'list' ? isSeq(v)
-        : want === 'quantity' ? (typeof val === 'string' || typeof val === 'number') && isQuantity(val)
-        : typeof val === want;
-      if (!ok) this.at(v, 'FS1002', `${where}.${k} must be ${want === 'quantity' ? 'a quantity such as "2" or 2Gi' : `a ${want}`}.`);
+        want === 'map' || want === 'object'
+          ? isMap(v)
+          : want === 'list'
+            ? isSeq(v)
+            : want === 'quantity'
+              ? (typeof val === 'string' || typeof val === 'number') && isQuantity(val)
+              : typeof val === want;
+      if (!ok) {
+        this.at(
+          v,
+          'FS1002',
+          `${where}.${k} must be ${want === 'quantity' ? 'a quantity such as "2" or 2Gi' : `a ${want}`}.`,
+        );
+      }
     }
-    for (const k of required)
+    for (const k of required) {
       if (!str(getIn(this.doc, n, k)) && !getIn(this.doc, n, k)) {
         const r = keyRange(this.y.lines, n, k);
         if (r) this.out.push({ code: 'FS1003', message: `${where} needs "${k}".`, range: r });
       }
+    }
     return n;
   }
 }
@@ -104,8 +173,17 @@ function readFlotilla(c: Checker, root: Node, stack: Stack, files: string[]): vo
   const name = str(nameNode);
   stack.name = name;
   if (name !== undefined && !DNS_LABEL.test(name)) {
-    const label = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
-    c.at(nameNode, 'FS1002', `name "${name}" must be a DNS label: lowercase letters, digits and '-'.`, DNS_LABEL.test(label) ? { title: `Use ${label}`, newText: label } : undefined);
+    const label = name
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 63);
+    c.at(
+      nameNode,
+      'FS1002',
+      `name "${name}" must be a DNS label: lowercase letters, digits and '-'.`,
+      DNS_LABEL.test(label) ? { title: `Use ${label}`, newText: label } : undefined,
+    );
   }
   for (const g of items(doc, getIn(doc, root, 'manifests'))) globItem(c, g, stack, files);
   const images = new Map<string, Node>();
@@ -123,13 +201,23 @@ function readFlotilla(c: Checker, root: Node, stack: Stack, files: string[]): vo
     if (nn && nodes.has(nn)) c.at(getIn(doc, n, 'name'), 'FS1007', `Node "${nn}" is declared twice.`);
     if (nn) nodes.add(nn);
   }
-  const settings = c.shape(getIn(doc, root, 'settings'), Object.fromEntries(SETTINGS.map((k) => [k, k === 'bindAddress' ? 'string' : 'number'])), 'settings');
+  const settings = c.shape(
+    getIn(doc, root, 'settings'),
+    Object.fromEntries(SETTINGS.map((k) => [k, k === 'bindAddress' ? 'string' : 'number'])),
+    'settings',
+  );
   for (const p of mapPairs(settings)) {
     const v = deref(p.value, doc);
-    if (isScalar(v) && typeof v.value === 'number' && v.value < 0) c.at(v, 'FS1002', `settings.${keyOf(p)} cannot be negative.`);
+    if (isScalar(v) && typeof v.value === 'number' && v.value < 0) {
+      c.at(v, 'FS1002', `settings.${keyOf(p)} cannot be negative.`);
+    }
   }
   const security = c.shape(getIn(doc, root, 'security'), { allow: 'object' }, 'security');
-  const allow = c.shape(getIn(doc, security, 'allow'), Object.fromEntries(ALLOW_KEYS.map((k) => [k, 'boolean'])), 'security.allow');
+  const allow = c.shape(
+    getIn(doc, security, 'allow'),
+    Object.fromEntries(ALLOW_KEYS.map((k) => [k, 'boolean'])),
+    'security.allow',
+  );
   for (const k of ALLOW_KEYS) {
     const v = getIn(doc, allow, k);
     stack.allow[k] = isScalar(v) && v.value === true;
@@ -139,21 +227,44 @@ function readFlotilla(c: Checker, root: Node, stack: Stack, files: string[]): vo
 function readSkaffold(c: Checker, root: Node, stack: Stack, files: string[]): void {
   const { doc } = c;
   for (const a of items(doc, getIn(doc, root, 'build', 'artifacts'))) {
-    addBuild(c, stack, a, str(getIn(doc, a, 'image')), getIn(doc, a, 'context'), getIn(doc, a, 'docker', 'dockerfile'), str(getIn(doc, a, 'docker', 'target')), true);
+    addBuild(
+      c,
+      stack,
+      a,
+      str(getIn(doc, a, 'image')),
+      getIn(doc, a, 'context'),
+      getIn(doc, a, 'docker', 'dockerfile'),
+      str(getIn(doc, a, 'docker', 'target')),
+      true,
+    );
   }
-  const globs = [...items(doc, getIn(doc, root, 'manifests', 'rawYaml')), ...items(doc, getIn(doc, root, 'deploy', 'kubectl', 'manifests'))];
+  const globs = [
+    ...items(doc, getIn(doc, root, 'manifests', 'rawYaml')),
+    ...items(doc, getIn(doc, root, 'deploy', 'kubectl', 'manifests')),
+  ];
   for (const g of globs) globItem(c, g, stack, files);
 }
 
 function globItem(c: Checker, g: Node, stack: Stack, files: string[]): void {
   const glob = str(g);
-  if (glob === undefined || !isScalar(g) || typeof g.value !== 'string') return c.at(g, 'FS1002', 'A manifest glob must be a string.');
+  if (glob === undefined || !isScalar(g) || typeof g.value !== 'string') {
+    return c.at(g, 'FS1002', 'A manifest glob must be a string.');
+  }
   const matched = expandGlob(stack.dir, glob, files);
   if (!matched.length) c.at(g, 'FS1004', `"${glob}" matches no file under ${stack.dir}.`);
   for (const m of matched) if (!stack.manifests.includes(m)) stack.manifests.push(m);
 }
 
-function addBuild(c: Checker, stack: Stack, b: Node, image: string | undefined, ctxNode: AnyNode, dfNode: AnyNode, target: string | undefined, ctxOptional = false): void {
+function addBuild(
+  c: Checker,
+  stack: Stack,
+  b: Node,
+  image: string | undefined,
+  ctxNode: AnyNode,
+  dfNode: AnyNode,
+  target: string | undefined,
+  ctxOptional = false,
+): void {
   const ctxRel = str(ctxNode) ?? (ctxOptional ? '.' : undefined);
   if (!image || ctxRel === undefined) return;
   const context = path.resolve(stack.dir, ctxRel);
@@ -161,15 +272,29 @@ function addBuild(c: Checker, stack: Stack, b: Node, image: string | undefined, 
   const range = nodeRange(c.y.lines, getIn(c.doc, b, 'image')) ?? nodeRange(c.y.lines, b)!;
   // A context or Dockerfile outside the stack folder is never read: the stack file must not
   // be a way to send (or echo in messages) files the project does not own.
-  const outside = [[context, ctxNode, 'build context'], [dockerfile, dfNode ?? ctxNode, 'Dockerfile']] as const;
+  const outside = [
+    [context, ctxNode, 'build context'],
+    [dockerfile, dfNode ?? ctxNode, 'Dockerfile'],
+  ] as const;
   for (const [p, node, what] of outside) {
     if (!inside(stack.dir, p)) {
-      c.at(node ?? getIn(c.doc, b, 'image'), 'FS1008', `The ${what} ${path.relative(stack.dir, p)} is outside the stack folder: Flotilla only builds from files under ${stack.dir}.`);
+      c.at(
+        node ?? getIn(c.doc, b, 'image'),
+        'FS1008',
+        `The ${what} ${path.relative(stack.dir, p)} is outside the stack folder: Flotilla only builds from files under ${stack.dir}.`,
+      );
       return;
     }
   }
-  if (!isDir(context)) c.at(ctxNode ?? getIn(c.doc, b, 'image'), 'FS1005', `Build context "${ctxRel}" is not a folder (${context}).`);
-  else if (!existsSync(dockerfile)) c.at(dfNode ?? ctxNode ?? getIn(c.doc, b, 'image'), 'FS1006', `No Dockerfile at ${path.relative(stack.dir, dockerfile)}.`);
+  if (!isDir(context)) {
+    c.at(ctxNode ?? getIn(c.doc, b, 'image'), 'FS1005', `Build context "${ctxRel}" is not a folder (${context}).`);
+  } else if (!existsSync(dockerfile)) {
+    c.at(
+      dfNode ?? ctxNode ?? getIn(c.doc, b, 'image'),
+      'FS1006',
+      `No Dockerfile at ${path.relative(stack.dir, dockerfile)}.`,
+    );
+  }
   stack.builds.push({ image, context, dockerfile, target, range });
 }
 

@@ -1,5 +1,11 @@
 // Hover and completion in flotilla.yaml.
-import { CompletionItemKind, SymbolKind, type CompletionItem, type DocumentSymbol, type Hover } from 'vscode-languageserver';
+import {
+  CompletionItemKind,
+  SymbolKind,
+  type CompletionItem,
+  type DocumentSymbol,
+  type Hover,
+} from 'vscode-languageserver';
 import type { LineIndex } from '../core/lines';
 import { STACK_CHILDREN, STACK_KEYS } from '../stack/docs';
 import { docAt, locate, textPathAt } from '../yaml/locate';
@@ -21,7 +27,9 @@ export function stackCompletion(lines: LineIndex, line: number, character: numbe
     return bool ? ['true', 'false'].map((v) => ({ label: v, kind: CompletionItemKind.Value })) : [];
   }
   const keys = STACK_CHILDREN[tp.parents.join('.')] ?? [];
-  return keys.filter((k) => !tp.siblings.includes(k)).map((k) => ({ label: k, kind: CompletionItemKind.Property, documentation: STACK_KEYS[k], insertText: `${k}: ` }));
+  return keys
+    .filter((k) => !tp.siblings.includes(k))
+    .map((k) => ({ label: k, kind: CompletionItemKind.Property, documentation: STACK_KEYS[k], insertText: `${k}: ` }));
 }
 
 /** Outline of flotilla.yaml: one entry per top-level key, builds and nodes by name. */
@@ -35,14 +43,29 @@ export function stackSymbols(y: YamlFile): DocumentSymbol[] {
     const valR = nodeRange(y.lines, p.value) ?? keyR;
     if (!k || !keyR || !valR) continue;
     const children: DocumentSymbol[] = [];
-    if (k === 'build' || k === 'nodes')
+    if (k === 'build' || k === 'nodes') {
       for (const it of items(doc, p.value)) {
         const r = nodeRange(y.lines, it);
         const label = str(getIn(doc, it, k === 'build' ? 'image' : 'name'));
         const sel = nodeRange(y.lines, pairOf(it, k === 'build' ? 'image' : 'name')?.value) ?? r;
-        if (r && sel && label) children.push({ name: label, detail: k === 'build' ? str(getIn(doc, it, 'context')) : undefined, kind: SymbolKind.Object, range: r, selectionRange: sel });
+        if (r && sel && label) {
+          children.push({
+            name: label,
+            detail: k === 'build' ? str(getIn(doc, it, 'context')) : undefined,
+            kind: SymbolKind.Object,
+            range: r,
+            selectionRange: sel,
+          });
+        }
       }
-    out.push({ name: k, kind: SymbolKind.Namespace, range: { start: keyR.start, end: valR.end }, selectionRange: keyR, children });
+    }
+    out.push({
+      name: k,
+      kind: SymbolKind.Namespace,
+      range: { start: keyR.start, end: valR.end },
+      selectionRange: keyR,
+      children,
+    });
   }
   return out;
 }

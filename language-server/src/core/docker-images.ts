@@ -24,7 +24,9 @@ async function query(timeoutMs: number, socketPath?: string): Promise<Set<string
     clearTimeout(timer);
     if (!list) return null;
     const set = new Set<string>();
-    for (const img of list) for (const t of [...(img.RepoTags ?? []), ...(img.RepoDigests ?? [])]) if (t !== '<none>:<none>') set.add(t);
+    for (const img of list) {
+      for (const t of [...(img.RepoTags ?? []), ...(img.RepoDigests ?? [])]) if (t !== '<none>:<none>') set.add(t);
+    }
     return set;
   } catch {
     return null;

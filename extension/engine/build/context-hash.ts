@@ -16,7 +16,10 @@ export async function contextHash(spec: BuildSpec, opts: ContextOptions = {}): P
   return hashListing(await collectContext(spec, opts), spec);
 }
 
-export async function hashListing(listing: ContextListing, spec: Pick<BuildSpec, 'buildArgs' | 'target'>): Promise<string> {
+export async function hashListing(
+  listing: ContextListing,
+  spec: Pick<BuildSpec, 'buildArgs' | 'target'>,
+): Promise<string> {
   const h = createHash('sha256');
   h.update(`${VERSION}\n`);
   // Entries come sorted from collectContext; sort again so callers can't break the hash.
@@ -31,7 +34,9 @@ export async function hashListing(listing: ContextListing, spec: Pick<BuildSpec,
     h.update('\n');
   }
   h.update(`dockerfile ${JSON.stringify(listing.dockerfile)}\n`);
-  const args = Object.keys(spec.buildArgs).sort().map((k) => [k, spec.buildArgs[k]]);
+  const args = Object.keys(spec.buildArgs)
+    .sort()
+    .map((k) => [k, spec.buildArgs[k]]);
   h.update(`args ${JSON.stringify(args)}\n`);
   h.update(`target ${JSON.stringify(spec.target ?? '')}\n`);
   return h.digest('hex');

@@ -9,14 +9,31 @@ export function codeActions(uri: string, lines: LineIndex, diagnostics: Diagnost
   for (const d of diagnostics) {
     if (d.source !== 'flotilla') continue;
     const fix = (d.data as { fix?: Fix } | undefined)?.fix;
-    if (fix) out.push({ title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: true, edit: { changes: { [uri]: fix.edits } } });
+    if (fix) {
+      out.push({
+        title: fix.title,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [d],
+        isPreferred: true,
+        edit: { changes: { [uri]: fix.edits } },
+      });
+    }
     const line = d.range.start.line;
     const indent = /^\s*/.exec(lines.lineText(line))![0];
     out.push({
       title: `Ignore ${String(d.code)} on this line`,
       kind: CodeActionKind.QuickFix,
       diagnostics: [d],
-      edit: { changes: { [uri]: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}# flotilla-ignore ${String(d.code)}\n` }] } },
+      edit: {
+        changes: {
+          [uri]: [
+            {
+              range: { start: { line, character: 0 }, end: { line, character: 0 } },
+              newText: `${indent}# flotilla-ignore ${String(d.code)}\n`,
+            },
+          ],
+        },
+      },
     });
   }
   return out;

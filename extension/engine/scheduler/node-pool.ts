@@ -9,7 +9,9 @@ export const DEFAULT_NODE_NAME = 'local';
 /** One schedulable node named `local` with the host's cpus and memory. */
 export function defaultNodePool(hostCpus: number, hostMemoryBytes: number): NodeSpec[] {
   if (!Number.isFinite(hostCpus) || hostCpus <= 0) throw new Error(`host cpu count must be > 0, got ${hostCpus}`);
-  if (!Number.isFinite(hostMemoryBytes) || hostMemoryBytes <= 0) throw new Error(`host memory must be > 0 bytes, got ${hostMemoryBytes}`);
+  if (!Number.isFinite(hostMemoryBytes) || hostMemoryBytes <= 0) {
+    throw new Error(`host memory must be > 0 bytes, got ${hostMemoryBytes}`);
+  }
   return [
     {
       name: DEFAULT_NODE_NAME,
