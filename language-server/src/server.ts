@@ -14,8 +14,15 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { LineIndex } from './core/lines';
 import type { RuleSettings } from './core/types';
 import { stackResources } from './lint/project';
-import { isDockerfileName } from './stack/glob';
-import { STACK_FILES } from './stack/stack-file';
+import {
+  CONFIGURATION_SECTION,
+  isDockerfileName,
+  parseInitializationOptions,
+  parseLintConfiguration,
+  pushedRules,
+  STACK_FILES,
+  WATCHED_GLOBS,
+} from './protocol';
 import { parseYaml } from './yaml/parse';
 import { codeActions } from './server/code-actions';
 import { dockerfileCompletion, manifestCompletion } from './server/completion';
@@ -40,13 +47,13 @@ function isFlotillaFile(doc: TextDocument): boolean {
 }
 
 connection.onInitialize((params): InitializeResult => {
-  const init = (params.initializationOptions ?? {}) as { rules?: RuleSettings; docker?: boolean; debounceMs?: number };
-  rules = init.rules ?? {};
+  const init = parseInitializationOptions(params.initializationOptions);
+  rules = init.rules;
   canPullConfig = !!params.capabilities.workspace?.configuration;
   canWatch = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
   validator = new Validator(connection, documents, {
-    debounceMs: init.debounceMs ?? 150,
-    docker: init.docker ?? true,
+    debounceMs: init.debounceMs,
+    docker: init.docker,
     settings: () => rules,
   });
   return {
@@ -65,8 +72,8 @@ connection.onInitialize((params): InitializeResult => {
 async function pullSettings(): Promise<void> {
   if (!canPullConfig) return;
   try {
-    const cfg = (await connection.workspace.getConfiguration('flotilla.lint')) as { rules?: RuleSettings } | null;
-    if (cfg?.rules && typeof cfg.rules === 'object') rules = cfg.rules;
+    const cfg = parseLintConfiguration(await connection.workspace.getConfiguration(CONFIGURATION_SECTION));
+    if (cfg.rules) rules = cfg.rules;
   } catch {
     // a client without the section: keep the defaults
   }
@@ -75,10 +82,7 @@ async function pullSettings(): Promise<void> {
 connection.onInitialized(async () => {
   if (canWatch) {
     await connection.client.register(DidChangeWatchedFilesNotification.type, {
-      watchers: [
-        { globPattern: '**/*.{yaml,yml}' },
-        { globPattern: '**/{Dockerfile,Containerfile,*.Dockerfile,*.dockerfile,Dockerfile.*}' },
-      ],
+      watchers: WATCHED_GLOBS.map((globPattern) => ({ globPattern })),
     });
   }
   await pullSettings();
@@ -86,7 +90,7 @@ connection.onInitialized(async () => {
 });
 
 connection.onDidChangeConfiguration(async (change) => {
-  const pushed = (change.settings as { flotilla?: { lint?: { rules?: RuleSettings } } } | null)?.flotilla?.lint?.rules;
+  const pushed = pushedRules(change.settings);
   if (pushed) rules = pushed;
   else await pullSettings();
   validator.scheduleAll();

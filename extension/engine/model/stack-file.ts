@@ -9,7 +9,9 @@ import { Reader } from './reader';
 import { parseYamlFile } from './yaml-source';
 import type { BuildSpec, NodeSpec, StackSettings } from './types';
 
-export const STACK_FILES = ['flotilla.yaml', 'flotilla.yml', 'skaffold.yaml', 'skaffold.yml'];
+import { STACK_FILES } from './file-names';
+
+export { STACK_FILES };
 
 export interface StackFile {
   name: string;

@@ -2,6 +2,7 @@
 // files, with parse results cached by text so the language server re-lints a stack cheaply.
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { Cancelled } from '../../../extension/engine/util/errors';
 import { localImages } from '../core/docker-images';
 import { finalize } from '../core/suppress';
 import type { FileFinding, Finding, RuleSettings } from '../core/types';
@@ -59,7 +60,7 @@ export class ParseCache {
   }
 }
 
-export class Cancelled extends Error {}
+export { Cancelled };
 
 const ZERO = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 

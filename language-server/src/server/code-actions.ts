@@ -2,13 +2,26 @@
 // also offers "ignore on this line" through the inline comment.
 import { CodeActionKind, type CodeAction, type Diagnostic } from 'vscode-languageserver';
 import type { LineIndex } from '../core/lines';
-import type { Fix } from '../core/types';
+import type { Fix, TextEdit } from '../core/types';
+
+/** The fix a diagnostic carries in `data` (put there by toDiagnostic), checked since data makes a round trip. */
+function fixOf(data: unknown): Fix | undefined {
+  if (typeof data !== 'object' || data === null || !('fix' in data)) return undefined;
+  const fix: unknown = data.fix;
+  if (typeof fix !== 'object' || fix === null || !('title' in fix) || !('edits' in fix)) return undefined;
+  const { title, edits } = fix;
+  return typeof title === 'string' && Array.isArray(edits) && edits.every(isTextEdit) ? { title, edits } : undefined;
+}
+
+function isTextEdit(e: unknown): e is TextEdit {
+  return typeof e === 'object' && e !== null && 'range' in e && 'newText' in e && typeof e.newText === 'string';
+}
 
 export function codeActions(uri: string, lines: LineIndex, diagnostics: Diagnostic[]): CodeAction[] {
   const out: CodeAction[] = [];
   for (const d of diagnostics) {
     if (d.source !== 'flotilla') continue;
-    const fix = (d.data as { fix?: Fix } | undefined)?.fix;
+    const fix = fixOf(d.data);
     if (fix) {
       out.push({
         title: fix.title,

@@ -6,9 +6,11 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DiagnosticSeverity, type Connection, type Diagnostic, type TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { errorDetail } from '../../../extension/engine/util/errors';
 import { ruleUrl } from '../core/catalog';
 import type { FileFinding, RuleSettings, Severity } from '../core/types';
 import { Cancelled, isStackFile, lintLoose, lintStack, ParseCache, readDisk, stackFileIn } from '../lint/project';
+import { isJsonName } from '../../../extension/engine/model/file-names';
 import { isDockerfileName, walk } from '../stack/glob';
 import { finalize } from '../core/suppress';
 import { parseYaml } from '../yaml/parse';
@@ -137,6 +139,7 @@ export class Validator {
       key,
       setTimeout(() => {
         this.timers.delete(key);
+        // run() reports its own failures on the connection; done() must follow either way.
         void this.run(key, gen).finally(() => this.done());
       }, this.opts.debounceMs),
     );
@@ -186,7 +189,8 @@ export class Validator {
         // YAML outside any stack that is not a manifest (CI workflows, compose files, Helm
         // templates) only gets YAML syntax errors, and Helm templates not even those
         if (!df && (!/^\s*(apiVersion|kind)\s*:/m.test(text) || text.includes('{{'))) {
-          const syntax = text.includes('{{') ? [] : parseYaml(text).syntax;
+          // JSON that is not a manifest (package.json, tsconfig.json with comments) is not ours to judge
+          const syntax = text.includes('{{') || isJsonName(file) ? [] : parseYaml(text).syntax;
           findings = new Map([[file, finalize(file, text, syntax, opts.settings)]]);
         } else findings = await lintLoose(df ? [] : [file], df ? [file] : [], opts);
         // a file alone is only re-validated when its own text changes: keeping its trees buys nothing
@@ -210,7 +214,7 @@ export class Validator {
       }
     } catch (e) {
       if (e instanceof Cancelled) return;
-      this.conn.console.error(`flotilla: validation of ${key} failed: ${(e as Error).stack ?? e}`);
+      this.conn.console.error(`flotilla: validation of ${key} failed: ${errorDetail(e)}`);
       return;
     }
     if (isCancelled()) return;

@@ -36,10 +36,4 @@ export function expandGlob(base: string, glob: string, files?: string[]): string
   return (files ?? walk(base)).filter((f) => isMatch(f)).map((f) => path.join(base, f));
 }
 
-export function isDockerfileName(name: string): boolean {
-  return /^(Dockerfile|Containerfile)(\..+)?$|\.(dockerfile|Dockerfile)$/.test(path.basename(name));
-}
-
-export function isYamlName(name: string): boolean {
-  return /\.ya?ml$/i.test(name);
-}
+export { isDockerfileName, isYamlName } from '../../../extension/engine/model/file-names';

@@ -40,7 +40,7 @@ export interface Stack {
   allow: Record<AllowKey, boolean>;
 }
 
-export const STACK_FILES = ['flotilla.yaml', 'flotilla.yml', 'skaffold.yaml', 'skaffold.yml'];
+export { STACK_FILES } from '../../../extension/engine/model/file-names';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const ALLOW_KEYS: AllowKey[] = ['privileged', 'hostNetwork', 'hostPID', 'hostPath', 'capabilities'];
 const SETTINGS = [
