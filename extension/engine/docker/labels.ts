@@ -20,6 +20,10 @@ export const LABELS = {
   memoryRequest: 'dev.flotilla.memory-request',
   /** Epoch ms the replica was created; all containers of a replica share it. */
   createdAt: 'dev.flotilla.created-at',
+  /** On a claim volume: the PersistentVolumeClaim it backs (see volumes.ts). */
+  claim: 'dev.flotilla.claim',
+  /** On a pod volume: the pod's volume name (the replica label says whose). */
+  podVolume: 'dev.flotilla.pod-volume',
 } as const;
 
 /** Docker list filter selecting only one stack's objects. */
