@@ -35,6 +35,17 @@ export default tseslint.config(
     },
   },
   {
+    // The graph webview's globals are checked with the page, under its own tsconfig.
+    files: ['extension/client/graph/webview-env.d.ts'],
+    languageOptions: {
+      parserOptions: {
+        projectService: false,
+        project: './tsconfig.webview.json',
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
     languageOptions: {
       globals: {
@@ -60,6 +71,11 @@ export default tseslint.config(
       },
     },
     rules: { curly: ['error', 'multi-line'], '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // The graph webview page runs in a browser.
+    files: ['media/**/*.js'],
+    languageOptions: { globals: { SVGSVGElement: 'readonly' } },
   },
   {
     files: ['test/**/*.mjs'],

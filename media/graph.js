@@ -1,11 +1,18 @@
 // Topology graph page: draws Graph snapshots as an SVG with a layered layout (services
 // feeding the deployments they select, dependencies to the right). No frameworks, no
 // inline handlers, so the strict CSP (nonce, no 'unsafe-inline') holds.
+// Types: tsconfig.webview.json checks this file against extension/client/graph/model.ts.
 // @ts-check
+/** @typedef {import('../extension/client/graph/model').Graph} Graph */
+/** @typedef {import('../extension/client/graph/model').GraphNode} GraphNode */
+/** @typedef {import('../extension/client/graph/model').ToWebview} ToWebview */
 (function () {
   const vscode = acquireVsCodeApi();
-  const svg = /** @type {SVGSVGElement} */ (document.getElementById('graph'));
-  const empty = /** @type {HTMLElement} */ (document.getElementById('empty'));
+  const svgElement = document.querySelector('svg#graph');
+  const emptyElement = document.getElementById('empty');
+  if (!(svgElement instanceof SVGSVGElement) || !emptyElement) return;
+  const svg = svgElement;
+  const empty = emptyElement;
   const NS = 'http://www.w3.org/2000/svg';
   const W = 190,
     H = 58,
@@ -13,6 +20,10 @@
     GY = 22,
     TOP = 70;
 
+  /**
+   * An SVG element with attributes, appended to `parent` when given.
+   * @param {string} name @param {Record<string, string | number>} [attrs] @param {Element} [parent]
+   */
   function el(name, attrs, parent) {
     const e = document.createElementNS(NS, name);
     for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
@@ -20,7 +31,10 @@
     return e;
   }
 
-  /** Layer = longest path from a source, bounded so cycles cannot loop forever. */
+  /**
+   * Layer = longest path from a source, bounded so cycles cannot loop forever.
+   * @param {Graph} graph @returns {Map<string, number>}
+   */
   function layers(graph) {
     const layer = new Map(graph.nodes.map((n) => [n.id, 0]));
     for (let i = 0; i < graph.nodes.length; i++) {
@@ -37,6 +51,7 @@
     return layer;
   }
 
+  /** @param {Graph} graph */
   function render(graph) {
     svg.textContent = '';
     empty.classList.toggle('hidden', graph.nodes.length > 0);
@@ -57,12 +72,13 @@
     );
     el('path', { d: 'M 0 0 L 10 5 L 0 10 z' }, marker);
     const layer = layers(graph);
+    /** @type {Map<number, GraphNode[]>} */
     const columns = new Map();
     for (const n of graph.nodes) {
       const l = layer.get(n.id) || 0;
-      if (!columns.has(l)) columns.set(l, []);
-      columns.get(l).push(n);
+      columns.set(l, [...(columns.get(l) ?? []), n]);
     }
+    /** @type {Map<string, { x: number, y: number }>} */
     const pos = new Map();
     let maxRows = 0;
     for (const [l, nodes] of columns) {
@@ -84,11 +100,13 @@
       // Edges that skip a column arc above the nodes between, so they never look like
       // they end at a node they pass.
       const span = Math.round((b.x - a.x) / (W + GX));
-      const lift = Math.min(TOP - 4, 22 * span);
+      const lift = Math.min(TOP - 4, 22 * span) + 20;
+      const ax = a.x + W / 2,
+        bx = b.x + W / 2;
       const d = !forward
         ? `M ${x1} ${y1} C ${x1 + 60} ${y1 + 40}, ${x2 + 60} ${y2 - 40}, ${x2} ${y2}`
         : span > 1
-          ? `M ${a.x + W / 2} ${a.y} C ${a.x + W / 2} ${a.y - lift - 20}, ${b.x + W / 2} ${b.y - lift - 20}, ${b.x + W / 2} ${b.y}`
+          ? `M ${ax} ${a.y} C ${ax} ${a.y - lift}, ${bx} ${b.y - lift}, ${bx} ${b.y}`
           : `M ${x1} ${y1} C ${mx} ${y1}, ${mx} ${y2}, ${x2} ${y2}`;
       const p = el(
         'path',
@@ -100,6 +118,7 @@
     }
     for (const n of graph.nodes) {
       const p = pos.get(n.id);
+      if (!p) continue;
       const g = el(
         'g',
         {
@@ -118,6 +137,7 @@
       el('text', { class: 'title', x: 10, y: 33 }, g).textContent = n.name;
       el('text', { class: 'sub', x: 10, y: 49 }, g).textContent =
         n.label.length > 30 ? n.label.slice(0, 29) + '…' : n.label;
+      /** @param {boolean} open */
       const send = (open) => vscode.postMessage({ type: 'select', kind: n.kind, name: n.name, open });
       g.addEventListener('click', () => send(false));
       g.addEventListener('dblclick', () => send(true));
@@ -128,6 +148,7 @@
   }
 
   window.addEventListener('message', (ev) => {
+    /** @type {ToWebview | undefined} */
     const m = ev.data;
     if (m && m.type === 'graph') {
       vscode.setState(m.graph);

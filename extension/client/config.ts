@@ -1,8 +1,9 @@
-// Typed view of the `flotilla.*` settings, and their translation into the environment
-// the CLI reads, so terminal users and the extension configure the engine the same way.
+// The `flotilla.*` settings as one typed Config that follows changes, and their translation
+// into the environment the CLI reads, so terminal users and the extension configure the
+// engine the same way. Nothing else reads the settings.
 import * as vscode from 'vscode';
 
-export interface FlotillaConfig {
+export interface FlotillaSettings {
   dockerHost: string;
   nodePool: { count: number; cpu: string; memory: string };
   bindAddress: string;
@@ -11,8 +12,43 @@ export interface FlotillaConfig {
   terminationGracePeriodSeconds: number | null;
 }
 
-export function readConfig(scope?: vscode.ConfigurationScope): FlotillaConfig {
-  const c = vscode.workspace.getConfiguration('flotilla', scope);
+export interface ConfigChange {
+  before: FlotillaSettings;
+  after: FlotillaSettings;
+  /** True when the engine's environment differs: a running controller still has the old one. */
+  engine: boolean;
+}
+
+export class Config implements vscode.Disposable {
+  private value = readSettings();
+  private readonly changed = new vscode.EventEmitter<ConfigChange>();
+  /** Fires after any `flotilla.*` setting changed. */
+  readonly onDidChange = this.changed.event;
+  private readonly subscription = vscode.workspace.onDidChangeConfiguration((e) => {
+    if (!e.affectsConfiguration('flotilla')) return;
+    const before = this.value;
+    this.value = readSettings();
+    const engine = JSON.stringify(engineEnv(before)) !== JSON.stringify(engineEnv(this.value));
+    this.changed.fire({ before, after: this.value, engine });
+  });
+
+  get current(): FlotillaSettings {
+    return this.value;
+  }
+
+  /** The engine environment the settings ask for now (a running controller may have an older one). */
+  engineEnv(): Record<string, string> {
+    return engineEnv(this.value);
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}
+
+function readSettings(): FlotillaSettings {
+  const c = vscode.workspace.getConfiguration('flotilla');
   return {
     dockerHost: c.get<string>('docker.host', '').trim(),
     nodePool: {
@@ -28,7 +64,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): FlotillaConfig {
 }
 
 /** Environment for `flotilla` child processes (controller, logs) and `docker exec`. */
-export function engineEnv(cfg: FlotillaConfig): Record<string, string> {
+export function engineEnv(cfg: FlotillaSettings): Record<string, string> {
   // Node pool and bind address are defaults the stack file may override; the fast-dev
   // values override it (see the engine's model/env-overrides.ts).
   const env: Record<string, string> = { FLOTILLA_BIND_ADDRESS: cfg.bindAddress };

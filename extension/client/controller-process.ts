@@ -13,6 +13,7 @@ export interface ControllerExit {
 
 export class ControllerProcess implements vscode.Disposable {
   private child: ChildProcess | undefined;
+  private env: Record<string, string> = {};
   private readonly tail: string[] = [];
   private readonly exitEmitter = new vscode.EventEmitter<ControllerExit>();
   private readonly lineEmitter = new vscode.EventEmitter<string>();
@@ -28,9 +29,15 @@ export class ControllerProcess implements vscode.Disposable {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** The engine environment the running controller was started with (Docker host, node pool). */
+  get engineEnv(): Record<string, string> | undefined {
+    return this.running ? this.env : undefined;
+  }
+
   start(stackDir: string, env: Record<string, string>): void {
     if (this.running) return;
     this.tail.length = 0;
+    this.env = { ...env };
     const child = spawn(process.execPath, [this.cliPath, 'up', '--stack', stackDir], {
       cwd: stackDir,
       env: { ...process.env, ...env, ELECTRON_RUN_AS_NODE: '1', FORCE_COLOR: '0', NO_COLOR: '1' },

@@ -1,11 +1,19 @@
-// The extension's state in one place: the stack location, the live session with its
-// controller, the child controller process and the views. Commands get a Ctx; nothing
-// else holds global state. Context keys drive `when` clauses and welcome views.
+// The extension's state in one place, as rust-analyzer's Ctx: the settings, the stack
+// location, the live session with its controller, the child controller process, the views,
+// the graph panel, the log followers and the language client. Commands get a Ctx; nothing
+// else holds state. Context keys drive `when` clauses and welcome views.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
 import type { StackStatus } from '../engine/api/protocol';
+import { errorMessage } from '../engine/util/errors';
+import { Config, type ConfigChange } from './config';
 import { ControllerProcess, looksLikeDockerUnreachable } from './controller-process';
 import type { EngineApi } from './engine-link';
+import { GraphPanel } from './graph/panel';
+import { startLanguageClient } from './language-client';
+import { LogFollowers } from './log-followers';
+import { inform, setContext } from './notify';
 import { StackSession } from './session';
 import { findStackFile, watchStackFile, type StackLocation } from './stack-file';
 import { StackStatusBar } from './status-bar';
@@ -14,16 +22,20 @@ import { TopologyProvider, type TopologyNode } from './views/topology';
 
 export class Ctx implements vscode.Disposable {
   readonly log = vscode.window.createOutputChannel('Flotilla', { log: true });
+  readonly config = new Config();
   readonly controller: ControllerProcess;
   readonly topology = new TopologyProvider(() => this.session);
   readonly endpoints = new EndpointsProvider(() => this.session);
   readonly topologyView: vscode.TreeView<TopologyNode>;
+  readonly logs = new LogFollowers(this);
   private readonly statusBar = new StackStatusBar();
   private readonly statusEmitter = new vscode.EventEmitter<StackStatus | undefined>();
   /** Fires on every snapshot of the current stack, and with undefined when it stops. */
   readonly onDidChangeStatus = this.statusEmitter.event;
   private sessionScope: vscode.Disposable[] = [];
   private readonly disposables: vscode.Disposable[] = [];
+  private graphPanel: GraphPanel | undefined;
+  private client: LanguageClient | undefined;
   location: StackLocation | undefined;
   session: StackSession | undefined;
   private dockerUnreachable = false;
@@ -32,7 +44,7 @@ export class Ctx implements vscode.Disposable {
     readonly extension: vscode.ExtensionContext,
     private api: EngineApi,
   ) {
-    this.controller = new ControllerProcess(extension.asAbsolutePath(path.join('dist', 'cli.js')), this.log);
+    this.controller = new ControllerProcess(this.cliPath, this.log);
     this.topologyView = vscode.window.createTreeView('flotilla.topology', {
       treeDataProvider: this.topology,
       showCollapseAll: true,
@@ -40,17 +52,20 @@ export class Ctx implements vscode.Disposable {
     const endpointsView = vscode.window.createTreeView('flotilla.endpoints', { treeDataProvider: this.endpoints });
     this.disposables.push(
       this.log,
+      this.config,
       this.controller,
       this.topology,
       this.endpoints,
       this.topologyView,
       endpointsView,
+      this.logs,
       this.statusBar,
       this.statusEmitter,
       watchStackFile((loc) => this.setLocation(loc)),
       this.controller.onDidExit((exit) => {
         if (exit.code !== 0 && looksLikeDockerUnreachable(exit.tail)) this.setDockerUnreachable(true);
       }),
+      this.config.onDidChange((change) => this.onConfigChange(change)),
     );
   }
 
@@ -58,13 +73,57 @@ export class Ctx implements vscode.Disposable {
     return this.extension.asAbsolutePath(path.join('dist', 'cli.js'));
   }
 
+  /** The language client, once started (undefined without dist/server.js). */
+  get languageClient(): LanguageClient | undefined {
+    return this.client;
+  }
+
+  /** The topology graph panel while it is open. */
+  get graph(): GraphPanel | undefined {
+    return this.graphPanel;
+  }
+
+  /**
+   * The engine environment (Docker host, node pool) the stack runs with: the running
+   * controller's, else the settings'. Shells and log followers use it, so they always
+   * reach the engine the controller uses, even after the settings changed or when the
+   * controller was started from a terminal.
+   */
+  engineEnv(): Record<string, string> {
+    const env = { ...(this.controller.engineEnv ?? this.config.engineEnv()) };
+    const reported = this.session?.status?.controller;
+    if (reported?.running) {
+      if (reported.dockerHost) env.DOCKER_HOST = reported.dockerHost;
+      else if (reported.dockerHost === '') delete env.DOCKER_HOST;
+    }
+    return env;
+  }
+
   /** Finds the stack and attaches to a controller already running for it (no Docker call). */
   async init(): Promise<void> {
     await this.setLocation(await findStackFile());
   }
 
+  /** Starts the language server; it works in Restricted Mode too (it only reads files). */
+  async startLanguageClient(): Promise<void> {
+    this.client = await startLanguageClient(this.extension, this.log);
+    if (this.client) this.disposables.push(this.client);
+  }
+
+  showGraph(): GraphPanel {
+    if (this.graphPanel) {
+      this.graphPanel.panel.reveal(vscode.ViewColumn.Beside);
+      return this.graphPanel;
+    }
+    const panel = GraphPanel.create(this, () => {
+      if (this.graphPanel === panel) this.graphPanel = undefined;
+    });
+    this.graphPanel = panel;
+    return panel;
+  }
+
   async setLocation(loc: StackLocation | undefined): Promise<void> {
-    void vscode.commands.executeCommand('setContext', 'flotilla.noStackFile', !loc);
+    setContext('flotilla.noStackFile', !loc);
     if (loc?.dir === this.location?.dir && this.session) {
       this.location = loc; // the name may have changed
       this.onStatus(this.session.status);
@@ -105,19 +164,76 @@ export class Ctx implements vscode.Disposable {
   setDockerUnreachable(value: boolean): void {
     if (this.dockerUnreachable === value) return;
     this.dockerUnreachable = value;
-    void vscode.commands.executeCommand('setContext', 'flotilla.dockerUnreachable', value);
+    setContext('flotilla.dockerUnreachable', value);
   }
 
   private onStatus(status: StackStatus | undefined): void {
     if (status) this.setDockerUnreachable(status.controller.dockerConnected === false);
-    void vscode.commands.executeCommand('setContext', 'flotilla.running', !!status?.controller.running);
+    setContext('flotilla.running', !!status?.controller.running);
     this.topology.refresh();
     this.endpoints.refresh();
     this.statusBar.update(status?.stack ?? this.location?.name, status);
     this.statusEmitter.fire(status);
   }
 
+  /**
+   * The controller reads its engine settings once, at start. When they change while it runs,
+   * offer to restart it, so Shell and Logs never reach a different engine than it uses.
+   */
+  private onConfigChange(change: ConfigChange): void {
+    if (!change.engine) return;
+    if (this.controller.running) {
+      this.restartPrompt(change).then(undefined, (e: unknown) => this.log.error(`restart failed: ${errorMessage(e)}`));
+    } else if (this.session?.connected) {
+      inform(
+        'Flotilla: the controller of this stack was started outside VS Code and keeps its engine settings; ' +
+          'restart `flotilla up` to apply the new ones.',
+      );
+    }
+  }
+
+  private async restartPrompt(change: ConfigChange): Promise<void> {
+    const hostChanged = change.before.dockerHost !== change.after.dockerHost;
+    const action = hostChanged ? 'Move to the New Host' : 'Restart Controller';
+    const engine = (host: string) => host || 'the default Docker engine';
+    const message = hostChanged
+      ? `Flotilla: the controller runs the stack on ${engine(change.before.dockerHost)}. ` +
+        `Move it to ${engine(change.after.dockerHost)}? Its replicas on the old engine are removed first.`
+      : 'Flotilla: the controller still runs with the previous engine settings. ' +
+        'Restart it to apply them? Its replicas keep running.';
+    const pick = await vscode.window.showInformationMessage(message, action);
+    if (pick !== action || !this.location || !this.controller.running) return;
+    await this.stopController(hostChanged);
+    this.controller.start(this.location.dir, this.config.engineEnv());
+  }
+
+  /** Asks the controller to shut down (removeAll also removes the stack's containers) and waits for it to go. */
+  async stopController(removeAll: boolean): Promise<void> {
+    const conn = this.session?.connection;
+    const gone = new Promise<void>((resolve) => {
+      const subs = [this.onDidChangeStatus((s) => !s && done()), this.controller.onDidExit(() => done())];
+      const done = () => {
+        subs.forEach((d) => d.dispose());
+        resolve();
+      };
+      if (!conn && !this.controller.running) done();
+    });
+    if (conn) {
+      try {
+        await conn.post('/v1/shutdown', { down: removeAll });
+      } catch (err) {
+        this.log.warn(`shutdown request failed: ${errorMessage(err)}; stopping the process`);
+        this.controller.stop();
+      }
+    } else {
+      this.controller.stop();
+    }
+    await gone;
+    this.session?.detach();
+  }
+
   dispose(): void {
+    this.graphPanel?.dispose();
     this.sessionScope.forEach((d) => d.dispose());
     this.disposables.forEach((d) => d.dispose());
   }

@@ -1,11 +1,11 @@
-// Entry point, kept thin: build the Ctx, register commands, start the language client.
-// Activation makes no Docker call; the first one happens when the user runs Up.
+// Entry point, kept thin: build the Ctx (which owns everything), register commands, start
+// the language client. Activation makes no Docker call; the first one happens on Up.
 import * as vscode from 'vscode';
 import { registerCommands } from './commands/index';
+import { errorMessage } from '../engine/util/errors';
 import { Ctx } from './ctx';
 import { engineApi } from './engine-api';
-import { GraphPanel } from './graph/panel';
-import { startLanguageClient } from './language-client';
+import type { GraphPanel } from './graph/panel';
 
 /** What activate() returns: used by the extension-host tests. */
 export interface FlotillaApi {
@@ -18,13 +18,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Flotil
   const ctx = new Ctx(context, engineApi);
   context.subscriptions.push(ctx, ...registerCommands(ctx));
   // Language features work in restricted mode: the server only reads files.
-  const languageClientReady = startLanguageClient(context, ctx.log).catch((err) => {
-    ctx.log.error(`language server failed to start: ${String(err)}`);
+  const languageClientReady = ctx.startLanguageClient().catch((err: unknown) => {
+    ctx.log.error(`language server failed to start: ${errorMessage(err)}`);
   });
   await ctx.init();
-  return { ctx, graph: () => GraphPanel.current, languageClientReady };
+  return { ctx, graph: () => ctx.graph, languageClientReady };
 }
 
 export function deactivate(): void {
-  // Everything is in context.subscriptions; the language client stops with it.
+  // Everything is in context.subscriptions; the language client stops with the Ctx.
 }

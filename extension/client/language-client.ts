@@ -1,5 +1,6 @@
 // Starts the Flotilla language server (dist/server.js) for Dockerfiles, Kubernetes
 // manifests and the stack file. It runs in restricted mode too: it only reads files.
+// Names, selectors and watched files come from the protocol module the server shares.
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import {
@@ -8,12 +9,13 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-
-export const DOCUMENT_SELECTOR = [
-  { scheme: 'file', language: 'dockerfile' },
-  { scheme: 'file', pattern: '**/{Dockerfile,Dockerfile.*,*.Dockerfile,*.dockerfile}' },
-  { scheme: 'file', language: 'yaml' },
-];
+import {
+  CLIENT_ID,
+  CLIENT_NAME,
+  DOCUMENT_SELECTOR,
+  SYNCHRONIZED_SECTION,
+  WATCHED_GLOBS,
+} from '../../language-server/src/protocol';
 
 export async function startLanguageClient(
   context: vscode.ExtensionContext,
@@ -32,20 +34,21 @@ export async function startLanguageClient(
       options: { execArgv: ['--nolazy', '--inspect=6019'] },
     },
   };
+  const outputChannel = vscode.window.createOutputChannel(CLIENT_NAME, { log: true });
   const clientOptions: LanguageClientOptions = {
     documentSelector: DOCUMENT_SELECTOR,
     // Cross-file checks (selector ↔ labels, image ↔ Dockerfile) need to hear about
     // files that are not open.
     synchronize: {
       // Pushes flotilla.* settings (flotilla.lint.rules) to the server when they change.
-      configurationSection: 'flotilla',
-      fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.yaml,*.yml,Dockerfile,Dockerfile.*,*.Dockerfile}'),
+      configurationSection: SYNCHRONIZED_SECTION,
+      fileEvents: WATCHED_GLOBS.map((glob) => vscode.workspace.createFileSystemWatcher(glob)),
     },
-    outputChannel: vscode.window.createOutputChannel('Flotilla Language Server', { log: true }),
+    outputChannel,
     traceOutputChannel: undefined,
   };
-  const client = new LanguageClient('flotilla', 'Flotilla Language Server', serverOptions, clientOptions);
-  context.subscriptions.push(client, clientOptions.outputChannel!);
+  const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+  context.subscriptions.push(outputChannel);
   await client.start();
   return client;
 }

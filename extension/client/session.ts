@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EngineEvent, StackStatus } from '../engine/api/protocol';
 import { CONTROLLER_HANDLE_FILE, STATE_DIR } from '../engine/api/protocol';
+import { errorMessage } from '../engine/util/errors';
 import type { EngineApi, EngineConnection } from './engine-link';
 
 export class StackSession implements vscode.Disposable {
@@ -31,8 +32,8 @@ export class StackSession implements vscode.Disposable {
     const watcher = vscode.workspace.createFileSystemWatcher(pattern);
     this.disposables.push(
       watcher,
-      watcher.onDidCreate(() => void this.attach()),
-      watcher.onDidChange(() => void this.attach()),
+      watcher.onDidCreate(() => this.attachSoon()),
+      watcher.onDidChange(() => this.attachSoon()),
     );
   }
 
@@ -48,11 +49,16 @@ export class StackSession implements vscode.Disposable {
     return this.conn;
   }
 
-  /** Connects to a running controller if there is one; resolves true when attached. */
+  /** Connects to a running controller if there is one; resolves true when attached. Never rejects. */
   attach(): Promise<boolean> {
     if (this.conn) return Promise.resolve(true);
     this.attaching ??= this.doAttach().finally(() => (this.attaching = undefined));
     return this.attaching;
+  }
+
+  /** attach() for callers that do not wait: it never rejects (a failed attempt resolves false). */
+  attachSoon(): void {
+    this.attach().then(undefined, () => undefined);
   }
 
   private async doAttach(): Promise<boolean> {
@@ -62,23 +68,24 @@ export class StackSession implements vscode.Disposable {
       if (!conn) return false;
       this.update(await conn.status());
     } catch (err) {
-      this.log.debug(`no controller to attach to: ${String(err)}`);
+      this.log.debug(`no controller to attach to: ${errorMessage(err)}`);
       return false;
     }
     this.conn = conn;
     this.log.info(`attached to the controller of ${this.stackDir}`);
     const abort = new AbortController();
     this.abort = abort;
-    void conn
+    const ended = () => {
+      if (this.conn === conn) this.detach();
+    };
+    conn
       .watch((m) => {
         if (m.kind === 'status') this.update(m.status);
         else this.onEvent(m.event);
       }, abort.signal)
-      .catch((err) => {
-        if (!abort.signal.aborted) this.log.warn(`watch stream ended: ${String(err)}`);
-      })
-      .finally(() => {
-        if (this.conn === conn) this.detach();
+      .then(ended, (err: unknown) => {
+        if (!abort.signal.aborted) this.log.warn(`watch stream ended: ${errorMessage(err)}`);
+        ended();
       });
     return true;
   }

@@ -1,10 +1,12 @@
-// Finds the stack file (flotilla.yaml, else skaffold.yaml) in the workspace and keeps
-// the `flotilla.noStackFile` context key current. Pure file-system work: no Docker.
+// Finds the stack file (flotilla.yaml or .yml, else skaffold.yaml or .yml) in the workspace
+// and keeps the `flotilla.noStackFile` context key current. Pure file-system work: no Docker.
+// The names come from the engine's own list, so the extension finds what `flotilla up` reads.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseDocument } from 'yaml';
+import { isStackFileName, STACK_FILE_GLOB, STACK_FILES } from '../engine/model/file-names';
 
-export const STACK_GLOB = '**/{flotilla.yaml,skaffold.yaml}';
+export const STACK_GLOB = STACK_FILE_GLOB;
 const EXCLUDE = '**/{node_modules,.git,.cache,dist,out}/**';
 
 export interface StackLocation {
@@ -26,20 +28,23 @@ export async function findStackFile(): Promise<StackLocation | undefined> {
 }
 
 async function readStackName(file: vscode.Uri, fallback: string): Promise<string> {
+  let doc: unknown;
   try {
-    const doc = parseDocument(Buffer.from(await vscode.workspace.fs.readFile(file)).toString('utf8')).toJS() as {
-      name?: unknown;
-      metadata?: { name?: unknown };
-    } | null;
-    const name = doc?.name ?? doc?.metadata?.name;
-    return typeof name === 'string' && name ? name : fallback;
+    doc = parseDocument(Buffer.from(await vscode.workspace.fs.readFile(file)).toString('utf8')).toJS();
   } catch {
-    return fallback;
+    return fallback; // unreadable or not YAML: the language server reports why
   }
+  const name = field(doc, 'name') ?? field(field(doc, 'metadata'), 'name');
+  return typeof name === 'string' && name ? name : fallback;
 }
 
+function field(v: unknown, key: string): unknown {
+  return typeof v === 'object' && v !== null && key in v ? Reflect.get(v, key) : undefined;
+}
+
+/** The engine's order of preference: flotilla.yaml, flotilla.yml, skaffold.yaml, skaffold.yml. */
 function rank(u: vscode.Uri): number {
-  return path.basename(u.fsPath) === 'flotilla.yaml' ? 0 : 1;
+  return STACK_FILES.indexOf(path.basename(u.fsPath));
 }
 
 /** Watches stack files appear and disappear; calls back with the current location. */
@@ -59,8 +64,7 @@ export async function findManifests(): Promise<vscode.Uri[]> {
   const files = await vscode.workspace.findFiles('**/*.{yaml,yml}', EXCLUDE, 500);
   const out: vscode.Uri[] = [];
   for (const f of files) {
-    const base = path.basename(f.fsPath);
-    if (base === 'flotilla.yaml' || base === 'skaffold.yaml') continue;
+    if (isStackFileName(f.fsPath)) continue;
     const text = Buffer.from(await vscode.workspace.fs.readFile(f)).toString('utf8');
     if (
       /^apiVersion:\s*\S+/m.test(text) &&

@@ -16,6 +16,7 @@ bash extension/scripts/base-images.sh 2> >(grep -v -e DEPRECATED -e 'legacy buil
 
 stage "Type check, lint, format and bundle"
 npx tsc -p . --noEmit || fail "type errors"
+npx tsc -p tsconfig.webview.json || fail "type errors in the graph webview (media/graph.js)"
 npx eslint . || fail "lint errors (npm run lint)"
 npx prettier --check --log-level warn "**/*.{ts,mjs,cjs,js,json,css}" || fail "files not formatted (npm run format)"
 npm run --silent build || fail "bundle failed"

@@ -3,16 +3,16 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { engineEnv, readConfig } from '../config';
+import { DOCKERFILE_GLOB } from '../../engine/model/file-names';
+import { Cancelled, errorMessage } from '../../engine/util/errors';
 import type { Ctx } from '../ctx';
+import { fail, warn } from '../notify';
 import { findManifests, findStackFile } from '../stack-file';
-import { allReady, Cancelled, reportEvents, waitForStatus } from './wait';
+import { allReady, reportEvents, waitForStatus } from './wait';
 
 export async function up(ctx: Ctx): Promise<boolean> {
   if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage(
-      'Flotilla builds and starts nothing in Restricted Mode. Trust this workspace to run the stack.',
-    );
+    warn('Flotilla builds and starts nothing in Restricted Mode. Trust this workspace to run the stack.');
     return false;
   }
   if (!ctx.location) await ctx.setLocation(await findStackFile());
@@ -52,12 +52,12 @@ export async function up(ctx: Ctx): Promise<boolean> {
         ),
       );
       try {
-        ctx.controller.start(loc.dir, engineEnv(readConfig()));
+        ctx.controller.start(loc.dir, ctx.config.engineEnv());
         // The session attaches when the handle file appears; file watchers can lag, so
         // also retry reading it (a local file, not Docker) until the controller serves.
         const retry = setInterval(() => {
           if (session.connected) clearInterval(retry);
-          else void session.attach();
+          else session.attachSoon();
         }, 300);
         scope.push(new vscode.Disposable(() => clearInterval(retry)));
         await waitForStatus(ctx, token, allReady, exited.event);
@@ -65,11 +65,9 @@ export async function up(ctx: Ctx): Promise<boolean> {
       } catch (err) {
         if (err instanceof Cancelled) {
           ctx.log.info('up cancelled: stopping the controller');
-          await stopController(ctx, true);
+          await ctx.stopController(true);
         } else {
-          void vscode.window
-            .showErrorMessage(`Flotilla: ${(err as Error).message}`, 'Show Output')
-            .then((p) => p && ctx.log.show());
+          fail(`Flotilla: ${errorMessage(err)}`, { 'Show Output': () => ctx.log.show() });
         }
         return false;
       } finally {
@@ -88,7 +86,7 @@ export async function down(ctx: Ctx): Promise<void> {
       if (ctx.session?.connected || ctx.controller.running) {
         const scope = reportEvents(ctx, progress);
         try {
-          await stopController(ctx, true);
+          await ctx.stopController(true);
         } finally {
           scope.dispose();
         }
@@ -100,36 +98,11 @@ export async function down(ctx: Ctx): Promise<void> {
   );
 }
 
-/** Asks the controller to shut down (down=true removes the stack's containers) and waits for it to go. */
-async function stopController(ctx: Ctx, removeAll: boolean): Promise<void> {
-  const conn = ctx.session?.connection;
-  const gone = new Promise<void>((resolve) => {
-    const subs = [ctx.onDidChangeStatus((s) => !s && done()), ctx.controller.onDidExit(() => done())];
-    const done = () => {
-      subs.forEach((d) => d.dispose());
-      resolve();
-    };
-    if (!conn && !ctx.controller.running) done();
-  });
-  if (conn) {
-    try {
-      await conn.post('/v1/shutdown', { down: removeAll });
-    } catch (err) {
-      ctx.log.warn(`shutdown request failed: ${String(err)}; stopping the process`);
-      ctx.controller.stop();
-    }
-  } else {
-    ctx.controller.stop();
-  }
-  await gone;
-  ctx.session?.detach();
-}
-
 export function runCli(ctx: Ctx, args: string[], cwd: string): Promise<number | null> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [ctx.cliPath, ...args], {
       cwd,
-      env: { ...process.env, ...engineEnv(readConfig()), ELECTRON_RUN_AS_NODE: '1', NO_COLOR: '1' },
+      env: { ...process.env, ...ctx.config.engineEnv(), ELECTRON_RUN_AS_NODE: '1', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.on('data', (b: Buffer) => ctx.log.info(b.toString().trimEnd()));
@@ -146,13 +119,13 @@ export function runCli(ctx: Ctx, args: string[], cwd: string): Promise<number | 
 export async function createStackFile(ctx: Ctx): Promise<vscode.Uri | undefined> {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) {
-    void vscode.window.showWarningMessage('Open a folder first: the stack file goes at its root.');
+    warn('Open a folder first: the stack file goes at its root.');
     return undefined;
   }
   const target = vscode.Uri.joinPath(folder.uri, 'flotilla.yaml');
   const manifests = await findManifests();
   const rel = (u: vscode.Uri) => path.relative(folder.uri.fsPath, u.fsPath).split(path.sep).join('/');
-  const dockerfiles = await vscode.workspace.findFiles('**/Dockerfile', '**/{node_modules,.git,.cache}/**', 100);
+  const dockerfiles = await vscode.workspace.findFiles(DOCKERFILE_GLOB, '**/{node_modules,.git,.cache}/**', 100);
   const images = new Set<string>();
   for (const m of manifests) {
     const text = Buffer.from(await vscode.workspace.fs.readFile(m)).toString('utf8');
@@ -160,7 +133,7 @@ export async function createStackFile(ctx: Ctx): Promise<vscode.Uri | undefined>
   }
   // An image is built here when a Dockerfile's folder has the image's last path segment as name.
   const builds = [...images].flatMap((image) => {
-    const short = image.split('/').pop()!.split(':')[0];
+    const short = (image.split('/').pop() ?? image).split(':')[0];
     const df = dockerfiles.find((d) => path.basename(path.dirname(d.fsPath)) === short);
     return df
       ? [`  - image: ${image.split(':')[0]}\n    context: ${rel(vscode.Uri.file(path.dirname(df.fsPath))) || '.'}`]
@@ -182,7 +155,7 @@ export async function createStackFile(ctx: Ctx): Promise<vscode.Uri | undefined>
   ].join('\n');
   try {
     await vscode.workspace.fs.stat(target);
-    void vscode.window.showWarningMessage('flotilla.yaml already exists.');
+    warn('flotilla.yaml already exists.');
   } catch {
     await vscode.workspace.fs.writeFile(target, Buffer.from(text, 'utf8'));
     ctx.log.info(`created ${target.fsPath} with ${manifests.length} manifests`);

@@ -1,6 +1,7 @@
 // Open an endpoint in the browser, copy its URL, open a resource's manifest at its line.
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
+import { inform } from '../notify';
 import type { EndpointNode } from '../views/endpoints';
 import type { TopologyNode } from '../views/topology';
 
@@ -13,7 +14,7 @@ async function pickUrl(ctx: Ctx, node: AnyNode): Promise<string | undefined> {
     s.urls.map((url) => ({ label: url, description: s.name })),
   );
   if (!urls.length) {
-    void vscode.window.showInformationMessage('No Service URL: the stack is not running or exposes no Service.');
+    inform('No Service URL: the stack is not running or exposes no Service.');
     return undefined;
   }
   return (await vscode.window.showQuickPick(urls, { placeHolder: 'Service URL' }))?.label;
@@ -43,12 +44,12 @@ export async function openManifest(ctx: Ctx, node?: AnyNode): Promise<vscode.Tex
     ref = s?.services.find((x) => x.name === node.service)?.manifest;
   } else {
     const items = [
-      ...(s?.deployments ?? [])
-        .filter((d) => d.manifest)
-        .map((d) => ({ label: d.name, description: 'Deployment', ref: d.manifest! })),
-      ...(s?.services ?? [])
-        .filter((x) => x.manifest)
-        .map((x) => ({ label: x.name, description: 'Service', ref: x.manifest! })),
+      ...(s?.deployments ?? []).flatMap((d) =>
+        d.manifest ? [{ label: d.name, description: 'Deployment', ref: d.manifest }] : [],
+      ),
+      ...(s?.services ?? []).flatMap((x) =>
+        x.manifest ? [{ label: x.name, description: 'Service', ref: x.manifest }] : [],
+      ),
     ];
     ref = (await vscode.window.showQuickPick(items, { placeHolder: 'Resource' }))?.ref;
   }

@@ -2,13 +2,8 @@
 // operations (up, down, rollout) report progress from engine events while they wait.
 import * as vscode from 'vscode';
 import type { EngineEvent, StackStatus } from '../../engine/api/protocol';
+import { Cancelled } from '../../engine/util/errors';
 import type { Ctx } from '../ctx';
-
-export class Cancelled extends Error {
-  constructor() {
-    super('cancelled');
-  }
-}
 
 /**
  * Resolves with the first status for which `done` returns true (checked at once and on

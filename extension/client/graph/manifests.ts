@@ -18,7 +18,7 @@ export async function readManifestFacts(status: StackStatus): Promise<ManifestFa
     }
     for (const doc of parseAllDocuments(text)) {
       if (!('toJS' in doc)) continue;
-      const o = safeJs(() => doc.toJS({ maxAliasCount: 50 }) as unknown);
+      const o = safeJs((): unknown => doc.toJS({ maxAliasCount: 50 }));
       const name = str(at(o, 'metadata', 'name'));
       const kind = at(o, 'kind');
       if (kind === 'Deployment' && name) {
@@ -44,17 +44,17 @@ function safeJs(f: () => unknown): unknown {
   try {
     return f();
   } catch {
-    return undefined;
+    return undefined; // a document YAML cannot turn into data (an alias bomb) gives no facts
   }
 }
 /** The value at a path of nested mappings, or undefined where the shape differs. */
 function at(v: unknown, ...path: string[]): unknown {
   for (const k of path) {
-    v = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[k] : undefined;
+    v = v && typeof v === 'object' && !Array.isArray(v) ? Reflect.get(v, k) : undefined;
   }
   return v;
 }
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) : []);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 function record(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};

@@ -29,6 +29,15 @@ export interface Graph {
   edges: GraphEdge[];
 }
 
+/** Messages the page (media/graph.js) sends to the extension. */
+export type FromWebview = { type: 'ready' } | { type: 'select'; kind: GraphNode['kind']; name: string; open: boolean };
+
+/** Messages the extension sends to the page. */
+export interface ToWebview {
+  type: 'graph';
+  graph: Graph;
+}
+
 export function buildGraph(status: StackStatus, facts: ManifestFacts): Graph {
   const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];

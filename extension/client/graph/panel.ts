@@ -4,14 +4,21 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
+import { errorMessage } from '../../engine/util/errors';
 import { openManifest } from '../commands/navigate';
 import { readManifestFacts } from './manifests';
-import { buildGraph, type Graph, type ManifestFacts } from './model';
+import { buildGraph, type FromWebview, type Graph, type ManifestFacts, type ToWebview } from './model';
 
-type FromWebview = { type: 'ready' } | { type: 'select'; kind: 'deployment' | 'service'; name: string; open: boolean };
+/** The page's messages are checked, not trusted: the webview is another process. */
+function parseMessage(m: unknown): FromWebview | undefined {
+  if (typeof m !== 'object' || m === null || !('type' in m)) return undefined;
+  if (m.type === 'ready') return { type: 'ready' };
+  if (m.type !== 'select' || !('kind' in m) || !('name' in m) || typeof m.name !== 'string') return undefined;
+  if (m.kind !== 'deployment' && m.kind !== 'service') return undefined;
+  return { type: 'select', kind: m.kind, name: m.name, open: 'open' in m && m.open === true };
+}
 
 export class GraphPanel implements vscode.Disposable {
-  static current: GraphPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly sent = new vscode.EventEmitter<Graph>();
   /** Fires after each graph is posted to the page (tests wait on it). */
@@ -20,11 +27,8 @@ export class GraphPanel implements vscode.Disposable {
   lastGraph: Graph | undefined;
   private facts: { key: string; value: Promise<ManifestFacts> } | undefined;
 
-  static show(ctx: Ctx): GraphPanel {
-    if (GraphPanel.current) {
-      GraphPanel.current.panel.reveal(vscode.ViewColumn.Beside);
-      return GraphPanel.current;
-    }
+  /** Opens the panel beside the editor; `onDispose` runs when the user closes it. */
+  static create(ctx: Ctx, onDispose: () => void): GraphPanel {
     const media = vscode.Uri.joinPath(ctx.extension.extensionUri, 'media');
     const panel = vscode.window.createWebviewPanel('flotilla.graph', 'Flotilla Topology', vscode.ViewColumn.Beside, {
       enableScripts: true,
@@ -32,14 +36,14 @@ export class GraphPanel implements vscode.Disposable {
       retainContextWhenHidden: false,
     });
     panel.iconPath = vscode.Uri.joinPath(media, 'flotilla.svg');
-    GraphPanel.current = new GraphPanel(ctx, panel, media);
-    return GraphPanel.current;
+    return new GraphPanel(ctx, panel, media, onDispose);
   }
 
   private constructor(
     private readonly ctx: Ctx,
     readonly panel: vscode.WebviewPanel,
     media: vscode.Uri,
+    private readonly onDispose: () => void,
   ) {
     panel.webview.html = html(panel.webview, media);
     // Snapshots arrive every second with metrics; manifests change only on save.
@@ -51,9 +55,22 @@ export class GraphPanel implements vscode.Disposable {
       manifests.onDidCreate(invalidate),
       manifests.onDidDelete(invalidate),
       panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((m: FromWebview) => this.onMessage(m)),
-      ctx.onDidChangeStatus(() => void this.push()),
+      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+      ctx.onDidChangeStatus(() => this.update()),
     );
+  }
+
+  private receive(m: unknown): void {
+    const message = parseMessage(m);
+    if (message) this.onMessage(message).then(undefined, (e: unknown) => this.warn(e));
+  }
+
+  private update(): void {
+    this.push().then(undefined, (e: unknown) => this.warn(e));
+  }
+
+  private warn(e: unknown): void {
+    this.ctx.log.warn(`graph: ${errorMessage(e)}`);
   }
 
   private async onMessage(m: FromWebview): Promise<void> {
@@ -75,12 +92,13 @@ export class GraphPanel implements vscode.Disposable {
 
   private async post(graph: Graph): Promise<void> {
     this.lastGraph = graph;
-    await this.panel.webview.postMessage({ type: 'graph', graph });
+    const message: ToWebview = { type: 'graph', graph };
+    await this.panel.webview.postMessage(message);
     this.sent.fire(graph);
   }
 
   dispose(): void {
-    if (GraphPanel.current === this) GraphPanel.current = undefined;
+    this.onDispose();
     this.disposables.forEach((d) => d.dispose());
     this.sent.dispose();
     this.panel.dispose();
@@ -109,7 +127,10 @@ function html(webview: vscode.Webview, media: vscode.Uri): string {
 <body>
 <div id="empty" class="empty">The stack is not running. Run <b>Flotilla: Up</b> to see its topology.</div>
 <svg id="graph" role="img" aria-label="Topology graph"></svg>
-<div class="legend"><span class="edge-selects"></span> Service selects pods <span class="edge-depends"></span> env names a Service · click: reveal · double-click: open manifest</div>
+<div class="legend">
+  <span class="edge-selects"></span> Service selects pods <span class="edge-depends"></span> env names a Service
+  · click: reveal · double-click: open manifest
+</div>
 <script nonce="${nonce}" src="${script}"></script>
 </body>
 </html>`;

@@ -110,6 +110,8 @@ export interface ControllerInfo {
   pid?: number;
   /** false while the Docker engine cannot be reached. */
   dockerConnected?: boolean;
+  /** The Docker engine the controller uses: its DOCKER_HOST, '' for the default local socket. */
+  dockerHost?: string;
   startedAt?: string;
   lastError?: string;
 }

@@ -4,6 +4,7 @@
 import Mocha from 'mocha';
 import activation from './activation.test';
 import commands from './commands.test';
+import ctx from './ctx.test';
 import diagnostics from './diagnostics.test';
 import graph from './graph.test';
 import views from './views.test';
@@ -11,7 +12,7 @@ import views from './views.test';
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 30_000, reporter: 'spec' });
   mocha.suite.emit('pre-require', globalThis, 'flotilla-suite', mocha);
-  for (const declare of [activation, views, commands, graph, diagnostics]) declare();
+  for (const declare of [activation, views, commands, ctx, graph, diagnostics]) declare();
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures ? reject(new Error(`${failures} extension-host test(s) failed`)) : resolve()));
   });
