@@ -56,11 +56,11 @@ export async function prepareStack(docker: Docker, dir: string, opts: PrepareOpt
   const nodes = nodePool(docker, stack);
   const network = opts.network ? provideNetwork(docker, stack.name, stack.dir) : undefined;
   // All awaited below; one failing while another is awaited must not crash the process.
-  for (const p of [nodes, builds, network]) p?.catch(() => undefined);
+  for (const p of [nodes, builds, network]) p?.catch(() => undefined); // not a swallow: each is awaited below
   try {
     const errors = (await lint).filter((p) => (p.severity ?? 'error') === 'error');
     if (errors.length) {
-      await builds.catch(() => undefined);
+      await builds.catch(() => undefined); // the lint errors are what the user must see first
       throw new StackError(errors);
     }
     await builds;
@@ -69,7 +69,8 @@ export async function prepareStack(docker: Docker, dir: string, opts: PrepareOpt
     return { stack, imageIds, nodes: await nodes };
   } catch (e) {
     // A refused stack leaves nothing behind, not even the network made meanwhile.
-    const made = await network?.catch(() => undefined);
+    const made = await network?.catch(() => undefined); // a network never made needs no removal
+    // Best effort: the error being thrown matters more, and a stray network is reused by the next up.
     if (made?.created) await removeNetwork(docker, stack.name).catch(() => undefined);
     throw e;
   }
@@ -77,7 +78,7 @@ export async function prepareStack(docker: Docker, dir: string, opts: PrepareOpt
 
 async function nodePool(docker: Docker, stack: StackSpec): Promise<NodeSpec[]> {
   if (stack.nodes.length) return stack.nodes;
-  const info = (await docker.info()) as { NCPU?: number; MemTotal?: number };
+  const info: { NCPU?: number; MemTotal?: number } = await docker.info();
   return defaultNodePool(info.NCPU ?? 1, info.MemTotal ?? 1024 ** 3);
 }
 
@@ -122,6 +123,7 @@ async function checkImagesPresent(docker: Docker, stack: StackSpec, built: Recor
 
 function pull(docker: Docker, image: string): Promise<void> {
   return new Promise((resolve, reject) => {
+    // With a callback, dockerode reports every failure there; its return value carries nothing.
     void docker.pull(image, (err: Error | null, stream: NodeJS.ReadableStream) => {
       if (err) return reject(err);
       docker.modem.followProgress(stream, (e: Error | null) => (e ? reject(e) : resolve()));

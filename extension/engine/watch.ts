@@ -9,6 +9,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import { contextIncludes } from './build';
 import type { StackController } from './controller/controller';
 import { reloadStack, type PrepareOptions } from './runner';
+import { errorMessage } from './util/errors';
 
 const IGNORED = /(^|[/\\])(node_modules|\.git|\.flotilla|\.cache)([/\\]|$)/;
 
@@ -34,18 +35,19 @@ export class StackWatcher {
       ignored: (p) => IGNORED.test(p),
       awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 50 },
     });
+    // changed() and reload() report every failure themselves (reload prints it), so they never reject.
     this.watcher.on('all', (_event, file) => void this.changed(file));
   }
 
   close(): void {
     clearTimeout(this.timer);
-    void this.watcher?.close();
+    void this.watcher?.close(); // closing file watches cannot fail in a way anyone could act on
   }
 
   private async changed(file: string): Promise<void> {
     if (!(await this.relevant(file))) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.reload(path.relative(this.ctl.stack.dir, file)), this.debounceMs);
+    this.timer = setTimeout(() => void this.reload(path.relative(this.ctl.stack.dir, file)), this.debounceMs); // never rejects
   }
 
   /** The stack file, any YAML file (a new manifest may match a glob), or a file a build context sends (.dockerignore honoured). */
@@ -67,12 +69,12 @@ export class StackWatcher {
     this.say(`change detected (${trigger}): reloading`);
     this.running = reloadStack(this.ctl, this.prep)
       .then((msg) => this.say(msg))
-      .catch((e: Error) => this.say(`not applied, the running stack is unchanged:\n${e.message}`))
+      .catch((e: unknown) => this.say(`not applied, the running stack is unchanged:\n${errorMessage(e)}`))
       .finally(() => {
         this.running = undefined;
         if (this.again) {
           this.again = false;
-          void this.reload('further changes');
+          void this.reload('further changes'); // never rejects: failures are printed
         }
       });
     await this.running;

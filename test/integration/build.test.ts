@@ -13,6 +13,7 @@ import type { BuildSpec } from '../../extension/engine/model/types';
 import { LABELS } from '../../extension/engine/docker/labels';
 import { buildImage, contextHash } from '../../extension/engine/build';
 import { ensureBusyboxImage } from '../support/base-images';
+import { Cancelled } from '../../extension/engine/util/errors';
 
 const docker = new Dockerode();
 const run = `flotilla-test-build-${randomBytes(4).toString('hex')}`;
@@ -295,7 +296,7 @@ describe('image builder (real Docker engine)', function () {
       onOutput(line);
       if (line === 'started') ac.abort();
     };
-    await assert.rejects(buildImage(docker, spec('slow'), o), (e: Error) => e.name === 'AbortError');
+    await assert.rejects(buildImage(docker, spec('slow'), o), (e: unknown) => e instanceof Cancelled);
     await assert.rejects(
       docker.getImage(`${run}-slow:latest`).inspect(),
       (e: { statusCode?: number }) => e.statusCode === 404,
@@ -314,7 +315,7 @@ describe('image builder (real Docker engine)', function () {
     ac.abort();
     await assert.rejects(
       buildImage(docker, spec('web'), opts([], { signal: ac.signal })),
-      (e: Error) => e.name === 'AbortError',
+      (e: unknown) => e instanceof Cancelled,
     );
   });
 });

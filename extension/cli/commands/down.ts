@@ -33,7 +33,7 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
     try {
       process.kill(pid, 0);
     } catch {
-      return;
+      return; // ESRCH: the controller has exited
     }
     await new Promise((r) => setTimeout(r, 100));
   }

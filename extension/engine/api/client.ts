@@ -12,28 +12,28 @@ import {
   type ControlResponse,
   type StackStatus,
   type WatchMessage,
+  isControllerHandle,
 } from './protocol';
+import { errnoCode, isRecord } from '../util/errors';
 
 export class ControllerClient {
   private constructor(readonly handle: ControllerHandle) {}
 
   /** The running controller of the stack in `stackDir`, or undefined when none answers. */
   static async connect(stackDir: string): Promise<ControllerClient | undefined> {
-    let handle: ControllerHandle;
+    let handle: unknown;
     try {
-      handle = JSON.parse(
-        fs.readFileSync(path.join(stateDir(stackDir), CONTROLLER_HANDLE_FILE), 'utf8'),
-      ) as ControllerHandle;
+      handle = JSON.parse(fs.readFileSync(path.join(stateDir(stackDir), CONTROLLER_HANDLE_FILE), 'utf8'));
     } catch {
-      return undefined;
+      return undefined; // no handle file (or a torn one): no controller runs
     }
-    if (!processAlive(handle.pid)) return undefined;
+    if (!isControllerHandle(handle) || !processAlive(handle.pid)) return undefined;
     const client = new ControllerClient(handle);
     try {
       await client.status(2000);
       return client;
     } catch {
-      return undefined;
+      return undefined; // a handle left by a controller that no longer answers
     }
   }
 
@@ -60,7 +60,9 @@ export class ControllerClient {
             return reject(new Error(`watch refused: HTTP ${res.statusCode}`));
           }
           const lines = new LineSplitter((line) => {
-            if (line.trim()) onMessage(JSON.parse(line) as WatchMessage);
+            if (!line.trim()) return;
+            const m: unknown = JSON.parse(line);
+            if (isWatchMessage(m)) onMessage(m);
           });
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => lines.push(chunk));
@@ -95,9 +97,12 @@ export class ControllerClient {
           res.on('data', (c: string) => (raw += c));
           res.on('end', () => {
             try {
-              const v = JSON.parse(raw) as T & { ok?: boolean; message?: string };
-              if ((res.statusCode ?? 500) >= 400) reject(new Error(v.message ?? `HTTP ${res.statusCode}`));
-              else resolve(v);
+              // The controller's answer for this route: its shape is the protocol's, as typed by the caller.
+              const v: T = JSON.parse(raw);
+              if ((res.statusCode ?? 500) >= 400) {
+                const message = isRecord(v) && typeof v.message === 'string' ? v.message : `HTTP ${res.statusCode}`;
+                reject(new Error(message));
+              } else resolve(v);
             } catch (e) {
               reject(e);
             }
@@ -116,6 +121,10 @@ function processAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    return errnoCode(e) === 'EPERM'; // alive, but another user's
   }
+}
+
+function isWatchMessage(m: unknown): m is WatchMessage {
+  return isRecord(m) && ((m.kind === 'status' && isRecord(m.status)) || (m.kind === 'event' && isRecord(m.event)));
 }

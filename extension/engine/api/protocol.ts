@@ -163,3 +163,14 @@ export interface ControllerHandle {
 
 export const CONTROLLER_HANDLE_FILE = 'controller.json';
 export const STATE_DIR = '.flotilla';
+
+/** Checks a controller handle read from disk (another process wrote it; it may be stale or torn). */
+export function isControllerHandle(v: unknown): v is ControllerHandle {
+  return (
+    v !== null &&
+    typeof v === 'object' &&
+    typeof Reflect.get(v, 'pid') === 'number' &&
+    typeof Reflect.get(v, 'port') === 'number' &&
+    typeof Reflect.get(v, 'token') === 'string'
+  );
+}

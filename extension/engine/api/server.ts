@@ -4,17 +4,18 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import type { StackController } from '../controller/controller';
 import { stateDir } from '../controller/state-store';
 import {
   CONTROLLER_HANDLE_FILE,
+  isControllerHandle,
   type ControllerHandle,
   type ControlRequests,
   type ControlResponse,
   type WatchMessage,
 } from './protocol';
+import { errorMessage, isRecord } from '../util/errors';
 
 export interface ControlServerHooks {
   reload(): Promise<string>;
@@ -38,14 +39,17 @@ export class ControlServer {
   }
 
   async listen(): Promise<ControllerHandle> {
+    // route() answers every failure itself (400 with the message), so its promise never rejects.
     this.server = http.createServer((req, res) => void this.route(req, res));
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(0, '127.0.0.1', () => resolve());
     });
+    const address = this.server.address();
+    if (!address || typeof address === 'string') throw new Error('control API: no TCP address after listen');
     const handle: ControllerHandle = {
       pid: process.pid,
-      port: (this.server.address() as AddressInfo).port,
+      port: address.port,
       token: this.token,
       startedAt: this.ctl.startedAt,
       stack: this.ctl.stack.name,
@@ -77,8 +81,8 @@ export class ControlServer {
     for (const w of this.watchers) w.end();
     this.watchers.clear();
     try {
-      const h = JSON.parse(fs.readFileSync(this.handleFile, 'utf8')) as ControllerHandle;
-      if (h.pid === process.pid) fs.unlinkSync(this.handleFile);
+      const h: unknown = JSON.parse(fs.readFileSync(this.handleFile, 'utf8'));
+      if (isControllerHandle(h) && h.pid === process.pid) fs.unlinkSync(this.handleFile);
     } catch {
       // already gone
     }
@@ -123,7 +127,9 @@ export class ControlServer {
       if (req.method !== 'POST') return send(404, { ok: false, message: `no route ${req.method} ${url.pathname}` });
       const body = await readJson(req);
       const reply = (message: string): void => send(200, { ok: true, message } satisfies ControlResponse);
-      switch (url.pathname as keyof ControlRequests) {
+      const route = url.pathname;
+      if (!isRoute(route)) return send(404, { ok: false, message: `no route POST ${route}` });
+      switch (route) {
         case '/v1/scale':
           return reply(this.ctl.scale(String(body.deployment), Number(body.replicas)));
         case '/v1/restart':
@@ -136,13 +142,12 @@ export class ControlServer {
           return reply(await this.hooks.reload());
         case '/v1/shutdown':
           reply(body.down ? 'stopping and removing the stack' : 'stopping the controller');
+          // The shutdown hook reports its own failure (up.ts stopOnce), so nothing is lost by not awaiting it.
           setImmediate(() => void this.hooks.shutdown(body.down === true));
           return;
-        default:
-          return send(404, { ok: false, message: `no route POST ${url.pathname}` });
       }
     } catch (e) {
-      send(400, { ok: false, message: (e as Error).message } satisfies ControlResponse);
+      send(400, { ok: false, message: errorMessage(e) } satisfies ControlResponse);
     }
   }
 }
@@ -154,7 +159,20 @@ async function readJson(req: http.IncomingMessage): Promise<Record<string, unkno
     if (raw.length > 65536) throw new Error('request body too large');
   }
   if (!raw) return {};
-  const v = JSON.parse(raw) as unknown;
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('request body must be a JSON object');
-  return v as Record<string, unknown>;
+  const v: unknown = JSON.parse(raw);
+  if (!isRecord(v)) throw new Error('request body must be a JSON object');
+  return v;
+}
+
+const ROUTES: readonly (keyof ControlRequests)[] = [
+  '/v1/scale',
+  '/v1/restart',
+  '/v1/replica/restart',
+  '/v1/replica/kill',
+  '/v1/reload',
+  '/v1/shutdown',
+];
+
+function isRoute(p: string): p is keyof ControlRequests {
+  return ROUTES.some((r) => r === p);
 }

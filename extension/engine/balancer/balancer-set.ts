@@ -18,6 +18,7 @@ import type { Algorithm } from './picker';
 import { PortStore } from './port-store';
 import { portKey } from './ports';
 import { ServiceBalancer, type Endpoint } from './service-balancer';
+import { errnoCode, errorMessage } from '../util/errors';
 
 export const METRIC_ACTIVE_CONNECTIONS = 'flotilla_active_connections';
 export const METRIC_CONNECTIONS_PER_SECOND = 'flotilla_connections_per_second';
@@ -153,7 +154,7 @@ export class BalancerSet {
     try {
       e.hostPort = await this.store.resolve(e.service, e.sp.port, e.sp.nodePort, this.opts.bindAddress);
     } catch (err) {
-      e.error = (err as Error).message;
+      e.error = errorMessage(err);
       return;
     }
     const b = new ServiceBalancer({
@@ -170,11 +171,11 @@ export class BalancerSet {
       e.balancer = b;
       e.error = undefined;
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
+      const code = errnoCode(err);
       e.error =
         code === 'EADDRINUSE'
           ? `host port ${e.hostPort} is in use by another process; free it or set a different nodePort`
-          : `cannot listen on ${this.opts.bindAddress}:${e.hostPort}: ${(err as Error).message}`;
+          : `cannot listen on ${this.opts.bindAddress}:${e.hostPort}: ${errorMessage(err)}`;
     }
   }
 

@@ -46,14 +46,16 @@ function copyOf(buf: Buffer, n: number): Buffer {
  * its connections itself and does not wait for server.close()'s callback).
  */
 export function adoptAccepted(accepted: net.Socket, onRead: (n: number, buf: Buffer) => boolean): net.Socket {
-  const handle = (accepted as unknown as { _handle: unknown })._handle;
+  // net.Socket's handle is not in its public type; Reflect reads it without pretending it is.
+  const handle: unknown = Reflect.get(accepted, '_handle');
   if (!handle) return accepted; // already reset by the peer: reads never come, close does
-  const opts = {
+  // `handle`, `pauseOnCreate` and `onread` are Node options @types/node does not list.
+  const opts: net.SocketConstructorOpts & { handle: unknown; pauseOnCreate: boolean; onread: unknown } = {
     handle,
     allowHalfOpen: true,
     pauseOnCreate: true,
     onread: { buffer: READ_BUFFER, callback: onRead },
-  } as unknown as net.SocketConstructorOpts;
+  };
   return new net.Socket(opts);
 }
 

@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { STATE_DIR } from '../api/protocol';
 import { planHostPort, portKey } from './ports';
+import { isRecord } from '../util/errors';
 
 export const PORTS_FILE = 'ports.json';
 
@@ -23,12 +24,15 @@ export class PortStore {
 
   read(): Record<string, number> {
     try {
-      const data = JSON.parse(fs.readFileSync(this.file, 'utf8')) as Partial<PortsFile>;
+      const data: unknown = JSON.parse(fs.readFileSync(this.file, 'utf8'));
+      const ports = isRecord(data) && isRecord(data.ports) ? data.ports : {};
       const out: Record<string, number> = {};
-      for (const [k, v] of Object.entries(data.ports ?? {})) if (Number.isInteger(v) && v > 0 && v < 65536) out[k] = v;
+      for (const [k, v] of Object.entries(ports)) {
+        if (typeof v === 'number' && Number.isInteger(v) && v > 0 && v < 65536) out[k] = v;
+      }
       return out;
     } catch {
-      return {};
+      return {}; // no ports chosen yet: each Service gets a fresh one
     }
   }
 

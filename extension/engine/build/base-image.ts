@@ -62,7 +62,7 @@ export async function builtOnCurrentBase(
   try {
     base = await docker.getImage(baseRef).inspect();
   } catch {
-    return true;
+    return true; // the base is not present locally: this cannot be told, so the cached image stands
   }
   const have = existing.RootFS?.Layers ?? [];
   const want = base.RootFS?.Layers ?? [];

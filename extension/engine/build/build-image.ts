@@ -12,6 +12,7 @@ import { builtOnCurrentBase, finalBaseImage } from './base-image';
 import { collectContext } from './context';
 import { hashListing } from './context-hash';
 import { tarStream } from './tar';
+import { errorMessage, statusCodeOf, throwIfCancelled } from '../util/errors';
 
 export interface BuildOptions {
   stack: string;
@@ -51,6 +52,7 @@ const queues = new Map<string, Promise<unknown>>();
 export async function buildImage(docker: Dockerode, spec: BuildSpec, opts: BuildOptions): Promise<BuildResult> {
   const image = withTag(spec.image);
   const previous = queues.get(image) ?? Promise.resolve();
+  // The previous build's failure was reported to its own caller; this one starts regardless.
   const mine = previous.catch(() => undefined).then(() => buildOnce(docker, spec, opts, image));
   queues.set(image, mine);
   try {
@@ -67,6 +69,7 @@ async function buildOnce(docker: Dockerode, spec: BuildSpec, opts: BuildOptions,
 
   const existing = await inspectOrUndefined(docker, image);
   if (existing?.Config?.Labels?.[LABELS.contextHash] === hash) {
+    // An unreadable Dockerfile: cannot check the base, so trust the context hash.
     const base = await finalBaseImage(spec.dockerfile, spec.buildArgs, spec.target).catch(() => undefined);
     if (base === undefined || (await builtOnCurrentBase(docker, existing, base))) {
       opts.onOutput?.(`${image} is up to date (context ${hash.slice(0, 12)})`);
@@ -79,7 +82,7 @@ async function buildOnce(docker: Dockerode, spec: BuildSpec, opts: BuildOptions,
     opts.onOutput?.(`not sent (not a file, folder or symlink): ${listing.skipped.join(', ')}`);
   }
 
-  const buildOpts: Record<string, unknown> = {
+  const buildOpts: Dockerode.ImageBuildOptions = {
     t: image,
     dockerfile: listing.dockerfile,
     labels: { [LABELS.contextHash]: hash, [LABELS.stack]: opts.stack },
@@ -93,7 +96,7 @@ async function buildOnce(docker: Dockerode, spec: BuildSpec, opts: BuildOptions,
   const failure = (step: Step | undefined, message: string) => buildError(spec, image, step, message);
   let response: NodeJS.ReadableStream;
   try {
-    response = await docker.buildImage(tarStream(listing.entries), buildOpts as Dockerode.ImageBuildOptions);
+    response = await docker.buildImage(tarStream(listing.entries), buildOpts);
   } catch (e) {
     throwIfAborted(opts.signal, image);
     throw await failure(undefined, daemonMessage(e));
@@ -188,7 +191,7 @@ function readBuildStream(
 async function buildError(spec: BuildSpec, image: string, step: Step | undefined, message: string): Promise<Error> {
   let where = spec.dockerfile;
   if (step) {
-    const line = await stepLine(spec.dockerfile, step).catch(() => undefined);
+    const line = await stepLine(spec.dockerfile, step).catch(() => undefined); // the message works without a line
     where += `, step ${step.index}/${step.total} (${line !== undefined ? `line ${line}: ` : ''}${step.text})`;
   }
   return new Error(`docker build of ${image} failed: ${where}: ${message}`);
@@ -211,7 +214,7 @@ async function inspectOrUndefined(docker: Dockerode, image: string): Promise<Doc
   try {
     return await docker.getImage(image).inspect();
   } catch (e) {
-    if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+    if (statusCodeOf(e) === 404) return undefined;
     throw e;
   }
 }
@@ -230,15 +233,13 @@ async function removeReplaced(docker: Dockerode, old: Dockerode.ImageInspectInfo
   }
 }
 
+/** The daemon's own message (dockerode puts the response body in `json`), else the error's. */
 function daemonMessage(e: unknown): string {
-  const err = e as { json?: { message?: string }; reason?: string; message?: string };
-  return (err.json?.message ?? err.message ?? String(e)).trim();
+  const json: unknown = e !== null && typeof e === 'object' ? Reflect.get(e, 'json') : undefined;
+  const fromDaemon = json !== null && typeof json === 'object' ? Reflect.get(json, 'message') : undefined;
+  return (typeof fromDaemon === 'string' ? fromDaemon : errorMessage(e)).trim();
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, image: string): void {
-  if (signal?.aborted) {
-    const e = new Error(`build of ${image} was cancelled`);
-    e.name = 'AbortError';
-    throw e;
-  }
+  throwIfCancelled(signal, `build of ${image} was cancelled`);
 }

@@ -45,6 +45,7 @@ export async function hashListing(
 /** sha256 (hex) of a file's content, streamed. */
 async function fileDigest(abs: string): Promise<string> {
   const inner: Hash = createHash('sha256');
-  for await (const chunk of createReadStream(abs) as AsyncIterable<Buffer>) inner.update(chunk);
+  const chunks: AsyncIterable<Buffer> = createReadStream(abs); // no encoding set: Buffers
+  for await (const chunk of chunks) inner.update(chunk);
   return inner.digest('hex');
 }

@@ -8,6 +8,7 @@ import { promises as fs, type Dirent, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { BuildSpec } from '../model/types';
 import { DockerIgnore, cleanPath } from './dockerignore';
+import { errnoCode, errorMessage } from '../util/errors';
 
 export interface ContextEntry {
   /** Slash-separated path relative to the context root; never "." or empty. */
@@ -52,8 +53,8 @@ export async function loadDockerignore(contextDir: string): Promise<DockerIgnore
   try {
     return DockerIgnore.fromText(await fs.readFile(path.join(contextDir, '.dockerignore'), 'utf8'));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new DockerIgnore([]);
-    throw new Error(`cannot read ${path.join(contextDir, '.dockerignore')}: ${(e as Error).message}`);
+    if (errnoCode(e) === 'ENOENT') return new DockerIgnore([]);
+    throw new Error(`cannot read ${path.join(contextDir, '.dockerignore')}: ${errorMessage(e)}`);
   }
 }
 
@@ -119,7 +120,7 @@ export async function collectContext(spec: BuildSpec, opts: ContextOptions = {})
     try {
       children = await fs.readdir(dir.abs, { withFileTypes: true });
     } catch (e) {
-      throw new Error(`cannot read ${dir.abs} in the build context of image ${spec.image}: ${(e as Error).message}`);
+      throw new Error(`cannot read ${dir.abs} in the build context of image ${spec.image}: ${errorMessage(e)}`);
     }
     for (const child of children) {
       const rel = dir.rel === '' ? child.name : `${dir.rel}/${child.name}`;
@@ -166,7 +167,7 @@ export async function collectContext(spec: BuildSpec, opts: ContextOptions = {})
   }
   if (!entries.some((e) => e.path === '.dockerignore')) {
     const abs = path.join(root, '.dockerignore');
-    const st = await fs.lstat(abs).catch(() => undefined);
+    const st = await fs.lstat(abs).catch(() => undefined); // no .dockerignore: nothing to add
     if (st?.isFile()) entries.push(entryOf('.dockerignore', abs, 'file', st));
   }
 

@@ -6,6 +6,7 @@
 // the last matching pattern wins.
 
 import { posix } from 'node:path';
+import { errorMessage } from '../util/errors';
 
 export interface IgnorePattern {
   /** The cleaned pattern, without its `!`. */
@@ -165,7 +166,7 @@ function compile(pattern: string): RegExp {
   try {
     return new RegExp(re, 's');
   } catch (e) {
-    throw new Error(`invalid .dockerignore pattern "${pattern}": ${(e as Error).message}`);
+    throw new Error(`invalid .dockerignore pattern "${pattern}": ${errorMessage(e)}`);
   }
 }
 

@@ -47,7 +47,8 @@ async function* generate(entries: ContextEntry[]): AsyncGenerator<Buffer> {
 async function* fileBody(abs: string, size: number): AsyncGenerator<Buffer> {
   let sent = 0;
   if (size > 0) {
-    for await (const chunk of createReadStream(abs, { end: size - 1 }) as AsyncIterable<Buffer>) {
+    const chunks: AsyncIterable<Buffer> = createReadStream(abs, { end: size - 1 }); // no encoding set: Buffers
+    for await (const chunk of chunks) {
       const part = chunk.length > size - sent ? chunk.subarray(0, size - sent) : chunk;
       sent += part.length;
       yield part;

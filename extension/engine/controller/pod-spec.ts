@@ -8,6 +8,7 @@ import type Docker from 'dockerode';
 import { LABELS, networkName } from '../docker/labels';
 import { selectorMatches } from '../model/resources';
 import type { ContainerSpec, DeploymentSpec, EnvVar, ServiceSpec, StackSpec } from '../model/types';
+import { errorMessage } from '../util/errors';
 
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
 
@@ -122,7 +123,7 @@ function safeEnv(stack: StackSpec, c: ContainerSpec): Record<string, string> | s
   try {
     return resolveEnv(stack, c);
   } catch (e) {
-    return (e as Error).message;
+    return errorMessage(e);
   }
 }
 

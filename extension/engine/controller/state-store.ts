@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { STATE_DIR } from '../api/protocol';
+import { isRecord } from '../util/errors';
 
 export interface StackState {
   /** Manual scale per deployment (overrides spec.replicas; an HPA overrides both). */
@@ -29,12 +30,18 @@ export class StateStore {
   }
 
   static read(file: string): StackState {
+    let raw: unknown;
     try {
-      const s = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<StackState>;
-      return { scale: s.scale ?? {}, restartedAt: s.restartedAt ?? {}, restarts: s.restarts ?? {} };
+      raw = JSON.parse(fs.readFileSync(file, 'utf8'));
     } catch {
-      return { scale: {}, restartedAt: {}, restarts: {} };
+      raw = {}; // no intents recorded yet (or a file edited into invalid JSON): start empty
     }
+    const s = isRecord(raw) ? raw : {};
+    return {
+      scale: entries(s.scale, isCount),
+      restartedAt: entries(s.restartedAt, isString),
+      restarts: entries(s.restarts, isCount),
+    };
   }
 
   /** Re-reads the file: another process (the CLI) may have written an intent. */
@@ -55,4 +62,19 @@ export class StateStore {
     fs.writeFileSync(tmp, JSON.stringify(this.state, null, 2));
     fs.renameSync(tmp, this.file);
   }
+}
+
+/** The entries of a JSON object whose values pass `ok` (a hand-edited file may hold anything). */
+function entries<T>(v: unknown, ok: (x: unknown) => x is T): Record<string, T> {
+  const out: Record<string, T> = {};
+  if (isRecord(v)) for (const [k, x] of Object.entries(v)) if (ok(x)) out[k] = x;
+  return out;
+}
+
+function isCount(x: unknown): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= 0;
+}
+
+function isString(x: unknown): x is string {
+  return typeof x === 'string';
 }

@@ -1,6 +1,7 @@
 // One place that decides how to reach the Docker engine: DOCKER_HOST when set
 // (unix://, tcp://, npipe://), else the platform's default socket.
 import Docker from 'dockerode';
+import { errorMessage } from '../util/errors';
 
 export class DockerUnavailableError extends Error {
   constructor(where: string, cause: string) {
@@ -32,7 +33,7 @@ export async function connectDocker(timeoutMs = 5000): Promise<Docker> {
   try {
     await withTimeout(docker.ping(), timeoutMs, 'no answer');
   } catch (e) {
-    throw new DockerUnavailableError(dockerHost(), (e as Error).message);
+    throw new DockerUnavailableError(dockerHost(), errorMessage(e));
   }
   return docker;
 }

@@ -17,6 +17,7 @@ import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type { ContainerPort, HttpGetAction, IntOrString, Probe } from '../model/types';
 import type { CheckOutcome } from './probe-state';
+import { errorMessage } from '../util/errors';
 
 export type ProbeRoute = 'direct' | 'exec';
 
@@ -62,7 +63,7 @@ export async function runCheck(target: CheckTarget, probe: Probe, timeoutSeconds
     }
     return { ok: false, output: 'probe has no httpGet, tcpSocket or exec action', errored: true };
   } catch (err) {
-    return { ok: false, output: (err as Error).message, errored: true };
+    return { ok: false, output: errorMessage(err), errored: true };
   }
 }
 

@@ -115,6 +115,7 @@ export class ProbeMonitor implements HealthMonitor {
         onLivenessFailed: (replica, reason) => {
           if (w.cancelled || w.livenessReported) return;
           w.livenessReported = true;
+          // The controller reports and retries a failed stop itself (its work queue); nothing to add here.
           void Promise.resolve(this.hooks.onLivenessFailure(replica, reason)).catch(() => undefined);
         },
         onProbeFailed: (replica, message) => {

@@ -136,6 +136,7 @@ export class Prober {
       previousStart === undefined
         ? this.startedAtMs + w.probe.initialDelaySeconds * 1000
         : previousStart + w.probe.periodSeconds * 1000;
+    // attempt() cannot reject: runCheck turns every failure into an outcome.
     w.timer = setTimeout(() => void this.attempt(w), Math.max(0, due - now));
   }
 

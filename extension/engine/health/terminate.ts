@@ -11,6 +11,7 @@
 
 import type Docker from 'dockerode';
 import type { PodTemplate, StackSettings } from '../model/types';
+import { statusCodeOf } from '../util/errors';
 
 export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
 
@@ -33,7 +34,7 @@ export async function stopContainer(docker: Docker, id: string, graceSeconds: nu
     await docker.getContainer(id).stop({ t: Math.max(0, Math.floor(graceSeconds)) });
     return 'stopped';
   } catch (err) {
-    const status = (err as { statusCode?: number }).statusCode;
+    const status = statusCodeOf(err);
     if (status === 304) return 'already-stopped';
     if (status === 404) return 'gone';
     throw err;

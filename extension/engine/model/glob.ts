@@ -25,7 +25,7 @@ function walk(root: string, d: string, match: (p: string) => boolean, out: strin
   try {
     entries = fs.readdirSync(d, { withFileTypes: true });
   } catch {
-    return;
+    return; // an unreadable folder matches nothing; the glob's "no files" note says so
   }
   for (const e of entries) {
     const full = path.join(d, e.name);
@@ -44,6 +44,6 @@ function isFile(p: string): boolean {
   try {
     return fs.statSync(p).isFile();
   } catch {
-    return false;
+    return false; // vanished or unreadable: not a file to load
   }
 }

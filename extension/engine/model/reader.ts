@@ -4,6 +4,7 @@
 import type { Problem } from './problems';
 import { locate, type YamlDoc, type YamlPath } from './yaml-source';
 import type { IntOrString, SourceRef } from './types';
+import { errorMessage } from '../util/errors';
 
 export type Obj = Record<string, unknown>;
 
@@ -119,7 +120,7 @@ export class Reader {
     try {
       return fn();
     } catch (e) {
-      this.fail(path, (e as Error).message);
+      this.fail(path, errorMessage(e));
       return undefined;
     }
   }

@@ -8,6 +8,7 @@ import type { Problem } from './problems';
 import { Reader } from './reader';
 import { parseYamlFile } from './yaml-source';
 import type { BuildSpec, NodeSpec, StackSettings } from './types';
+import { errorMessage } from '../util/errors';
 
 import { STACK_FILES } from './file-names';
 
@@ -50,7 +51,7 @@ export function readStackFile(file: string): { stack?: StackFile; problems: Prob
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    return { problems: [{ file, line: 1, column: 1, message: `cannot read the stack file: ${(e as Error).message}` }] };
+    return { problems: [{ file, line: 1, column: 1, message: `cannot read the stack file: ${errorMessage(e)}` }] };
   }
   if (text.includes('\u0000')) {
     return {
@@ -157,7 +158,7 @@ function withEnv(s: StackFile, r: Reader, explicitBind: boolean): StackFile {
     const env = applyEnv(s.settings, { bindAddress: explicitBind, nodes: s.nodes.length > 0 });
     return { ...s, settings: env.settings, nodes: s.nodes.length ? s.nodes : env.nodes };
   } catch (e) {
-    r.fail([], (e as Error).message);
+    r.fail([], errorMessage(e));
     return s;
   }
 }

@@ -3,6 +3,7 @@
 import * as YAML from 'yaml';
 import type { Problem } from './problems';
 import type { SourceRef } from './types';
+import { errorMessage } from '../util/errors';
 
 export type YamlPath = (string | number)[];
 
@@ -48,7 +49,7 @@ export function parseYamlFile(file: string, text: string): ParsedYaml {
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (e) {
       const pos = lines.linePos(doc.range[0]);
-      problems.push({ file, line: pos.line, column: pos.col, message: `YAML: ${(e as Error).message}`, code: 'YAML' });
+      problems.push({ file, line: pos.line, column: pos.col, message: `YAML: ${errorMessage(e)}`, code: 'YAML' });
       continue;
     }
     if (value === null || value === undefined) continue; // empty document between `---`

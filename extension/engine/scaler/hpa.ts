@@ -100,7 +100,8 @@ export function decide(input: HpaInput): HpaDecision {
   const up = scaleUpRules(hpa);
   const down = scaleDownRules(hpa, input.downscaleStabilizationSeconds);
   const history = prune(input.history, now, up, down);
-  const base = { metrics: [] as MetricValue[], history };
+  const noMetrics: MetricValue[] = [];
+  const base = { metrics: noMetrics, history };
 
   if (current === 0 && min !== 0) {
     return {

@@ -7,7 +7,7 @@
 //   Memory = usage − total_inactive_file (cgroup v1; inactive_file on v2), as docker stats shows.
 
 import type Docker from 'dockerode';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { LineSplitter } from '../util/lines';
 
 export interface ContainerUsage {
@@ -78,14 +78,20 @@ export class StatsSampler {
         this.watches.delete(id); // gone or not running; a later track() retries
         return;
       }
-      const s = stream as unknown as Readable;
+      // dockerode hands over the HTTP response, a Readable; its type only says ReadableStream.
+      if (!(stream instanceof Readable)) {
+        this.watches.delete(id);
+        return;
+      }
+      const s = stream;
       if (w.stopped) return void s.destroy();
       w.stream = s;
       const lines = new LineSplitter((raw) => {
         const line = raw.trim();
         if (line === '') return;
         try {
-          const u = usageFromFrame(JSON.parse(line) as StatsFrame);
+          const frame: StatsFrame = JSON.parse(line); // Docker's stats JSON; usageFromFrame reads it defensively
+          const u = usageFromFrame(frame);
           if (u) w.latest = u;
         } catch {
           // a torn frame; the next one comes within a second
