@@ -1,13 +1,15 @@
 // The `flotilla` CLI: the same engine as the VS Code extension, headless.
 // Exit 0 on success; on failure a one-line reason (or the file:line list of
 // problems) on stderr and a non-zero code.
-import { parseArgs, UsageError } from './args';
+import { parseArgs, stackDir, UsageError } from './args';
+import { hadInternalError, installCrashHandlers } from './crash';
 import { down } from './commands/down';
 import { scale, restart } from './commands/intents';
 import { logs } from './commands/logs';
 import { status } from './commands/status';
 import { up } from './commands/up';
 import { lint } from './commands/lint';
+import { errorMessage } from '../engine/util/errors';
 
 const HELP = `flotilla: run Kubernetes manifests on your local Docker engine
 
@@ -39,6 +41,7 @@ const COMMANDS: Record<string, (a: ReturnType<typeof parseArgs>) => Promise<numb
 
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
+  installCrashHandlers(args.command, () => stackDir(args));
   if (args.command === 'help' || args.flags.has('--help')) {
     process.stdout.write(HELP);
     return 0;
@@ -49,17 +52,18 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => {
+  (result) => {
+    const code = result === 0 && hadInternalError() ? 1 : result;
     process.exitCode = code;
     // Exit once stdout has drained: to a pipe, writes are asynchronous and process.exit
     // would cut long output (lint --format json | jq) at the pipe buffer.
     if (!['up', 'logs'].includes(process.argv[2] ?? '')) process.stdout.write('', () => process.exit(code));
   },
-  (e: Error) => {
+  (e: unknown) => {
     const msg =
-      e.name === 'StackError'
+      e instanceof Error && e.name === 'StackError'
         ? `flotilla: the stack has problems; nothing was changed:\n${e.message}`
-        : `flotilla: ${e.message}`;
+        : `flotilla: ${errorMessage(e)}`;
     process.stderr.write(msg + '\n');
     process.exit(e instanceof UsageError ? 2 : 1);
   },

@@ -17,7 +17,11 @@ export function uniqueName(prefix: string): string {
 }
 
 export function writeStack(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-test-'));
+  return writeFiles(fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-test-')), files);
+}
+
+/** Writes (or overwrites) files below `dir`; returns `dir`. */
+export function writeFiles(dir: string, files: Record<string, string>): string {
   for (const [rel, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     fs.writeFileSync(path.join(dir, rel), text);

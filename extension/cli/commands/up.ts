@@ -11,6 +11,8 @@ import { StackWatcher } from '../../engine/watch';
 import { type Args, stackDir } from '../args';
 import { formatEvent } from '../output';
 import { lintForEngine } from '../lint-bridge';
+import { onInternalError } from '../crash';
+import { errorMessage } from '../../engine/util/errors';
 
 export async function up(args: Args): Promise<number> {
   const dir = stackDir(args);
@@ -36,9 +38,16 @@ export async function up(args: Args): Promise<number> {
   ctl.on('event', (e) => say(formatEvent(e)));
 
   let stopping: Promise<void> | undefined;
+  let stopFailed = false;
   let finished!: () => void;
   const done = new Promise<void>((r) => (finished = r));
-  const stopOnce = (down: boolean) => (stopping ??= shutdown(down).finally(finished));
+  const stopOnce = (down: boolean) =>
+    (stopping ??= shutdown(down)
+      .catch((e: unknown) => {
+        say(`stopping the controller failed: ${errorMessage(e)}`);
+        stopFailed = true;
+      })
+      .finally(finished));
   const server = new ControlServer(ctl, {
     reload: () => reloadStack(ctl, prep),
     shutdown: stopOnce,
@@ -66,8 +75,13 @@ export async function up(args: Args): Promise<number> {
   const watcher = args.flags.has('--no-watch') ? undefined : new StackWatcher(ctl, prep, say);
   watcher?.start();
 
+  // stopOnce never rejects (it reports a failed shutdown itself), so nothing is lost by not awaiting here.
   process.once('SIGINT', () => void stopOnce(false));
   process.once('SIGTERM', () => void stopOnce(false));
+  const unsubscribe = onInternalError((message) =>
+    ctl.emitEvent('Warning', 'InternalError', `stack/${ctl.stack.name}`, message),
+  );
   await done;
-  return 0;
+  unsubscribe();
+  return stopFailed ? 1 : 0;
 }

@@ -10,7 +10,7 @@ import { StatsSampler } from '../scaler/stats-sampler';
 import type { HpaSpec } from '../model/types';
 import type { BalancerSink } from './balancer-sink';
 import type { StackController } from './controller';
-import { isPodReady } from './status';
+import { isPodReady } from './readiness';
 
 export class AutoscalingLoop {
   readonly sampler: StatsSampler;
@@ -80,7 +80,7 @@ export class AutoscalingLoop {
               : podPhase(p) === 'exited'
                 ? 'Failed'
                 : 'Pending',
-          ready: isPodReady(p, d, { runtime: this.ctl.runtime }),
+          ready: isPodReady(p, d, this.ctl.runtime),
           containerIds: p.containers.map((c) => c.id),
         }));
       // Replicas the scheduler could not place count as Pending, which damps a scale-up as in Kubernetes.

@@ -4,7 +4,7 @@
 import type { StackStatus } from '../api/protocol';
 import { BalancerSet, type PodEndpoint } from '../balancer/balancer-set';
 import type { StackSpec } from '../model/types';
-import type { EndpointSink } from './controller';
+import type { EndpointSink } from './hooks';
 import type { EndpointTarget } from './status';
 
 export class BalancerSink implements EndpointSink {
@@ -17,20 +17,26 @@ export class BalancerSink implements EndpointSink {
 
   /** Opens or closes listeners to match the Services (at start and on every reload). */
   applyServices(stack: StackSpec): Promise<void> {
-    this.applied = this.applied.then(() => this.set.apply(stack.services));
-    return this.applied;
+    // A failed apply was reported to its caller; the next one still runs.
+    const next = this.applied.catch(() => undefined).then(() => this.set.apply(stack.services));
+    this.applied = next;
+    return next;
   }
 
   update(stack: StackSpec, endpoints: Map<string, EndpointTarget[]>): void {
-    void this.applied.then(() => {
-      for (const [service, targets] of endpoints) {
-        const pods: PodEndpoint[] = targets.map((t) => {
-          const d = stack.deployments.find((x) => x.name === t.deployment);
-          return { replica: t.replica, host: t.host, ports: d?.template.containers.flatMap((c) => c.ports) ?? [] };
-        });
-        this.set.setPods(service, pods);
-      }
-    });
+    // After the listeners exist. A failed apply was reported to its caller; endpoints still go to the
+    // listeners that did open, and setPods does not throw, so this chain never rejects.
+    void this.applied
+      .catch(() => undefined)
+      .then(() => {
+        for (const [service, targets] of endpoints) {
+          const pods: PodEndpoint[] = targets.map((t) => {
+            const d = stack.deployments.find((x) => x.name === t.deployment);
+            return { replica: t.replica, host: t.host, ports: d?.template.containers.flatMap((c) => c.ports) ?? [] };
+          });
+          this.set.setPods(service, pods);
+        }
+      });
   }
 
   /** Adds URLs, host ports and connection counters to a controller status. */

@@ -2,6 +2,9 @@
 // Service load balancers and the autoscaler. The controller works without any of
 // them (a running replica is then Ready), which keeps its own tests small.
 import type Docker from 'dockerode';
+import type { DockerApi } from '../docker/api';
+import type { Clock } from '../util/clock';
+import type { ControllerRateLimits } from './rate-limiter';
 import type { EngineEvent, HpaStatus, StackStatus } from '../api/protocol';
 import type { ObservedPod } from '../docker/observe';
 import type { DeploymentSpec, StackSpec } from '../model/types';
@@ -34,13 +37,16 @@ export interface Autoscaling {
   usage(containerId: string): { cpuPercent: number; memoryBytes: number } | undefined;
 }
 
-export interface ControllerOptions {
-  docker: Docker;
+export interface ControllerOptions<D extends DockerApi = Docker> {
+  docker: D;
   stack: StackSpec;
   imageIds?: Record<string, string>;
   nodes: StackSpec['nodes'];
-  /** Injected clock for tests. */
+  /** Injected time for tests (`clock` also drives the work queue's timers). */
   now?: () => number;
+  clock?: Clock;
+  /** Retry limits of the work queue (tests lower them). */
+  rateLimits?: Partial<ControllerRateLimits>;
 }
 
 export interface ControllerEvents {

@@ -15,6 +15,7 @@ import { podPhase, type ObservedPod } from '../docker/observe';
 import { selectorMatches } from '../model/resources';
 import type { DeploymentSpec, StackSpec } from '../model/types';
 import { resolveTargetPort } from './pod-spec';
+import { isPodReady } from './readiness';
 import { restartCount, type RuntimeTable } from './runtime';
 
 export interface EndpointTarget {
@@ -34,19 +35,6 @@ export interface StatusInputs {
   rollouts?: Map<string, RolloutStatus>;
   /** Restart counts from the state store, when no runtime is available. */
   restarts?: Record<string, number>;
-}
-
-export function isPodReady(
-  p: ObservedPod,
-  d: DeploymentSpec | undefined,
-  inputs: Pick<StatusInputs, 'runtime'>,
-): boolean {
-  if (podPhase(p) !== 'running') return false;
-  const rt = inputs.runtime?.peek(p.replica);
-  if (rt?.terminating) return false;
-  const hasProbe = !!d?.template.containers.some((c) => c.readinessProbe);
-  if (!inputs.runtime) return !hasProbe;
-  return rt?.probeReady ?? !hasProbe;
 }
 
 export function buildStatus(stack: StackSpec, pods: ObservedPod[], inputs: StatusInputs): StackStatus {
@@ -86,7 +74,7 @@ export function buildStatus(stack: StackSpec, pods: ObservedPod[], inputs: Statu
           isPodReady(
             p,
             stack.deployments.find((d) => d.name === p.deployment),
-            inputs,
+            inputs.runtime,
           ),
         true,
       ).get(s.name) ?? [];
@@ -130,7 +118,7 @@ function replicaStatus(p: ObservedPod, d: DeploymentSpec, inputs: StatusInputs):
     container: p.containers[0]?.id ?? '',
     node: p.node,
     state,
-    ready: isPodReady(p, d, inputs),
+    ready: isPodReady(p, d, inputs.runtime),
     restarts: rt ? restartCount(rt) : (inputs.restarts?.[p.replica] ?? 0),
     templateHash: p.hash,
     address: p.containers[0]?.ip,

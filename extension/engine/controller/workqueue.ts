@@ -1,29 +1,58 @@
-// A de-duplicating, rate-limited work queue in the manner of client-go's: a key
-// waiting is queued once however often it is added; a key being processed is
-// never processed twice at once (it is marked dirty and re-run after); failures
-// requeue with per-key exponential backoff.
+// The controller's work queue, with client-go's guarantees: a waiting key is
+// queued once however often it is added; a key is never processed twice at
+// once (added while processing, it is marked dirty and run again after);
+// `addAfter` keeps the sooner of two due times (the delaying queue); a failed
+// key is retried after the rate limiter's delay (per-key exponential backoff,
+// bounded overall by a token bucket; see rate-limiter.ts). Work that outlives a
+// reconcile (a graceful stop) is tracked per key: its failure is retried the
+// same way, and `stop()` waits for it and for every running reconcile.
+import { asError, isCancelled } from '../util/errors';
+import { systemClock, type Clock } from '../util/clock';
+import { controllerRateLimiter, DEFAULT_RATE_LIMITS, type RateLimiter } from './rate-limiter';
+
 export type ReconcileResult = { requeueAfterMs?: number } | void;
 
+/** Processes one key; `signal` aborts when the queue stops. */
+export type ReconcileHandler = (key: string, signal: AbortSignal) => Promise<ReconcileResult>;
+
+export interface WorkQueueOptions {
+  workers?: number;
+  rateLimiter?: RateLimiter;
+  clock?: Clock;
+}
+
 export class WorkQueue {
-  private queue: string[] = [];
-  private dirty = new Set<string>();
-  private processing = new Set<string>();
-  private failures = new Map<string, number>();
-  private delayed = new Map<string, NodeJS.Timeout>();
-  private waiting: (() => void)[] = [];
+  private readonly queue: string[] = [];
+  private readonly dirty = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly delayed = new Map<string, { due: number; cancel: () => void }>();
+  private readonly tracked = new Set<Promise<void>>();
+  private readonly waiting: (() => void)[] = [];
+  private readonly idleWaiters: (() => void)[] = [];
+  private readonly abort = new AbortController();
+  private readonly clock: Clock;
+  private readonly limiter: RateLimiter;
+  private readonly workerCount: number;
+  private workers: Promise<void>[] = [];
   private stopped = false;
-  private idleWaiters: (() => void)[] = [];
 
   constructor(
-    private readonly handler: (key: string) => Promise<ReconcileResult>,
+    private readonly handler: ReconcileHandler,
     private readonly onError: (key: string, err: Error) => void,
-    private readonly workers = 4,
-    private readonly baseDelayMs = 200,
-    private readonly maxDelayMs = 30_000,
-  ) {}
+    opts: WorkQueueOptions = {},
+  ) {
+    this.clock = opts.clock ?? systemClock;
+    this.limiter = opts.rateLimiter ?? controllerRateLimiter(DEFAULT_RATE_LIMITS, () => this.clock.now());
+    this.workerCount = opts.workers ?? 4;
+  }
+
+  /** Aborted when the queue stops: reconciles and tracked work read it. */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
 
   start(): void {
-    for (let i = 0; i < this.workers; i++) void this.worker();
+    for (let i = 0; i < this.workerCount; i++) this.workers.push(this.worker());
   }
 
   add(key: string): void {
@@ -35,24 +64,63 @@ export class WorkQueue {
     }
   }
 
+  /** Adds `key` after `ms`; when it is already due sooner, the sooner time stands. */
   addAfter(key: string, ms: number): void {
     if (this.stopped) return;
+    if (ms <= 0) return this.add(key);
+    const due = this.clock.now() + ms;
     const existing = this.delayed.get(key);
-    if (existing) clearTimeout(existing);
-    this.delayed.set(
-      key,
-      setTimeout(() => {
-        this.delayed.delete(key);
-        this.add(key);
-      }, ms),
-    );
+    if (existing && existing.due <= due) return;
+    existing?.cancel();
+    const cancel = this.clock.after(ms, () => {
+      this.delayed.delete(key);
+      this.add(key);
+    });
+    this.delayed.set(key, { due, cancel });
   }
 
-  stop(): void {
-    this.stopped = true;
-    for (const t of this.delayed.values()) clearTimeout(t);
-    this.delayed.clear();
-    this.waiting.splice(0).forEach((w) => w());
+  /** Adds `key` after the rate limiter's delay for one more failure of it. */
+  addRateLimited(key: string): void {
+    this.addAfter(key, this.limiter.when(key));
+  }
+
+  /** Failures of `key` since it last succeeded. */
+  retries(key: string): number {
+    return this.limiter.retries(key);
+  }
+
+  /**
+   * Work that continues after the reconcile that started it returned (a graceful
+   * stop). `stop()` waits for it. A failure is reported; with a key, that key is
+   * also retried like a failed reconcile. Without one (stack-wide work), `onError`
+   * receives the key ''.
+   */
+  track(work: Promise<unknown>, key?: string): void {
+    const done: Promise<void> = work
+      .then(
+        () => undefined,
+        (e: unknown) => this.failed(key, e),
+      )
+      .finally(() => this.tracked.delete(done));
+    this.tracked.add(done);
+  }
+
+  /**
+   * Stops taking work, aborts the signal and cancels delayed keys; resolves once
+   * every running reconcile and every tracked piece of work has finished.
+   */
+  async stop(): Promise<void> {
+    if (!this.stopped) {
+      this.stopped = true;
+      this.abort.abort();
+      for (const d of this.delayed.values()) d.cancel();
+      this.delayed.clear();
+      this.queue.length = 0;
+      this.waiting.splice(0).forEach((w) => w());
+    }
+    await Promise.all(this.workers);
+    while (this.tracked.size) await Promise.all([...this.tracked]);
+    this.idleWaiters.splice(0).forEach((w) => w());
   }
 
   /** Resolves once nothing is queued or processing. */
@@ -65,6 +133,11 @@ export class WorkQueue {
     return this.queue.length;
   }
 
+  /** Keys waiting for a delayed add, with their due times (tests, status). */
+  delayedKeys(): Map<string, number> {
+    return new Map([...this.delayed].map(([k, d]) => [k, d.due]));
+  }
+
   private async worker(): Promise<void> {
     while (!this.stopped) {
       const key = this.queue.shift();
@@ -75,22 +148,29 @@ export class WorkQueue {
       this.dirty.delete(key);
       this.processing.add(key);
       try {
-        const res = await this.handler(key);
-        this.failures.delete(key);
+        const res = await this.handler(key, this.abort.signal);
+        this.limiter.forget(key);
         if (res && res.requeueAfterMs !== undefined) this.addAfter(key, res.requeueAfterMs);
       } catch (e) {
-        const n = (this.failures.get(key) ?? 0) + 1;
-        this.failures.set(key, n);
-        this.onError(key, e as Error);
-        this.addAfter(key, Math.min(this.baseDelayMs * 2 ** (n - 1), this.maxDelayMs));
+        this.failed(key, e);
       } finally {
         this.processing.delete(key);
-        if (this.dirty.has(key)) {
+        if (this.dirty.has(key) && !this.stopped) {
           this.queue.push(key);
           this.waiting.shift()?.();
         }
         if (!this.queue.length && !this.processing.size) this.idleWaiters.splice(0).forEach((w) => w());
       }
+    }
+  }
+
+  private failed(key: string | undefined, e: unknown): void {
+    // Work cut short by stop() is not a failure: nobody waits for its result.
+    if (this.stopped && isCancelled(e)) return;
+    try {
+      this.onError(key ?? '', asError(e));
+    } finally {
+      if (key !== undefined) this.addRateLimited(key);
     }
   }
 }

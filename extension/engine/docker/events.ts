@@ -2,7 +2,8 @@
 // controller (enqueue a deployment key); they carry no state it relies on. When
 // the engine goes away the stream ends: we report it and reconnect with backoff.
 import { EventEmitter } from 'node:events';
-import type Docker from 'dockerode';
+import { asError } from '../util/errors';
+import type { DockerApi } from './api';
 import { LineSplitter } from '../util/lines';
 import { LABELS } from './labels';
 
@@ -22,14 +23,14 @@ export interface StackEventsEvents {
 }
 
 export class StackEvents extends EventEmitter<StackEventsEvents> {
-  private stream?: NodeJS.ReadableStream & { destroy?: () => void };
+  private stream?: NodeJS.ReadableStream;
   private stopped = false;
   private retryMs = 250;
   private timer?: NodeJS.Timeout;
   connected = false;
 
   constructor(
-    private readonly docker: Docker,
+    private readonly docker: DockerApi,
     private readonly stack: string,
   ) {
     super();
@@ -37,23 +38,23 @@ export class StackEvents extends EventEmitter<StackEventsEvents> {
 
   start(): void {
     this.stopped = false;
-    void this.open();
+    void this.open(); // open() catches every failure itself and reconnects
   }
 
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
-    this.stream?.destroy?.();
+    if (this.stream) destroy(this.stream);
     this.stream = undefined;
   }
 
   private async open(): Promise<void> {
     if (this.stopped) return;
     try {
-      const stream = (await this.docker.getEvents({
+      const stream = await this.docker.getEvents({
         filters: { type: ['container'], label: [`${LABELS.stack}=${this.stack}`] },
-      })) as NodeJS.ReadableStream & { destroy?: () => void };
-      if (this.stopped) return stream.destroy?.();
+      });
+      if (this.stopped) return destroy(stream);
       this.stream = stream;
       this.retryMs = 250;
       this.connected = true;
@@ -71,7 +72,7 @@ export class StackEvents extends EventEmitter<StackEventsEvents> {
       stream.on('close', () => ended());
       stream.on('error', (e: Error) => ended(e));
     } catch (e) {
-      this.lost(e as Error);
+      this.lost(asError(e));
     }
   }
 
@@ -81,7 +82,7 @@ export class StackEvents extends EventEmitter<StackEventsEvents> {
       this.emit('disconnected', err);
     }
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.open(), this.retryMs);
+    this.timer = setTimeout(() => void this.open(), this.retryMs); // open() never rejects
     this.retryMs = Math.min(this.retryMs * 2, 5000);
   }
 
@@ -97,7 +98,7 @@ export class StackEvents extends EventEmitter<StackEventsEvents> {
     try {
       e = JSON.parse(line);
     } catch {
-      return;
+      return; // not an event line; events only wake the loop, and the resync covers a lost one
     }
     const attrs = e.Actor?.Attributes ?? {};
     const action = (e.Action ?? e.status ?? '').split(':')[0];
@@ -110,4 +111,9 @@ export class StackEvents extends EventEmitter<StackEventsEvents> {
       time: e.timeNano ? Math.floor(e.timeNano / 1e6) : (e.time ?? Date.now() / 1000) * 1000,
     });
   }
+}
+
+/** Closes an event stream; dockerode hands out an http.IncomingMessage, which can be destroyed. */
+function destroy(stream: NodeJS.ReadableStream): void {
+  if ('destroy' in stream && typeof stream.destroy === 'function') stream.destroy();
 }

@@ -1,6 +1,7 @@
 // One user-defined bridge network per stack: replicas find each other by their
 // Services' names (DNS aliases work only on user-defined networks).
-import type Docker from 'dockerode';
+import { statusCodeOf } from '../util/errors';
+import type { DockerApi } from './api';
 import { LABELS, networkName } from './labels';
 
 /**
@@ -8,13 +9,13 @@ import { LABELS, networkName } from './labels';
  * folders declaring the same stack name would otherwise fight over each other's
  * replicas, so the second is refused with the way out.
  */
-export async function ensureNetwork(docker: Docker, stack: string, stackDir: string): Promise<string> {
+export async function ensureNetwork(docker: DockerApi, stack: string, stackDir: string): Promise<string> {
   return (await provideNetwork(docker, stack, stackDir)).id;
 }
 
 /** Like ensureNetwork, and says whether this call created it (so a failed `up` can take it back). */
 export async function provideNetwork(
-  docker: Docker,
+  docker: DockerApi,
   stack: string,
   stackDir: string,
 ): Promise<{ id: string; created: boolean }> {
@@ -45,7 +46,7 @@ export async function provideNetwork(
   return { id: net.id, created: true };
 }
 
-export async function removeNetwork(docker: Docker, stack: string): Promise<boolean> {
+export async function removeNetwork(docker: DockerApi, stack: string): Promise<boolean> {
   const nets = await docker.listNetworks({ filters: { label: [`${LABELS.stack}=${stack}`] } });
   let removed = false;
   for (const n of nets) {
@@ -53,8 +54,8 @@ export async function removeNetwork(docker: Docker, stack: string): Promise<bool
     await docker
       .getNetwork(n.Id)
       .remove()
-      .catch((e: { statusCode?: number }) => {
-        if (e.statusCode !== 404) throw e;
+      .catch((e: unknown) => {
+        if (statusCodeOf(e) !== 404) throw e; // 404: removed meanwhile, which is what we wanted
       });
     removed = true;
   }

@@ -1,7 +1,7 @@
 // Observed state: what Docker says exists for one stack, grouped into replicas.
 // Read fresh on every reconcile (one list call), so nothing the engine remembers
 // can drift from what really runs.
-import type Docker from 'dockerode';
+import type { DockerApi } from './api';
 import { LABELS, networkName, stackFilter } from './labels';
 
 export interface ObservedContainer {
@@ -25,8 +25,8 @@ export interface ObservedPod {
   containers: ObservedContainer[];
 }
 
-export async function observeStack(docker: Docker, stack: string): Promise<ObservedPod[]> {
-  const list = await docker.listContainers({ all: true, filters: stackFilter(stack) });
+export async function observeStack(docker: DockerApi, stack: string, signal?: AbortSignal): Promise<ObservedPod[]> {
+  const list = await docker.listContainers({ all: true, filters: stackFilter(stack), abortSignal: signal });
   const pods = new Map<string, ObservedPod>();
   for (const c of list) {
     const l = c.Labels ?? {};

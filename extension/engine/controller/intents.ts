@@ -1,0 +1,102 @@
+// What users and the autoscaler ask of a running stack, as kubectl would ask a
+// cluster: scale (kept in the state store, so it survives a controller restart),
+// rollout restart, the HPA's replica count, and acting on one replica (restart,
+// kill). Each records the intent and enqueues the deployment; the reconciler
+// does the work.
+import type { EngineEvent } from '../api/protocol';
+import type { DockerApi } from '../docker/api';
+import { observeStack, type ObservedPod } from '../docker/observe';
+import type { DeploymentSpec, StackSpec } from '../model/types';
+import { killReplica, stopReplica } from './replica-ops';
+import type { StateStore } from './state-store';
+import type { WorkQueue } from './workqueue';
+
+export interface IntentHost {
+  readonly docker: DockerApi;
+  readonly store: StateStore;
+  readonly queue: Pick<WorkQueue, 'add'>;
+  now(): number;
+  stack(): StackSpec;
+  graceSeconds(deployment: string): number;
+  emitEvent(type: EngineEvent['type'], reason: string, object: string, message: string): void;
+}
+
+export class Intents {
+  /** The HPA's decision per deployment; it overrides spec.replicas and a manual scale. */
+  private readonly hpaReplicas = new Map<string, number>();
+
+  constructor(private readonly host: IntentHost) {}
+
+  /** The replica count the reconciler aims for: the HPA's, else a recorded scale, else spec.replicas (default 1). */
+  desiredReplicas(d: DeploymentSpec): number {
+    return this.hpaReplicas.get(d.name) ?? this.host.store.get().scale[d.name] ?? d.replicas ?? 1;
+  }
+
+  scale(deployment: string, replicas: number): string {
+    const d = this.requireDeployment(deployment);
+    if (!Number.isInteger(replicas) || replicas < 0) {
+      throw new Error(`replicas must be a whole number ≥ 0, got ${replicas}`);
+    }
+    this.host.store.update((s) => {
+      s.scale[d.name] = replicas;
+    });
+    this.host.emitEvent('Normal', 'ScalingReplicaSet', `deployment/${d.name}`, `scaled to ${replicas}`);
+    const hpa = this.host.stack().hpas.find((h) => h.target.kind === 'Deployment' && h.target.name === d.name);
+    // As `kubectl scale` on an HPA target: applied now, overridden at the HPA's next sync.
+    if (hpa && this.hpaReplicas.has(d.name)) this.hpaReplicas.set(d.name, replicas);
+    this.host.queue.add(d.name);
+    return hpa
+      ? `deployment/${d.name} scaled to ${replicas}, but it is managed by HorizontalPodAutoscaler ${hpa.name}: the HPA overrides a manual scale on its next sync, as in Kubernetes`
+      : `deployment/${d.name} scaled to ${replicas}`;
+  }
+
+  restart(deployment: string): string {
+    const d = this.requireDeployment(deployment);
+    const at = new Date(this.host.now()).toISOString();
+    this.host.store.update((s) => {
+      s.restartedAt[d.name] = at;
+    });
+    this.host.emitEvent('Normal', 'RolloutRestart', `deployment/${d.name}`, `rolling restart at ${at}`);
+    this.host.queue.add(d.name);
+    return `deployment/${d.name} restarting`;
+  }
+
+  /** Sets the HPA's decision for a deployment (undefined hands control back to spec/scale). */
+  setAutoscaled(deployment: string, replicas: number | undefined): void {
+    if (replicas === undefined) this.hpaReplicas.delete(deployment);
+    else if (this.hpaReplicas.get(deployment) !== replicas) this.hpaReplicas.set(deployment, replicas);
+    else return;
+    this.host.queue.add(deployment);
+  }
+
+  async restartReplica(name: string): Promise<string> {
+    const pod = await this.findPod(name);
+    await stopReplica(this.host.docker, pod, this.host.graceSeconds(pod.deployment));
+    return `replica/${name} restarted`;
+  }
+
+  async killReplica(name: string): Promise<string> {
+    const pod = await this.findPod(name);
+    await killReplica(this.host.docker, pod);
+    this.host.emitEvent('Warning', 'Killing', `replica/${name}`, 'killed on request (SIGKILL)');
+    return `replica/${name} killed`;
+  }
+
+  private requireDeployment(name: string): DeploymentSpec {
+    const stack = this.host.stack();
+    const d = stack.deployments.find((x) => x.name === name);
+    if (!d) {
+      throw new Error(
+        `no deployment "${name}" in stack ${stack.name} (deployments: ${stack.deployments.map((x) => x.name).join(', ') || 'none'})`,
+      );
+    }
+    return d;
+  }
+
+  private async findPod(name: string): Promise<ObservedPod> {
+    const stack = this.host.stack();
+    const pod = (await observeStack(this.host.docker, stack.name)).find((p) => p.replica === name);
+    if (!pod) throw new Error(`no replica "${name}" in stack ${stack.name}`);
+    return pod;
+  }
+}

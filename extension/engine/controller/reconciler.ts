@@ -1,0 +1,277 @@
+// One reconcile pass for one deployment: read the observed replicas, restart
+// exited ones in place when their backoff allows, let the rollout planner say
+// what to create and what to remove, and do it. Level-based: every pass starts
+// from a fresh Docker listing, so a missed event never leaves the stack wrong.
+// Graceful stops outlive the pass (a grace period can be 30 s); they are handed
+// to the work queue, which retries them on failure and waits for them on stop.
+import type { EngineEvent, PendingStatus, RolloutStatus } from '../api/protocol';
+import type { DockerApi } from '../docker/api';
+import { observeStack, podPhase, type ObservedPod } from '../docker/observe';
+import { planRollout, type RolloutProgress } from '../health/rollout';
+import type { DeploymentSpec, NodeSpec, StackSpec } from '../model/types';
+import type { BoundPod } from '../scheduler';
+import { errorMessage } from '../util/errors';
+import type { HealthMonitor } from './hooks';
+import { placeReplicas } from './placement';
+import { containerOptions, podTemplateHash, type PodContext } from './pod-spec';
+import { isPodReady } from './readiness';
+import { createReplica, removeReplica, restartReplica, stopReplica } from './replica-ops';
+import { restartCount, type ReplicaRuntime, type RuntimeTable } from './runtime';
+import type { StateStore } from './state-store';
+import type { ReconcileResult, WorkQueue } from './workqueue';
+
+/** What the reconciler reads and calls on the controller that owns it. */
+export interface ReconcilerHost {
+  readonly docker: DockerApi;
+  readonly store: StateStore;
+  readonly runtime: RuntimeTable;
+  readonly queue: Pick<WorkQueue, 'add' | 'track'>;
+  now(): number;
+  /** The desired state, read on every pass: a reload swaps it. */
+  desired(): { stack: StackSpec; imageIds: Record<string, string>; nodes: NodeSpec[] };
+  health(): HealthMonitor | undefined;
+  desiredReplicas(d: DeploymentSpec): number;
+  graceSeconds(deployment: string): number;
+  emitEvent(type: EngineEvent['type'], reason: string, object: string, message: string): void;
+  publishEndpoints(): void;
+  changed(): void;
+}
+
+/** A failed operation on one replica, reported on the replica with the kubelet's reason. */
+export class ReplicaError extends Error {
+  constructor(
+    readonly replica: string,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ReplicaError';
+  }
+}
+
+export class Reconciler {
+  /** The pods seen by the last listing (any deployment's pass refreshes it). */
+  pods: ObservedPod[] = [];
+  readonly pending = new Map<string, PendingStatus[]>();
+  readonly rollouts = new Map<string, { status: RolloutStatus; progress: RolloutProgress }>();
+  private readonly inflight = new Map<string, BoundPod>();
+
+  constructor(private readonly host: ReconcilerHost) {}
+
+  async reconcile(name: string, signal: AbortSignal): Promise<ReconcileResult> {
+    const { stack, imageIds } = this.host.desired();
+    const now = this.host.now();
+    this.host.store.reload();
+    const listedAt = this.host.now();
+    this.pods = await observeStack(this.host.docker, stack.name, signal);
+    const d = stack.deployments.find((x) => x.name === name);
+    const mine = this.pods.filter((p) => p.deployment === name);
+    if (!d) {
+      for (const p of mine) this.terminate(p, 'the deployment was removed from the manifests');
+      this.pending.delete(name);
+      this.rollouts.delete(name);
+      return;
+    }
+    const ctx: PodContext = { stack, imageIds, restartedAt: this.host.store.get().restartedAt[name] };
+    const hash = podTemplateHash(ctx, d);
+    let requeue: number | undefined;
+    const replicas = [];
+    for (const p of mine) {
+      const rt = this.host.runtime.get(p.replica, name, d.template.restartPolicy);
+      const wait = this.observe(p, rt, d, now, listedAt);
+      if (wait !== undefined) requeue = Math.min(requeue ?? Infinity, wait);
+      const ready = isPodReady(p, d, this.host.runtime);
+      if (ready && rt.readySince === undefined) rt.readySince = now;
+      if (!ready) rt.readySince = undefined;
+      replicas.push({
+        id: p.replica,
+        hash: p.hash,
+        ready,
+        readySince: rt.readySince,
+        terminating: rt.terminating,
+        createdAt: p.createdAt,
+      });
+    }
+    const plan = planRollout({
+      deployment: d,
+      desiredReplicas: this.host.desiredReplicas(d),
+      currentHash: hash,
+      replicas,
+      now,
+      progress: this.rollouts.get(name)?.progress,
+    });
+    if (plan.status.state === 'Failed' && this.rollouts.get(name)?.status.state !== 'Failed') {
+      this.host.emitEvent(
+        'Warning',
+        'ProgressDeadlineExceeded',
+        `deployment/${name}`,
+        plan.status.message ?? 'rollout has timed out progressing',
+      );
+    }
+    this.rollouts.set(name, { status: plan.status, progress: plan.progress });
+    for (const id of plan.remove) {
+      const p = mine.find((x) => x.replica === id);
+      if (p) this.terminate(p, 'scaled down or replaced by the rollout');
+    }
+    if (plan.create > 0) await this.createReplicas(d, ctx, hash, plan.create, now, signal);
+    else this.pending.delete(name);
+    this.host.publishEndpoints();
+    this.host.changed();
+    if (plan.requeueAfterMs !== undefined) requeue = Math.min(requeue ?? Infinity, plan.requeueAfterMs);
+    if (this.pending.get(name)?.length) requeue = Math.min(requeue ?? Infinity, 5000);
+    return requeue === undefined ? undefined : { requeueAfterMs: Math.max(50, requeue) };
+  }
+
+  /** Acts on one observed replica's phase; returns ms until it needs another look. */
+  private observe(
+    p: ObservedPod,
+    rt: ReplicaRuntime,
+    d: DeploymentSpec,
+    now: number,
+    listedAt: number,
+  ): number | undefined {
+    const phase = podPhase(p);
+    if (phase === 'running') {
+      if (rt.runningSince === undefined) rt.runningSince = now;
+      this.host.health()?.watch(p, d);
+    } else if (
+      phase === 'exited' &&
+      !rt.terminating &&
+      !rt.restarting &&
+      // A listing taken before an in-place restart finished still shows the old exit.
+      !(rt.restartedAt !== undefined && rt.restartedAt >= listedAt)
+    ) {
+      return this.handleExit(p, rt, now);
+    } else if (
+      phase === 'creating' &&
+      !rt.terminating &&
+      !this.inflight.has(p.replica) &&
+      p.containers.every((c) => c.state === 'created')
+    ) {
+      // A controller killed between create and start left this replica never started: replace it.
+      this.terminate(p, 'created but never started by an earlier controller');
+    }
+    return undefined;
+  }
+
+  /** Restarts an exited replica in place when its backoff allows; returns ms to wait otherwise. */
+  private handleExit(p: ObservedPod, rt: ReplicaRuntime, now: number): number | undefined {
+    if (rt.restartDue === undefined) {
+      const exitCode = p.containers.find((c) => c.exitCode !== undefined)?.exitCode ?? 0;
+      const ranFor = rt.runningSince !== undefined ? now - rt.runningSince : 0;
+      const delay = rt.backoff.onExit(now, exitCode, ranFor, rt.lastProbeFailure);
+      rt.lastProbeFailure = undefined;
+      rt.runningSince = undefined;
+      rt.probeReady = undefined;
+      this.host.health()?.unwatch(p.replica);
+      if (delay === null) return undefined; // restartPolicy says stay down
+      rt.restartDue = now + delay;
+      this.host.store.update((s) => {
+        s.restarts[p.replica] = restartCount(rt);
+      });
+      if (delay > 0) {
+        this.host.emitEvent(
+          'Warning',
+          'BackOff',
+          `replica/${p.replica}`,
+          `Back-off ${delay >= 1000 ? `${Math.round(delay / 1000)}s` : `${delay}ms`} restarting failed container (exit code ${exitCode})`,
+        );
+      }
+    }
+    if (now < rt.restartDue) return rt.restartDue - now;
+    rt.restartDue = undefined;
+    if (rt.terminating) return undefined;
+    rt.restarting = true;
+    const restarted = restartReplica(this.host.docker, p)
+      .then(
+        () =>
+          this.host.emitEvent('Normal', 'Started', `replica/${p.replica}`, `restarted (restart ${restartCount(rt)})`),
+        (e: unknown) => {
+          throw new ReplicaError(p.replica, 'Failed', `restart failed: ${errorMessage(e)}`);
+        },
+      )
+      .finally(() => {
+        rt.restarting = false;
+        rt.restartedAt = this.host.now();
+        this.host.queue.add(p.deployment);
+      });
+    this.host.queue.track(restarted, p.deployment);
+    return undefined;
+  }
+
+  private async createReplicas(
+    d: DeploymentSpec,
+    ctx: PodContext,
+    hash: string,
+    count: number,
+    now: number,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { placed, pending } = placeReplicas({
+      nodes: this.host.desired().nodes,
+      observed: this.pods,
+      terminating: (r) => !!this.host.runtime.peek(r)?.terminating,
+      inflight: this.inflight.values(),
+      deployment: d,
+      hash,
+      count,
+    });
+    const creates = placed.map((pl) => {
+      this.inflight.set(pl.replica, pl);
+      const opts = containerOptions(ctx, d, { replica: pl.replica, node: pl.node, hash, createdAt: now });
+      return createReplica(this.host.docker, opts, signal)
+        .then(() =>
+          this.host.emitEvent('Normal', 'Scheduled', `replica/${pl.replica}`, `assigned to node ${pl.node}; started`),
+        )
+        .finally(() => this.inflight.delete(pl.replica));
+    });
+    const prev = this.pending
+      .get(d.name)
+      ?.map((p) => p.reason)
+      .join();
+    this.pending.set(d.name, pending);
+    if (pending.length && prev !== pending.map((p) => p.reason).join()) {
+      this.host.emitEvent(
+        'Warning',
+        'FailedScheduling',
+        `deployment/${d.name}`,
+        `${pending.length} replica(s) pending: ${pending[0].reason}`,
+      );
+    }
+    const results = await Promise.allSettled(creates);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /**
+   * Takes a replica out of its Services' endpoints, then stops (SIGTERM, grace,
+   * SIGKILL) and removes it. Returns at once: the stop runs on as work the queue
+   * tracks for the deployment, so a failure is reported and retried.
+   */
+  terminate(p: ObservedPod, why: string): void {
+    const rt = this.host.runtime.get(p.replica, p.deployment, 'Always');
+    if (rt.terminating) return;
+    rt.terminating = true;
+    this.host.health()?.unwatch(p.replica);
+    this.host.publishEndpoints(); // out of the endpoints first, then SIGTERM
+    const grace = this.host.graceSeconds(p.deployment);
+    this.host.emitEvent('Normal', 'Killing', `replica/${p.replica}`, `stopping (${why}); grace period ${grace}s`);
+    const stopped = (async () => {
+      try {
+        await stopReplica(this.host.docker, p, grace);
+        await removeReplica(this.host.docker, p);
+      } catch (e) {
+        throw new ReplicaError(p.replica, 'FailedKillPod', `stop failed: ${errorMessage(e)}`);
+      } finally {
+        this.host.runtime.delete(p.replica);
+        this.host.store.update((s) => {
+          delete s.restarts[p.replica];
+        });
+        this.host.queue.add(p.deployment);
+        // Freed capacity may let a pending replica of another deployment fit.
+        for (const [dep, list] of this.pending) if (list.length) this.host.queue.add(dep);
+      }
+    })();
+    this.host.queue.track(stopped, p.deployment);
+  }
+}
