@@ -9,33 +9,20 @@ import type { StackController } from '../../extension/engine/controller/controll
 import { docker, httpGet, testStack, waitFor } from './balancer-support';
 import { ensureNodeImage } from '../support/node-image';
 import { removeStack, writeStack } from '../support/stack-fixture';
+import { deployment, manifests, service } from '../support/manifests';
 
 const SLOW_SERVER = `require('http').createServer((q,s)=>setTimeout(()=>s.end(require('os').hostname()),300)).listen(8080)`;
 
-function manifests(): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: flotilla.local/node:20
-          command: ["node", "-e", ${JSON.stringify(SLOW_SERVER)}]
-          ports: [{name: http, containerPort: 8080}]
-          resources: {requests: {cpu: 50m, memory: 32Mi}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  selector: {app: web}
-  ports: [{port: 80, targetPort: http}]
----
-apiVersion: autoscaling/v2
+function stackManifests(): string {
+  return manifests(
+    deployment('web', {
+      image: 'flotilla.local/node:20',
+      command: ['node', '-e', SLOW_SERVER],
+      port: 8080,
+      requests: { cpu: '50m', memory: '32Mi' },
+    }),
+    service('web', { ports: [{ port: 80, targetPort: 'http' }] }),
+    `apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata: {name: web}
 spec:
@@ -47,7 +34,8 @@ spec:
       pods:
         metric: {name: flotilla_active_connections}
         target: {type: AverageValue, averageValue: "4"}
-`;
+`,
+  );
 }
 
 describe('HPA on the balancer metric (real engine)', function () {
@@ -67,7 +55,7 @@ describe('HPA on the balancer metric (real engine)', function () {
     await ensureNodeImage(docker);
     dir = writeStack({
       'flotilla.yaml': `name: ${name}\nmanifests: ["k8s/*.yaml"]\nsettings: {terminationGracePeriodSeconds: 1, resyncSeconds: 5, hpaSyncSeconds: 1, hpaDownscaleStabilizationSeconds: 3}\n`,
-      'k8s/web.yaml': manifests(),
+      'k8s/web.yaml': stackManifests(),
     });
     const p = await prepareStack(docker, dir);
     ctl = createController(docker, p);

@@ -193,7 +193,7 @@ describe('engine core (real Docker)', function () {
   it('keeps a replica Pending with the scheduler reason when nothing fits', async () => {
     const dir = writeStack({
       'flotilla.yaml': stackFile(name, 'nodes:\n  - {name: small, cpu: "1", memory: 1Gi}\n'),
-      'k8s/app.yaml': httpDeployment('web', 3, { requests: '{cpu: 400m}' }),
+      'k8s/app.yaml': httpDeployment('web', 3, { requests: { cpu: '400m' } }),
     });
     run = await startStack(dir);
     await waitFor(

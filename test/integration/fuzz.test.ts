@@ -30,6 +30,7 @@ import {
 } from '../support/stack-fixture';
 import { ensureBusyboxImage } from '../support/base-images';
 import { TestClient } from '../lsp/client';
+import { deployment, manifests, service } from '../support/manifests';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SEED = path.join(ROOT, 'test/fuzz/seed');
@@ -412,33 +413,16 @@ describe('fuzz: bad input never hurts a running stack', function () {
         'flotilla.yaml': `name: ${name}\nmanifests: ["k8s/*.yaml"]\nbuild:\n  - {image: ${name}/web, context: app}\nsettings: {backoffBaseSeconds: 0.2, terminationGracePeriodSeconds: 1, resyncSeconds: 5}\n`,
         'app/Dockerfile':
           'FROM flotilla.local/busybox:1\nRUN echo v1 > /version\nCMD ["sh", "-c", "mkdir -p /www && cp /version /www/index.html && exec httpd -f -p 8080 -h /www"]\n',
-        'k8s/app.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: ${name}/web
-          ports: [{name: http, containerPort: 8080}]
-          env: [{name: MODE, valueFrom: {configMapKeyRef: {name: settings, key: mode}}}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 80, targetPort: http}]
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: settings}
-data: {mode: steady}
-`,
+        'k8s/app.yaml': manifests(
+          deployment('web', {
+            replicas: 2,
+            image: `${name}/web`,
+            port: 8080,
+            env: [{ name: 'MODE', valueFrom: { configMapKeyRef: { name: 'settings', key: 'mode' } } }],
+          }),
+          service('web'),
+          'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {mode: steady}\n',
+        ),
       };
       for (const [rel, text] of Object.entries(files)) {
         fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });

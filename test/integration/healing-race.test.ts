@@ -5,22 +5,10 @@ import type { EngineEvent, ReplicaStatus } from '../../extension/engine/api/prot
 import { createController, prepareStack } from '../../extension/engine/runner';
 import type { StackController } from '../../extension/engine/controller/controller';
 import { ensureBusyboxImage } from '../support/base-images';
+import { deployment, httpdShell } from '../support/manifests';
 import { docker, removeStack, uniqueName, waitFor, writeStack } from '../support/stack-fixture';
 
-const MANIFEST = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: flotilla.local/busybox:1
-          command: ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www"]
-`;
+const MANIFEST = deployment('web', { replicas: 1, shell: httpdShell() });
 
 describe('healing: one crash, one restart', function () {
   this.timeout(120_000);

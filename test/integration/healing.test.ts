@@ -6,6 +6,7 @@ import { dockerExec } from '../../extension/engine/health/checks';
 import { createController, prepareStack } from '../../extension/engine/runner';
 import { ensureBusyboxImage } from '../support/base-images';
 import { docker, removeStack, uniqueName, waitFor, writeStack } from '../support/stack-fixture';
+import { deployment, type WorkloadOptions } from '../support/manifests';
 
 /** busybox httpd with CGI endpoints: /cgi-bin/health fails while /tmp/fail exists, /cgi-bin/ready while /tmp/unready does. Both flags are cleared at start. */
 const HTTPD = [
@@ -16,24 +17,10 @@ const HTTPD = [
   'exec httpd -f -p 8080 -h /www',
 ].join(' && ');
 
-function deployment(name: string, container: string): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      containers:
-        - name: ${name}
-          image: flotilla.local/busybox:1
-          ports: [{name: http, containerPort: 8080}]
-${container}`;
+/** One busybox replica serving HTTPD on 8080 (or running `shell`), with the given probes. */
+function pod(name: string, o: Partial<WorkloadOptions> = {}): string {
+  return deployment(name, { replicas: 1, port: 8080, shell: HTTPD, ...o });
 }
-
-const httpdCommand = `          command: ["sh", "-c", ${JSON.stringify(HTTPD)}]\n`;
 
 interface Running {
   ctl: StackController;
@@ -78,7 +65,7 @@ describe('healing: controller + probes on the real engine', function () {
   }
 
   it('a killed replica is restarted and its restart count grows', async () => {
-    const r = await up(deployment('web', httpdCommand));
+    const r = await up(pod('web'));
     const first = await waitFor('running replica', () =>
       r.replica()?.state === 'Running' && r.replica()?.ready ? r.replica() : undefined,
     );
@@ -92,9 +79,11 @@ describe('healing: controller + probes on the real engine', function () {
   });
 
   it('a failing liveness probe restarts the container; the count grows with every failure', async () => {
-    const probe =
-      '          livenessProbe: {httpGet: {path: /cgi-bin/health, port: http}, periodSeconds: 1, failureThreshold: 2}\n';
-    const r = await up(deployment('web', httpdCommand + probe));
+    const r = await up(
+      pod('web', {
+        livenessProbe: { httpGet: { path: '/cgi-bin/health', port: 'http' }, periodSeconds: 1, failureThreshold: 2 },
+      }),
+    );
     const rep = await waitFor('ready replica', () => (r.replica()?.ready ? r.replica() : undefined));
     for (let n = 1; n <= 2; n++) {
       await exec(rep.container, ['touch', '/tmp/fail']);
@@ -113,7 +102,7 @@ describe('healing: controller + probes on the real engine', function () {
 
   it('a crash loop restarts at once, then backs off 1 s, 2 s, 4 s, 4 s with base 1 and cap 4', async () => {
     const r = await up(
-      deployment('crash', '          command: ["sh", "-c", "exit 3"]\n'),
+      pod('crash', { shell: 'exit 3' }),
       '{backoffBaseSeconds: 1, backoffMaxSeconds: 4, terminationGracePeriodSeconds: 1, resyncSeconds: 5}',
     );
     const backoffs = (): string[] => r.events.filter((e) => e.reason === 'BackOff').map((e) => e.message);
@@ -147,9 +136,11 @@ describe('healing: controller + probes on the real engine', function () {
   });
 
   it('a failing readiness probe makes the replica not Ready without restarting it', async () => {
-    const probe =
-      '          readinessProbe: {httpGet: {path: /cgi-bin/ready, port: 8080}, periodSeconds: 1, failureThreshold: 1}\n';
-    const r = await up(deployment('web', httpdCommand + probe));
+    const r = await up(
+      pod('web', {
+        readinessProbe: { httpGet: { path: '/cgi-bin/ready', port: 8080 }, periodSeconds: 1, failureThreshold: 1 },
+      }),
+    );
     const rep = await waitFor('ready replica', () => (r.replica()?.ready ? r.replica() : undefined));
     await exec(rep.container, ['touch', '/tmp/unready']);
     const notReady = await waitFor('not ready', () => (r.replica()?.ready === false ? r.replica() : undefined));
@@ -162,9 +153,11 @@ describe('healing: controller + probes on the real engine', function () {
   });
 
   it('a replica is not Ready before its startup probe passes, even without a readiness probe', async () => {
-    const probe =
-      '          startupProbe: {exec: {command: ["test", "-f", "/tmp/started"]}, periodSeconds: 1, failureThreshold: 1000}\n';
-    const r = await up(deployment('web', httpdCommand + probe));
+    const r = await up(
+      pod('web', {
+        startupProbe: { exec: { command: ['test', '-f', '/tmp/started'] }, periodSeconds: 1, failureThreshold: 1000 },
+      }),
+    );
     const unhealthy = (): number =>
       r.events.filter((e) => e.reason === 'Unhealthy' && e.message.startsWith('Startup probe failed')).length;
     const rep = await waitFor('startup probe failing', () =>

@@ -19,30 +19,10 @@ import {
   type Running,
 } from '../support/stack-fixture';
 import { ensureBusyboxImage } from '../support/base-images';
+import { deployment, httpdShell, manifests, service } from '../support/manifests';
 
 function web(whoami: string, replicas: number): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: ${replicas}
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: flotilla.local/busybox:1
-          command: ["sh", "-c", "mkdir -p /www && echo ${whoami} > /www/index.html && exec httpd -f -p 8080 -h /www"]
-          ports: [{name: http, containerPort: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 80, targetPort: http}]
-`;
+  return manifests(deployment('web', { replicas, port: 8080, shell: httpdShell(8080, whoami) }), service('web'));
 }
 
 function get(url: string): Promise<string> {

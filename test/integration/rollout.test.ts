@@ -6,28 +6,27 @@ import type { DeploymentStatus, EngineEvent } from '../../extension/engine/api/p
 import type { StackController } from '../../extension/engine/controller/controller';
 import { createController, prepareStack } from '../../extension/engine/runner';
 import { ensureBusyboxImage } from '../support/base-images';
+import { deployment, httpdShell } from '../support/manifests';
 import { docker, removeStack, uniqueName, waitFor, writeStack } from '../support/stack-fixture';
 
-function manifest(opts: { version: string; strategy: string; readyPath?: string; deadline?: number }): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 3
-  progressDeadlineSeconds: ${opts.deadline ?? 600}
-  strategy: ${opts.strategy}
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: flotilla.local/busybox:1
-          command: ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www"]
-          env: [{name: VERSION, value: "${opts.version}"}]
-          ports: [{name: http, containerPort: 8080}]
-          readinessProbe: {httpGet: {path: ${opts.readyPath ?? '/index.html'}, port: http}, periodSeconds: 1, failureThreshold: 1}
-`;
+function manifest(opts: {
+  version: string;
+  strategy: Record<string, unknown>;
+  readyPath?: string;
+  deadline?: number;
+}): string {
+  return deployment('web', {
+    replicas: 3,
+    spec: { progressDeadlineSeconds: opts.deadline ?? 600, strategy: opts.strategy },
+    shell: httpdShell(),
+    env: { VERSION: opts.version },
+    port: 8080,
+    readinessProbe: {
+      httpGet: { path: opts.readyPath ?? '/index.html', port: 'http' },
+      periodSeconds: 1,
+      failureThreshold: 1,
+    },
+  });
 }
 
 describe('rollout on the real engine', function () {
@@ -77,7 +76,7 @@ describe('rollout on the real engine', function () {
   });
 
   it('RollingUpdate maxSurge 1 / maxUnavailable 0: never more than 4 replicas, never fewer than 3 Ready', async () => {
-    const strategy = '{type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}';
+    const strategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
     await up(manifest({ version: 'v1', strategy }));
     await waitFor('3 ready replicas', allReady, 60_000);
     const oldHash = dep().replicas[0].templateHash;
@@ -114,7 +113,7 @@ describe('rollout on the real engine', function () {
   });
 
   it('a new template that never gets Ready fails the rollout; the old replicas keep serving', async () => {
-    const strategy = '{type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 1}}';
+    const strategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } };
     await up(manifest({ version: 'v1', strategy, deadline: 4 }));
     await waitFor('3 ready replicas', allReady, 60_000);
     const oldHash = dep().replicas[0].templateHash;
@@ -132,7 +131,7 @@ describe('rollout on the real engine', function () {
   });
 
   it('Recreate: the old replicas are gone before a new one runs', async () => {
-    const strategy = '{type: Recreate}';
+    const strategy = { type: 'Recreate' };
     await up(manifest({ version: 'v1', strategy }));
     await waitFor('3 ready replicas', allReady, 60_000);
     const oldHash = dep().replicas[0].templateHash;

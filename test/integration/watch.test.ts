@@ -17,23 +17,10 @@ import {
   writeStack,
   type Running,
 } from '../support/stack-fixture';
+import { deployment } from '../support/manifests';
 
-function site(name: string, image: string, command = '["httpd", "-f", "-p", "8080", "-h", "/www"]'): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      containers:
-        - name: ${name}
-          image: ${image}
-          command: ${command}
-          env: [{name: COLOR, value: blue}]
-`;
+function site(name: string, image: string, command = ['httpd', '-f', '-p', '8080', '-h', '/www']): string {
+  return deployment(name, { replicas: 1, image, command, env: { COLOR: 'blue' } });
 }
 
 async function hashes(stack: string): Promise<Record<string, string>> {
@@ -74,11 +61,11 @@ describe('rebuild and roll on save (real Docker)', function () {
       'site/.dockerignore': 'notes.txt\n',
       'site/notes.txt': 'ignored\n',
       'k8s/site.yaml': site('site', `${name}/site`),
-      'k8s/other.yaml': site(
-        'other',
-        'flotilla.local/busybox:1',
-        '["sh", "-c", "mkdir -p /www && exec httpd -f -p 8080 -h /www"]',
-      ),
+      'k8s/other.yaml': site('other', 'flotilla.local/busybox:1', [
+        'sh',
+        '-c',
+        'mkdir -p /www && exec httpd -f -p 8080 -h /www',
+      ]),
     });
     run = await startStack(dir);
     said.length = 0;
@@ -119,13 +106,12 @@ describe('rebuild and roll on save (real Docker)', function () {
 
     // A broken save: reported with file and line, nothing changes.
     const before = (await stackContainers(name)).map((c) => c.Id).sort();
-    fs.writeFileSync(
-      path.join(dir, 'k8s/other.yaml'),
-      fs.readFileSync(path.join(dir, 'k8s/other.yaml'), 'utf8').replace('replicas: 1', 'replicas: -2'),
-    );
+    const broken = fs.readFileSync(path.join(dir, 'k8s/other.yaml'), 'utf8').replace('replicas: 1', 'replicas: -2');
+    const line = broken.split('\n').findIndex((l) => l.includes('replicas: -2')) + 1;
+    fs.writeFileSync(path.join(dir, 'k8s/other.yaml'), broken);
     await waitFor('the error reported', () => said.find((l) => /not applied/.test(l)));
     const report = said.find((l) => /not applied/.test(l))!;
-    assert.match(report, /k8s\/other\.yaml:5:\d+ spec\.replicas: must be at least 0/);
+    assert.match(report, new RegExp(`k8s/other\\.yaml:${line}:\\d+ spec\\.replicas: must be at least 0`));
     await run.ctl.idle();
     assert.deepEqual((await stackContainers(name)).map((c) => c.Id).sort(), before);
   });

@@ -2,7 +2,12 @@
 // pod-template workload) with its containers, and a Service, rendered as YAML.
 // Tests state only what they care about; the rest is a busybox pod labelled
 // app=<name>, as every test used to spell out by hand.
-import { stringify } from 'yaml';
+import { stringify as yamlStringify } from 'yaml';
+
+/** Plain block YAML: no anchors for objects used twice (labels), no folded long lines. */
+function stringify(v: unknown): string {
+  return yamlStringify(v, { aliasDuplicateObjects: false, lineWidth: 0 });
+}
 
 export const BUSYBOX = 'flotilla.local/busybox:1';
 

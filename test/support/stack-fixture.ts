@@ -9,6 +9,7 @@ import { downStack, type StackController } from '../../extension/engine/controll
 import { createDocker } from '../../extension/engine/docker/client';
 import { createController, prepareStack } from '../../extension/engine/runner';
 import { ensureBusyboxImage } from './base-images';
+import { deployment, httpdShell, manifests, service, type ContainerOptions } from './manifests';
 
 export const docker: Docker = createDocker();
 
@@ -29,34 +30,14 @@ export function writeFiles(dir: string, files: Record<string, string>): string {
   return dir;
 }
 
-/** A Deployment running busybox httpd on :8080 plus a Service, as YAML. */
+/** A Deployment running busybox httpd (on :8080 unless `port` says otherwise) plus its Service, as YAML. */
 export function httpDeployment(
   name: string,
   replicas: number,
-  extra: { port?: number; requests?: string; env?: string; image?: string } = {},
+  extra: Pick<ContainerOptions, 'requests' | 'env' | 'envFrom' | 'image'> & { port?: number } = {},
 ): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}}
-spec:
-  replicas: ${replicas}
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      containers:
-        - name: ${name}
-          image: ${extra.image ?? 'flotilla.local/busybox:1'}
-          command: ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p ${extra.port ?? 8080} -h /www"]
-          ports: [{name: http, containerPort: ${extra.port ?? 8080}}]
-${extra.requests ? `          resources: {requests: ${extra.requests}}\n` : ''}${extra.env ? `          env: ${extra.env}\n` : ''}---
-apiVersion: v1
-kind: Service
-metadata: {name: ${name}}
-spec:
-  selector: {app: ${name}}
-  ports: [{name: http, port: 80, targetPort: http}]
-`;
+  const port = extra.port ?? 8080;
+  return manifests(deployment(name, { replicas, port, shell: httpdShell(port), ...extra }), service(name));
 }
 
 export function stackFile(name: string, extra = ''): string {
