@@ -7,7 +7,18 @@ export interface Args {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(['--stack', '--format', '--tail', '--since']);
+const VALUE_FLAGS = new Set([
+  '--stack',
+  '--format',
+  '--tail',
+  '--since',
+  '--target',
+  '--host',
+  '--registry',
+  '--out',
+  '--context',
+  '--timeout',
+]);
 const ALIASES: Record<string, string> = { '-f': '--follow', '-s': '--stack', '-h': '--help' };
 
 export function parseArgs(argv: string[]): Args {

@@ -3,6 +3,7 @@
 // problems) on stderr and a non-zero code.
 import { parseArgs, stackDir, UsageError } from './args';
 import { hadInternalError, installCrashHandlers } from './crash';
+import { deploy } from './commands/deploy';
 import { down } from './commands/down';
 import { scale, restart } from './commands/intents';
 import { logs } from './commands/logs';
@@ -37,6 +38,7 @@ const COMMANDS: Record<string, (a: ReturnType<typeof parseArgs>) => Promise<numb
   logs,
   down,
   lint,
+  deploy,
 };
 
 async function main(argv: string[]): Promise<number> {

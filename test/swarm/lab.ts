@@ -43,7 +43,9 @@ function sh(cmd: string): string {
 
 function snapshot(): HostSnapshot {
   return {
-    docker0: sh("ip -o -4 addr show docker0 2>/dev/null | awk '{print $4}'; ip -o link show docker0 2>/dev/null | grep -c docker0"),
+    docker0: sh(
+      "ip -o -4 addr show docker0 2>/dev/null | awk '{print $4}'; ip -o link show docker0 2>/dev/null | grep -c docker0",
+    ),
     swarm: sh("env -u DOCKER_HOST docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null"),
   };
 }
@@ -70,7 +72,12 @@ export async function startLab(): Promise<Lab> {
   );
   const nodes: LabNode[] = [1, 2, 3].map((k) => {
     const host = env[`NODE${k}_HOST`];
-    return { name: `n${k}`, host, addr: env[`NODE${k}_ADDR`], docker: new Docker({ socketPath: new URL(host).pathname }) };
+    return {
+      name: `n${k}`,
+      host,
+      addr: env[`NODE${k}_ADDR`],
+      docker: new Docker({ socketPath: new URL(host).pathname }),
+    };
   });
   const id = env.LAB;
   return {
@@ -82,7 +89,10 @@ export async function startLab(): Promise<Lab> {
     loadImages(node, images) {
       const r = spawnSync(
         'sh',
-        ['-c', `env -u DOCKER_HOST docker save ${images.map((i) => `'${i}'`).join(' ')} | docker -H '${node.host}' load -q`],
+        [
+          '-c',
+          `env -u DOCKER_HOST docker save ${images.map((i) => `'${i}'`).join(' ')} | docker -H '${node.host}' load -q`,
+        ],
         { encoding: 'utf8' },
       );
       if (r.status !== 0) throw new Error(`could not load ${images.join(', ')} into ${node.name}: ${r.stderr}`);
@@ -107,12 +117,17 @@ export async function startLab(): Promise<Lab> {
       const after = snapshot();
       const problems: string[] = [];
       if (after.docker0 !== before.docker0) problems.push(`docker0 changed: "${before.docker0}" → "${after.docker0}"`);
-      if (after.swarm !== before.swarm) problems.push(`the host engine's swarm state changed: ${before.swarm} → ${after.swarm}`);
-      const hostContainers = sh(`env -u DOCKER_HOST docker ps -a --format '{{.Names}} {{.Image}}' | grep -e '${id}' -e '${env.LAB_REGISTRY}' || true`);
+      if (after.swarm !== before.swarm)
+        problems.push(`the host engine's swarm state changed: ${before.swarm} → ${after.swarm}`);
+      const hostContainers = sh(
+        `env -u DOCKER_HOST docker ps -a --format '{{.Names}} {{.Image}}' | grep -e '${id}' -e '${env.LAB_REGISTRY}' || true`,
+      );
       if (hostContainers) problems.push(`containers of the lab on the host engine: ${hostContainers}`);
       const rules = sh(`iptables-save | grep -e '${id}' -e '${env.LAB_SUBNET.replace(/\.0\/24$/, '.')}' || true`);
       if (rules) problems.push(`iptables rules mention the lab: ${rules}`);
-      const left = sh(`ip netns list | grep '${id}'; ip -o link | grep '${id}'; ls -d /sys/fs/cgroup/*/${id}-* 2>/dev/null; ls -d '${dir}' 2>/dev/null; grep '${dir}' /proc/mounts`);
+      const left = sh(
+        `ip netns list | grep '${id}'; ip -o link | grep '${id}'; ls -d /sys/fs/cgroup/*/${id}-* 2>/dev/null; ls -d '${dir}' 2>/dev/null; grep '${dir}' /proc/mounts`,
+      );
       if (left) problems.push(`left behind: ${left}`);
       if (problems.length) throw new Error(`the swarm lab did not leave the host as it was:\n${problems.join('\n')}`);
     },
@@ -127,6 +142,8 @@ function run(cmd: string, args: string[]): Promise<string> {
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
     p.stderr.on('data', (c: Buffer) => (err += c.toString()));
     p.on('error', reject);
-    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`))));
+    p.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`)),
+    );
   });
 }

@@ -44,7 +44,11 @@ export function stackImages(stack: StackSpec): string[] {
 }
 
 /** Builds the stack's images on `docker`, pushes them and the other local images it runs; returns image → pushed. */
-export async function buildAndPush(docker: Dockerode, stack: StackSpec, opts: PushOptions): Promise<Map<string, PushedImage>> {
+export async function buildAndPush(
+  docker: Dockerode,
+  stack: StackSpec,
+  opts: PushOptions,
+): Promise<Map<string, PushedImage>> {
   const out = new Map<string, PushedImage>();
   await Promise.all(
     stack.builds.map(async (b) => {

@@ -5,7 +5,12 @@ import type { ConfigMapSpec, SecretSpec } from '../../model/types';
 import { SWARM_LABELS, shortHash, swarmName } from './names';
 import type { DesiredBlob } from './plan-types';
 
-export function blobFor(stack: string, kind: 'ConfigMap' | 'Secret', obj: ConfigMapSpec | SecretSpec, key: string): DesiredBlob {
+export function blobFor(
+  stack: string,
+  kind: 'ConfigMap' | 'Secret',
+  obj: ConfigMapSpec | SecretSpec,
+  key: string,
+): DesiredBlob {
   const data = obj.data[key] ?? '';
   const hash = shortHash(`${kind}\n${obj.name}\n${key}\n${data}`, 10);
   return {

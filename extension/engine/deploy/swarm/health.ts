@@ -23,7 +23,13 @@ export function probeHealth(c: ContainerSpec): HealthResult {
     );
   }
   const test = probeCommand(c, probe);
-  if (!test) return { warnings: [...warnings, `container ${c.name}: the probe names a port the container does not declare; no healthcheck`] };
+  if (!test)
+    return {
+      warnings: [
+        ...warnings,
+        `container ${c.name}: the probe names a port the container does not declare; no healthcheck`,
+      ],
+    };
   const startup = c.startupProbe;
   const startPeriod = startup
     ? startup.initialDelaySeconds + startup.periodSeconds * startup.failureThreshold

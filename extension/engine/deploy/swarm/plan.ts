@@ -13,7 +13,14 @@ import { resolveEnv, resolveTargetPort, serviceEnv } from '../../controller/pod-
 import { selectorMatches } from '../../model/resources';
 import type { ContainerSpec, DeploymentSpec, HpaSpec, PodTemplate, ServiceSpec, StackSpec } from '../../model/types';
 import { probeHealth } from './health';
-import { SWARM_LABELS, proxyServiceName, serviceDnsNames, shortHash, swarmNetworkName, workloadServiceName } from './names';
+import {
+  SWARM_LABELS,
+  proxyServiceName,
+  serviceDnsNames,
+  shortHash,
+  swarmNetworkName,
+  workloadServiceName,
+} from './names';
 import type { DesiredBlob, DesiredService, SwarmNode, SwarmPlan } from './plan-types';
 import { proxyCommand, type ProxyListener } from './proxy-command';
 import { updateConfig } from './update-config';
@@ -60,7 +67,8 @@ export function planSwarm(inp: PlanInputs): SwarmPlan {
     const proxy = proxyService(inp, s, network, warnings);
     if (proxy) services.push(proxy);
   }
-  for (const i of stack.ignored) warnings.push(`${i.kind} "${i.name}" is not deployed: Flotilla does not run that kind`);
+  for (const i of stack.ignored)
+    warnings.push(`${i.kind} "${i.name}" is not deployed: Flotilla does not run that kind`);
   return {
     stack: stack.name,
     network,
@@ -186,7 +194,9 @@ function isHeadless(s: ServiceSpec): boolean {
 }
 
 function selects(s: ServiceSpec, t: PodTemplate): boolean {
-  return Object.keys(s.selector).length > 0 && selectorMatches({ matchLabels: s.selector, matchExpressions: [] }, t.labels);
+  return (
+    Object.keys(s.selector).length > 0 && selectorMatches({ matchLabels: s.selector, matchExpressions: [] }, t.labels)
+  );
 }
 
 /** The workloads a Service selects, with their containers (for named target ports). */
@@ -196,11 +206,17 @@ function backendsOf(stack: StackSpec, s: ServiceSpec): { swarmName: string; cont
     .map((d) => ({ swarmName: workloadServiceName(stack.name, d.name), containers: d.template.containers }));
 }
 
-function proxyService(inp: PlanInputs, s: ServiceSpec, network: string, warnings: string[]): DesiredService | undefined {
+function proxyService(
+  inp: PlanInputs,
+  s: ServiceSpec,
+  network: string,
+  warnings: string[],
+): DesiredService | undefined {
   const { stack } = inp;
   if (isHeadless(s)) return undefined;
   const backends = backendsOf(stack, s);
-  if (!backends.length) warnings.push(`Service ${s.name} selects no workload of the stack; its proxy refuses connections`);
+  if (!backends.length)
+    warnings.push(`Service ${s.name} selects no workload of the stack; its proxy refuses connections`);
   const listeners: ProxyListener[] = [];
   const published: Dockerode.PortConfig[] = [];
   for (const p of s.ports) {
@@ -252,7 +268,12 @@ function proxyService(inp: PlanInputs, s: ServiceSpec, network: string, warnings
       Networks: [{ Target: network, Aliases: serviceDnsNames(s.name) }],
     },
     Mode: global ? { Global: {} } : { Replicated: { Replicas: Math.min(2, Math.max(1, inp.nodes.length)) } },
-    UpdateConfig: { Parallelism: 1, Order: global ? 'stop-first' : 'start-first', FailureAction: 'rollback', Monitor: 5 * SECOND },
+    UpdateConfig: {
+      Parallelism: 1,
+      Order: global ? 'stop-first' : 'start-first',
+      FailureAction: 'rollback',
+      Monitor: 5 * SECOND,
+    },
     EndpointSpec: { Mode: 'dnsrr', Ports: published },
   };
   return finish(spec, 'proxy', `Service/${s.name}`, s.name);
@@ -280,7 +301,8 @@ function envList(stack: StackSpec, c: ContainerSpec, w: Workload, warnings: stri
       if (env[k] === local[k]) env[k] = v;
     };
     set(`${key}_SERVICE_PORT`, String(s.ports[0].port));
-    for (const p of s.ports) if (p.name) set(`${key}_SERVICE_PORT_${p.name.toUpperCase().replace(/-/g, '_')}`, String(p.port));
+    for (const p of s.ports)
+      if (p.name) set(`${key}_SERVICE_PORT_${p.name.toUpperCase().replace(/-/g, '_')}`, String(p.port));
   }
   const secretRefs = new Set<string>();
   for (const e of c.env) if (e.valueFrom?.secretKeyRef) secretRefs.add(e.valueFrom.secretKeyRef.name);
@@ -307,11 +329,13 @@ function securityOf(c: ContainerSpec, w: Workload, warnings: string[]): Partial<
   const s = c.security;
   if (!s) return {};
   const out: Partial<Dockerode.ContainerSpec> = {};
-  if (s.runAsUser !== undefined) out.User = s.runAsGroup !== undefined ? `${s.runAsUser}:${s.runAsGroup}` : String(s.runAsUser);
+  if (s.runAsUser !== undefined)
+    out.User = s.runAsGroup !== undefined ? `${s.runAsUser}:${s.runAsGroup}` : String(s.runAsUser);
   if (s.readOnlyRootFilesystem) out.ReadOnly = true;
   if (s.capAdd.length) out.CapabilityAdd = s.capAdd;
   if (s.capDrop.length) out.CapabilityDrop = s.capDrop;
-  if (s.privileged) warnings.push(`${w.kind} ${w.name}: Swarm services cannot run privileged; "${c.name}" runs unprivileged`);
+  if (s.privileged)
+    warnings.push(`${w.kind} ${w.name}: Swarm services cannot run privileged; "${c.name}" runs unprivileged`);
   return out;
 }
 

@@ -1,0 +1,121 @@
+// `flotilla deploy --target swarm`: load the stack, build its images on the manager's engine and push them
+// (tagged by content hash) to the registry every node pulls from, then apply the plan and wait for every
+// service to converge. Re-running changes only what changed; a stack with problems changes nothing.
+import Docker from 'dockerode';
+import { StackError } from '../../model/problems';
+import { loadStack } from '../../model/load-stack';
+import type { StackSpec } from '../../model/types';
+import { buildAndPush, tagAndPush } from '../images';
+import { applySwarmPlan, pruneBlobs, stackServices, swarmNodes, type ApplyResult } from './apply';
+import { planSwarm } from './plan';
+import type { SwarmPlan } from './plan-types';
+import { waitConverged } from './tasks';
+
+export interface SwarmTarget {
+  /** The manager's engine, as DOCKER_HOST spells it (unix://, tcp://host:port, ssh://user@host). */
+  host: string;
+  /** host:port of the registry every node pulls from (the manager's engine must be able to push to it). */
+  registry: string;
+}
+
+export interface DeployOptions extends SwarmTarget {
+  stackDir: string;
+  onOutput?: (line: string) => void;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Builds the Service proxy image on the manager and returns its local tag. */
+  proxyImage: (docker: Docker, stack: StackSpec) => Promise<string>;
+}
+
+export interface DeployResult {
+  stack: StackSpec;
+  plan: SwarmPlan;
+  applied: ApplyResult;
+}
+
+/** A dockerode client for a DOCKER_HOST-style address. */
+export function dockerAt(host: string): Docker {
+  const u = new URL(host);
+  if (u.protocol === 'unix:') return new Docker({ socketPath: u.pathname });
+  if (u.protocol === 'tcp:' || u.protocol === 'http:' || u.protocol === 'https:') {
+    return new Docker({
+      host: u.hostname,
+      port: Number(u.port || (u.protocol === 'https:' ? 2376 : 2375)),
+      protocol: u.protocol === 'https:' ? 'https' : 'http',
+    });
+  }
+  if (u.protocol === 'ssh:') {
+    return new Docker({
+      protocol: 'ssh',
+      host: u.hostname,
+      port: Number(u.port || 22),
+      username: u.username || undefined,
+    });
+  }
+  throw new Error(`--host ${host}: use unix:///path/docker.sock, tcp://HOST:PORT or ssh://USER@HOST`);
+}
+
+/** Connects to the manager and checks it is one: deploys go through a swarm manager. */
+export async function connectManager(host: string): Promise<Docker> {
+  const docker = dockerAt(host);
+  let info: { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
+  try {
+    info = (await docker.info()) as typeof info;
+  } catch (e) {
+    throw new Error(`no Docker engine answers at ${host} (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (info.Swarm?.LocalNodeState !== 'active') {
+    throw new Error(
+      `the engine at ${host} is not part of a swarm: run 'docker swarm init' there (or pass a manager's address)`,
+    );
+  }
+  if (!info.Swarm.ControlAvailable) {
+    throw new Error(`the engine at ${host} is a swarm worker; pass a manager's address (docker node ls shows them)`);
+  }
+  return docker;
+}
+
+export async function deploySwarm(opts: DeployOptions): Promise<DeployResult> {
+  const say = (l: string) => opts.onOutput?.(l);
+  const { stack, problems } = loadStack(opts.stackDir);
+  if (!stack) throw new StackError(problems);
+  const docker = await connectManager(opts.host);
+  const nodes = await swarmNodes(docker);
+  say(`swarm: ${nodes.length} node(s), ${nodes.filter((n) => n.ready).length} ready; registry ${opts.registry}`);
+
+  const [pushed, proxyTag] = await Promise.all([
+    buildAndPush(docker, stack, { registry: opts.registry, onOutput: say, signal: opts.signal }),
+    stack.services.length ? opts.proxyImage(docker, stack) : Promise.resolve(undefined),
+  ]);
+  let proxyImage = '';
+  if (proxyTag) {
+    const info = await docker.getImage(proxyTag).inspect();
+    proxyImage = await tagAndPush(docker, info.Id, `${opts.registry}/flotilla/proxy:${info.Id.slice(7, 23)}`, {
+      registry: opts.registry,
+      onOutput: say,
+    });
+  }
+  const images = Object.fromEntries([...pushed].map(([k, v]) => [k, v.ref]));
+  const current = await currentReplicas(docker, stack.name);
+  const plan = planSwarm({ stack, images, proxyImage, nodes, currentReplicas: current });
+  for (const w of plan.warnings) say(`warning: ${w}`);
+  const applied = await applySwarmPlan(docker, plan, { onOutput: say });
+  await waitConverged(docker, stack.name, {
+    timeoutMs: opts.timeoutMs ?? 300_000,
+    readyNodes: nodes.filter((n) => n.ready).length,
+    onProgress: say,
+    signal: opts.signal,
+  });
+  const pruned = await pruneBlobs(docker, plan);
+  if (pruned) say(`removed ${pruned} config/secret version(s) no longer used`);
+  return { stack, plan, applied };
+}
+
+async function currentReplicas(docker: Docker, stack: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [name, s] of await stackServices(docker, stack)) {
+    const r = s.info.Spec?.Mode?.Replicated?.Replicas;
+    if (r !== undefined) out[name] = r;
+  }
+  return out;
+}
