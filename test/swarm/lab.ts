@@ -117,8 +117,9 @@ export async function startLab(): Promise<Lab> {
       const after = snapshot();
       const problems: string[] = [];
       if (after.docker0 !== before.docker0) problems.push(`docker0 changed: "${before.docker0}" → "${after.docker0}"`);
-      if (after.swarm !== before.swarm)
+      if (after.swarm !== before.swarm) {
         problems.push(`the host engine's swarm state changed: ${before.swarm} → ${after.swarm}`);
+      }
       const hostContainers = sh(
         `env -u DOCKER_HOST docker ps -a --format '{{.Names}} {{.Image}}' | grep -e '${id}' -e '${env.LAB_REGISTRY}' || true`,
       );

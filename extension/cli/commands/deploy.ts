@@ -21,7 +21,7 @@ export function target(args: Args): 'swarm' | 'kubernetes' | undefined {
   throw new UsageError(`--target ${t}: use swarm or kubernetes`);
 }
 
-export function swarmFlags(args: Args): { host: string; registry: string } {
+export function swarmFlags(args: Args, needRegistry = true): { host: string; registry: string } {
   const host = flag(
     args,
     '--host',
@@ -30,7 +30,7 @@ export function swarmFlags(args: Args): { host: string; registry: string } {
   const registry = flag(
     args,
     '--registry',
-    '--target swarm needs --registry HOST:PORT: the registry every node pulls from',
+    needRegistry ? '--target swarm needs --registry HOST:PORT: the registry every node pulls from' : undefined,
   );
   return { host: host ?? '', registry: registry ?? '' };
 }

@@ -6,7 +6,10 @@ import { connectDocker } from '../../engine/docker/client';
 import { findStackFile } from '../../engine/model/stack-file';
 import { readStackFile } from '../../engine/model/stack-file';
 import { StackError } from '../../engine/model/problems';
+import { connectManager } from '../../engine/deploy/swarm/deploy';
+import { downSwarm } from '../../engine/deploy/swarm/down';
 import { type Args, stackDir } from '../args';
+import { swarmFlags, target } from './deploy';
 
 export async function down(args: Args): Promise<number> {
   const dir = stackDir(args);
@@ -15,6 +18,13 @@ export async function down(args: Args): Promise<number> {
   if (!file) throw new Error(`no flotilla.yaml or skaffold.yaml in ${dir}`);
   const { stack, problems } = readStackFile(file);
   if (!stack) throw new StackError(problems);
+  if (target(args) === 'swarm') {
+    const r = await downSwarm(await connectManager(swarmFlags(args, false).host), stack.name);
+    process.stdout.write(
+      `stack ${stack.name}: removed ${r.services} service(s), ${r.configs} config(s), ${r.secrets} secret(s)${r.network ? ' and its network' : ''} from the swarm\n`,
+    );
+    return 0;
+  }
   const client = await ControllerClient.connect(dir);
   if (client) {
     await client.post('/v1/shutdown', { down: false });

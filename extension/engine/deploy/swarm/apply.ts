@@ -174,8 +174,9 @@ export async function pruneBlobs(docker: Dockerode, plan: SwarmPlan): Promise<nu
           () => true,
           () => false,
         )
-    )
+    ) {
       n++;
+    }
   }
   for (const s of await listSecrets(docker, filter)) {
     if (s.Spec?.Labels?.[SWARM_LABELS.stack] !== plan.stack || keepSecrets.has(s.Spec?.Name ?? '')) continue;
@@ -187,8 +188,9 @@ export async function pruneBlobs(docker: Dockerode, plan: SwarmPlan): Promise<nu
           () => true,
           () => false,
         )
-    )
+    ) {
       n++;
+    }
   }
   return n;
 }

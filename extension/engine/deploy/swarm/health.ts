@@ -23,13 +23,14 @@ export function probeHealth(c: ContainerSpec): HealthResult {
     );
   }
   const test = probeCommand(c, probe);
-  if (!test)
+  if (!test) {
     return {
       warnings: [
         ...warnings,
         `container ${c.name}: the probe names a port the container does not declare; no healthcheck`,
       ],
     };
+  }
   const startup = c.startupProbe;
   const startPeriod = startup
     ? startup.initialDelaySeconds + startup.periodSeconds * startup.failureThreshold

@@ -67,8 +67,9 @@ export function planSwarm(inp: PlanInputs): SwarmPlan {
     const proxy = proxyService(inp, s, network, warnings);
     if (proxy) services.push(proxy);
   }
-  for (const i of stack.ignored)
+  for (const i of stack.ignored) {
     warnings.push(`${i.kind} "${i.name}" is not deployed: Flotilla does not run that kind`);
+  }
   return {
     stack: stack.name,
     network,
@@ -83,15 +84,17 @@ export function planSwarm(inp: PlanInputs): SwarmPlan {
 function deploymentWorkload(stack: StackSpec, d: DeploymentSpec, inp: PlanInputs): Workload {
   const hpa = stack.hpas.find((h) => h.target.kind === 'Deployment' && h.target.name === d.name);
   const current = inp.currentReplicas?.[workloadServiceName(stack.name, d.name)];
-  let replicas = d.replicas ?? 1;
-  if (hpa) replicas = clamp(current ?? Math.max(replicas, hpa.minReplicas), hpa.minReplicas, hpa.maxReplicas);
+  // The update policy scales with the count the manifests ask for, not the autoscaler's current one: an HPA
+  // scaling the service must not make the next deploy roll it.
+  const base = hpa ? clamp(d.replicas ?? 1, hpa.minReplicas, hpa.maxReplicas) : (d.replicas ?? 1);
+  const replicas = hpa ? clamp(current ?? base, hpa.minReplicas, hpa.maxReplicas) : base;
   return {
     kind: 'Deployment',
     name: d.name,
     template: d.template,
     replicas,
     mode: { Replicated: { Replicas: replicas } },
-    update: updateConfig(d.strategy, replicas, d.minReadySeconds),
+    update: updateConfig(d.strategy, base, d.minReadySeconds),
     restart: { Condition: 'any', Delay: Math.round(stack.settings.backoffBaseSeconds * SECOND), MaxAttempts: 0 },
     hpa,
   };
@@ -215,8 +218,9 @@ function proxyService(
   const { stack } = inp;
   if (isHeadless(s)) return undefined;
   const backends = backendsOf(stack, s);
-  if (!backends.length)
+  if (!backends.length) {
     warnings.push(`Service ${s.name} selects no workload of the stack; its proxy refuses connections`);
+  }
   const listeners: ProxyListener[] = [];
   const published: Dockerode.PortConfig[] = [];
   for (const p of s.ports) {
@@ -301,8 +305,9 @@ function envList(stack: StackSpec, c: ContainerSpec, w: Workload, warnings: stri
       if (env[k] === local[k]) env[k] = v;
     };
     set(`${key}_SERVICE_PORT`, String(s.ports[0].port));
-    for (const p of s.ports)
+    for (const p of s.ports) {
       if (p.name) set(`${key}_SERVICE_PORT_${p.name.toUpperCase().replace(/-/g, '_')}`, String(p.port));
+    }
   }
   const secretRefs = new Set<string>();
   for (const e of c.env) if (e.valueFrom?.secretKeyRef) secretRefs.add(e.valueFrom.secretKeyRef.name);
@@ -329,13 +334,15 @@ function securityOf(c: ContainerSpec, w: Workload, warnings: string[]): Partial<
   const s = c.security;
   if (!s) return {};
   const out: Partial<Dockerode.ContainerSpec> = {};
-  if (s.runAsUser !== undefined)
+  if (s.runAsUser !== undefined) {
     out.User = s.runAsGroup !== undefined ? `${s.runAsUser}:${s.runAsGroup}` : String(s.runAsUser);
+  }
   if (s.readOnlyRootFilesystem) out.ReadOnly = true;
   if (s.capAdd.length) out.CapabilityAdd = s.capAdd;
   if (s.capDrop.length) out.CapabilityDrop = s.capDrop;
-  if (s.privileged)
+  if (s.privileged) {
     warnings.push(`${w.kind} ${w.name}: Swarm services cannot run privileged; "${c.name}" runs unprivileged`);
+  }
   return out;
 }
 

@@ -1,0 +1,153 @@
+// `flotilla status --target swarm`: the same StackStatus as on one machine, read from the swarm's services
+// and tasks. A replica is a task (named <workload>-<slot>, or <workload>-<node> for a global service) on its
+// real node; Ready is Swarm's running state, which a task with a healthcheck reaches only once healthy.
+// Service URLs are every node's address on the published port; endpoints are the selected Ready tasks.
+import type Dockerode from 'dockerode';
+import type { DeploymentStatus, ReplicaState, ReplicaStatus, ServiceStatus, StackStatus } from '../../api/protocol';
+import { resolveTargetPort } from '../../controller/pod-spec';
+import { selectorMatches } from '../../model/resources';
+import type { StackSpec } from '../../model/types';
+import { stackServices } from './apply';
+import { listNodes, listTasks, type TaskInfo } from './engine-api';
+import { SWARM_LABELS, workloadServiceName } from './names';
+
+const STATES: Record<string, ReplicaState> = {
+  new: 'Pending',
+  pending: 'Pending',
+  assigned: 'Creating',
+  accepted: 'Creating',
+  preparing: 'Creating',
+  ready: 'Creating',
+  starting: 'Creating',
+  running: 'Running',
+  complete: 'Exited',
+  shutdown: 'Exited',
+  failed: 'Exited',
+  rejected: 'Exited',
+  remove: 'Terminating',
+  orphaned: 'Exited',
+};
+
+export async function swarmStatus(docker: Dockerode, stack: StackSpec): Promise<StackStatus> {
+  const [services, nodes] = await Promise.all([stackServices(docker, stack.name), listNodes(docker)]);
+  const hostname = new Map(nodes.map((n) => [n.ID, n.Description?.Hostname ?? n.ID]));
+  const addrs = nodes.filter((n) => n.Status?.State === 'ready').map((n) => n.Status?.Addr ?? '');
+  const tasksOf = new Map<string, TaskInfo[]>();
+  await Promise.all(
+    [...services.values()].map(async (s) =>
+      tasksOf.set(s.info.Spec?.Name ?? '', await listTasks(docker, { service: [s.info.ID] })),
+    ),
+  );
+  const pending: StackStatus['pending'] = [];
+  const deployments: DeploymentStatus[] = [];
+  for (const svc of services.values()) {
+    const spec = svc.info.Spec;
+    if (spec?.Labels?.[SWARM_LABELS.role] !== 'workload') continue;
+    const workload = spec.Labels[SWARM_LABELS.workload] ?? spec.Name ?? '';
+    const tasks = tasksOf.get(spec.Name ?? '') ?? [];
+    const global = !!spec.Mode?.Global;
+    const replicas = replicasOf(workload, tasks, global, hostname);
+    for (const r of replicas) {
+      if (r.state === 'Pending' && r.pendingReason) pending.push({ replica: r.name, reason: r.pendingReason });
+    }
+    const manifest = stack.deployments.find((d) => d.name === workload);
+    deployments.push({
+      name: workload,
+      desired: spec.Mode?.Replicated?.Replicas ?? replicas.length,
+      ready: replicas.filter((r) => r.ready).length,
+      manifest: manifest ? { file: manifest.source.file, line: manifest.source.line } : undefined,
+      images: [
+        spec.TaskTemplate && 'ContainerSpec' in spec.TaskTemplate ? (spec.TaskTemplate.ContainerSpec?.Image ?? '') : '',
+      ],
+      replicas,
+    });
+  }
+  deployments.sort((a, b) => a.name.localeCompare(b.name));
+
+  const serviceStatus: ServiceStatus[] = stack.services.map((s) => {
+    const published =
+      [...services.values()].find((x) => x.info.Spec?.Labels?.[SWARM_LABELS.source] === `Service/${s.name}`)?.info.Spec
+        ?.EndpointSpec?.Ports ?? [];
+    const ports = s.ports.map((p) => {
+      const pub = published.find((x) => x.TargetPort === p.port)?.PublishedPort;
+      return {
+        name: p.name,
+        port: p.port,
+        targetPort: p.targetPort,
+        hostPort: pub,
+        url: pub && addrs[0] ? `http://${addrs[0]}:${pub}` : undefined,
+      };
+    });
+    const endpoints: ServiceStatus['endpoints'] = [];
+    for (const d of stack.deployments) {
+      if (
+        !Object.keys(s.selector).length ||
+        !selectorMatches({ matchLabels: s.selector, matchExpressions: [] }, d.template.labels)
+      ) {
+        continue;
+      }
+      const tasks = tasksOf.get(workloadServiceName(stack.name, d.name)) ?? [];
+      for (const r of replicasOf(d.name, tasks, false, hostname)) {
+        if (!r.address) continue;
+        for (const p of s.ports) {
+          const t = resolveTargetPort(p.targetPort, d.template.containers);
+          if (t !== undefined) endpoints.push({ replica: r.name, address: `${r.address}:${t}`, ready: r.ready });
+        }
+      }
+    }
+    return {
+      name: s.name,
+      selector: s.selector,
+      manifest: { file: s.source.file, line: s.source.line },
+      urls: ports.flatMap((p) => (p.hostPort ? addrs.map((a) => `http://${a}:${p.hostPort}`) : [])),
+      ports,
+      endpoints,
+    };
+  });
+  return {
+    stack: stack.name,
+    dir: stack.dir,
+    controller: { running: false },
+    deployments,
+    services: serviceStatus,
+    pending,
+  };
+}
+
+/** The tasks Swarm wants running, one per slot (or node), with the restarts of that slot. */
+function replicasOf(
+  workload: string,
+  tasks: TaskInfo[],
+  global: boolean,
+  hostname: Map<string, string>,
+): ReplicaStatus[] {
+  const bySlot = new Map<string, TaskInfo[]>();
+  for (const t of tasks) {
+    const key = global ? (t.NodeID ?? '') : String(t.Slot ?? 0);
+    bySlot.set(key, [...(bySlot.get(key) ?? []), t]);
+  }
+  const out: ReplicaStatus[] = [];
+  for (const [key, list] of bySlot) {
+    list.sort((a, b) => (a.CreatedAt ?? '').localeCompare(b.CreatedAt ?? ''));
+    const current = [...list].reverse().find((t) => t.DesiredState === 'running');
+    if (!current) continue;
+    const state = STATES[current.Status?.State ?? ''] ?? 'Pending';
+    const addr = current.NetworksAttachments?.find((n) => n.Network?.Spec?.Name !== 'ingress')?.Addresses?.[0]?.split(
+      '/',
+    )[0];
+    const node = current.NodeID ? (hostname.get(current.NodeID) ?? current.NodeID) : '';
+    const r: ReplicaStatus = {
+      name: `${workload}-${global ? (hostname.get(key) ?? key) : key}`,
+      container: current.Status?.ContainerStatus?.ContainerID ?? '',
+      node,
+      state,
+      ready: state === 'Running',
+      restarts: list.length - 1,
+      address: addr,
+      startedAt: state === 'Running' ? current.Status?.Timestamp : undefined,
+    };
+    if (state === 'Pending') r.pendingReason = current.Status?.Err ?? current.Status?.Message;
+    out.push(r);
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+}

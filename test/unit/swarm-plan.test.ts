@@ -1,0 +1,184 @@
+// The stack → Swarm translation (pure): workload and proxy services, resources, health, update policy,
+// placement, node labels, env with the Service port, and which changes give a new spec hash.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadStackOrThrow } from '../../extension/engine/model/load-stack';
+import { planSwarm, publishedPort } from '../../extension/engine/deploy/swarm/plan';
+import type { SwarmNode } from '../../extension/engine/deploy/swarm/plan-types';
+import type { StackSpec } from '../../extension/engine/model/types';
+
+const API = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      nodeSelector: {zone: a, kubernetes.io/arch: amd64}
+      containers:
+        - name: api
+          image: shop/api
+          ports: [{name: http, containerPort: 3000}]
+          envFrom: [{configMapRef: {name: cfg}}]
+          resources:
+            requests: {cpu: 100m, memory: 64Mi}
+            limits: {cpu: 500m, memory: 128Mi}
+          readinessProbe: {httpGet: {path: /readyz, port: http}, periodSeconds: 2, failureThreshold: 4}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api}
+spec:
+  selector: {app: api}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: api}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
+  minReplicas: 3
+  maxReplicas: 5
+  metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}}]
+`;
+const WEB = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 4
+  strategy: {rollingUpdate: {maxSurge: 0, maxUnavailable: 2}}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: flotilla.local/busybox:1
+          command: [httpd, -f]
+          env: [{name: API_URL, value: "http://api"}]
+          ports: [{containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+`;
+
+function load(cfgValue = 'one'): StackSpec {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-swarm-plan-'));
+  const files: Record<string, string> = {
+    'flotilla.yaml': `name: shop\nmanifests: ["k8s/*.yaml"]\nnodes:\n  - {name: node-a, cpu: "2", memory: 2Gi, labels: {zone: a}}\n  - {name: n3, cpu: "2", memory: 2Gi, labels: {zone: c}}\n`,
+    'k8s/api.yaml': API,
+    'k8s/web.yaml': WEB,
+    'k8s/cfg.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {GREETING: ${cfgValue}}\n`,
+  };
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+  return loadStackOrThrow(dir);
+}
+
+const NODES: SwarmNode[] = ['n1', 'n2', 'n3'].map((h, i) => ({
+  id: `id${i + 1}`,
+  hostname: h,
+  addr: `10.0.0.${i + 1}`,
+  ready: true,
+  manager: i === 0,
+  labels: {},
+}));
+
+function plan(stack = load(), currentReplicas?: Record<string, number>) {
+  return planSwarm({
+    stack,
+    images: { 'shop/api': 'reg:5000/shop/api@sha256:aa' },
+    proxyImage: 'reg:5000/flotilla/proxy@sha256:bb',
+    nodes: NODES,
+    currentReplicas,
+  });
+}
+
+describe('swarm plan', () => {
+  it('runs a Deployment as a replicated dnsrr service with reservations, limits, healthcheck and constraints', () => {
+    const api = plan().services.find((s) => s.name === 'shop_api');
+    assert.ok(api);
+    const t = api.spec.TaskTemplate;
+    assert.ok(t && 'ContainerSpec' in t && t.ContainerSpec);
+    assert.equal(t.ContainerSpec.Image, 'reg:5000/shop/api@sha256:aa');
+    assert.deepEqual(t.Resources, {
+      Reservations: { NanoCPUs: 100_000_000, MemoryBytes: 64 * 1024 * 1024 },
+      Limits: { NanoCPUs: 500_000_000, MemoryBytes: 128 * 1024 * 1024 },
+    });
+    assert.deepEqual(t.Placement?.Constraints, ['node.labels.zone==a', 'node.platform.arch==x86_64']);
+    assert.equal(api.spec.EndpointSpec?.Mode, 'dnsrr');
+    const hc = t.ContainerSpec.HealthCheck;
+    assert.equal(hc?.Test?.[0], 'CMD-SHELL');
+    assert.match(hc?.Test?.[1] ?? '', /http:\/\/127\.0\.0\.1:3000\/readyz/);
+    assert.equal(hc?.Interval, 2e9);
+    assert.equal(hc?.Retries, 4);
+    // The HPA's minimum is kept: 2 in the manifest, 3 at least.
+    assert.deepEqual(api.spec.Mode, { Replicated: { Replicas: 3 } });
+    assert.deepEqual(api.hpa, { min: 3, max: 5 });
+    // Env: the ConfigMap's values, and the Service port (the proxy's), not the target port.
+    const env = t.ContainerSpec.Env ?? [];
+    assert.ok(env.includes('GREETING=one'));
+    assert.ok(env.includes('API_SERVICE_PORT=80'), env.join(' '));
+    assert.ok(env.includes('API_SERVICE_HOST=api'));
+  });
+
+  it('maps maxSurge/maxUnavailable to update_config: start-first when nothing may be unavailable', () => {
+    const p = plan();
+    const api = p.services.find((s) => s.name === 'shop_api')?.spec.UpdateConfig;
+    assert.equal(api?.Order, 'start-first');
+    assert.equal(api?.Parallelism, 1);
+    assert.equal(api?.FailureAction, 'rollback');
+    const web = p.services.find((s) => s.name === 'shop_web')?.spec.UpdateConfig;
+    assert.equal(web?.Order, 'stop-first');
+    assert.equal(web?.Parallelism, 2);
+  });
+
+  it('makes each Service a proxy carrying its names; NodePort ones run globally and publish in host mode', () => {
+    const p = plan();
+    const api = p.services.find((s) => s.name === 'shop_svc-api');
+    const web = p.services.find((s) => s.name === 'shop_svc-web');
+    assert.ok(api && web);
+    const apiNet =
+      api.spec.TaskTemplate && 'ContainerSpec' in api.spec.TaskTemplate ? api.spec.TaskTemplate.Networks : [];
+    assert.deepEqual(apiNet?.[0].Aliases, ['api', 'api.default', 'api.default.svc', 'api.default.svc.cluster.local']);
+    assert.deepEqual(api.spec.Mode, { Replicated: { Replicas: 2 } });
+    assert.deepEqual(web.spec.Mode, { Global: {} });
+    const port = web.spec.EndpointSpec?.Ports?.[0];
+    assert.equal(port?.PublishMode, 'host');
+    assert.equal(port?.TargetPort, 80);
+    assert.ok(port?.PublishedPort && port.PublishedPort >= 30000 && port.PublishedPort <= 32767);
+    assert.equal(port?.PublishedPort, publishedPort('shop', load().services[1], 80));
+    assert.equal(api.spec.EndpointSpec?.Ports?.length, 0);
+  });
+
+  it('labels swarm nodes from the stack file: by hostname when one matches, else in hostname order', () => {
+    const labels = plan().nodeLabels.map((n) => `${n.hostname}=${n.stackNode}:${n.labels.zone}`);
+    assert.deepEqual(labels.sort(), ['n1=node-a:a', 'n3=n3:c']);
+  });
+
+  it('gives a new spec hash only where something changed; a scaled HPA target keeps its count', () => {
+    const a = plan();
+    const b = plan(load('two'));
+    const hash = (p: ReturnType<typeof plan>, n: string) => p.services.find((s) => s.name === n)?.hash;
+    assert.notEqual(hash(a, 'shop_api'), hash(b, 'shop_api'));
+    assert.equal(hash(a, 'shop_web'), hash(b, 'shop_web'));
+    assert.equal(hash(a, 'shop_svc-api'), hash(b, 'shop_svc-api'));
+    const scaled = plan(load(), { shop_api: 5 });
+    assert.deepEqual(scaled.services.find((s) => s.name === 'shop_api')?.spec.Mode, { Replicated: { Replicas: 5 } });
+    assert.equal(hash(scaled, 'shop_api'), hash(a, 'shop_api'));
+    assert.deepEqual(plan(load(), { shop_api: 9 }).services.find((s) => s.name === 'shop_api')?.spec.Mode, {
+      Replicated: { Replicas: 5 },
+    });
+  });
+});
