@@ -22,6 +22,7 @@ describe('flotilla lint', function () {
     assert.equal(code, 1);
     const diags = JSON.parse(out) as Record<string, unknown>[];
     assert.deepEqual(Object.keys(diags[0]).sort(), [
+      'blocking',
       'code',
       'column',
       'endColumn',

@@ -77,7 +77,7 @@ describe('quick fixes resolve their findings', () => {
   });
 
   it('stack file fixes: misspelt keys, name as a DNS label', () => {
-    const lint = (t: string) => readStack('/nonexistent/flotilla.yaml', parseYaml(t), () => []).findings;
+    const lint = (t: string) => readStack('/nonexistent/flotilla.yaml', t, () => []).findings;
     const fixed = checkFixes('name: My_Shop\nmanifests: []\nsetings: {}\n', lint);
     assert.deepEqual(fixed.sort(), ['FS1001', 'FS1002']);
   });

@@ -112,15 +112,15 @@ describe('stack model', () => {
     assert.equal(s, undefined);
     const text = problems.map((p) => `${path.basename(p.file)}:${p.line} ${p.message}`);
     assert.ok(
-      text.some((t) => /^flotilla\.yaml:1 name: "Shop!" is not a valid stack name/.test(t)),
+      text.some((t) => /^flotilla\.yaml:1 name "Shop!" is not a valid stack name/.test(t)),
       text.join('\n'),
     );
     assert.ok(
-      text.some((t) => /^flotilla\.yaml:4 build\[0\]\.context: build context missing does not exist/.test(t)),
+      text.some((t) => /^flotilla\.yaml:4 Build context "missing" is not a folder/.test(t)),
       text.join('\n'),
     );
     assert.ok(
-      text.some((t) => /^flotilla\.yaml:5 setings: unknown field "setings"/.test(t)),
+      text.some((t) => /^flotilla\.yaml:5 Unknown key "setings" in the stack file\. Did you mean "settings"\?/.test(t)),
       text.join('\n'),
     );
   });
@@ -144,7 +144,7 @@ describe('stack model', () => {
       text.join('\n'),
     );
     assert.ok(
-      text.some((t) => /^flotilla\.yaml:2 manifest glob "nothing\/\*\.yaml" matches no file/.test(t)),
+      text.some((t) => /^flotilla\.yaml:2 "nothing\/\*\.yaml" matches no file/.test(t)),
       text.join('\n'),
     );
   });
@@ -169,9 +169,9 @@ describe('stack model', () => {
     ).replace('    spec:\n      containers', '    spec:\n      hostPID: true\n      containers');
     const denied = loadStack(stack({ 'flotilla.yaml': 'name: s\nmanifests: ["k8s/*.yaml"]\n', 'k8s/web.yaml': priv }));
     assert.deepEqual(denied.problems.map((p) => [p.code, /security\.allow\.(\w+)/.exec(p.message)?.[1]]).sort(), [
-      ['FP001', 'capabilities'],
-      ['FP001', 'hostPID'],
-      ['FP001', 'privileged'],
+      ['FP1001', 'privileged'],
+      ['FP1003', 'hostPID'],
+      ['FP1005', 'capabilities'],
     ]);
     const allowed = loadStack(
       stack({
@@ -217,7 +217,9 @@ describe('stack model', () => {
     assert.deepEqual(w.problems, []);
     assert.deepEqual(
       w.stack!.warnings.map((x) => x.message),
-      ['deployment web: volume "cfg" is not mounted: the local engine mounts hostPath and emptyDir volumes only'],
+      [
+        'Deployment field spec.template.spec.volumes[].configMap is not honoured by Flotilla: this volume type is not mounted (the local engine mounts emptyDir and hostPath volumes).',
+      ],
     );
     assert.deepEqual(w.stack!.deployments[0].template.volumes, [{ name: 'data', emptyDir: true }]);
     const typo = loadStack(

@@ -17,30 +17,33 @@ describe('parseCpu', () => {
     ['0.1', 100],
     ['0.0001', 1], // rounds up like MilliValue()
     ['1.5m', 2],
+    ['2000u', 2], // micro: Kubernetes accepts n and u too
+    ['500000n', 1],
+    ['1e3', 1_000_000],
   ];
   for (const [input, want] of cases) {
     it(`${JSON.stringify(input)} → ${want}m`, () => assert.equal(parseCpu(input), want));
   }
 
-  for (const bad of ['100x', '', 'm', '1.2.3', '-1', '1Gi', 'abc', '1e3']) {
+  for (const bad of ['100x', '', 'm', '1.2.3', 'abc', '1 m', '2000µ']) {
     it(`rejects ${JSON.stringify(bad)} with a clear message`, () => {
       assert.throws(
         () => parseCpu(bad),
         (e: Error) =>
-          e.message ===
-          `invalid cpu quantity "${bad}": expected a number with an optional "m" suffix, e.g. 250m or 0.5`,
+          e.message === `invalid cpu quantity "${bad}": expected a number with an optional suffix, e.g. 250m, 0.5 or 2`,
       );
     });
   }
 
   it('rejects negative and non-finite numbers', () => {
+    assert.throws(() => parseCpu('-1'), /invalid cpu quantity "-1": must not be negative/);
     assert.throws(() => parseCpu(-1), /invalid cpu quantity -1/);
     assert.throws(() => parseCpu(Number.NaN), /invalid cpu quantity NaN/);
     assert.throws(() => parseCpu(Infinity), /invalid cpu quantity Infinity/);
   });
 
   it('rejects values of the wrong type', () => {
-    assert.throws(() => parseCpu(null as unknown as string), /invalid cpu quantity null/);
+    assert.throws(() => parseCpu(null), /invalid cpu quantity null/);
   });
 });
 

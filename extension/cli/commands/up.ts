@@ -26,12 +26,11 @@ export async function up(args: Args): Promise<number> {
   const say = (line: string) => process.stdout.write(line + '\n');
   const prep: PrepareOptions = { onOutput: say, lint: lintForEngine };
   const prepared = await prepareStack(docker, dir, { ...prep, network: true });
+  // Kinds and fields left out (with their reasons) and files skipped: the same lines lint shows.
   for (const w of prepared.stack.warnings) {
-    say(`warning: ${path.relative(process.cwd(), w.file)}:${w.line}:${w.column} ${w.message}`);
-  }
-  for (const i of prepared.stack.ignored) {
+    const level = w.severity === 'warning' ? 'warning' : 'note';
     say(
-      `ignored ${i.kind} "${i.name}" (${path.relative(process.cwd(), i.source.file)}:${i.source.line}): Flotilla runs Deployments, Services, HorizontalPodAutoscalers, ConfigMaps and Secrets`,
+      `${level}: ${path.relative(process.cwd(), w.file)}:${w.line}:${w.column}${w.code ? ` ${w.code}` : ''} ${w.message}`,
     );
   }
   const ctl = createController(docker, prepared);

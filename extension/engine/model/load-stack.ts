@@ -3,13 +3,16 @@
 // anything is changed, and a bad save during `up` leaves the running stack alone.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { expandGlobs } from './glob';
+import { expandGlob } from './glob';
 import type { Problem } from './problems';
-import { StackError } from './problems';
-import { Reader } from './reader';
+import { isError, StackError } from './problems';
+import { KINDS, unhonoured, type Unhonoured } from './honoured';
+import { isKustomizeKind, kustomizationNote, skipNote } from './not-manifests';
+import type { HostAccess } from './pod';
+import { isObj, Reader } from './reader';
 import { readResource } from './resources';
-import { findStackFile, readStackFile, STACK_FILES } from './stack-file';
-import { locate, parseYamlFile } from './yaml-source';
+import { findStackFile, MAX_DOCKERFILE_BYTES, readStackFile, STACK_FILES } from './stack-file';
+import { locate, parseYamlFile, type YamlPath } from './yaml-source';
 import type { StackSpec } from './types';
 
 /** Manifests larger than this are refused: no real manifest is this big, and parsing one would stall the engine. */
@@ -35,8 +38,9 @@ export function loadStack(dirOrFile: string): LoadResult {
       ],
     };
   }
-  const { stack: sf, problems } = readStackFile(file);
-  if (!sf) return { problems };
+  const { stack: sf, problems: all } = readStackFile(file);
+  if (!sf) return { problems: [...all.filter(isError), ...all.filter((p) => !isError(p))] };
+  const problems = all.filter(isError);
 
   const stack: StackSpec = {
     name: sf.name,
@@ -51,21 +55,59 @@ export function loadStack(dirOrFile: string): LoadResult {
     configMaps: [],
     secrets: [],
     ignored: [],
-    warnings: [],
+    warnings: all.filter((p) => !isError(p)).map(asWarning),
     settings: sf.settings,
   };
-  const stackText = fs.readFileSync(file, 'utf8');
-  const stackDoc = parseYamlFile(file, stackText).docs[0];
-  for (const { pattern, files } of expandGlobs(sf.dir, sf.manifests)) {
+  for (const b of sf.builds) problems.push(...checkDockerfile(b.dockerfile));
+  for (const g of sf.globs) {
+    const files = expandGlob(sf.dir, g.value);
     if (!files.length) {
-      const at = stackDoc ? locate(stackDoc, ['manifests']) : { line: 1, column: 1 };
-      problems.push({ file, line: at.line, column: at.column, message: `manifest glob "${pattern}" matches no file` });
+      stack.warnings.push({
+        ...g.source,
+        code: 'FS1004',
+        severity: 'warning',
+        message: `"${g.value}" matches no file under ${sf.dir}.`,
+      });
     }
     for (const f of files) if (!stack.manifestFiles.includes(f)) stack.manifestFiles.push(f);
   }
   for (const f of stack.manifestFiles) problems.push(...readManifestFile(stack, f));
   problems.push(...checkUnique(stack));
-  return problems.length ? { problems } : { stack, problems };
+  // A refused stack still shows its warnings, after the errors that refused it.
+  const warnings = stack.warnings.map((w): Problem => ({ ...w }));
+  return problems.length ? { problems: [...problems, ...warnings] } : { stack, problems };
+}
+
+function asWarning(p: Problem): StackSpec['warnings'][number] {
+  return { file: p.file, line: p.line, column: p.column, message: p.message, severity: 'warning', code: p.code };
+}
+
+/** Refused before parsing, as the language server does (FD1013): no real Dockerfile is this big, or binary. */
+function checkDockerfile(file: string): Problem[] {
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch {
+    return []; // missing: the stack file reader said so
+  }
+  const at = { file, line: 1, column: 1, code: 'FD1013' };
+  if (size > MAX_DOCKERFILE_BYTES) {
+    return [
+      {
+        ...at,
+        message: `This file is ${(size / 1048576).toFixed(1)} MB, above the ${MAX_DOCKERFILE_BYTES >> 20} MB limit: not validated. Point the build at the real Dockerfile.`,
+      },
+    ];
+  }
+  if (fs.readFileSync(file).includes(0)) {
+    return [
+      {
+        ...at,
+        message: 'This file is a binary file, not a Dockerfile: not validated. Point the build at the real Dockerfile.',
+      },
+    ];
+  }
+  return [];
 }
 
 /** Like loadStack, but throws a StackError listing every problem. */
@@ -98,9 +140,31 @@ function readManifestFile(stack: StackSpec, file: string): Problem[] {
       },
     ];
   }
+  const skip = skipNote(file, text);
+  if (skip) {
+    stack.warnings.push({ file, line: 1, column: 1, severity: 'information', ...skip });
+    return [];
+  }
   const parsed = parseYamlFile(file, text);
   const problems = [...parsed.problems];
   for (const d of parsed.docs) {
+    if (isObj(d.value) && isKustomizeKind(str(d.value.apiVersion), str(d.value.kind))) {
+      stack.warnings.push({ ...locate(d, []), severity: 'information', ...kustomizationNote(file) });
+      continue;
+    }
+    // Fields and kinds Flotilla does not honour: warnings, never a refusal (honoured.ts).
+    const dropped = unhonoured(d.doc);
+    for (const u of dropped) {
+      const at = d.lines.linePos(u.range[0]);
+      stack.warnings.push({
+        file,
+        line: at.line,
+        column: at.col,
+        severity: 'warning',
+        code: u.code,
+        message: u.message,
+      });
+    }
     const r = new Reader(d);
     const res = readResource(r, d.value);
     problems.push(...r.problems);
@@ -114,12 +178,13 @@ function readManifestFile(stack: StackSpec, file: string): Problem[] {
               file,
               line: at.line,
               column: at.column,
-              code: 'FP001',
+              code: HOST_ACCESS_CODE[h.feature],
               message: `${h.feature} gives the container access to the host and is refused; allow it explicitly with security.allow.${h.feature}: true in ${path.basename(stack.file)}`,
             });
           }
         }
         for (const u of res.unsupported) {
+          if (!u.fatal && coveredByTable(u.path, dropped)) continue; // said once, by the table
           const at = locate(d, u.path);
           const p = { file, line: at.line, column: at.column, message: `deployment ${res.spec.name}: ${u.message}` };
           if (u.fatal) problems.push(p);
@@ -141,10 +206,32 @@ function readManifestFile(stack: StackSpec, file: string): Problem[] {
         break;
       case 'Ignored':
         stack.ignored.push({ kind: res.ignoredKind, name: res.name, source: r.at([]) });
+        if (isObj(d.value) && typeof d.value.kind === 'string' && KINDS[d.value.kind]) {
+          // a kind the engine runs, left out as a whole (an HPA with no measurable metric)
+          const message = `${d.value.kind} ${res.name} is not run: none of its metrics can be measured locally.`;
+          stack.warnings.push({ ...r.at([]), severity: 'warning', code: 'FK3001', message });
+        }
         break;
     }
   }
   return problems;
+}
+
+/** Host-access features and their lint codes (FP100x). */
+const HOST_ACCESS_CODE: Record<keyof HostAccess, string> = {
+  privileged: 'FP1001',
+  hostNetwork: 'FP1002',
+  hostPID: 'FP1003',
+  hostPath: 'FP1004',
+  capabilities: 'FP1005',
+};
+
+function coveredByTable(path: YamlPath, dropped: Unhonoured[]): boolean {
+  return dropped.some((u) => path.every((p, i) => u.path[i] === p));
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
 }
 
 function checkUnique(stack: StackSpec): Problem[] {

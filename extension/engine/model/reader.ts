@@ -8,6 +8,10 @@ import { errorMessage } from '../util/errors';
 
 export type Obj = Record<string, unknown>;
 
+export function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /** Problems recorded per YAML document before the rest are summarised in one line. */
 export const MAX_PROBLEMS_PER_DOCUMENT = 100;
 
@@ -19,7 +23,7 @@ export class Reader {
     return locate(this.doc, path);
   }
 
-  fail(path: YamlPath, message: string, key = false): void {
+  fail(path: YamlPath, message: string, key = false, code?: string): void {
     // Locating a node costs a walk of its parents: thousands of bad keys in one document
     // would make loading quadratic (a 3 MB file of unknown keys took 40 s). Stop at a bound.
     if (this.problems.length >= MAX_PROBLEMS_PER_DOCUMENT) {
@@ -35,12 +39,14 @@ export class Reader {
       return;
     }
     const at = locate(this.doc, path, key);
-    this.problems.push({ file: at.file, line: at.line, column: at.column, message: `${dotted(path)}: ${message}` });
+    // A coded problem carries the language server's own text for the same rule, unprefixed.
+    const text = code ? message : `${dotted(path)}: ${message}`;
+    this.problems.push({ file: at.file, line: at.line, column: at.column, message: text, ...(code ? { code } : {}) });
   }
 
   obj(v: unknown, path: YamlPath): Obj | undefined {
     if (v === undefined || v === null) return undefined;
-    if (typeof v === 'object' && !Array.isArray(v)) return v as Obj;
+    if (isObj(v)) return v;
     this.fail(path, `expected a mapping, got ${describe(v)}`);
     return undefined;
   }

@@ -1,5 +1,8 @@
 // Kubernetes objects → typed specs. Only the kinds Flotilla runs are converted;
 // every other kind is listed as ignored (a CRD in the folder is not an error).
+import { removedApi, removedApiMessage } from './api-versions';
+import { toAutoscalingV2 } from './hpa-versions';
+import { isRunKind, KINDS } from './honoured';
 import { readPodTemplate, type HostAccess } from './pod';
 import { parseCpu, parseMemory } from './quantity';
 import type { Obj, Reader } from './reader';
@@ -28,33 +31,54 @@ export type Resource =
   | { kind: 'Secret'; spec: SecretSpec }
   | { kind: 'Ignored'; name: string; ignoredKind: string };
 
-const SUPPORTED: Record<string, string[]> = {
-  Deployment: ['apps/v1'],
-  Service: ['v1'],
-  HorizontalPodAutoscaler: ['autoscaling/v2'],
-  ConfigMap: ['v1'],
-  Secret: ['v1'],
-};
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+// The kinds and apiVersions read here are those of the table of honoured fields (honoured.ts).
+const DNS_1035 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 export function readResource(r: Reader, v: unknown): Resource | undefined {
   const o = r.obj(v, []);
   if (!o) return undefined;
-  const kind = r.str(o.kind, ['kind'], true);
-  const apiVersion = r.str(o.apiVersion, ['apiVersion'], true);
-  const meta = r.obj(o.metadata, ['metadata']);
-  const name = r.str(meta?.name, ['metadata', 'name'], true);
+  const kind = typeof o.kind === 'string' ? o.kind : undefined;
+  const apiVersion = typeof o.apiVersion === 'string' ? o.apiVersion : undefined;
+  const meta = o.metadata && typeof o.metadata === 'object' && !Array.isArray(o.metadata) ? o.metadata : undefined;
+  const metaName = meta && 'name' in meta ? meta.name : undefined;
+  // A kind Flotilla does not run is listed and never refuses the stack, whatever it holds.
+  if (kind && !KINDS[kind]) {
+    return {
+      kind: 'Ignored',
+      name: typeof metaName === 'string' ? metaName : '',
+      ignoredKind: `${apiVersion ?? '?'}/${kind}`,
+    };
+  }
+  r.str(o.kind, ['kind'], true);
+  r.str(o.apiVersion, ['apiVersion'], true);
+  const name = r.str(r.obj(o.metadata, ['metadata'])?.name, ['metadata', 'name'], true);
   if (!kind || !apiVersion || !name) return undefined;
-  if (!SUPPORTED[kind]) return { kind: 'Ignored', name, ignoredKind: `${apiVersion}/${kind}` };
-  if (!SUPPORTED[kind].includes(apiVersion)) {
-    r.fail(['apiVersion'], `${kind} must use apiVersion ${SUPPORTED[kind].join(' or ')}; got ${apiVersion}`);
+  if (!isRunKind(kind, apiVersion)) {
+    const removed = removedApi(apiVersion, kind);
+    r.fail(
+      ['apiVersion'],
+      removed
+        ? removedApiMessage(apiVersion, kind, removed)
+        : `${kind} must use apiVersion ${KINDS[kind].apiVersions[0]}; got ${apiVersion}`,
+      false,
+      removed ? 'FK1005' : 'FK1003',
+    );
     return undefined;
   }
-  if (kind !== 'ConfigMap' && kind !== 'Secret' && !DNS_LABEL.test(name)) {
+  if (kind === 'Service' && !DNS_1035.test(name)) {
     r.fail(
       ['metadata', 'name'],
-      `"${name}" is not a valid name: use lowercase letters, digits and '-' (e.g. ${name.toLowerCase().replace(/[^a-z0-9-]/g, '-')})`,
+      `A Service name must be a DNS-1035 label: at most 63 lowercase letters, digits and '-', starting with a letter ("${name}").`,
+      false,
+      'FK2006',
+    );
+  } else if (!DNS_SUBDOMAIN.test(name)) {
+    r.fail(
+      ['metadata', 'name'],
+      `metadata.name "${name}" must be lowercase letters, digits, '-' and '.', starting and ending with a letter or digit.`,
+      false,
+      'FK2006',
     );
   }
   const source = r.at([]);
@@ -63,8 +87,12 @@ export function readResource(r: Reader, v: unknown): Resource | undefined {
       return readDeployment(r, o, name, source);
     case 'Service':
       return { kind, spec: readService(r, o, name, source) };
-    case 'HorizontalPodAutoscaler':
-      return { kind, spec: readHpa(r, o, name, source) };
+    case 'HorizontalPodAutoscaler': {
+      const hpa = readHpa(r, toAutoscalingV2(apiVersion, o), name, source);
+      // every metric it names has no local source (the table warns about each): nothing to scale on
+      if (!hpa.metrics.length) return { kind: 'Ignored', name, ignoredKind: `${apiVersion}/${kind}` };
+      return { kind, spec: hpa };
+    }
     case 'ConfigMap':
       return { kind, spec: { name, source, data: r.strMap(o.data, ['data']) } };
     default:
@@ -165,7 +193,8 @@ function readService(r: Reader, o: Obj, name: string, source: ServiceSpec['sourc
       name: r.str(po.name, [...pp, 'name']),
       port: port ?? 0,
       targetPort: r.intOrString(po.targetPort, [...pp, 'targetPort']) ?? port ?? 0,
-      nodePort: r.int(po.nodePort, [...pp, 'nodePort'], { min: 1, max: 65535 }),
+      // 0 means "unset" to the API server: a port is chosen
+      nodePort: po.nodePort === 0 ? undefined : r.int(po.nodePort, [...pp, 'nodePort'], { min: 1, max: 65535 }),
       protocol: r.oneOf(po.protocol, [...pp, 'protocol'], ['TCP', 'UDP'] as const, 'TCP'),
     };
   });
@@ -194,9 +223,8 @@ function readHpa(r: Reader, o: Obj, name: string, source: HpaSpec['source']): Hp
   if (maxReplicas !== undefined && minReplicas > maxReplicas) {
     r.fail(['spec', 'minReplicas'], `minReplicas (${minReplicas}) is greater than maxReplicas (${maxReplicas})`);
   }
-  const metrics: MetricSpec[] = r
-    .arr(spec.metrics, ['spec', 'metrics'])
-    .flatMap((m, i) => readMetric(r, m, ['spec', 'metrics', i]));
+  const given = r.arr(spec.metrics, ['spec', 'metrics']);
+  const metrics: MetricSpec[] = given.flatMap((m, i) => readMetric(r, m, ['spec', 'metrics', i]));
   const behavior = r.obj(spec.behavior, ['spec', 'behavior']) ?? {};
   return {
     name,
@@ -208,10 +236,13 @@ function readHpa(r: Reader, o: Obj, name: string, source: HpaSpec['source']): Hp
     },
     minReplicas,
     maxReplicas: maxReplicas ?? minReplicas,
-    // Kubernetes' default when no metric is given: 80% average CPU utilization.
+    // Kubernetes' default when no metric is given: 80% average CPU utilization. Metrics that
+    // were all left out (External, Object) leave nothing to scale on: the HPA holds still.
     metrics: metrics.length
       ? metrics
-      : [{ type: 'Resource', name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } }],
+      : given.length
+        ? []
+        : [{ type: 'Resource', name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } }],
     behavior: {
       scaleUp: readRules(r, behavior.scaleUp, ['spec', 'behavior', 'scaleUp']),
       scaleDown: readRules(r, behavior.scaleDown, ['spec', 'behavior', 'scaleDown']),
@@ -227,13 +258,9 @@ function readMetric(r: Reader, v: unknown, path: YamlPath): MetricSpec[] {
     ['Resource', 'Pods', 'Object', 'External', 'ContainerResource'] as const,
     'Resource',
   );
-  if (type !== 'Resource' && type !== 'Pods') {
-    r.fail(
-      [...path, 'type'],
-      `metric type ${type} is not supported locally; use Resource (cpu, memory) or Pods (flotilla_active_connections, flotilla_connections_per_second)`,
-    );
-    return [];
-  }
+  // Object, External and ContainerResource metrics have no local source: left out with a
+  // warning from the table of honoured fields (FK3001), never a refusal.
+  if (type !== 'Resource' && type !== 'Pods') return [];
   const key = type === 'Resource' ? 'resource' : 'pods';
   const body = r.obj(o[key], [...path, key]) ?? {};
   const metricName =

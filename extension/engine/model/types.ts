@@ -7,6 +7,9 @@ export interface SourceRef {
   file: string;
   line: number;
   column: number;
+  /** End of the node (1-based, exclusive), when the reader knows it. */
+  endLine?: number;
+  endColumn?: number;
 }
 
 /** cpu in millicores, memory in bytes; undefined means "not set". */
@@ -248,6 +251,14 @@ export interface StackSpec {
   secrets: SecretSpec[];
   ignored: IgnoredResource[];
   /** What runs, but not quite as in a cluster (e.g. volumes not mounted); `up` prints them. */
-  warnings: { file: string; line: number; column: number; message: string; severity: 'warning' }[];
+  warnings: {
+    file: string;
+    line: number;
+    column: number;
+    message: string;
+    /** information: a note (a file skipped on purpose), not something left undone. */
+    severity: 'warning' | 'information';
+    code?: string;
+  }[];
   settings: StackSettings;
 }

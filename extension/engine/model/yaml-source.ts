@@ -1,9 +1,9 @@
 // YAML parsing with positions. Ranges from the `yaml` CST are file offsets, valid
 // across `---` documents; a LineCounter turns them into 1-based line/column.
 import * as YAML from 'yaml';
+import { errorMessage } from '../util/errors';
 import type { Problem } from './problems';
 import type { SourceRef } from './types';
-import { errorMessage } from '../util/errors';
 
 export type YamlPath = (string | number)[];
 
@@ -31,25 +31,26 @@ export function parseYamlFile(file: string, text: string): ParsedYaml {
     prettyErrors: false,
     uniqueKeys: false,
     logLevel: 'error',
+    merge: true, // `<<: *anchor` merges, as Kubernetes' YAML 1.1 reader does
   });
   const all = Array.isArray(parsed) ? parsed : [parsed];
   for (const doc of all) {
-    for (const e of doc.errors) {
-      const pos = lines.linePos(e.pos[0]);
-      problems.push({ file, line: pos.line, column: pos.col, message: `YAML: ${firstLine(e.message)}`, code: 'YAML' });
-    }
-    for (const at of duplicateKeys(doc)) {
-      const pos = lines.linePos(at);
-      doc.errors.push(new YAML.YAMLParseError([at, at + 1], 'DUPLICATE_KEY', 'Map keys must be unique'));
-      problems.push({ file, line: pos.line, column: pos.col, message: 'YAML: Map keys must be unique', code: 'YAML' });
+    const at = (start: number, end: number, message: string): Problem => {
+      const s = lines.linePos(start);
+      const e = lines.linePos(Math.max(end, start + 1));
+      return { file, line: s.line, column: s.col, endLine: e.line, endColumn: e.col, message, code: 'FK1001' };
+    };
+    for (const e of doc.errors) problems.push(at(e.pos[0], e.pos[1], `YAML: ${firstLine(e.message)}`));
+    for (const [start, end] of duplicateKeys(doc)) {
+      doc.errors.push(new YAML.YAMLParseError([start, end], 'DUPLICATE_KEY', 'Map keys must be unique'));
+      problems.push(at(start, end, 'YAML: Map keys must be unique'));
     }
     if (doc.errors.length) continue;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (e) {
-      const pos = lines.linePos(doc.range[0]);
-      problems.push({ file, line: pos.line, column: pos.col, message: `YAML: ${errorMessage(e)}`, code: 'YAML' });
+      problems.push(at(doc.range[0], doc.range[0] + 1, `YAML: ${errorMessage(e)}`));
       continue;
     }
     if (value === null || value === undefined) continue; // empty document between `---`
@@ -58,17 +59,17 @@ export function parseYamlFile(file: string, text: string): ParsedYaml {
   return { docs, problems };
 }
 
-/** Offsets of keys that repeat an earlier scalar key of the same mapping, in one pass per mapping. */
-function duplicateKeys(doc: YAML.Document.Parsed): number[] {
-  const out: number[] = [];
+/** Ranges of keys that repeat an earlier scalar key of the same mapping, in one pass per mapping. */
+export function duplicateKeys(doc: YAML.Document.Parsed): [number, number][] {
+  const out: [number, number][] = [];
   YAML.visit(doc, {
     Map(_key, map) {
       const seen = new Set<string>();
       for (const pair of map.items) {
         const k = pair.key;
-        if (!YAML.isScalar(k)) continue;
+        if (!YAML.isScalar(k) || typeof k.value === 'symbol') continue;
         const id = `${typeof k.value}:${String(k.value)}`;
-        if (seen.has(id)) out.push(k.range?.[0] ?? 0);
+        if (seen.has(id)) out.push(k.range ? [k.range[0], k.range[1]] : [0, 1]);
         else seen.add(id);
       }
     },

@@ -66,6 +66,8 @@ export const RULES: Record<string, RuleInfo> = {
   FK1002: { severity: e, title: 'Document has no apiVersion or kind' },
   FK1003: { severity: w, title: 'Unknown apiVersion for a known kind' },
   FK1004: { severity: e, title: 'Manifest too large for the engine' },
+  FK1005: { severity: e, title: 'apiVersion removed from Kubernetes' },
+  FK1006: { severity: w, title: 'Older HorizontalPodAutoscaler version, read as autoscaling/v2' },
   FK2001: { severity: e, title: 'Unknown field' },
   FK2002: { severity: e, title: 'Wrong value type' },
   FK2003: { severity: e, title: 'Missing required field' },
@@ -74,6 +76,11 @@ export const RULES: Record<string, RuleInfo> = {
   FK2006: { severity: e, title: 'Invalid object name' },
   FK2007: { severity: e, title: 'Port number out of range' },
   FK2008: { severity: e, title: 'Invalid label key or value' },
+  // What Flotilla honours (extension/engine/model/honoured.ts); `up` prints the same lines
+  FK3001: { severity: w, title: 'Field not honoured by Flotilla' },
+  FK3002: { severity: w, title: 'Kind not run by Flotilla' },
+  FK3003: { severity: i, title: 'kustomize build file skipped' },
+  FK3004: { severity: i, title: 'Helm template skipped' },
   // Across resources
   FX1001: { severity: w, title: 'Service selector matches no pod template' },
   FX1002: { severity: e, title: 'Selector does not match the pod template labels' },
@@ -103,6 +110,7 @@ export const RULES: Record<string, RuleInfo> = {
   FS1006: { severity: e, title: 'Dockerfile not found' },
   FS1007: { severity: e, title: 'Duplicate entry in the stack file' },
   FS1008: { severity: e, title: 'Build context or Dockerfile outside the stack folder' },
+  FS1010: { severity: w, title: 'Part of skaffold.yaml Flotilla does not read' },
 };
 
 export const DOCS_BASE = 'https://flotilla.dev/rules/';

@@ -18,6 +18,8 @@ export interface Finding {
   /** Overrides the rule's default severity (rare: one code, two strengths). */
   severity?: Severity;
   fix?: Fix;
+  /** In a kind `up` does not run: shown, but never refuses the stack. */
+  inert?: boolean;
 }
 
 /** A finding after severity settings and ignore comments were applied. */
@@ -36,6 +38,8 @@ export interface LintDiagnostic {
   severity: Severity;
   code: string;
   message: string;
+  /** An error in what `up` runs: the engine refuses the stack on it. Errors in kinds `up` leaves out are not. */
+  blocking: boolean;
 }
 
 /** Per-rule settings: `flotilla.lint.rules` = {CODE: 'off' | severity}. */

@@ -1,13 +1,26 @@
 // Checks across all manifests of a stack (FX1xxx): the mistakes no single-document schema can
 // see, such as a Service selecting nothing or an HPA scaling a Deployment without CPU requests.
 import { isMap, isScalar, type Node } from 'yaml';
+import { KINDS } from '../../../extension/engine/model/honoured';
 import type { Finding } from '../core/types';
 import { exposedPorts } from '../dockerfile/lint';
 import type { ParsedDockerfile } from '../dockerfile/model';
 import { parseQuantity } from '../k8s/quantity';
 import type { Resource } from '../k8s/resources';
 import type { StackBuild } from '../stack/stack-file';
-import { getIn, items, keyOf, mapPairs, nodeRange, pairOf, str, stringMap, type AnyNode } from '../yaml/parse';
+import {
+  effectivePairs,
+  getIn,
+  items,
+  keyOf,
+  mapPairs,
+  nodeRange,
+  pairOf,
+  str,
+  stringMap,
+  type AnyNode,
+} from '../yaml/parse';
+import { podLabelsNode } from '../k8s/resources';
 import {
   buildFor,
   containerInfos,
@@ -35,7 +48,8 @@ export function checkCross(input: CrossInput): Located[] {
   const out: Located[] = [];
   const at = (r: Resource, node: AnyNode, code: string, message: string) => {
     const range = nodeRange(r.y.lines, node);
-    if (range) out.push({ file: r.file, code, message, range });
+    // on a kind `up` leaves out, the finding is shown but refuses nothing
+    if (range) out.push({ file: r.file, code, message, range, ...(KINDS[r.kind] ? {} : { inert: true }) });
   };
   const all = input.resources;
   const hpaTargets = new Map<Resource, Resource>();
@@ -92,12 +106,24 @@ function service(svc: Resource, all: Resource[], at: At): void {
   const sel = stringMap(svc.doc, selNode);
   if (!Object.keys(sel).length) return; // a Service without selector is managed by hand
   const targets = selectedWorkloads(svc, all);
-  const selKey = pairOf(getIn(svc.doc, svc.root, 'spec'), 'selector')?.key as AnyNode;
   if (!targets.length) {
     const txt = Object.entries(sel)
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
-    at(svc, selKey, 'FX1001', `Service ${svc.name}: selector ${txt} matches no pod template in the stack.`);
+    // on the selector labels the nearest pod template lacks: where the user fixes the typo
+    const near = nearestWorkload(sel, svc, all);
+    const nearLabels = near ? podLabels(near) : {};
+    const hint = near ? ` The nearest is ${near.kind} ${near.name} (${labelText(nearLabels)}).` : '';
+    for (const p of effectivePairs(selNode, svc.doc)) {
+      const k = keyOf(p);
+      if (k === undefined || nearLabels[k] === sel[k]) continue;
+      at(
+        svc,
+        p.value ?? p.key,
+        'FX1001',
+        `Service ${svc.name}: selector ${txt} matches no pod template in the stack.${hint}`,
+      );
+    }
     return;
   }
   for (const p of items(svc.doc, getIn(svc.doc, svc.root, 'spec', 'ports'))) {
@@ -126,10 +152,20 @@ function workloadSelector(r: Resource, at: At): void {
   const selNode = getIn(r.doc, r.root, 'spec', 'selector');
   if (!isMap(selNode)) return;
   const labels = podLabels(r);
-  const ml = stringMap(r.doc, getIn(r.doc, selNode, 'matchLabels'));
+  const mlNode = getIn(r.doc, selNode, 'matchLabels');
+  const ml = stringMap(r.doc, mlNode);
   const bad: string[] = Object.entries(ml)
     .filter(([k, v]) => labels[k] !== v)
     .map(([k, v]) => `${k}=${v}`);
+  // Each mismatch sits on the template label that differs, else on the selector entry the template lacks.
+  const places: AnyNode[] = [];
+  const tmplLabels = podLabelsNode(r);
+  for (const p of effectivePairs(mlNode, r.doc)) {
+    const k = keyOf(p);
+    if (k === undefined || labels[k] === ml[k]) continue;
+    const own = effectivePairs(tmplLabels, r.doc).find((q) => keyOf(q) === k);
+    places.push(own ? (own.value ?? own.key) : (p.value ?? p.key));
+  }
   for (const e of items(r.doc, getIn(r.doc, selNode, 'matchExpressions'))) {
     const key = str(getIn(r.doc, e, 'key')) ?? '';
     const op = str(getIn(r.doc, e, 'operator'));
@@ -145,16 +181,33 @@ function workloadSelector(r: Resource, at: At): void {
             : op === 'DoesNotExist'
               ? !has
               : true;
-    if (!ok) bad.push(`${key} ${op} (${vals.join(',')})`);
+    if (!ok) {
+      bad.push(`${key} ${op} (${vals.join(',')})`);
+      places.push(e);
+    }
   }
-  if (bad.length) {
-    at(
-      r,
-      pairOf(getIn(r.doc, r.root, 'spec'), 'selector')?.key,
-      'FX1002',
-      `${r.kind} ${r.name}: selector ${bad.join(', ')} does not match the pod template labels; the API server rejects this.`,
-    );
+  const message = `${r.kind} ${r.name}: selector ${bad.join(', ')} does not match the pod template labels (${labelText(labels)}); the API server rejects this.`;
+  for (const node of places) at(r, node, 'FX1002', message);
+}
+
+function labelText(labels: Record<string, string>): string {
+  const t = Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  return t || 'no labels';
+}
+
+/** The workload (same namespace) sharing the most selector labels with a Service, if any. */
+function nearestWorkload(sel: Record<string, string>, svc: Resource, all: Resource[]): Resource | undefined {
+  let best: Resource | undefined;
+  let score = 0;
+  for (const w of all) {
+    if (!WORKLOADS.has(w.kind) || (w.namespace ?? '') !== (svc.namespace ?? '')) continue;
+    const labels = podLabels(w);
+    const n = Object.entries(sel).filter(([k, v]) => labels[k] === v).length;
+    if (n > score) [best, score] = [w, n];
   }
+  return best;
 }
 
 function hpa(h: Resource, all: Resource[], at: At): void {
@@ -294,7 +347,7 @@ function nodePorts(all: Resource[], at: At): void {
     for (const p of items(r.doc, getIn(r.doc, r.root, 'spec', 'ports'))) {
       const n = getIn(r.doc, p, 'nodePort');
       const v = isScalar(n) && typeof n.value === 'number' ? n.value : undefined;
-      if (v === undefined) continue;
+      if (v === undefined || v === 0) continue; // 0 means "unset": a port is chosen
       const first = seen.get(v);
       if (first && first !== r) {
         at(

@@ -30,6 +30,16 @@ export function checkSecurity(r: Resource, allow: Record<AllowKey, boolean>): Fi
       flag(p.key, key === 'hostNetwork' ? 'FP1002' : 'FP1003', key, key);
     }
   }
+  // allowed or not, the engine cannot run a replica off the stack network (as `up` says)
+  const hostNet = pairOf(spec, 'hostNetwork');
+  const hostNetRange = hostNet && isTrue(getIn(r.doc, spec, 'hostNetwork')) ? nodeRange(lines, hostNet.key) : undefined;
+  if (allow.hostNetwork && hostNetRange) {
+    out.push({
+      code: 'FP1002',
+      message: `${r.kind} ${r.name}: hostNetwork is not supported by the local engine: replicas must be on the stack network to be scheduled, probed and balanced; remove it.`,
+      range: hostNetRange,
+    });
+  }
   for (const v of items(r.doc, getIn(r.doc, spec, 'volumes'))) {
     const p = pairOf(v, 'hostPath');
     if (p) flag(p.key, 'FP1004', 'hostPath', 'a hostPath volume');

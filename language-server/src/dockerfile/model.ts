@@ -73,7 +73,8 @@ export function shellScript(ins: Instruction, lines: LineIndex): string {
       .map((h) => h.getContentRange())
       .filter((r): r is Range => !!r)
       .map((r) => lines.text.slice(lines.offset(r.start), lines.offset(r.end)))
-      .join('\n');
+      .join('\n')
+      .replace(/\\\r?\n/g, ' '); // the shell running the heredoc joins continued lines too
   }
   if (isJsonForm(ins)) return '';
   return (ins.getRawArgumentsContent() ?? '').replace(/\\\r?\n/g, ' ');

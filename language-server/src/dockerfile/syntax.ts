@@ -147,10 +147,15 @@ function checkInstruction(ins: Instruction, out: Finding[]): void {
     out.push({ code: 'FD1002', message: `ENV ${args[0].getValue()} has no value.`, range: args[0].getRange() });
   }
   if (kw === 'LABEL') {
-    for (const a of args) {
-      if (!a.getValue().includes('=')) {
-        out.push({ code: 'FD1002', message: `LABEL expects key=value, found "${a.getValue()}".`, range: a.getRange() });
-      }
+    // Quotes group words ("Apache License 2.0"); `LABEL key value` is Docker's legacy form.
+    const words = shellWords(ins.getRawArgumentsContent() ?? '');
+    const bad = words[0]?.hasEquals ? words.filter((w) => !w.hasEquals) : words.length === 1 ? words : [];
+    for (const w of bad) {
+      out.push({
+        code: 'FD1002',
+        message: `LABEL expects key=value, found "${w.text}".`,
+        range: ins.getArgumentsRange() ?? ins.getInstructionRange(),
+      });
     }
   }
   if (kw === 'EXPOSE') checkExpose(ins, out);
@@ -318,4 +323,56 @@ function checkCopyFrom(
       range,
     });
   }
+}
+
+interface Word {
+  text: string;
+  /** Whether an unquoted, unescaped '=' occurs in it (a key=value pair). */
+  hasEquals: boolean;
+}
+
+/** Words of an instruction's arguments as Docker splits them: quotes and backslashes group, continuations are spaces. */
+export function shellWords(raw: string): Word[] {
+  const out: Word[] = [];
+  let text = '';
+  let eq = false;
+  let quote: string | undefined;
+  let started = false;
+  const flush = () => {
+    if (started) out.push({ text, hasEquals: eq });
+    text = '';
+    eq = false;
+    started = false;
+  };
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (c === '\\' && i + 1 < raw.length) {
+      const next = raw[i + 1];
+      i++;
+      if (next === '\n' || (next === '\r' && raw[i + 1] === '\n')) {
+        if (next === '\r') i++;
+        if (!quote) flush();
+        continue;
+      }
+      text += next;
+      started = true;
+      continue;
+    }
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else text += c;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      quote = c;
+      started = true;
+    } else if (/\s/.test(c)) flush();
+    else {
+      if (c === '=') eq = true;
+      text += c;
+      started = true;
+    }
+  }
+  flush();
+  return out;
 }

@@ -2,7 +2,10 @@
 // cross-resource rules read (pod template, containers) without expanding aliases.
 import { isMap, type Document, type Node } from 'yaml';
 import type { Finding } from '../core/types';
-import { deref, getIn, items, keyRange, str, type AnyNode, type YamlFile } from '../yaml/parse';
+import { KINDS, unhonoured } from '../../../extension/engine/model/honoured';
+import { isKustomizeKind, kustomizationNote } from '../../../extension/engine/model/not-manifests';
+import { deref, getIn, isUnset, items, keyRange, nodeRange, str, type AnyNode, type YamlFile } from '../yaml/parse';
+import { apiVersionFindings } from './api-version-rules';
 import { kindType, versionsOfKind } from './schema';
 import { validateManifest } from './validate';
 
@@ -41,12 +44,16 @@ export function looksLikeManifest(y: YamlFile): boolean {
   });
 }
 
-/** Syntax, identification and schema findings for one manifest file. */
+/**
+ * Syntax, identification, apiVersion, schema and honoured-field findings for one manifest
+ * file. Findings in a kind `up` does not run are marked inert: shown, never refusing `up`.
+ */
 export function lintManifestFile(file: string, y: YamlFile): Finding[] {
   const out: Finding[] = [...y.syntax];
   y.docs.forEach((doc) => {
     if (doc.errors.length) return; // the syntax error says it all
     const root = deref(doc.contents, doc);
+    if (isUnset(root)) return; // an empty document, a trailing `---`
     if (!root) return;
     if (!isMap(root)) {
       out.push({
@@ -70,20 +77,20 @@ export function lintManifestFile(file: string, y: YamlFile): Finding[] {
       }
       return;
     }
-    const type = kindType(apiVersion, kind);
-    if (type) out.push(...validateManifest(doc, y.lines, type, kind));
-    else {
-      const known = versionsOfKind(kind);
-      const r = keyRange(y.lines, root, 'apiVersion');
-      if (known.length && r) {
-        out.push({
-          code: 'FK1003',
-          message: `${kind} is served as ${known.join(' or ')} in Kubernetes 1.30, not ${apiVersion}.`,
-          range: r,
-        });
-      }
-      // any other kind (a CRD) is recognised but not validated
+    const kindRange = nodeRange(y.lines, getIn(doc, root, 'kind')) ?? y.lines.range(0, 0);
+    if (isKustomizeKind(apiVersion, kind)) {
+      out.push({ ...kustomizationNote(file), range: kindRange });
+      return;
     }
+    const own = apiVersionFindings(doc, root, apiVersion, kind, y.lines, versionsOfKind(kind));
+    // autoscaling/v2beta2 has v2's schema; Flotilla reads it as v2
+    const type = kindType(apiVersion === 'autoscaling/v2beta2' ? 'autoscaling/v2' : apiVersion, kind);
+    if (type) own.push(...validateManifest(doc, y.lines, type, kind));
+    for (const u of unhonoured(doc, root)) {
+      own.push({ code: u.code, message: u.message, range: y.lines.range(...u.range) });
+    }
+    const inert = !KINDS[kind];
+    for (const f of own) out.push(inert ? { ...f, inert } : f);
   });
   return out;
 }

@@ -1,10 +1,11 @@
 // Strict schema validation of one manifest document against the bundled Kubernetes schema:
 // unknown fields, wrong types, missing required fields, bad enum values and quantities, each
 // reported with the field's path and the exact range of the offending key or value.
-import { isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
+import { isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
 import type { LineIndex } from '../core/lines';
 import type { Finding, Range } from '../core/types';
-import { deref, keyOf, keyRange, mapPairs, nodeRange, type AnyNode } from '../yaml/parse';
+import { deref, effectivePairs, keyOf, keyRange, nodeRange, type AnyNode } from '../yaml/parse';
+import { closest } from '../../../extension/engine/model/spelling';
 import { isQuantity } from './quantity';
 import { ENUMS, EXTRA_REQUIRED, PORT_FIELDS, typeDef, type TypeRef } from './schema';
 
@@ -22,7 +23,7 @@ const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 /** Label keys ([prefix/]name) and values as the API server validates them. */
 function checkLabels(ctx: Ctx, node: AnyNode, path: string): void {
-  for (const p of mapPairs(deref(node, ctx.doc))) {
+  for (const p of effectivePairs(deref(node, ctx.doc), ctx.doc)) {
     const k = keyOf(p);
     if (k === undefined) continue;
     const slash = k.indexOf('/');
@@ -77,7 +78,7 @@ export function validateManifest(doc: Document, lines: LineIndex, rootType: stri
 }
 
 function pairValue(map: AnyNode, key: string, doc: Document): AnyNode {
-  const p = mapPairs(map).find((q) => keyOf(q) === key);
+  const p = effectivePairs(map, doc).find((q) => keyOf(q) === key);
   const v = deref(p?.value, doc);
   return isScalar(v) && v.value === null ? undefined : v;
 }
@@ -189,6 +190,8 @@ function check(ctx: Ctx, raw: AnyNode, t: TypeRef, path: string, owner?: string)
       if (!Number.isInteger(v)) {
         return pushAt(ctx, nodeRange(ctx.lines, node), 'FK2002', `${path}: expected a whole number, found ${v}.`);
       }
+      // nodePort 0 means "unset": the API server (and Flotilla) picks one
+      if (owner === 'core.v1.ServicePort.nodePort' && v === 0) return;
       if (owner && PORT_FIELDS.has(owner) && (v < 1 || v > 65535 || !Number.isInteger(v))) {
         pushAt(ctx, nodeRange(ctx.lines, node), 'FK2007', `${path}: ${v} is not a port number (1–65535).`);
       }
@@ -219,7 +222,7 @@ function check(ctx: Ctx, raw: AnyNode, t: TypeRef, path: string, owner?: string)
       return;
     case 'map':
       if (!isMap(node)) return wrong();
-      for (const p of node.items as Pair<Node, Node | null>[]) check(ctx, p.value, t.of, `${path}.${keyOf(p) ?? '?'}`);
+      for (const p of effectivePairs(node, ctx.doc)) check(ctx, p.value, t.of, `${path}.${keyOf(p) ?? '?'}`);
       return;
     case 'ref':
       checkRef(ctx, node, t.n, path, nodeRange(ctx.lines, node));
@@ -243,14 +246,13 @@ function checkRef(
   }
   const seen = new Set<string>();
   const top = path === '';
-  for (const p of node.items as Pair<Node, Node | null>[]) {
+  for (const p of effectivePairs(node, ctx.doc)) {
     const key = keyOf(p);
-    if (key === undefined) continue; // a merge key or complex key: leave it to YAML
+    if (key === undefined) continue; // a complex key: leave it to YAML
     seen.add(key);
     const childPath = top ? key : `${path}.${key}`;
     const prop = def.p[key];
     if (!prop) {
-      if (key === '<<') continue;
       const guess = closest(key, Object.keys(def.p));
       pushAt(
         ctx,
@@ -283,27 +285,4 @@ function checkRef(
   }
 }
 
-/** The most similar known field (edit distance ≤ 2 or same when lowercased). */
-export function closest(key: string, options: string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = 3;
-  for (const o of options) {
-    if (o.toLowerCase() === key.toLowerCase()) return o;
-    const d = distance(key, o, bestD);
-    if (d < bestD) [best, bestD] = [o, d];
-  }
-  return best;
-}
-
-function distance(a: string, b: string, cap: number): number {
-  if (Math.abs(a.length - b.length) >= cap) return cap;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
-}
+export { closest };

@@ -2,7 +2,8 @@
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FileFinding, LintDiagnostic } from '../core/types';
-import { isDockerfileName, isYamlName, walk } from '../stack/glob';
+import { KUSTOMIZATION_FILES } from '../../../extension/engine/model/not-manifests';
+import { isDockerfileName, isJsonName, isYamlName, walk } from '../stack/glob';
 import { isStackFile, lintLoose, lintStack, ParseCache, readDisk, stackFileIn, type LintOptions } from './project';
 import { looksLikeManifest } from '../k8s/resources';
 import { parseYaml } from '../yaml/parse';
@@ -22,6 +23,7 @@ export function toDiagnostics(findings: Map<string, FileFinding[]>): LintDiagnos
         severity: f.severity,
         code: f.code,
         message: f.message,
+        blocking: f.severity === 'error' && !f.inert,
       });
     }
   }
@@ -82,18 +84,41 @@ export async function lintPaths(paths: string[], options: LintOptions = {}): Pro
     for (const f of files) {
       if (covered.has(f) || isStackFile(f)) continue;
       if (isDockerfileName(f)) dockerfiles.push(f);
-      else if (isYamlName(f)) {
+      else if (isYamlName(f) || isJsonName(f)) {
         const text = (opts.read ?? readDisk)(f);
         if (text === undefined) continue;
-        // a file named on the command line is a manifest; in a walk only YAML that looks like one
+        // a file named on the command line is a manifest; in a walk only YAML or JSON that looks like one
         if (!isDir || text === '\0too-large') manifests.push(f);
-        else if (/^\s*kind:/m.test(text) && /^\s*apiVersion:/m.test(text)) {
+        else if (MANIFEST_KEYS.every((k) => k.test(text))) {
           const e = opts.cache.entry(f, text);
           if (looksLikeManifest((e.yaml ??= parseYaml(text)))) manifests.push(f);
         }
       }
     }
   }
-  merge(await lintLoose([...new Set(manifests)], [...new Set(dockerfiles)], opts));
+  // Cross-resource checks stay inside one stack: files outside a stack file group by their
+  // kustomization's folder, else by their own folder (a tree of separate example apps is not one app).
+  const groups = new Map<string, string[]>();
+  for (const m of new Set(manifests)) {
+    const key = kustomizationRoot(m) ?? path.dirname(m);
+    groups.set(key, [...(groups.get(key) ?? []), m]);
+  }
+  merge(await lintLoose([], [...new Set(dockerfiles)], opts));
+  for (const group of groups.values()) merge(await lintLoose(group, [], opts));
   return toDiagnostics(all);
+}
+
+/** `kind:` and `apiVersion:` keys, in YAML or JSON. */
+const MANIFEST_KEYS = [/\bkind"?\s*:/, /\bapiVersion"?\s*:/];
+
+/** The nearest folder upwards (at most 3 levels) holding a kustomization file. */
+function kustomizationRoot(file: string): string | undefined {
+  let dir = path.dirname(file);
+  for (let i = 0; i < 4; i++) {
+    if (KUSTOMIZATION_FILES.some((k) => existsSync(path.join(dir, k)))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return undefined;
 }

@@ -2,6 +2,8 @@
 // files, with parse results cached by text so the language server re-lints a stack cheaply.
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { KINDS } from '../../../extension/engine/model/honoured';
+import { skipNote } from '../../../extension/engine/model/not-manifests';
 import { Cancelled } from '../../../extension/engine/util/errors';
 import { localImages } from '../core/docker-images';
 import { finalize } from '../core/suppress';
@@ -130,6 +132,12 @@ class Run {
       ]);
     }
     const e = this.cache.entry(file, text);
+    const skip = skipNote(file, text);
+    if (skip) {
+      // a kustomization or a Helm template: one note, no resources (as `up` skips it)
+      this.add(file, [{ ...skip, range: ZERO }]);
+      return [];
+    }
     e.yaml ??= parseYaml(text);
     e.own ??= lintManifestFile(file, e.yaml);
     e.resources ??= resourcesOf(file, e.yaml);
@@ -192,7 +200,11 @@ async function crossAndSecurity(
     hostPath: false,
     capabilities: false,
   };
-  for (const r of resources) run.add(r.file, checkSecurity(r, allow));
+  // in a kind `up` leaves out, a security finding is shown but refuses nothing
+  for (const r of resources) {
+    const found = checkSecurity(r, allow);
+    run.add(r.file, KINDS[r.kind] ? found : found.map((f) => ({ ...f, inert: true })));
+  }
 }
 
 /** All rules over one stack; the result has an entry (maybe empty) for every file involved. */
@@ -203,8 +215,7 @@ export async function lintStack(
   const run = new Run(opts);
   const text = run.text(stackFile);
   if (text === undefined) return { findings: new Map() };
-  const y = parseYaml(text);
-  const { stack, findings } = readStack(stackFile, y, opts.listFiles);
+  const { stack, findings } = readStack(stackFile, text, opts.listFiles);
   run.add(stackFile, findings);
   const resources = stack.manifests.flatMap((m) => run.manifest(m));
   const dockerfiles = new Map<string, ParsedDockerfile | null>();
@@ -233,6 +244,6 @@ export function stackResources(stackFile: string, opts: LintOptions = {}): { sta
   const run = new Run(opts);
   const text = run.text(stackFile);
   if (text === undefined) return { resources: [] };
-  const { stack } = readStack(stackFile, parseYaml(text), opts.listFiles);
+  const { stack } = readStack(stackFile, text, opts.listFiles);
   return { stack, resources: stack.manifests.flatMap((m) => run.manifest(m)) };
 }

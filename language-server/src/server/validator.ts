@@ -11,7 +11,7 @@ import { ruleUrl } from '../core/catalog';
 import type { FileFinding, RuleSettings, Severity } from '../core/types';
 import { Cancelled, isStackFile, lintLoose, lintStack, ParseCache, readDisk, stackFileIn } from '../lint/project';
 import { isJsonName } from '../../../extension/engine/model/file-names';
-import { isDockerfileName, walk } from '../stack/glob';
+import { isDockerfileName, listFiles } from '../stack/glob';
 import { finalize } from '../core/suppress';
 import { parseYaml } from '../yaml/parse';
 
@@ -62,7 +62,7 @@ export class Validator {
   private readonly listings = new Map<string, string[]>();
   readonly listFiles = (dir: string): string[] => {
     let l = this.listings.get(dir);
-    if (!l) this.listings.set(dir, (l = walk(dir)));
+    if (!l) this.listings.set(dir, (l = listFiles(dir)));
     return l;
   };
   private idle: (() => void)[] = [];
@@ -186,9 +186,10 @@ export class Validator {
         const file = key.slice(6);
         const df = isDockerfileName(file) || this.languageOf(file) === 'dockerfile';
         const text = df ? '' : (this.read(file) ?? '');
-        // YAML outside any stack that is not a manifest (CI workflows, compose files, Helm
-        // templates) only gets YAML syntax errors, and Helm templates not even those
-        if (!df && (!/^\s*(apiVersion|kind)\s*:/m.test(text) || text.includes('{{'))) {
+        // YAML outside any stack that is not a manifest (CI workflows, compose files) only gets
+        // YAML syntax errors; a Helm template that looks like a manifest gets one note (FK3004)
+        const manifestKeys = isJsonName(file) ? /"(apiVersion|kind)"\s*:/ : /^\s*(apiVersion|kind)\s*:/m;
+        if (!df && !manifestKeys.test(text)) {
           // JSON that is not a manifest (package.json, tsconfig.json with comments) is not ours to judge
           const syntax = text.includes('{{') || isJsonName(file) ? [] : parseYaml(text).syntax;
           findings = new Map([[file, finalize(file, text, syntax, opts.settings)]]);

@@ -1,7 +1,12 @@
 // Key reference for flotilla.yaml, for hover and completion in the stack file.
+import { STACK_KEYS as STACK_SECTIONS } from '../../../extension/engine/model/stack-file';
+
 export const STACK_KEYS: Record<string, string> = {
   name: 'Stack name (required): a DNS label, lowercase letters, digits and "-". Prefixes the containers and networks Flotilla creates.',
-  manifests: 'Manifest globs (required), relative to the stack file, e.g. ["k8s/*.yaml"].',
+  manifests:
+    'Manifest globs (YAML or JSON), relative to the stack file, e.g. ["k8s/*.yaml"]. This or `kustomize` is required.',
+  kustomize:
+    'A folder (or a list of folders) holding a kustomization.yaml, rendered with `kustomize build` or `kubectl kustomize`.',
   build: 'Images the stack builds before it starts: a list of {image, context, dockerfile?, args?, target?}.',
   nodes: 'Virtual node pool the scheduler fills by requests: a list of {name, cpu, memory, labels?, unschedulable?}.',
   settings: 'Knobs for the local loop: backoff, grace period, resync, HPA sync and the bind address.',
@@ -31,20 +36,5 @@ export const STACK_KEYS: Record<string, string> = {
   capabilities: 'Allow securityContext.capabilities.add.',
 };
 
-/** Keys valid under each parent path of flotilla.yaml. */
-export const STACK_CHILDREN: Record<string, string[]> = {
-  '': ['name', 'manifests', 'build', 'nodes', 'settings', 'security'],
-  build: ['image', 'context', 'dockerfile', 'args', 'target'],
-  nodes: ['name', 'cpu', 'memory', 'labels', 'unschedulable'],
-  settings: [
-    'backoffBaseSeconds',
-    'backoffMaxSeconds',
-    'terminationGracePeriodSeconds',
-    'resyncSeconds',
-    'hpaSyncSeconds',
-    'hpaDownscaleStabilizationSeconds',
-    'bindAddress',
-  ],
-  security: ['allow'],
-  'security.allow': ['privileged', 'hostNetwork', 'hostPID', 'hostPath', 'capabilities'],
-};
+/** Keys valid under each parent path of flotilla.yaml: the engine's reader's own list. */
+export const STACK_CHILDREN: Record<string, readonly string[]> = STACK_SECTIONS;

@@ -75,7 +75,12 @@ export const MANIFEST_CASES: Cases = {
     good: m(DEP),
   },
   FK1002: { bad: m('metadata: {name: x}\n'), good: m(DEP) },
-  FK1003: { bad: m(DEP.replace('apps/v1', 'extensions/v1beta1')), good: m(DEP) },
+  FK1003: { bad: m(DEP.replace('apps/v1', 'apps/v1beta3')), good: m(DEP) },
+  FK1005: {
+    bad: m('apiVersion: storage.k8s.io/v1beta1\nkind: StorageClass\nmetadata: {name: fast}\nprovisioner: x\n'),
+    good: m('apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: fast}\nprovisioner: x\n'),
+  },
+  FK1006: { bad: m(NOREPL, HPA.replace('autoscaling/v2', 'autoscaling/v2beta2')), good: m(NOREPL, HPA) },
   FK2001: { bad: m(ctr('          colour: red')), good: m(DEP) },
   FK2002: { bad: m(SVC.replace('port: 80\n', 'port: "80"\n')), good: m(SVC) },
   FK2003: { bad: m(DEP.replace('  selector:\n    matchLabels: {app: web}\n', '')), good: m(DEP) },
@@ -93,6 +98,19 @@ export const MANIFEST_CASES: Cases = {
     good: m(DEP.replace('labels: {app: web}', 'labels: {app: web, version: "1.4-beta", app.kubernetes.io/name: web}')),
   },
   FK2007: { bad: m(DEP.replace('containerPort: 80', 'containerPort: 70000')), good: m(DEP) },
+  FK3001: { bad: m(pod('      affinity: {}\n      tolerations: [{operator: Exists}]')), good: m(DEP) },
+  FK3002: { bad: m(DEP, 'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web}\n'), good: m(DEP) },
+  FK3003: {
+    bad: { ...m(DEP), 'k8s/kustomization.yaml': 'resources: [app.yaml]\n' },
+    good: { ...m(DEP), 'k8s/kustomization.txt': 'resources: [app.yaml]\n' },
+  },
+  FK3004: {
+    bad: { ...m(DEP), 'k8s/svc.yaml': SVC.replace('port: 80\n', 'port: {{ .Values.port }}\n') },
+    good: {
+      ...m(DEP),
+      'k8s/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t}\ndata:\n  tpl: |\n    {{ .Labels }}\n',
+    },
+  },
   FX1001: { bad: m(DEP, SVC.replace('selector: {app: web}', 'selector: {app: nothing}')), good: m(DEP, SVC) },
   FX1002: { bad: m(DEP.replace('labels: {app: web}', 'labels: {app: other}')), good: m(DEP) },
   FX1003: { bad: m(DEP, HPA.replace('name: web}', 'name: ghost}')), good: m(NOREPL, HPA) },
@@ -127,7 +145,7 @@ export const MANIFEST_CASES: Cases = {
     bad: m(ctr('          securityContext: {privileged: true}')),
     good: sec('privileged', ctr('          securityContext: {privileged: true}')),
   },
-  FP1002: { bad: m(pod('      hostNetwork: true')), good: sec('hostNetwork', pod('      hostNetwork: true')) },
+  FP1002: { bad: m(pod('      hostNetwork: true')), good: sec('hostNetwork', pod('      hostNetwork: false')) },
   FP1003: { bad: m(pod('      hostPID: true')), good: m(pod('      hostPID: false')) },
   FP1004: {
     bad: m(pod('      volumes: [{name: h, hostPath: {path: /tmp}}]')),
@@ -154,6 +172,17 @@ export const MANIFEST_CASES: Cases = {
   FS1008: {
     bad: stack(STACK + 'build:\n  - {image: a/b, context: ".."}\n'),
     good: stack(STACK + 'build:\n  - {image: a/b, context: web}\n', { 'web/Dockerfile': 'FROM nginx:1.25\n' }),
+  },
+  FS1010: {
+    bad: {
+      'skaffold.yaml':
+        'apiVersion: skaffold/v4beta6\nkind: Config\nmanifests:\n  rawYaml: ["k8s/*.yaml"]\n  helm: {releases: [{name: x, chartPath: chart}]}\n',
+      'k8s/app.yaml': DEP,
+    },
+    good: {
+      'skaffold.yaml': 'apiVersion: skaffold/v4beta6\nkind: Config\nmanifests:\n  rawYaml: ["k8s/*.yaml"]\n',
+      'k8s/app.yaml': DEP,
+    },
   },
   FS1007: {
     bad: stack(STACK + 'build:\n  - {image: a/b, context: web}\n  - {image: a/b, context: web}\n', {

@@ -1,0 +1,70 @@
+// Files a manifest glob picks up that are not manifests to apply: kustomize's build files
+// (rendered through the stack file's `kustomize:` instead) and Helm templates (rendered with
+// `helm template` first). Both are skipped with one note naming the file, by `up` and by the
+// language server alike, instead of a flood of errors on template syntax.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface SkipNote {
+  code: 'FK3003' | 'FK3004';
+  message: string;
+}
+
+export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
+/** Kinds kustomize reads from its build files (apiVersion kustomize.config.k8s.io/…). */
+export function isKustomizeKind(apiVersion: string | undefined, kind: string | undefined): boolean {
+  return (
+    (kind === 'Kustomization' || kind === 'Component') && (apiVersion ?? '').startsWith('kustomize.config.k8s.io/')
+  );
+}
+
+export function kustomizationNote(file: string): SkipNote {
+  const dir = path.basename(path.dirname(file));
+  return {
+    code: 'FK3003',
+    message: `${path.basename(file)} is a kustomize build file, not a manifest: skipped. To run what it builds, set \`kustomize: ${dir}\` in flotilla.yaml (or manifests.kustomize.paths in skaffold.yaml) and leave the folder out of the manifest globs.`,
+  };
+}
+
+export function helmNote(file: string): SkipNote {
+  return {
+    code: 'FK3004',
+    message: `${path.basename(file)} is a Helm template ({{ }}): skipped. Render the chart first (\`helm template NAME CHART --output-dir rendered\`) and point the manifest globs at the output.`,
+  };
+}
+
+/** Why a file a glob picked up is not read as manifests, if it is one of those. */
+export function skipNote(file: string, text: string): SkipNote | undefined {
+  if (KUSTOMIZATION_FILES.includes(path.basename(file))) return kustomizationNote(file);
+  if (isHelmTemplate(file, text)) return helmNote(file);
+  return undefined;
+}
+
+/**
+ * Helm template syntax outside quoted strings and block scalars (a ConfigMap may carry Go
+ * templates for another tool inside a `|` block), or any `{{` in a chart's templates/ folder.
+ */
+export function isHelmTemplate(file: string, text: string): boolean {
+  if (!text.includes('{{')) return false;
+  if (path.basename(path.dirname(file)) === 'templates' && chartAbove(file)) return true;
+  let blockIndent = -1;
+  for (const raw of text.split('\n')) {
+    const indent = raw.length - raw.trimStart().length;
+    const line = raw.trim();
+    if (blockIndent >= 0) {
+      if (line === '' || indent > blockIndent) continue;
+      blockIndent = -1;
+    }
+    if (line.startsWith('#')) continue;
+    const bare = line.replace(/"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'/g, '""');
+    if (bare.includes('{{')) return true;
+    if (/[:-]\s*[|>][-+0-9]*\s*(#.*)?$/.test(bare)) blockIndent = indent;
+  }
+  return false;
+}
+
+function chartAbove(file: string): boolean {
+  const chart = path.dirname(path.dirname(file));
+  return fs.existsSync(path.join(chart, 'Chart.yaml'));
+}
