@@ -142,13 +142,13 @@ function hostileCases(): { label: string; dir: string; file: string; lint: boole
     );
     return 'app/Dockerfile';
   });
-  // Refused before parsing (the Dockerfile parser is superlinear): by `up` at the stack file's build entry, by lint at the Dockerfile.
+  // Refused before parsing (the Dockerfile parser is superlinear): by `up` and by lint alike, at the Dockerfile (FD1013).
   make('5 MB Dockerfile', (d) => {
     fs.writeFileSync(
       path.join(d, 'app/Dockerfile'),
       'FROM flotilla.local/busybox:1\n' + 'RUN true \\\n'.repeat(500_000) + '  && true\n',
     );
-    return 'flotilla.yaml';
+    return 'app/Dockerfile';
   });
   make('5 MB stack file of 75 000 keys', (d) => {
     fs.appendFileSync(
