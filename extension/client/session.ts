@@ -81,7 +81,7 @@ export class StackSession implements vscode.Disposable {
     conn
       .watch((m) => {
         if (m.kind === 'status') this.update(m.status);
-        else this.onEvent(m.event);
+        else if (m.kind === 'event') this.onEvent(m.event);
       }, abort.signal)
       .then(ended, (err: unknown) => {
         if (!abort.signal.aborted) this.log.warn(`watch stream ended: ${errorMessage(err)}`);

@@ -65,7 +65,7 @@ describe('control API (real Docker)', function () {
     const events: string[] = [];
     void client.watch((m: WatchMessage) => {
       if (m.kind === 'status') latest = m.status;
-      else events.push(m.event.reason);
+      else if (m.kind === 'event') events.push(m.event.reason);
     }, abort.signal);
 
     const url = await waitFor('2 ready endpoints and a URL', () => {

@@ -32,7 +32,7 @@ export async function down(args: Args): Promise<number> {
   }
   const docker = await connectDocker();
   const grace = stack.settings.terminationGracePeriodSeconds ?? 30;
-  const n = await downStack(docker, stack.name, () => grace);
+  const n = await downStack(docker, stack.name, () => grace, stack.dir);
   process.stdout.write(`stack ${stack.name}: removed ${n} replica(s) and its network\n`);
   return 0;
 }

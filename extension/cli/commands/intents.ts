@@ -2,25 +2,49 @@
 // they go to it; without one they are recorded and applied by the next `up`.
 import * as path from 'node:path';
 import { ControllerClient } from '../../engine/api/client';
-import { StateStore } from '../../engine/controller/state-store';
+import type { ScaleRequest } from '../../engine/api/protocol';
+import {
+  clearHandScale,
+  dropStaleHandScales,
+  handScale,
+  manifestReplicas,
+  recordHandScale,
+} from '../../engine/controller/hand-scale';
+import { StateStore, type StackState } from '../../engine/controller/state-store';
 import { StackError } from '../../engine/model/problems';
 import { loadStack } from '../../engine/model/load-stack';
-import type { StackSpec } from '../../engine/model/types';
+import type { DeploymentSpec, StackSpec } from '../../engine/model/types';
 import { type Args, stackDir, UsageError } from '../args';
 
 export async function scale(args: Args): Promise<number> {
   const [deployment, n] = args.positionals;
-  if (!deployment || n === undefined || !/^\d+$/.test(n)) {
-    throw new UsageError('usage: flotilla scale [--stack DIR] DEPLOYMENT N');
+  const reset = args.flags.has('--reset');
+  const usage = 'usage: flotilla scale [--stack DIR] DEPLOYMENT N|+N|-N, or DEPLOYMENT --reset';
+  if (!deployment || (reset ? n !== undefined : n === undefined || !/^[+-]?\d+$/.test(n))) {
+    throw new UsageError(usage);
   }
+  // "+1" and "-1" change the count in force; a running controller applies them in order.
+  const delta = !reset && n !== undefined && /^[+-]/.test(n) ? Number(n) : undefined;
+  const body: ScaleRequest = reset
+    ? { deployment, reset: true }
+    : delta !== undefined
+      ? { deployment, delta }
+      : { deployment, replicas: Number(n) };
   return intent(
     args,
     deployment,
-    (c) => c.post('/v1/scale', { deployment, replicas: Number(n) }),
-    (s) => {
-      s.scale[deployment] = Number(n);
+    (c) => c.post('/v1/scale', body),
+    (s, d) => {
+      if (!d || reset) {
+        clearHandScale(s, deployment);
+      } else {
+        const now = handScale(s, d)?.replicas ?? manifestReplicas(d);
+        recordHandScale(s, d, delta !== undefined ? Math.max(0, now + delta) : Number(n));
+      }
     },
-    `scale ${deployment} to ${n}`,
+    reset
+      ? `reset of ${deployment} to its manifest`
+      : `scale ${deployment} ${delta !== undefined ? `by ${n}` : `to ${n}`}`,
   );
 }
 
@@ -43,7 +67,7 @@ async function intent(
   args: Args,
   deployment: string,
   live: (c: ControllerClient) => Promise<{ message?: string }>,
-  record: (s: ReturnType<StateStore['get']>) => void,
+  record: (s: StackState, d: DeploymentSpec | undefined) => void,
   what: string,
 ): Promise<number> {
   const dir = stackDir(args);
@@ -59,7 +83,13 @@ async function intent(
     process.stdout.write(`${res.message ?? 'ok'}\n`);
     return 0;
   }
-  new StateStore(stack.dir).update(record);
+  new StateStore(stack.dir).update((s) => {
+    dropStaleHandScales(s, stack); // as the next `up` would, so a delta starts from what it will run
+    record(
+      s,
+      stack.deployments.find((d) => d.name === deployment),
+    );
+  });
   process.stdout.write(
     `recorded ${what}; no controller runs for ${path.relative(process.cwd(), stack.dir) || '.'}, so it applies at the next 'flotilla up'\n`,
   );

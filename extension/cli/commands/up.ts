@@ -47,16 +47,17 @@ export async function up(args: Args): Promise<number> {
         stopFailed = true;
       })
       .finally(finished));
-  const server = new ControlServer(ctl, {
+  const control = new ControlServer(ctl, {
     reload: () => reloadStack(ctl, prep),
     shutdown: stopOnce,
   });
   const shutdown = async (down: boolean): Promise<void> => {
     watcher?.close();
     await ctl.stop(false);
-    await server.close();
+    await control.close();
     if (down) {
-      const n = await downStack(docker, ctl.stack.name, () => ctl.stack.settings.terminationGracePeriodSeconds ?? 30);
+      const grace = () => ctl.stack.settings.terminationGracePeriodSeconds ?? 30;
+      const n = await downStack(docker, ctl.stack.name, grace, ctl.stack.dir);
       say(`removed ${n} replica(s) and the network of stack ${ctl.stack.name}`);
     } else {
       say(`controller stopped; replicas keep running (flotilla down removes them)`);
@@ -64,7 +65,7 @@ export async function up(args: Args): Promise<number> {
   };
 
   await ctl.start();
-  const handle = await server.listen();
+  const handle = await control.listen();
   say(`stack ${ctl.stack.name}: controller running (pid ${handle.pid}); Ctrl-C stops the controller`);
   for (const svc of ctl.status().services) {
     for (const p of svc.ports) {

@@ -62,6 +62,11 @@ export interface DeploymentStatus {
   name: string;
   desired: number;
   ready: number;
+  /**
+   * Set while a hand scale (`flotilla scale`, +1/−1) overrides the manifest's replicas. It is
+   * dropped on `down` and when the manifest's replicas change, as `kubectl apply` would.
+   */
+  scaledByHand?: { replicas: number; manifestReplicas: number };
   available?: number;
   updated?: number;
   manifest?: { file: string; line: number };
@@ -133,12 +138,35 @@ export interface EngineEvent {
   message: string;
 }
 
-/** One line of the NDJSON stream at GET /v1/watch. */
-export type WatchMessage = { kind: 'status'; status: StackStatus } | { kind: 'event'; event: EngineEvent };
+/** Progress of one image the stack builds, step by step as the Dockerfile runs. */
+export interface BuildProgress {
+  image: string; // as the stack file names it, e.g. "shop/api"
+  state: 'building' | 'built' | 'cached' | 'failed';
+  /** The Dockerfile step running now (1-based) and the number of steps. */
+  step?: number;
+  total?: number;
+  instruction?: string; // e.g. "RUN npm ci"
+  /** Why the build failed, in one line. */
+  message?: string;
+}
+
+/**
+ * One line of the NDJSON stream at GET /v1/watch. Clients ignore kinds they do not know.
+ * `flotilla up` writes the same messages (builds included, before the controller serves)
+ * to the file descriptor named by FLOTILLA_PROGRESS_FD, for the editor that started it.
+ */
+export type WatchMessage =
+  | { kind: 'status'; status: StackStatus }
+  | { kind: 'event'; event: EngineEvent }
+  | { kind: 'build'; build: BuildProgress };
 
 /** Requests a controller accepts (POST, JSON body). */
 export interface ControlRequests {
-  '/v1/scale': { deployment: string; replicas: number };
+  /**
+   * Set the replica count, or change it by `delta` (+1, −1: applied in the order requests
+   * arrive, so quick clicks add up), or `reset` the hand scale to the manifest's replicas.
+   */
+  '/v1/scale': ScaleRequest;
   '/v1/restart': { deployment: string };
   '/v1/replica/restart': { replica: string };
   '/v1/replica/kill': { replica: string };
@@ -147,9 +175,16 @@ export interface ControlRequests {
   '/v1/shutdown': { down: boolean };
 }
 
+export type ScaleRequest =
+  | { deployment: string; replicas: number }
+  | { deployment: string; delta: number }
+  | { deployment: string; reset: true };
+
 export interface ControlResponse {
   ok: boolean;
   message?: string;
+  /** After a scale: the deployment's desired replicas once it was applied. */
+  replicas?: number;
 }
 
 /** Written to <stack dir>/.flotilla/controller.json while a controller runs. */

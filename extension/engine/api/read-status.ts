@@ -1,5 +1,6 @@
 // Status whether or not a controller runs: ask the controller when one answers,
 // else read the stack files and Docker's labelled containers directly.
+import { handScale, manifestReplicas } from '../controller/hand-scale';
 import { buildStatus } from '../controller/status';
 import { StateStore, stateDir } from '../controller/state-store';
 import { connectDocker } from '../docker/client';
@@ -20,7 +21,8 @@ export async function readStatus(dir: string): Promise<StackStatus> {
   const state = StateStore.read(path.join(stateDir(stack.dir), 'state.json'));
   return buildStatus(stack, pods, {
     now: Date.now(),
-    desired: (d) => state.scale[d.name] ?? d.replicas ?? 1,
+    desired: (d) => handScale(state, d)?.replicas ?? manifestReplicas(d),
+    scaledByHand: (d) => handScale(state, d),
     pending: [],
     restarts: state.restarts,
   });

@@ -14,6 +14,7 @@ import {
   type ControlRequests,
   type ControlResponse,
   type WatchMessage,
+  type BuildProgress,
 } from './protocol';
 import { errorMessage, isRecord } from '../util/errors';
 
@@ -97,6 +98,11 @@ export class ControlServer {
     this.broadcast({ kind: 'status', status });
   }
 
+  /** A rebuild's progress (a saved Dockerfile), to everyone watching. */
+  broadcastBuild(build: BuildProgress): void {
+    this.broadcast({ kind: 'build', build });
+  }
+
   private broadcast(m: WatchMessage): void {
     const line = JSON.stringify(m) + '\n';
     for (const w of this.watchers) w.write(line);
@@ -130,8 +136,20 @@ export class ControlServer {
       const route = url.pathname;
       if (!isRoute(route)) return send(404, { ok: false, message: `no route POST ${route}` });
       switch (route) {
-        case '/v1/scale':
-          return reply(this.ctl.scale(String(body.deployment), Number(body.replicas)));
+        case '/v1/scale': {
+          // A delta is applied to the count in force when it arrives: requests are handled one
+          // at a time, in order, so quick +1 clicks add up. The answer says the count now.
+          const deployment = String(body.deployment);
+          const message =
+            body.reset === true
+              ? this.ctl.resetScale(deployment)
+              : body.delta !== undefined
+                ? this.ctl.scaleBy(deployment, Number(body.delta))
+                : this.ctl.scale(deployment, Number(body.replicas));
+          const spec = this.ctl.stack.deployments.find((d) => d.name === deployment);
+          const replicas = spec ? this.ctl.desiredReplicas(spec) : undefined;
+          return send(200, { ok: true, message, replicas } satisfies ControlResponse);
+        }
         case '/v1/restart':
           return reply(this.ctl.restart(String(body.deployment)));
         case '/v1/replica/restart':

@@ -92,6 +92,7 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
   }
 
   async start(): Promise<void> {
+    this.intents.applyManifests(this.stack);
     await ensureNetwork(this.docker, this.stack.name, this.stack.dir);
     await this.endpointSink?.applyServices?.(this.stack);
     this.events.on('container', (e) => {
@@ -150,6 +151,7 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
     this.imageIds = { ...imageIds };
     this.nodes = nodes;
     this.runtime.setSettings(stack.settings);
+    this.intents.applyManifests(stack);
     const applied = this.endpointSink?.applyServices?.(stack).then(() => this.publishEndpoints(true));
     if (applied) this.queue.track(applied);
     this.autoscaling?.reload();
@@ -174,6 +176,16 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
 
   scale(deployment: string, replicas: number): string {
     return this.intents.scale(deployment, replicas);
+  }
+
+  /** +1 / −1: applied from the count in force, in the order requests arrive. */
+  scaleBy(deployment: string, delta: number): string {
+    return this.intents.scaleBy(deployment, delta);
+  }
+
+  /** Drops a hand scale: back to the manifest's replicas. */
+  resetScale(deployment: string): string {
+    return this.intents.resetScale(deployment);
   }
 
   restart(deployment: string): string {
@@ -245,6 +257,7 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
       runtime: this.runtime,
       now: this.clock.now(),
       desired: (d) => this.desiredReplicas(d),
+      scaledByHand: (d) => this.intents.handScale(d),
       pending: [...this.reconciler.pending.values()].flat(),
       rollouts: new Map([...this.reconciler.rollouts].map(([k, v]) => [k, v.status])),
     });
@@ -261,6 +274,7 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
       running: true,
       pid: process.pid,
       dockerConnected: this.dockerConnected,
+      dockerHost: process.env.DOCKER_HOST ?? '',
       startedAt: this.startedAt,
       lastError: this.lastError,
     };
@@ -298,7 +312,7 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
     await this.queue.stop();
     await this.endpointSink?.close?.(1000);
     if (!down) return;
-    await downStack(this.docker, this.stack.name, (p) => this.graceSeconds(p.deployment));
+    await downStack(this.docker, this.stack.name, (p) => this.graceSeconds(p.deployment), this.stack.dir);
   }
 
   private graceSeconds(deployment: string): number {

@@ -1,11 +1,20 @@
 // `down`: remove every container and network labelled with the stack, gracefully.
 // Works without a loaded stack (only the name is needed) and touches nothing else.
+// Given the stack folder, it also forgets the hand scales: the next `up` starts from
+// the manifests, as a deleted and re-applied Deployment would.
 import type { DockerApi } from '../docker/api';
 import { removeNetwork } from '../docker/network';
 import { observeStack, type ObservedPod } from '../docker/observe';
+import { forgetHandScales } from './hand-scale';
 import { removeReplica, stopReplica } from './replica-ops';
+import { StateStore } from './state-store';
 
-export async function downStack(docker: DockerApi, stack: string, grace: (p: ObservedPod) => number): Promise<number> {
+export async function downStack(
+  docker: DockerApi,
+  stack: string,
+  grace: (p: ObservedPod) => number,
+  stackDir?: string,
+): Promise<number> {
   const pods = await observeStack(docker, stack);
   await Promise.all(
     pods.map(async (p) => {
@@ -14,5 +23,6 @@ export async function downStack(docker: DockerApi, stack: string, grace: (p: Obs
     }),
   );
   await removeNetwork(docker, stack);
+  if (stackDir !== undefined) new StateStore(stackDir).update(forgetHandScales);
   return pods.length;
 }

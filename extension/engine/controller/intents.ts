@@ -1,12 +1,15 @@
 // What users and the autoscaler ask of a running stack, as kubectl would ask a
-// cluster: scale (kept in the state store, so it survives a controller restart),
-// rollout restart, the HPA's replica count, and acting on one replica (restart,
-// kill). Each records the intent and enqueues the deployment; the reconciler
-// does the work.
+// cluster: scale (kept in the state store, so it survives a controller restart, until
+// `down` or a change of the manifest's replicas: hand-scale.ts), scale by a delta (applied
+// in the order requests arrive), rollout restart, the HPA's replica count, and acting on
+// one replica (restart, kill). Each records the intent and enqueues the deployment; the
+// reconciler does the work.
 import type { EngineEvent } from '../api/protocol';
 import type { DockerApi } from '../docker/api';
 import { observeStack, type ObservedPod } from '../docker/observe';
+import type { DeploymentStatus } from '../api/protocol';
 import type { DeploymentSpec, StackSpec } from '../model/types';
+import { clearHandScale, dropStaleHandScales, handScale, manifestReplicas, recordHandScale } from './hand-scale';
 import { killReplica, stopReplica } from './replica-ops';
 import type { StateStore } from './state-store';
 import type { WorkQueue } from './workqueue';
@@ -27,9 +30,49 @@ export class Intents {
 
   constructor(private readonly host: IntentHost) {}
 
-  /** The replica count the reconciler aims for: the HPA's, else a recorded scale, else spec.replicas (default 1). */
+  /** The replica count the reconciler aims for: the HPA's, else a hand scale in force, else spec.replicas (default 1). */
   desiredReplicas(d: DeploymentSpec): number {
-    return this.hpaReplicas.get(d.name) ?? this.host.store.get().scale[d.name] ?? d.replicas ?? 1;
+    return this.hpaReplicas.get(d.name) ?? handScale(this.host.store.get(), d)?.replicas ?? manifestReplicas(d);
+  }
+
+  /** The hand scale in force, for status (none while the HPA decides the count). */
+  handScale(d: DeploymentSpec): DeploymentStatus['scaledByHand'] {
+    return this.hpaReplicas.has(d.name) ? undefined : handScale(this.host.store.get(), d);
+  }
+
+  /** Drops hand scales the manifests no longer agree with (at start, and on every reload). */
+  applyManifests(stack: StackSpec): void {
+    let dropped: ReturnType<typeof dropStaleHandScales> = [];
+    this.host.store.update((s) => {
+      dropped = dropStaleHandScales(s, stack);
+    });
+    for (const x of dropped) {
+      this.host.emitEvent(
+        'Normal',
+        'ScalingReplicaSet',
+        `deployment/${x.deployment}`,
+        `the manifest now asks for ${x.manifestReplicas} replicas: the hand scale to ${x.replicas} is dropped`,
+      );
+      this.host.queue.add(x.deployment);
+    }
+  }
+
+  /** Scales by `delta` from the count in force now; requests are applied one by one, in order. */
+  scaleBy(deployment: string, delta: number): string {
+    const d = this.requireDeployment(deployment);
+    if (!Number.isInteger(delta)) throw new Error(`delta must be a whole number, got ${delta}`);
+    return this.scale(deployment, Math.max(0, this.desiredReplicas(d) + delta));
+  }
+
+  /** Reset to Manifest: drops the hand scale. */
+  resetScale(deployment: string): string {
+    const d = this.requireDeployment(deployment);
+    const replicas = manifestReplicas(d);
+    this.host.store.update((s) => clearHandScale(s, d.name));
+    this.host.emitEvent('Normal', 'ScalingReplicaSet', `deployment/${d.name}`, `reset to the manifest's ${replicas}`);
+    if (this.hpaReplicas.has(d.name)) this.hpaReplicas.set(d.name, replicas);
+    this.host.queue.add(d.name);
+    return `deployment/${d.name} reset to the manifest's ${replicas} replicas`;
   }
 
   scale(deployment: string, replicas: number): string {
@@ -37,9 +80,7 @@ export class Intents {
     if (!Number.isInteger(replicas) || replicas < 0) {
       throw new Error(`replicas must be a whole number ≥ 0, got ${replicas}`);
     }
-    this.host.store.update((s) => {
-      s.scale[d.name] = replicas;
-    });
+    this.host.store.update((s) => recordHandScale(s, d, replicas));
     this.host.emitEvent('Normal', 'ScalingReplicaSet', `deployment/${d.name}`, `scaled to ${replicas}`);
     const hpa = this.host.stack().hpas.find((h) => h.target.kind === 'Deployment' && h.target.name === d.name);
     // As `kubectl scale` on an HPA target: applied now, overridden at the HPA's next sync.

@@ -8,8 +8,10 @@ import { STATE_DIR } from '../api/protocol';
 import { isRecord } from '../util/errors';
 
 export interface StackState {
-  /** Manual scale per deployment (overrides spec.replicas; an HPA overrides both). */
+  /** Manual scale per deployment (overrides spec.replicas; an HPA overrides both). See hand-scale.ts. */
   scale: Record<string, number>;
+  /** The manifest's replicas each manual scale overrode: when they change, the override is dropped. */
+  scaleManifest: Record<string, number>;
   /** Rolling restart time per deployment, as the restartedAt template annotation. */
   restartedAt: Record<string, string>;
   /** Restart counts per replica. */
@@ -39,6 +41,7 @@ export class StateStore {
     const s = isRecord(raw) ? raw : {};
     return {
       scale: entries(s.scale, isCount),
+      scaleManifest: entries(s.scaleManifest, isCount),
       restartedAt: entries(s.restartedAt, isString),
       restarts: entries(s.restarts, isCount),
     };

@@ -31,6 +31,8 @@ export interface StatusInputs {
   runtime?: RuntimeTable;
   now: number;
   desired: (d: DeploymentSpec) => number;
+  /** The hand scale in force, if any (see hand-scale.ts). */
+  scaledByHand?: (d: DeploymentSpec) => DeploymentStatus['scaledByHand'];
   pending: PendingStatus[];
   rollouts?: Map<string, RolloutStatus>;
   /** Restart counts from the state store, when no runtime is available. */
@@ -57,6 +59,7 @@ export function buildStatus(stack: StackSpec, pods: ObservedPod[], inputs: Statu
       name: d.name,
       desired: inputs.desired(d),
       ready: replicas.filter((r) => r.ready).length,
+      scaledByHand: inputs.scaledByHand?.(d),
       updated: inputs.rollouts?.get(d.name)?.updated,
       available: inputs.rollouts?.get(d.name)?.available,
       manifest: { file: d.source.file, line: d.source.line },
