@@ -2,7 +2,9 @@
 // the controller; reload re-runs the same preparation and only swaps the
 // desired state if it all succeeded, so a bad save never touches what runs.
 import type Docker from 'dockerode';
-import { buildImage, withTag } from './build';
+import type { BuildProgress } from './api/protocol';
+import { errorMessage } from './util/errors';
+import { buildImage, withTag, type BuildResult } from './build';
 import { AutoscalingLoop } from './controller/autoscaling';
 import { BalancerSink } from './controller/balancer-sink';
 import { StackController } from './controller/controller';
@@ -22,6 +24,8 @@ export interface Prepared {
 
 export interface PrepareOptions {
   onOutput?: (line: string) => void;
+  /** Each image's progress: started, each Dockerfile step, then built, up to date or failed. */
+  onBuild?: (progress: BuildProgress) => void;
   signal?: AbortSignal;
   /** Extra validation (the shared rule engine); returns problems with severity. */
   lint?: (stackDir: string) => Promise<Problem[]>;
@@ -42,12 +46,22 @@ export async function prepareStack(docker: Docker, dir: string, opts: PrepareOpt
   const lint = opts.lint ? opts.lint(stack.dir) : Promise.resolve([]);
   const builds = Promise.all(
     stack.builds.map(async (b) => {
-      const res = await buildImage(docker, b, {
-        stack: stack.name,
-        stackDir: stack.dir,
-        onOutput: (l) => opts.onOutput?.(`[build ${b.image}] ${l}`),
-        signal: opts.signal,
-      });
+      const report = (p: Omit<BuildProgress, 'image'>) => opts.onBuild?.({ image: b.image, ...p });
+      report({ state: 'building' });
+      let res: BuildResult;
+      try {
+        res = await buildImage(docker, b, {
+          stack: stack.name,
+          stackDir: stack.dir,
+          onOutput: (l) => opts.onOutput?.(`[build ${b.image}] ${l}`),
+          onStep: (s) => report({ state: 'building', step: s.index, total: s.total, instruction: s.text }),
+          signal: opts.signal,
+        });
+      } catch (e) {
+        report({ state: 'failed', message: errorMessage(e) });
+        throw e;
+      }
+      report({ state: res.cached ? 'cached' : 'built' });
       imageIds[b.image] = res.id;
       imageIds[withTag(b.image)] = res.id;
       if (!res.cached) opts.onOutput?.(`built ${res.image} (${res.id.slice(7, 19)})`);

@@ -13,6 +13,8 @@ import { formatEvent } from '../output';
 import { lintForEngine } from '../lint-bridge';
 import { onInternalError } from '../crash';
 import { errorMessage } from '../../engine/util/errors';
+import type { BuildProgress } from '../../engine/api/protocol';
+import { progressChannel } from '../progress';
 
 export async function up(args: Args): Promise<number> {
   const dir = stackDir(args);
@@ -24,7 +26,15 @@ export async function up(args: Args): Promise<number> {
   }
   const docker = await connectDocker();
   const say = (line: string) => process.stdout.write(line + '\n');
-  const prep: PrepareOptions = { onOutput: say, lint: lintForEngine };
+  // Build progress goes to the editor that started us (before the controller serves) and, for
+  // rebuilds on save, to everyone watching the running controller.
+  const progress = progressChannel();
+  const serving: { server?: ControlServer } = {};
+  const onBuild = (build: BuildProgress) => {
+    progress?.({ kind: 'build', build });
+    serving.server?.broadcastBuild(build);
+  };
+  const prep: PrepareOptions = { onOutput: say, onBuild, lint: lintForEngine };
   const prepared = await prepareStack(docker, dir, { ...prep, network: true });
   // Kinds and fields left out (with their reasons) and files skipped: the same lines lint shows.
   for (const w of prepared.stack.warnings) {
@@ -51,6 +61,7 @@ export async function up(args: Args): Promise<number> {
     reload: () => reloadStack(ctl, prep),
     shutdown: stopOnce,
   });
+  serving.server = control;
   const shutdown = async (down: boolean): Promise<void> => {
     watcher?.close();
     await ctl.stop(false);

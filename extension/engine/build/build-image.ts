@@ -5,10 +5,11 @@
 
 import type Dockerode from 'dockerode';
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { DockerfileParser } from 'dockerfile-ast';
 import type { BuildSpec } from '../model/types';
 import { LABELS } from '../docker/labels';
-import { builtOnCurrentBase, finalBaseImage } from './base-image';
+import { builtOnCurrentBase, finalBaseImage, missingBaseImage } from './base-image';
 import { collectContext } from './context';
 import { hashListing } from './context-hash';
 import { tarStream } from './tar';
@@ -20,6 +21,8 @@ export interface BuildOptions {
   stackDir: string;
   /** Each line of build output, without its newline. */
   onOutput?: (line: string) => void;
+  /** Each Dockerfile step as the daemon starts it ("Step 3/9 : RUN npm ci"). */
+  onStep?: (step: BuildStep) => void;
   signal?: AbortSignal;
   /** Refuse bigger contexts (default 512 MiB of files). */
   maxContextBytes?: number;
@@ -93,7 +96,8 @@ async function buildOnce(docker: Dockerode, spec: BuildSpec, opts: BuildOptions,
   if (spec.target) buildOpts.target = spec.target;
   if (opts.signal) buildOpts.abortSignal = opts.signal;
 
-  const failure = (step: Step | undefined, message: string) => buildError(spec, image, step, message);
+  const failure = (step: Step | undefined, message: string) =>
+    buildError(docker, spec, opts.stackDir, image, step, message);
   let response: NodeJS.ReadableStream;
   try {
     response = await docker.buildImage(tarStream(listing.entries), buildOpts);
@@ -101,7 +105,12 @@ async function buildOnce(docker: Dockerode, spec: BuildSpec, opts: BuildOptions,
     throwIfAborted(opts.signal, image);
     throw await failure(undefined, daemonMessage(e));
   }
-  const outcome = await readBuildStream(response, opts.onOutput, opts.signal);
+  // The classic builder appends one LABEL step per label: progress counts the Dockerfile's own steps.
+  const added = Object.keys(buildOpts.labels ?? {}).length;
+  const onStep = (st: Step) => {
+    if (st.index <= st.total - added) opts.onStep?.({ ...st, total: st.total - added });
+  };
+  const outcome = await readBuildStream(response, opts.onOutput, opts.signal, onStep);
   throwIfAborted(opts.signal, image);
   if (outcome.error !== undefined) throw await failure(outcome.step, outcome.error);
 
@@ -111,11 +120,13 @@ async function buildOnce(docker: Dockerode, spec: BuildSpec, opts: BuildOptions,
   return { image, id: built.Id, hash, cached: false };
 }
 
-interface Step {
+export interface BuildStep {
   index: number;
   total: number;
   text: string;
 }
+
+type Step = BuildStep;
 
 interface StreamOutcome {
   step?: Step;
@@ -127,6 +138,7 @@ function readBuildStream(
   stream: NodeJS.ReadableStream,
   onOutput?: (line: string) => void,
   signal?: AbortSignal,
+  onStep?: (step: Step) => void,
 ): Promise<StreamOutcome> {
   return new Promise((resolve, reject) => {
     const outcome: StreamOutcome = {};
@@ -139,7 +151,10 @@ function readBuildStream(
         const line = text.slice(0, nl).replace(/\r$/, '');
         text = text.slice(nl + 1);
         const m = /^Step (\d+)\/(\d+) : (.*)$/.exec(line);
-        if (m) outcome.step = { index: Number(m[1]), total: Number(m[2]), text: m[3] };
+        if (m) {
+          outcome.step = { index: Number(m[1]), total: Number(m[2]), text: m[3] };
+          onStep?.(outcome.step);
+        }
         onOutput?.(line);
       }
     };
@@ -187,8 +202,23 @@ function readBuildStream(
   });
 }
 
-/** "docker build of web:latest failed: /stack/web/Dockerfile, step 2/3 (line 4: RUN make): <daemon text>". */
-async function buildError(spec: BuildSpec, image: string, step: Step | undefined, message: string): Promise<Error> {
+/**
+ * "docker build of web:latest failed: /stack/web/Dockerfile, step 2/3 (line 4: RUN make): <daemon text>";
+ * a base image the engine lacks gets one line that starts with the fix instead.
+ */
+async function buildError(
+  docker: Dockerode,
+  spec: BuildSpec,
+  stackDir: string,
+  image: string,
+  step: Step | undefined,
+  message: string,
+): Promise<Error> {
+  if (!step || /^FROM\b/i.test(step.text)) {
+    const shown = path.relative(stackDir, spec.dockerfile) || spec.dockerfile;
+    const missing = await missingBaseImage(docker, spec.image, { path: spec.dockerfile, shown }, spec.buildArgs);
+    if (missing) return new Error(missing);
+  }
   let where = spec.dockerfile;
   if (step) {
     const line = await stepLine(spec.dockerfile, step).catch(() => undefined); // the message works without a line
