@@ -21,7 +21,8 @@ usage: flotilla <command> [--stack DIR] [options]
   status [--json]         deployments, replicas, services and endpoints (with or without a controller)
   scale DEPLOYMENT N      set the replica count (kept across controller restarts)
   restart DEPLOYMENT      rolling restart
-  logs [-f] [--tail N] T  logs of a replica, or of every replica of a deployment (prefixed)
+  logs [-f] [--tail N] [--timestamps] T
+                          logs of a replica, or of every replica of a deployment (prefixed)
   down                    stop the controller and remove everything the stack created
   lint [PATH...] [--format json] [--no-docker]
                           check Dockerfiles, manifests and stack files; exit 1 on any error

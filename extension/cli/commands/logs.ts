@@ -1,5 +1,5 @@
-// `flotilla logs [-f] [--tail N] TARGET`: one replica, or every replica of a
-// deployment with each line prefixed by its replica name.
+// `flotilla logs [-f] [--tail N] [--timestamps] TARGET`: one replica, or every replica of
+// a deployment with each line prefixed by its replica name (and, asked, its timestamp).
 import type Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
 import { connectDocker } from '../../engine/docker/client';
@@ -10,7 +10,9 @@ import { requireStack } from './intents';
 
 export async function logs(args: Args): Promise<number> {
   const [target] = args.positionals;
-  if (!target) throw new UsageError('usage: flotilla logs [--stack DIR] [-f] [--tail N] REPLICA|DEPLOYMENT');
+  if (!target) {
+    throw new UsageError('usage: flotilla logs [--stack DIR] [-f] [--tail N] [--timestamps] REPLICA|DEPLOYMENT');
+  }
   const stack = requireStack(stackDir(args));
   const docker = await connectDocker();
   const pods = (await observeStack(docker, stack.name)).filter((p) => p.replica === target || p.deployment === target);
@@ -18,25 +20,32 @@ export async function logs(args: Args): Promise<number> {
   const follow = args.flags.has('--follow');
   const tail = args.flags.get('--tail');
   const prefix = pods.length > 1 || args.flags.has('--prefix');
+  const timestamps = args.flags.has('--timestamps');
   await Promise.all(
     pods.flatMap((p) =>
       p.containers.map((c) =>
-        stream(
-          docker,
-          c.id,
-          prefix ? `[${p.replica}${p.containers.length > 1 ? `/${c.podContainer}` : ''}] ` : '',
+        stream(docker, c.id, prefix ? `[${p.replica}${p.containers.length > 1 ? `/${c.podContainer}` : ''}] ` : '', {
           follow,
-          typeof tail === 'string' ? Number(tail) : undefined,
-        ),
+          timestamps,
+          tail: typeof tail === 'string' ? Number(tail) : undefined,
+        }),
       ),
     ),
   );
   return 0;
 }
 
-async function stream(docker: Docker, id: string, prefix: string, follow: boolean, tail?: number): Promise<void> {
+interface StreamOptions {
+  follow: boolean;
+  /** Docker's RFC 3339 timestamp at the start of each line. */
+  timestamps: boolean;
+  tail?: number;
+}
+
+async function stream(docker: Docker, id: string, prefix: string, opts: StreamOptions): Promise<void> {
+  const { follow, timestamps, tail } = opts;
   const c = docker.getContainer(id);
-  const base = { stdout: true, stderr: true, timestamps: false, ...(tail !== undefined ? { tail } : {}) };
+  const base = { stdout: true, stderr: true, timestamps, ...(tail !== undefined ? { tail } : {}) };
   const out = new PassThrough();
   const err = new PassThrough();
   lines(out, (l) => process.stdout.write(prefix + l + '\n'));
