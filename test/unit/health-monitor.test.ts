@@ -133,6 +133,45 @@ describe('ProbeMonitor', function () {
     assert.ok(calls.events.includes('Unhealthy: Readiness probe failed: HTTP probe failed with statuscode: 500'));
   });
 
+  it('readiness failures before the first Ready are start-up news (Normal), after it Warnings', async () => {
+    const typed: string[] = [];
+    const m = new ProbeMonitor(
+      {} as Docker,
+      {
+        stack: { name: 'unit' },
+        onReadiness: (r, ready) => calls.readiness.push([r, ready]),
+        onLivenessFailure: () => undefined,
+        emitEvent: (type, reason) => typed.push(`${type} ${reason}`),
+      },
+      { route: 'direct' },
+    );
+    try {
+      status['/slow'] = 503;
+      // A generous start-up time (1000 × 20 ms): the server is still starting.
+      m.watch(
+        pod('web-1', ['app']),
+        deployment([container('app', { readinessProbe: probe('/slow', { failureThreshold: 1000 }) })]),
+      );
+      await until(() => typed.length >= 3, 'failures while starting');
+      assert.deepEqual([...new Set(typed)], ['Normal Starting']);
+      status['/slow'] = 200;
+      await until(() => calls.readiness.length === 1, 'ready');
+      status['/slow'] = 503;
+      await until(() => typed.includes('Warning Unhealthy'), 'a failure after Ready');
+      m.unwatch('web-1');
+      // Start-up time spent (0.1 s + 1 × 20 ms) without ever being Ready: failures are Warnings again.
+      typed.length = 0;
+      m.watch(
+        pod('web-2', ['app']),
+        deployment([container('app', { readinessProbe: probe('/slow', { initialDelaySeconds: 0.1 }) })]),
+      );
+      await until(() => typed.includes('Warning Unhealthy'), 'a failure past the start-up time');
+      assert.deepEqual(calls.readiness, [['web-1', true]], 'web-2 was never Ready');
+    } finally {
+      m.stop();
+    }
+  });
+
   it('says nothing for a replica whose containers have no readiness probe and no startup probe', async () => {
     monitor.watch(pod('web-1', ['app']), deployment([container('app', { livenessProbe: probe('/live') })]));
     await until(() => (hits['/live'] ?? 0) >= 3, 'liveness running');

@@ -18,8 +18,9 @@
 import type Docker from 'dockerode';
 import type { HealthMonitor } from '../controller/controller';
 import type { ObservedPod } from '../docker/observe';
-import type { DeploymentSpec } from '../model/types';
+import type { ContainerSpec, DeploymentSpec, Probe } from '../model/types';
 import type { ProbeRoute } from './checks';
+import { withProbeDefaults, type ProbeKind } from './probe-state';
 import { Prober } from './prober';
 import { probeRouteForStack } from './reachability';
 
@@ -29,7 +30,11 @@ export interface HealthHooks {
   stack: { name: string };
   onReadiness(replica: string, ready: boolean): void;
   onLivenessFailure(replica: string, message: string): void | Promise<void>;
-  /** Receives every failed attempt as a Warning "Unhealthy" event, as the kubelet records them. */
+  /**
+   * Receives every failed attempt as a Warning "Unhealthy" event, as the kubelet records them,
+   * except readiness and startup failures of a replica that was never Ready and is still within
+   * its startup time: those are Normal "Starting" events (a server that is still starting).
+   */
   emitEvent?(type: 'Normal' | 'Warning', reason: string, object: string, message: string): void;
 }
 
@@ -39,6 +44,8 @@ interface Watch {
   /** What the controller assumes until told otherwise: Ready unless a readiness probe exists. */
   ready: boolean;
   starting: boolean;
+  /** The replica has been Ready at least once since this container started. */
+  everReady: boolean;
   livenessReported: boolean;
   cancelled: boolean;
 }
@@ -57,7 +64,15 @@ export class ProbeMonitor implements HealthMonitor {
     const existing = this.watches.get(pod.replica);
     if (existing?.key === key) return;
     if (existing) this.unwatch(pod.replica);
-    const w: Watch = { key, probers: [], ready: false, starting: true, livenessReported: false, cancelled: false };
+    const w: Watch = {
+      key,
+      probers: [],
+      ready: false,
+      starting: true,
+      everReady: false,
+      livenessReported: false,
+      cancelled: false,
+    };
     this.watches.set(pod.replica, w);
     void this.begin(pod, d, w).catch(() => {
       // Route detection cannot fail (it falls back to 'exec'); a vanished container is
@@ -99,6 +114,7 @@ export class ProbeMonitor implements HealthMonitor {
     }
     const route = this.opts.route ?? (await probeRouteForStack(this.hooks.stack.name, address));
     if (w.cancelled) return;
+    const startupUntil = startedAt + startupWindowMs(probed.map(({ spec }) => spec));
     // The controller counts a replica without readiness probes as Ready; a startup probe
     // that has not passed yet makes it not Ready, and publishReady below says so.
     w.ready = !probed.some(({ spec }) => spec!.readinessProbe);
@@ -118,8 +134,18 @@ export class ProbeMonitor implements HealthMonitor {
           // The controller reports and retries a failed stop itself (its work queue); nothing to add here.
           void Promise.resolve(this.hooks.onLivenessFailure(replica, reason)).catch(() => undefined);
         },
-        onProbeFailed: (replica, message) => {
-          if (!w.cancelled) this.hooks.emitEvent?.('Warning', 'Unhealthy', `replica/${replica}`, message);
+        onProbeFailed: (replica, message, kind) => {
+          if (w.cancelled) return;
+          if (kind !== 'liveness' && !w.everReady && Date.now() < startupUntil) {
+            this.hooks.emitEvent?.(
+              'Normal',
+              'Starting',
+              `replica/${replica}`,
+              `${message} (not Ready yet: still starting)`,
+            );
+          } else {
+            this.hooks.emitEvent?.('Warning', 'Unhealthy', `replica/${replica}`, message);
+          }
         },
       });
       w.probers.push(prober);
@@ -133,10 +159,27 @@ export class ProbeMonitor implements HealthMonitor {
   private publishReady(replica: string, w: Watch): void {
     if (w.cancelled || w.starting) return;
     const ready = w.probers.every((p) => p.ready);
+    if (ready) w.everReady = true;
     if (w.ready === ready) return;
     w.ready = ready;
     this.hooks.onReadiness(replica, ready);
   }
+}
+
+/**
+ * How long a fresh container counts as starting: its startup probe's whole budget, then the
+ * time its readiness probe may keep failing before the failures mean something
+ * (initialDelaySeconds + failureThreshold × periodSeconds).
+ */
+function startupWindowMs(specs: (ContainerSpec | undefined)[]): number {
+  const budget = (kind: ProbeKind, p: Probe | undefined) => {
+    if (!p) return 0;
+    const d = withProbeDefaults(kind, p);
+    return (d.initialDelaySeconds ?? 0) + (d.failureThreshold ?? 3) * (d.periodSeconds ?? 10);
+  };
+  return (
+    Math.max(0, ...specs.map((s) => budget('startup', s?.startupProbe) + budget('readiness', s?.readinessProbe))) * 1000
+  );
 }
 
 /** Wire probes into a controller: its onReadiness / onLivenessFailure receive the results. */

@@ -13,7 +13,7 @@
 //   onLivenessFailed(replica, reason)             failureThreshold consecutive liveness or startup
 //                                                 failures: the controller restarts the container
 //                                                 (through RestartBackoff) and makes a new Prober
-//   onProbeFailed(replica, message)               every failed attempt (the kubelet's "Unhealthy" event)
+//   onProbeFailed(replica, message, kind)         every failed attempt (the kubelet's "Unhealthy" event)
 //   onStarted(replica)                            the startup probe passed (or there is none)
 //
 // As the kubelet: the first attempt is at startedAt + initialDelaySeconds, then every
@@ -39,7 +39,7 @@ export interface ProberOptions {
   startedAt?: number;
   onReadyChange?: (replica: string, ready: boolean, lastFailure?: string) => void;
   onLivenessFailed?: (replica: string, reason: string) => void;
-  onProbeFailed?: (replica: string, message: string) => void;
+  onProbeFailed?: (replica: string, message: string, kind: ProbeKind) => void;
   onStarted?: (replica: string) => void;
 }
 
@@ -150,7 +150,7 @@ export class Prober {
     if (this.stopped || w.stopped) return;
     if (!outcome.ok) {
       w.lastFailure = this.lastFailureMsg = probeMessage(w.kind, outcome);
-      this.opts.onProbeFailed?.(this.opts.replica, this.lastFailureMsg);
+      this.opts.onProbeFailed?.(this.opts.replica, this.lastFailureMsg, w.kind);
     }
     const flipped = w.tracker.record(outcome.ok);
     if (flipped) this.apply(w, flipped === 'success');
