@@ -106,7 +106,7 @@ describe('hand scaling (real Docker)', function () {
     run?.ctl.on('event', (e) => events.push(e));
     await client.post('/v1/scale', { deployment: 'web', replicas: 3 });
     // The manifest changes, but not its replicas: the hand scale stays.
-    fs.writeFileSync(path.join(dir, 'k8s/app.yaml'), httpDeployment('web', 1, { env: '[{name: X, value: "1"}]' }));
+    fs.writeFileSync(path.join(dir, 'k8s/app.yaml'), httpDeployment('web', 1, { env: { X: '1' } }));
     assert.ok(run);
     await reloadStack(run.ctl);
     assert.equal((await web(client)).desired, 3);
