@@ -4,6 +4,7 @@
 import { parseArgs, stackDir, UsageError } from './args';
 import { hadInternalError, installCrashHandlers } from './crash';
 import { deploy } from './commands/deploy';
+import { render } from './commands/render';
 import { down } from './commands/down';
 import { scale, restart } from './commands/intents';
 import { logs } from './commands/logs';
@@ -28,6 +29,16 @@ usage: flotilla <command> [--stack DIR] [options]
                           check Dockerfiles, manifests and stack files; exit 1 on any error
                           (--no-docker: skip the check that images exist locally)
 
+  deploy --target swarm --host H --registry R [--watch]
+                          build, push (tagged by content hash) and run the stack on a Docker Swarm whose
+                          manager's engine is H; --watch keeps Flotilla's autoscaler running against it
+  deploy --target kubernetes [--context NAME] --registry R
+                          render, push and server-side apply to a cluster, then wait for every rollout
+  render --registry R --out DIR [--push]
+                          the manifests for a cluster, built images replaced by their registry references
+  status|down --target swarm --host H
+                          the stack's status on (or its removal from) the swarm
+
   --stack DIR             the folder holding flotilla.yaml or skaffold.yaml (default: .)
 `;
 
@@ -40,6 +51,7 @@ const COMMANDS: Record<string, (a: ReturnType<typeof parseArgs>) => Promise<numb
   down,
   lint,
   deploy,
+  render,
 };
 
 async function main(argv: string[]): Promise<number> {

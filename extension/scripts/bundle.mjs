@@ -6,10 +6,22 @@ import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
+
+/** @kubernetes/client-node stays out of every bundle but its own. */
+const kubeClientExternal = {
+  name: 'kube-client-external',
+  setup(b) {
+    b.onResolve({ filter: /^@kubernetes\/client-node$/ }, (args) =>
+      args.importer.endsWith('kube-client.mts') ? undefined : { path: args.path, external: true },
+    );
+  },
+};
 const entries = [
   { in: 'extension/client/extension.ts', out: 'extension' },
   { in: 'language-server/src/server.ts', out: 'server' },
   { in: 'extension/cli/main.ts', out: 'cli' },
+  // The Kubernetes client (about 3 MB), loaded by the CLI only for `deploy --target kubernetes`.
+  { in: 'extension/engine/deploy/kube-client.mts', out: 'kube-client' },
 ].filter((e) => existsSync(e.in));
 
 await build({
@@ -22,6 +34,8 @@ await build({
   sourcemap: !production,
   minify: production,
   external: ['vscode', '*.node', 'cpu-features'],
+  // Each entry that needs the Kubernetes client loads dist/kube-client.js at run time (see deploy/kubernetes.ts).
+  plugins: [kubeClientExternal],
   alias: Object.fromEntries(
     ['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'].map((m) => [
       m,

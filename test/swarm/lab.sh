@@ -3,6 +3,7 @@
 #
 #   lab.sh up [DIR]    start a lab; prints the folder holding lab.env (DOCKER_HOST of each node, registry)
 #   lab.sh down DIR    stop it and remove everything it made
+#   lab.sh tools       install what the lab needs (docker.io, docker-registry) when missing
 #
 # Topology (see shared docs: swarm-lab.md):
 #   host netns: <id>-h 10.99.N.1/24, where the registry listens ──veth──┐
@@ -222,7 +223,8 @@ down() {
 }
 
 case "${1:-}" in
+  tools) ensure_tools ;;
   up) up "${2:-}" ;;
   down) down "${2:?usage: lab.sh down DIR}" ;;
-  *) die "usage: lab.sh up [DIR] | lab.sh down DIR" ;;
+  *) die "usage: lab.sh up [DIR] | lab.sh down DIR | lab.sh tools" ;;
 esac
