@@ -71,11 +71,14 @@ awk '$3 ~ /^0:/ && $5 ~ "^/sys/fs/cgroup/" { split($0, halves, " - "); split(hal
     mkdir -p "$at"
     if [ "$fstype" = cgroup2 ]; then mount -t cgroup2 none "$at"; else mount -t cgroup -o "$opts" cgroup "$at"; fi
   done
-for d in /run/docker /run/containerd /etc/docker; do
-  mkdir -p "$D/bind$d" "$d"
-  mount --bind "$D/bind$d" "$d"
-done
+# A /run of its own (so /run/docker, /run/containerd and /var/run/docker.sock are the node's, as on a real node,
+# where a task that mounts the engine's socket reaches its own node's engine) and an /etc/docker of its own
+# (no host daemon.json; its own engine ID).
+mount -t tmpfs -o mode=755 tmpfs /run
+mkdir -p "$D/etc-docker"
+mount --bind "$D/etc-docker" /etc/docker
 exec dockerd --data-root "$D/data" --exec-root "$D/exec" --pidfile "$D/docker.pid" -H "unix://$D/docker.sock" \
+  -H unix:///var/run/docker.sock \
   --bip 172.30.0.1/24 --insecure-registry "$REGISTRY" --cgroup-parent "/$LAB-$NODE" --storage-driver overlay2 \
   --swarm-default-advertise-addr eth0 --log-level warn
 NODE

@@ -52,6 +52,7 @@ export async function deploy(args: Args): Promise<number> {
     onOutput: say,
     timeoutMs: timeout ? Number(timeout) * 1000 : undefined,
     proxyImage: swarmProxyImage,
+    needNodeImage: args.flags.has('--watch'),
   });
   const a = res.applied;
   say(
@@ -59,7 +60,17 @@ export async function deploy(args: Args): Promise<number> {
       `${a.created.length} created, ${a.updated.length} updated, ${a.unchanged.length} unchanged, ${a.removed.length} removed`,
   );
   if (args.flags.has('--watch')) {
-    await watchSwarm({ host, stack: res.stack, onOutput: say });
+    const stop = new AbortController();
+    process.once('SIGINT', () => stop.abort());
+    process.once('SIGTERM', () => stop.abort());
+    await watchSwarm({
+      docker: res.docker,
+      stack: res.stack,
+      agentImage: res.proxyImage,
+      onOutput: say,
+      signal: stop.signal,
+    });
+    say('autoscaler stopped; the services keep their replica counts');
   }
   return 0;
 }

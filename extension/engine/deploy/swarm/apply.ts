@@ -78,7 +78,8 @@ export async function applySwarmPlan(
   );
   const wanted = new Set(plan.services.map((s) => s.name));
   for (const [name, svc] of existing) {
-    if (wanted.has(name)) continue;
+    // The stats agent belongs to --watch, not to the plan; `down` removes it.
+    if (wanted.has(name) || svc.info.Spec?.Labels?.[SWARM_LABELS.role] === 'stats') continue;
     await svc.remove();
     result.removed.push(name);
     say(`removed service ${name} (${svc.info.Spec?.Labels?.[SWARM_LABELS.source] ?? 'no longer in the stack'})`);

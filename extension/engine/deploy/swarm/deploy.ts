@@ -23,11 +23,16 @@ export interface DeployOptions extends SwarmTarget {
   onOutput?: (line: string) => void;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Build the proxy image even without Services: --watch runs the stats agent on it. */
+  needNodeImage?: boolean;
   /** Builds the Service proxy image on the manager and returns its local tag. */
   proxyImage: (docker: Docker, stack: StackSpec) => Promise<string>;
 }
 
 export interface DeployResult {
+  docker: Docker;
+  /** The proxy image as pushed ('' when the stack needed none). */
+  proxyImage: string;
   stack: StackSpec;
   plan: SwarmPlan;
   applied: ApplyResult;
@@ -85,7 +90,7 @@ export async function deploySwarm(opts: DeployOptions): Promise<DeployResult> {
 
   const [pushed, proxyTag] = await Promise.all([
     buildAndPush(docker, stack, { registry: opts.registry, onOutput: say, signal: opts.signal }),
-    stack.services.length ? opts.proxyImage(docker, stack) : Promise.resolve(undefined),
+    stack.services.length || opts.needNodeImage ? opts.proxyImage(docker, stack) : Promise.resolve(undefined),
   ]);
   let proxyImage = '';
   if (proxyTag) {
@@ -108,7 +113,7 @@ export async function deploySwarm(opts: DeployOptions): Promise<DeployResult> {
   });
   const pruned = await pruneBlobs(docker, plan);
   if (pruned) say(`removed ${pruned} config/secret version(s) no longer used`);
-  return { stack, plan, applied };
+  return { docker, proxyImage, stack, plan, applied };
 }
 
 async function currentReplicas(docker: Docker, stack: string): Promise<Record<string, number>> {

@@ -22,7 +22,7 @@ import {
   workloadServiceName,
 } from './names';
 import type { DesiredBlob, DesiredService, SwarmNode, SwarmPlan } from './plan-types';
-import { proxyCommand, type ProxyListener } from './proxy-command';
+import { endpointsAlias, proxyArgs, type ProxyPortArg } from './proxy-command';
 import { updateConfig } from './update-config';
 
 const SECOND = 1e9;
@@ -146,9 +146,12 @@ function workloadService(
   const mounts = mountsOf(c, w.template);
   if (mounts.length) containerSpec.Mounts = mounts;
 
-  const headlessNames = stack.services
-    .filter((s) => isHeadless(s) && selects(s, w.template))
-    .flatMap((s) => serviceDnsNames(s.name));
+  // Headless Services' names are the tasks' own; a Service backed by several workloads finds them by an alias.
+  const aliases = stack.services.flatMap((s) => {
+    if (!selects(s, w.template)) return [];
+    if (isHeadless(s)) return serviceDnsNames(s.name);
+    return backendsOf(stack, s).length > 1 ? [endpointsAlias(s.name)] : [];
+  });
   const spec: Dockerode.ServiceSpec = {
     Name: name,
     Labels: labels,
@@ -157,7 +160,7 @@ function workloadService(
       Resources: resourcesOf(c),
       RestartPolicy: w.restart,
       Placement: { Constraints: constraintsOf(w, nodes, warnings) },
-      Networks: [{ Target: network, Aliases: headlessNames }],
+      Networks: [{ Target: network, Aliases: aliases }],
     },
     Mode: w.mode,
     EndpointSpec: { Mode: 'dnsrr' },
@@ -221,7 +224,7 @@ function proxyService(
   if (!backends.length) {
     warnings.push(`Service ${s.name} selects no workload of the stack; its proxy refuses connections`);
   }
-  const listeners: ProxyListener[] = [];
+  const ports: ProxyPortArg[] = [];
   const published: Dockerode.PortConfig[] = [];
   for (const p of s.ports) {
     if (p.protocol !== 'TCP') {
@@ -237,7 +240,7 @@ function proxyService(
       warnings.push(`Service ${s.name} port ${p.port}: no selected container declares the port "${p.targetPort}"`);
       continue;
     }
-    listeners.push({ port: p.port, targetPort: target, backends: backends.map((b) => `tasks.${b.swarmName}`) });
+    ports.push({ name: p.name, port: p.port, targetPort: target });
     if (s.type !== 'ClusterIP') {
       published.push({
         Protocol: 'tcp',
@@ -247,6 +250,7 @@ function proxyService(
       });
     }
   }
+  const lookup = backends.length === 1 ? `tasks.${backends[0].swarmName}` : endpointsAlias(s.name);
   const labels = {
     [SWARM_LABELS.stack]: stack.name,
     [SWARM_LABELS.role]: 'proxy',
@@ -263,7 +267,7 @@ function proxyService(
         Labels: labels,
         Init: true,
         StopGracePeriod: 2 * SECOND,
-        ...proxyCommand(listeners),
+        Args: proxyArgs(s.name, 'default', lookup, ports),
       },
       Resources: { Reservations: { NanoCPUs: 10_000_000, MemoryBytes: 16 * 1024 * 1024 } },
       RestartPolicy: { Condition: 'any', Delay: SECOND, MaxAttempts: 0 },

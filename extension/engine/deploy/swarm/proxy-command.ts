@@ -1,19 +1,33 @@
-// How a Service proxy task is started: the in-network Service proxy program in its single-Service mode. It
-// listens on 0.0.0.0 on each Service port and forwards to the target port of the tasks it learns by resolving
-// `tasks.<swarm service>` of every workload the Service selects (Ready tasks only: Swarm adds a task to its
-// service's DNS once its healthcheck passes).
+// How a Service proxy task is started: the in-network Service proxy program (extension/engine/proxy) in its
+// single-Service mode. It listens on 0.0.0.0 on each Service port and forwards to the target port of the
+// endpoints it learns by resolving one name every second: `tasks.<swarm service>` when one workload backs the
+// Service, else an alias every backing workload's tasks carry. Swarm adds a task to those names once its
+// healthcheck passes, so only Ready tasks are endpoints.
 
-export interface ProxyListener {
+export interface ProxyPortArg {
+  name?: string;
   port: number;
   targetPort: number;
-  /** `tasks.<swarm service>` names to resolve. */
-  backends: string[];
 }
 
-/** The proxy's command line, in the image built by proxy-image.ts. */
-export function proxyCommand(listeners: ProxyListener[]): { Command: string[]; Args: string[] } {
-  return {
-    Command: ['node', '/flotilla/service-proxy.js'],
-    Args: listeners.flatMap((l) => ['--listen', `${l.port}:${l.targetPort}:${l.backends.join(',')}`]),
-  };
+/** The alias that the tasks of every workload a Service selects carry, for the proxy to resolve. */
+export function endpointsAlias(service: string, namespace = 'default'): string {
+  return `${service}.${namespace}.endpoints.flotilla`;
+}
+
+/** Arguments after the image's entrypoint (`node /flotilla/proxy.js`). */
+export function proxyArgs(service: string, namespace: string, lookup: string, ports: ProxyPortArg[]): string[] {
+  return [
+    '--source',
+    'dns',
+    '--listen',
+    '0.0.0.0',
+    '--service',
+    service,
+    '--namespace',
+    namespace,
+    '--lookup',
+    lookup,
+    ...ports.flatMap((p) => ['--port', `${p.port}:${p.targetPort}${p.name ? `/${p.name}` : ''}`]),
+  ];
 }
