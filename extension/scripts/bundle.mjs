@@ -1,7 +1,9 @@
 // Bundles the three entry points with esbuild: the VS Code extension, the language
 // server and the CLI. Native optional modules of ssh2/cpu-features (pulled in by
 // dockerode) are loaded inside try/catch, so they are left out of the bundle; the
-// BuildKit session libraries dockerode loads are replaced by a stub (see stubs/).
+// BuildKit session module dockerode loads, and the .proto loader libraries it and
+// @grpc/grpc-js's optional services would pull in, are replaced by a stub (see stubs/).
+// @grpc/grpc-js itself is bundled: gRPC probes use it.
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 
@@ -37,10 +39,19 @@ await build({
   // Each entry that needs the Kubernetes client loads dist/kube-client.js at run time (see deploy/kubernetes.ts).
   plugins: [kubeClientExternal],
   alias: Object.fromEntries(
-    ['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'].map((m) => [
-      m,
-      './extension/scripts/stubs/buildkit-unsupported.cjs',
-    ]),
+    ['@grpc/proto-loader', 'protobufjs'].map((m) => [m, './extension/scripts/stubs/buildkit-unsupported.cjs']),
   ),
+  plugins: [
+    {
+      name: 'no-buildkit-session',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/session$/ }, (args) =>
+          /[\\/]dockerode[\\/]lib$/.test(args.resolveDir)
+            ? { path: new URL('./stubs/buildkit-unsupported.cjs', import.meta.url).pathname }
+            : undefined,
+        );
+      },
+    },
+  ],
   logLevel: 'warning',
 });

@@ -189,6 +189,7 @@ describe('stack model', () => {
       capDrop: ['ALL'],
       runAsUser: undefined,
       runAsGroup: undefined,
+      runAsNonRoot: undefined,
       readOnlyRootFilesystem: false,
     });
   });
@@ -208,7 +209,7 @@ describe('stack model', () => {
     assert.equal(r.problems[0].line, 10);
     const vols = DEPLOY.replace(
       '    spec:\n      containers',
-      '    spec:\n      volumes: [{name: data, emptyDir: {}}, {name: cfg, configMap: {name: c}}]\n      containers',
+      '    spec:\n      volumes: [{name: data, emptyDir: {}}, {name: share, nfs: {server: s, path: /}}]\n      containers',
     ).replace(
       '          readinessProbe',
       '          volumeMounts: [{name: data, mountPath: /data}]\n          readinessProbe',
@@ -218,10 +219,13 @@ describe('stack model', () => {
     assert.deepEqual(
       w.stack!.warnings.map((x) => x.message),
       [
-        'Deployment field spec.template.spec.volumes[].configMap is not honoured by Flotilla: this volume type is not mounted (the local engine mounts emptyDir and hostPath volumes).',
+        'Deployment field spec.template.spec.volumes[].nfs is not honoured by Flotilla: this volume type is not mounted (the local engine mounts emptyDir, hostPath, persistentVolumeClaim, configMap, secret, downwardAPI and projected volumes).',
       ],
     );
-    assert.deepEqual(w.stack!.deployments[0].template.volumes, [{ name: 'data', emptyDir: true }]);
+    assert.deepEqual(
+      w.stack!.deployments[0].template.volumes?.map((v) => [v.name, v.emptyDir]),
+      [['data', { medium: '', sizeLimitBytes: undefined }]],
+    );
     const typo = loadStack(
       stack({
         'flotilla.yaml': 'name: s\nmanifests: ["k8s/*.yaml"]\n',

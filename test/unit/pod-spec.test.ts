@@ -69,6 +69,7 @@ function stackWith(d: DeploymentSpec[], extra: Partial<StackSpec> = {}): StackSp
     hpas: [],
     configMaps: [{ name: 'cfg', source: src, data: { A: 'from-cm', B: 'b' } }],
     secrets: [{ name: 'sec', source: src, data: { TOKEN: 's3cret' } }],
+    claims: [],
     ignored: [],
     warnings: [],
     settings: DEFAULT_SETTINGS,
@@ -148,8 +149,8 @@ describe('pod spec', () => {
     ]);
     d.template.hostPID = true;
     d.template.volumes = [
-      { name: 'logs', hostPath: '/var/log' },
-      { name: 'scratch', emptyDir: true },
+      { name: 'logs', source: src, hostPath: { path: '/var/log' } },
+      { name: 'scratch', source: src, emptyDir: { medium: '' } },
     ];
     d.template.containers[0].volumeMounts = [
       { name: 'logs', mountPath: '/host-logs', readOnly: true },
@@ -167,10 +168,7 @@ describe('pod spec', () => {
     assert.equal(o.HostConfig?.ReadonlyRootfs, true);
     assert.equal(o.HostConfig?.PidMode, 'host');
     assert.equal(o.User, '1000:1000');
-    assert.deepEqual(o.HostConfig?.Mounts, [
-      { Type: 'bind', Source: '/var/log', Target: '/host-logs', ReadOnly: true },
-      { Type: 'volume', Source: '', Target: '/tmp', ReadOnly: false },
-    ]);
+    assert.deepEqual(o.HostConfig?.Binds, ['/var/log:/host-logs:ro', 'flotilla_shop_r_scratch:/tmp:rw,nocopy']);
     const [plain] = containerOptions(
       { stack: stackWith([deployment([container()])]), imageIds: {} },
       deployment([container()]),

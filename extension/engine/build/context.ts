@@ -22,6 +22,9 @@ export interface ContextEntry {
   linkTarget?: string;
   /** Content to send instead of reading `abs`. */
   content?: Buffer;
+  /** Owner ids for the tar header (0 when unset); volume files use them for fsGroup. */
+  uid?: number;
+  gid?: number;
 }
 
 export interface ContextListing {

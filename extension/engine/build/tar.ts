@@ -1,7 +1,7 @@
-// A minimal streaming tar (ustar + pax) writer for build contexts: regular
-// files, directories and symlinks. Owners are 0 and mtimes are one fixed
-// instant, so the same files always give the same bytes (and image layers
-// don't change just because a file was touched).
+// A minimal streaming tar (ustar + pax) writer for build contexts and volume
+// files: regular files, directories and symlinks. Owners are 0 unless an entry
+// sets them, and mtimes are one fixed instant, so the same files always give the
+// same bytes (and image layers don't change just because a file was touched).
 
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
@@ -26,12 +26,12 @@ async function* generate(entries: ContextEntry[]): AsyncGenerator<Buffer> {
     if (!fitsUstar(linkTarget, 100)) pax.linkpath = linkTarget;
     if (Object.keys(pax).length > 0) {
       const body = paxBody(pax);
-      yield header({ name: paxName(name), mode: 0o644, size: body.length, type: 'x', linkTarget: '' });
+      yield header({ name: paxName(name), mode: 0o644, size: body.length, type: 'x', linkTarget: '', uid: 0, gid: 0 });
       yield body;
       yield padding(body.length);
     }
     const type = entry.type === 'file' ? '0' : entry.type === 'dir' ? '5' : '2';
-    yield header({ name, mode: entry.mode, size, type, linkTarget });
+    yield header({ name, mode: entry.mode, size, type, linkTarget, uid: entry.uid ?? 0, gid: entry.gid ?? 0 });
     if (entry.type !== 'file') continue;
     if (entry.content) {
       yield entry.content;
@@ -85,14 +85,16 @@ interface Header {
   size: number;
   type: string;
   linkTarget: string;
+  uid: number;
+  gid: number;
 }
 
 function header(h: Header): Buffer {
   const b = Buffer.alloc(BLOCK);
   writeString(b, 0, 100, h.name);
   writeOctal(b, 100, 8, h.mode & 0o7777);
-  writeOctal(b, 108, 8, 0); // uid
-  writeOctal(b, 116, 8, 0); // gid
+  writeOctal(b, 108, 8, h.uid);
+  writeOctal(b, 116, 8, h.gid);
   writeOctal(b, 124, 12, h.size);
   writeOctal(b, 136, 12, NORMALISED_MTIME);
   b.fill(0x20, 148, 156); // checksum is computed over spaces

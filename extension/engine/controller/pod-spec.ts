@@ -9,6 +9,8 @@ import { LABELS, networkName } from '../docker/labels';
 import { selectorMatches } from '../model/resources';
 import type { ContainerSpec, DeploymentSpec, EnvVar, ServiceSpec, StackSpec } from '../model/types';
 import { errorMessage } from '../util/errors';
+import { expandVars, fieldValue, podFacts, resourceValue, type PodFacts } from './downward-api';
+import { mountsFor, planVolumes, volumeKeySets, type PlannedVolume } from './pod-volumes';
 
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
 
@@ -59,8 +61,16 @@ export function serviceEnv(stack: StackSpec): Record<string, string> {
   return env;
 }
 
-/** The container's environment, in Kubernetes' precedence: service vars, envFrom, then env. */
-export function resolveEnv(stack: StackSpec, c: ContainerSpec): Record<string, string> {
+/**
+ * The container's environment, in Kubernetes' precedence: service vars, envFrom, then env, with
+ * `$(VAR)` in a value expanded from the variables before it. `pod` resolves fieldRef and
+ * resourceFieldRef; without it (the template hash) they read as a stable placeholder.
+ */
+export function resolveEnv(
+  stack: StackSpec,
+  c: ContainerSpec,
+  pod?: { facts: PodFacts; containers: ContainerSpec[] },
+): Record<string, string> {
   const env: Record<string, string> = serviceEnv(stack);
   const cm = (name: string) => stack.configMaps.find((m) => m.name === name)?.data;
   const sec = (name: string) => stack.secrets.find((m) => m.name === name)?.data;
@@ -77,8 +87,8 @@ export function resolveEnv(stack: StackSpec, c: ContainerSpec): Record<string, s
     for (const [k, v] of Object.entries(data)) env[(from.prefix ?? '') + k] = v;
   }
   for (const e of c.env) {
-    const v = envValue(stack, c, e, cm, sec);
-    if (v !== undefined) env[e.name] = v;
+    const v = envValue(stack, c, e, cm, sec, pod);
+    if (v !== undefined) env[e.name] = e.value !== undefined ? expandVars(v, (n) => env[n]) : v;
   }
   return env;
 }
@@ -89,8 +99,13 @@ function envValue(
   e: EnvVar,
   cm: (n: string) => Record<string, string> | undefined,
   sec: (n: string) => Record<string, string> | undefined,
+  pod?: { facts: PodFacts; containers: ContainerSpec[] },
 ): string | undefined {
   if (e.value !== undefined) return e.value;
+  const field = e.valueFrom?.fieldRef;
+  if (field) return pod ? fieldValue(pod.facts, field) : `<fieldRef ${field.fieldPath}>`;
+  const res = e.valueFrom?.resourceFieldRef;
+  if (res) return pod ? resourceValue(pod.facts, pod.containers, c.name, res) : `<resourceFieldRef ${res.resource}>`;
   const ref = e.valueFrom?.configMapKeyRef ?? e.valueFrom?.secretKeyRef;
   if (!ref) return '';
   const kind = e.valueFrom?.configMapKeyRef ? 'ConfigMap' : 'Secret';
@@ -114,6 +129,8 @@ export function podTemplateHash(ctx: PodContext, d: DeploymentSpec): string {
       env: d.template.containers.map((c) => safeEnv(ctx.stack, c)),
       services: servicesFor(ctx.stack, d).map((s) => s.name),
       restartedAt: ctx.restartedAt ?? '',
+      // Key sets only: a changed value in a mounted ConfigMap or Secret is written in place.
+      volumeKeys: volumeKeySets(ctx.stack, d.template),
     }),
   );
   return h.digest('hex').slice(0, 10);
@@ -134,66 +151,220 @@ export interface ReplicaPlacement {
   createdAt: number;
 }
 
-/** Docker create options for each container of the replica; the first owns the network namespace. */
+/** What is known about one replica when its containers are created (see pod-start.ts). */
+export interface PodRuntime {
+  facts: PodFacts;
+  planned: PlannedVolume[];
+  /** Engine-host paths of volumes mounted with a subPath. */
+  mountpoints: Record<string, string>;
+  /** The sandbox container owning the pod's network, when the pod has one. */
+  sandbox?: string;
+  /** Each image's configured user (Config.User), for runAsGroup without runAsUser. */
+  imageUsers?: Record<string, string>;
+}
+
+/** The runtime a replica would have before anything is created (no address yet, no subPath paths). */
+export function defaultRuntime(
+  ctx: PodContext,
+  d: DeploymentSpec,
+  p: Pick<ReplicaPlacement, 'replica' | 'node'>,
+): PodRuntime {
+  const facts = podFacts(d.template, p.replica, ctx.stack.name, p.node);
+  return {
+    facts,
+    planned: planVolumes({ stack: ctx.stack, template: d.template, replica: p.replica, facts }),
+    mountpoints: {},
+  };
+}
+
+/** Docker create options for each container of the replica; without a sandbox the first owns the network namespace. */
 export function containerOptions(
   ctx: PodContext,
   d: DeploymentSpec,
   p: ReplicaPlacement,
+  rt: PodRuntime = defaultRuntime(ctx, d, p),
 ): Docker.ContainerCreateOptions[] {
+  return d.template.containers.map((c, i) => containerCreateOptions(ctx, d, p, rt, c, i));
+}
+
+/** The labels every container of a replica carries, the sandbox included. */
+export function replicaLabels(ctx: PodContext, d: DeploymentSpec, p: ReplicaPlacement): Record<string, string> {
+  return {
+    [LABELS.stack]: ctx.stack.name,
+    [LABELS.deployment]: d.name,
+    [LABELS.replica]: p.replica,
+    [LABELS.podTemplateHash]: p.hash,
+    [LABELS.node]: p.node,
+    [LABELS.createdAt]: String(p.createdAt),
+    ...prefixed(d.template.labels),
+  };
+}
+
+/** Create options for the pod's i-th container (`init` for an init container). */
+export function containerCreateOptions(
+  ctx: PodContext,
+  d: DeploymentSpec,
+  p: ReplicaPlacement,
+  rt: PodRuntime,
+  c: ContainerSpec,
+  i: number,
+  init = false,
+): Docker.ContainerCreateOptions {
   const stack = ctx.stack;
-  const aliases = [p.replica, ...servicesFor(stack, d).map((s) => s.name)];
-  return d.template.containers.map((c, i) => {
-    const env = resolveEnv(stack, c);
-    const labels: Record<string, string> = {
-      [LABELS.stack]: stack.name,
-      [LABELS.deployment]: d.name,
-      [LABELS.replica]: p.replica,
-      [LABELS.podTemplateHash]: p.hash,
-      [LABELS.node]: p.node,
-      [LABELS.container]: c.name,
-      [LABELS.createdAt]: String(p.createdAt),
-      [LABELS.cpuRequest]: String(c.requests.cpuMilli ?? 0),
-      [LABELS.memoryRequest]: String(c.requests.memoryBytes ?? 0),
-      ...prefixed(d.template.labels),
-    };
-    const opts: Docker.ContainerCreateOptions = {
-      name: `${stack.name}_${p.replica}${i === 0 ? '' : `_${c.name}`}`,
-      // The image id the stack was prepared with, not the tag: a rejected save may still have
-      // rebuilt and retagged the image, and new replicas must not pick that up.
-      Image: ctx.imageIds[c.image] ?? c.image,
-      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-      Labels: labels,
-      ExposedPorts: Object.fromEntries(c.ports.map((pt) => [`${pt.containerPort}/${pt.protocol.toLowerCase()}`, {}])),
-      HostConfig: {
-        // tini as PID 1 forwards SIGTERM, so apps that never expected to be PID 1 still stop in time.
-        Init: true,
-        NanoCpus: c.limits.cpuMilli ? c.limits.cpuMilli * 1e6 : undefined,
-        Memory: c.limits.memoryBytes,
-        RestartPolicy: { Name: 'no' }, // the controller restarts, with Kubernetes' backoff
-        NetworkMode: i === 0 ? networkName(stack.name) : `container:${stack.name}_${p.replica}`,
-        // Host access reaches here only when the stack file allows it (the loader refuses it otherwise).
-        ...securityOptions(c, d),
-      },
-    };
-    if (c.security?.runAsUser !== undefined) {
-      opts.User =
-        c.security.runAsGroup !== undefined
-          ? `${c.security.runAsUser}:${c.security.runAsGroup}`
-          : String(c.security.runAsUser);
-    }
-    if (i === 0) {
-      opts.Hostname = p.replica;
-      opts.NetworkingConfig = { EndpointsConfig: { [networkName(stack.name)]: { Aliases: aliases } } };
-    }
-    if (c.command) {
-      opts.Entrypoint = c.command;
-      opts.Cmd = c.args ?? [];
-    } else if (c.args) {
-      opts.Cmd = c.args;
-    }
-    if (c.workingDir) opts.WorkingDir = c.workingDir;
-    return opts;
-  });
+  const all = [...d.template.containers, ...(d.template.initContainers ?? [])];
+  const env = resolveEnv(stack, c, { facts: rt.facts, containers: all });
+  const owner = !rt.sandbox && i === 0 && !init;
+  const labels: Record<string, string> = {
+    ...replicaLabels(ctx, d, p),
+    [LABELS.container]: c.name,
+    [LABELS.cpuRequest]: String(init ? 0 : (c.requests.cpuMilli ?? 0)),
+    [LABELS.memoryRequest]: String(init ? 0 : (c.requests.memoryBytes ?? 0)),
+  };
+  if (init) labels[LABELS.initContainer] = String(i);
+  if (owner) Object.assign(labels, hostPortLabel(d));
+  const binds = mountsFor(c, rt.planned, env, rt.mountpoints);
+  const opts: Docker.ContainerCreateOptions = {
+    name: init
+      ? `${stack.name}_${p.replica}_init_${c.name}`
+      : `${stack.name}_${p.replica}${i === 0 ? '' : `_${c.name}`}`,
+    // The image id the stack was prepared with, not the tag: a rejected save may still have
+    // rebuilt and retagged the image, and new replicas must not pick that up.
+    Image: ctx.imageIds[c.image] ?? c.image,
+    Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    Labels: labels,
+    ExposedPorts: Object.fromEntries(c.ports.map((pt) => [`${pt.containerPort}/${pt.protocol.toLowerCase()}`, {}])),
+    HostConfig: {
+      // tini as PID 1 forwards SIGTERM, so apps that never expected to be PID 1 still stop in time.
+      Init: true,
+      NanoCpus: c.limits.cpuMilli ? c.limits.cpuMilli * 1e6 : undefined,
+      Memory: c.limits.memoryBytes,
+      RestartPolicy: { Name: 'no' }, // the controller restarts, with Kubernetes' backoff
+      NetworkMode: owner ? networkName(stack.name) : `container:${rt.sandbox ?? `${stack.name}_${p.replica}`}`,
+      // Host access reaches here only when the stack file allows it (the loader refuses it otherwise).
+      ...securityOptions(c, d),
+      Binds: binds.length ? binds : undefined,
+    },
+  };
+  const user = effectiveUser(c, d, rt.imageUsers?.[c.image]);
+  if (user) opts.User = user;
+  const groups = supplementalGroups(d);
+  if (groups.length) opts.HostConfig!.GroupAdd = groups.map(String);
+  if (owner) {
+    opts.Hostname = p.replica;
+    opts.NetworkingConfig = { EndpointsConfig: { [networkName(stack.name)]: { Aliases: podAliases(stack, d, p) } } };
+    Object.assign(opts.HostConfig!, { PortBindings: portBindings(stack, d) });
+    opts.ExposedPorts = { ...opts.ExposedPorts, ...exposedHostPorts(d) };
+  }
+  if (c.command) {
+    opts.Entrypoint = c.command.map((x) => expandVars(x, (n) => env[n]));
+    opts.Cmd = (c.args ?? []).map((x) => expandVars(x, (n) => env[n]));
+  } else if (c.args) {
+    opts.Cmd = c.args.map((x) => expandVars(x, (n) => env[n]));
+  }
+  if (c.workingDir) opts.WorkingDir = c.workingDir;
+  return opts;
+}
+
+/**
+ * The pod's sandbox: the pause image, owning the pod's network (hostname, aliases, hostPorts)
+ * and holding its memory-backed volumes mounted, so their tmpfs outlives container restarts.
+ */
+export function sandboxOptions(
+  ctx: PodContext,
+  d: DeploymentSpec,
+  p: ReplicaPlacement,
+  image: string,
+  planned: PlannedVolume[],
+): Docker.ContainerCreateOptions {
+  const stack = ctx.stack;
+  const held = planned.filter((v) => v.driverOpts?.type === 'tmpfs' && v.dockerName);
+  return {
+    name: `${stack.name}_${p.replica}_POD`,
+    Image: image,
+    Hostname: p.replica,
+    // The pause program has no signal handlers; as PID 1 it would ignore SIGTERM.
+    StopSignal: 'SIGKILL',
+    Labels: { ...replicaLabels(ctx, d, p), [LABELS.role]: 'sandbox', ...hostPortLabel(d) },
+    ExposedPorts: exposedHostPorts(d),
+    HostConfig: {
+      NetworkMode: networkName(stack.name),
+      RestartPolicy: { Name: 'no' },
+      PortBindings: portBindings(stack, d),
+      Binds: held.length ? held.map((v) => `${v.dockerName}:/.flotilla-hold/${v.name}:rw,nocopy`) : undefined,
+    },
+    NetworkingConfig: { EndpointsConfig: { [networkName(stack.name)]: { Aliases: podAliases(stack, d, p) } } },
+  };
+}
+
+/** The pod's names on the stack network: the replica and its Services. */
+export function podAliases(stack: StackSpec, d: DeploymentSpec, p: Pick<ReplicaPlacement, 'replica'>): string[] {
+  return [p.replica, ...servicesFor(stack, d).map((s) => s.name)];
+}
+
+/**
+ * Docker's User for the container: runAsUser and runAsGroup (the container's, else the pod's).
+ * A group without a user keeps the image's user, as the kubelet does.
+ */
+export function effectiveUser(c: ContainerSpec, d: DeploymentSpec, imageUser?: string): string | undefined {
+  const pod = d.template.security;
+  const uid = c.security?.runAsUser ?? pod?.runAsUser;
+  const gid = c.security?.runAsGroup ?? pod?.runAsGroup;
+  if (uid === undefined && gid === undefined) return undefined;
+  const user = uid !== undefined ? String(uid) : (imageUser || '0').split(':')[0];
+  return gid !== undefined ? `${user}:${gid}` : user;
+}
+
+/** fsGroup and supplementalGroups join every container's groups, as in Kubernetes. */
+export function supplementalGroups(d: DeploymentSpec): number[] {
+  const s = d.template.security;
+  const groups = [...(s?.fsGroup !== undefined ? [s.fsGroup] : []), ...(s?.supplementalGroups ?? [])];
+  return [...new Set(groups)];
+}
+
+export interface HostPort {
+  ip: string;
+  port: number;
+  protocol: 'TCP' | 'UDP';
+  containerPort: number;
+}
+
+/** The pod's hostPorts, each on its hostIP or else the stack's bind address. */
+export function hostPorts(stack: StackSpec, d: DeploymentSpec): HostPort[] {
+  return d.template.containers.flatMap((c) =>
+    c.ports
+      .filter((pt) => pt.hostPort)
+      .map((pt) => ({
+        ip: pt.hostIP ?? stack.settings.bindAddress,
+        port: pt.hostPort!,
+        protocol: pt.protocol,
+        containerPort: pt.containerPort,
+      })),
+  );
+}
+
+function portBindings(stack: StackSpec, d: DeploymentSpec): Record<string, { HostIp: string; HostPort: string }[]> {
+  const out: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const hp of hostPorts(stack, d)) {
+    const key = `${hp.containerPort}/${hp.protocol.toLowerCase()}`;
+    (out[key] ??= []).push({ HostIp: hp.ip, HostPort: String(hp.port) });
+  }
+  return out;
+}
+
+function exposedHostPorts(d: DeploymentSpec): Record<string, object> {
+  return Object.fromEntries(
+    d.template.containers.flatMap((c) =>
+      c.ports.filter((pt) => pt.hostPort).map((pt) => [`${pt.containerPort}/${pt.protocol.toLowerCase()}`, {}]),
+    ),
+  );
+}
+
+/** Host ports recorded on the network owner, so scheduling after a restart knows what is taken. */
+function hostPortLabel(d: DeploymentSpec): Record<string, string> {
+  const ports = d.template.containers.flatMap((c) =>
+    c.ports.filter((pt) => pt.hostPort).map((pt) => `${pt.hostIP ?? ''}:${pt.hostPort}/${pt.protocol}`),
+  );
+  return ports.length ? { [LABELS.hostPorts]: ports.join(',') } : {};
 }
 
 function securityOptions(c: ContainerSpec, d: DeploymentSpec): Partial<Docker.HostConfig> {
@@ -204,14 +375,6 @@ function securityOptions(c: ContainerSpec, d: DeploymentSpec): Partial<Docker.Ho
   if (s?.capDrop.length) out.CapDrop = s.capDrop;
   if (s?.readOnlyRootFilesystem) out.ReadonlyRootfs = true;
   if (d.template.hostPID) out.PidMode = 'host';
-  const mounts = (c.volumeMounts ?? []).flatMap((m): Docker.MountSettings[] => {
-    const v = d.template.volumes?.find((x) => x.name === m.name);
-    // hostPath reaches here only when the stack allows it; emptyDir is a fresh anonymous volume.
-    if (v?.hostPath) return [{ Type: 'bind', Source: v.hostPath, Target: m.mountPath, ReadOnly: m.readOnly }];
-    if (v?.emptyDir) return [{ Type: 'volume', Source: '', Target: m.mountPath, ReadOnly: m.readOnly }];
-    return [];
-  });
-  if (mounts.length) out.Mounts = mounts;
   return out;
 }
 

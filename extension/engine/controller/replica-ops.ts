@@ -1,10 +1,10 @@
 // The thin Docker side of a replica's lifecycle: create+start, restart in place,
-// graceful stop, remove. Every call acts on containers that carry the stack's
-// labels; nothing here looks containers up by name alone.
+// graceful stop (preStop hooks first), remove. Every call acts on containers that
+// carry the stack's labels; nothing here looks containers up by name alone.
 import type Docker from 'dockerode';
 import type { DockerApi } from '../docker/api';
 import { statusCodeOf, throwIfCancelled } from '../util/errors';
-import type { ObservedPod } from '../docker/observe';
+import type { ObservedContainer, ObservedPod } from '../docker/observe';
 
 export interface CreatedReplica {
   ids: string[];
@@ -41,32 +41,71 @@ export async function createReplica(
   return { ids };
 }
 
-/** Starts the stopped containers of a replica again (Kubernetes restarts containers in place). */
+/**
+ * Starts the stopped containers of a replica again (Kubernetes restarts containers in place).
+ * A sandbox that died took the pod's network with it: then every container is restarted after it.
+ */
 export async function restartReplica(docker: DockerApi, pod: ObservedPod): Promise<void> {
+  const sandboxDown = !!pod.sandbox && pod.sandbox.state !== 'running';
+  if (sandboxDown) {
+    await Promise.all(pod.containers.map((c) => docker.getContainer(c.id).stop({ t: 0 }).catch(ignoreGone)));
+    await start(docker, pod.sandbox!);
+  }
   for (const c of pod.containers) {
-    if (c.state === 'running') continue;
-    await docker
-      .getContainer(c.id)
-      .start()
-      .catch((e: unknown) => {
-        if (statusCodeOf(e) !== 304) throw e; // 304: already started
-      });
+    if (c.state === 'running' && !sandboxDown) continue;
+    await start(docker, c);
   }
 }
 
-/** SIGTERM (the image's stop signal), wait up to `graceSeconds`, then SIGKILL; Docker does the sequence. */
-export async function stopReplica(docker: DockerApi, pod: ObservedPod, graceSeconds: number): Promise<void> {
+async function start(docker: DockerApi, c: ObservedContainer): Promise<void> {
+  await docker
+    .getContainer(c.id)
+    .start()
+    .catch((e: unknown) => {
+      if (statusCodeOf(e) !== 304) throw e; // 304: already started
+    });
+}
+
+/** Runs a container's preStop hook within `budgetMs` (see PodLifecycle.preStop). */
+export type PreStopRunner = (c: ObservedContainer, budgetMs: number) => Promise<void>;
+
+/** The kubelet's floor: a container always gets this long after SIGTERM, whatever preStop took. */
+const MIN_GRACE_AFTER_HOOK = 2;
+
+/**
+ * As the kubelet kills a pod's containers (in parallel): the preStop hook first (when `preStop`
+ * is given), within the grace period; then SIGTERM (the image's stop signal) and, after what
+ * remains of the grace period (at least 2 s when a hook ran), SIGKILL; Docker does that last
+ * sequence. The sandbox goes last.
+ */
+export async function stopReplica(
+  docker: DockerApi,
+  pod: ObservedPod,
+  graceSeconds: number,
+  preStop?: PreStopRunner,
+): Promise<void> {
   // Sidecars first, the network-owning container last, as the kubelet tears a pod down.
   const order = [...pod.containers].reverse();
   await Promise.all(
-    order.map((c) =>
-      c.state === 'running' ? docker.getContainer(c.id).stop({ t: graceSeconds }).catch(ignoreGone) : undefined,
-    ),
+    order.map(async (c) => {
+      if (c.state !== 'running') return;
+      let grace = graceSeconds;
+      if (preStop && grace > 0) {
+        const started = Date.now();
+        await preStop(c, grace * 1000);
+        const spent = Math.floor((Date.now() - started) / 1000);
+        if (spent > 0) grace = Math.max(MIN_GRACE_AFTER_HOOK, grace - spent);
+      }
+      await docker.getContainer(c.id).stop({ t: grace }).catch(ignoreGone);
+    }),
   );
+  if (pod.sandbox?.state === 'running') await docker.getContainer(pod.sandbox.id).stop({ t: 0 }).catch(ignoreGone);
 }
 
+/** Removes the replica's containers, init containers and sandbox included (its pod volumes: PodLifecycle.removed). */
 export async function removeReplica(docker: DockerApi, pod: ObservedPod): Promise<void> {
-  for (const c of [...pod.containers].reverse()) {
+  const all = [...pod.containers].reverse().concat(pod.initContainers ?? [], pod.sandbox ? [pod.sandbox] : []);
+  for (const c of all) {
     await docker.getContainer(c.id).remove({ force: true, v: true }).catch(ignoreGone);
   }
 }

@@ -24,6 +24,12 @@ export const LABELS = {
   claim: 'dev.flotilla.claim',
   /** On a pod volume: the pod's volume name (the replica label says whose). */
   podVolume: 'dev.flotilla.pod-volume',
+  /** On an init container: its index in spec.initContainers. */
+  initContainer: 'dev.flotilla.init-container',
+  /** On a pod's network owner: its hostPorts as `ip:port/PROTOCOL,...` (ip empty: the bind address). */
+  hostPorts: 'dev.flotilla.host-ports',
+  /** Helper objects that are no replica: `volume-writer` containers, the `pause` image, a pod's `sandbox`. */
+  role: 'dev.flotilla.role',
 } as const;
 
 /** Docker list filter selecting only one stack's objects. */

@@ -22,12 +22,20 @@ export interface ObservedPod {
   createdAt: number;
   cpuMilli: number;
   memoryBytes: number;
+  /** The app containers, in creation order (the first owns the network unless there is a sandbox). */
   containers: ObservedContainer[];
+  /** The pause container owning the pod's network and memory volumes, when the pod has one. */
+  sandbox?: ObservedContainer;
+  /** Init containers, by index in spec.initContainers. */
+  initContainers?: (ObservedContainer & { index: number })[];
+  /** hostPorts the pod holds, as `ip:port/PROTOCOL` (ip empty: the stack's bind address). */
+  hostPorts?: string[];
 }
 
 export async function observeStack(docker: DockerApi, stack: string, signal?: AbortSignal): Promise<ObservedPod[]> {
   const list = await docker.listContainers({ all: true, filters: stackFilter(stack), abortSignal: signal });
   const pods = new Map<string, ObservedPod>();
+  const created = new Map<string, number>();
   for (const c of list) {
     const l = c.Labels ?? {};
     if (l[LABELS.stack] !== stack || !l[LABELS.replica]) continue;
@@ -48,7 +56,8 @@ export async function observeStack(docker: DockerApi, stack: string, signal?: Ab
     }
     pod.cpuMilli += Number(l[LABELS.cpuRequest]) || 0;
     pod.memoryBytes += Number(l[LABELS.memoryRequest]) || 0;
-    pod.containers.push({
+    if (l[LABELS.hostPorts]) pod.hostPorts = l[LABELS.hostPorts].split(',');
+    const seen: ObservedContainer = {
       id: c.Id,
       name: (c.Names?.[0] ?? '').replace(/^\//, ''),
       podContainer: l[LABELS.container] ?? '',
@@ -56,7 +65,20 @@ export async function observeStack(docker: DockerApi, stack: string, signal?: Ab
       exitCode: exitCodeOf(c.Status),
       ip: c.NetworkSettings?.Networks?.[networkName(stack)]?.IPAddress || undefined,
       image: c.Image,
-    });
+    };
+    created.set(c.Id, c.Created);
+    if (l[LABELS.role] === 'sandbox') pod.sandbox = seen;
+    else if (l[LABELS.initContainer] !== undefined) {
+      (pod.initContainers ??= []).push({ ...seen, index: Number(l[LABELS.initContainer]) });
+    } else pod.containers.push(seen);
+  }
+  for (const pod of pods.values()) {
+    // Docker lists newest first; the pod's first container is the one created first.
+    pod.containers.sort((a, b) => created.get(a.id)! - created.get(b.id)! || (a.name < b.name ? -1 : 1));
+    pod.initContainers?.sort((a, b) => a.index - b.index);
+    // Containers that join the pod's network have no address of their own: they answer on the pod's.
+    const ip = pod.sandbox?.ip ?? pod.containers.find((c) => c.ip)?.ip;
+    if (ip) for (const c of pod.containers) c.ip ??= ip;
   }
   return [...pods.values()];
 }
@@ -67,8 +89,9 @@ export function exitCodeOf(status: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** A pod runs when every container runs; it has exited when its first (network-owning) container has. */
+/** A pod runs when every container runs; it has exited when one has (or its sandbox has). */
 export function podPhase(p: ObservedPod): 'running' | 'exited' | 'creating' {
+  if (p.sandbox && p.sandbox.state !== 'running' && p.sandbox.state !== 'created') return 'exited';
   if (p.containers.length && p.containers.every((c) => c.state === 'running')) return 'running';
   if (p.containers.some((c) => c.state === 'exited' || c.state === 'dead')) return 'exited';
   return 'creating';

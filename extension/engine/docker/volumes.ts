@@ -36,6 +36,16 @@ export async function ensureClaimVolume(
   claim: string,
   labels: Record<string, string> = {},
 ): Promise<string> {
+  return (await provideClaimVolume(docker, stack, claim, labels)).name;
+}
+
+/** Like ensureClaimVolume, and says whether this call created it (a fresh volume gets its root prepared). */
+export async function provideClaimVolume(
+  docker: Docker,
+  stack: string,
+  claim: string,
+  labels: Record<string, string> = {},
+): Promise<{ name: string; created: boolean }> {
   const name = claimVolumeName(stack, claim);
   const existing = await inspectVolume(docker, name);
   if (existing) {
@@ -45,10 +55,10 @@ export async function ensureClaimVolume(
         `a Docker volume named ${name} exists but was not created by Flotilla for claim ${claim} of stack ${stack}; rename the claim, or remove the volume if its data is not needed (docker volume rm ${name})`,
       );
     }
-    return name;
+    return { name, created: false };
   }
   await docker.createVolume({ Name: name, Labels: { ...labels, [LABELS.stack]: stack, [LABELS.claim]: claim } });
-  return name;
+  return { name, created: true };
 }
 
 /** A volume that lives as long as one replica; `driverOpts` makes e.g. a tmpfs. */

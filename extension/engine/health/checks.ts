@@ -1,4 +1,4 @@
-// One probe attempt: httpGet, tcpSocket or exec, from the host or from inside the container.
+// One probe attempt: httpGet, tcpSocket, exec or grpc, from the host or from inside the container.
 //
 // API
 //   runCheck(target, probe, timeoutSeconds) → CheckOutcome (never throws)
@@ -16,6 +16,7 @@ import * as net from 'node:net';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type { ContainerPort, HttpGetAction, IntOrString, Probe } from '../model/types';
+import { grpcCheck } from './grpc-check';
 import type { CheckOutcome } from './probe-state';
 import { errorMessage } from '../util/errors';
 
@@ -54,6 +55,10 @@ export async function runCheck(target: CheckTarget, probe: Probe, timeoutSeconds
         ? await httpDirect(url, probe.httpGet, timeoutMs)
         : await httpInContainer(target, url, probe.httpGet, timeoutMs);
     }
+    if (probe.grpc) {
+      // From the host on either route: a gRPC client cannot be assumed inside the user's image.
+      return await grpcCheck(target.address, probe.grpc.port, probe.grpc.service, timeoutMs);
+    }
     if (probe.tcpSocket) {
       const port = resolvePort(probe.tcpSocket.port, target.ports);
       if (port instanceof Error) return { ok: false, output: port.message, errored: true };
@@ -61,7 +66,7 @@ export async function runCheck(target: CheckTarget, probe: Probe, timeoutSeconds
         ? await tcpDirect(target.address, port, timeoutMs)
         : await tcpInContainer(target, port, timeoutMs);
     }
-    return { ok: false, output: 'probe has no httpGet, tcpSocket or exec action', errored: true };
+    return { ok: false, output: 'probe has no httpGet, tcpSocket, exec or grpc action', errored: true };
   } catch (err) {
     return { ok: false, output: errorMessage(err), errored: true };
   }

@@ -49,10 +49,18 @@ const METADATA: Fields = {
   finalizers: 'objects are removed with the stack; finalizers are not run',
 };
 
+const LIFECYCLE_HANDLER: Fields = {
+  exec: Y,
+  httpGet: Y,
+  sleep: Y,
+  tcpSocket: 'the kubelet does not run tcpSocket hooks (up refuses them)',
+};
+
 const PROBE: Fields = {
   httpGet: { path: Y, port: Y, scheme: Y, httpHeaders: Y, host: 'probes always go to the replica itself' },
   tcpSocket: { port: Y, host: 'probes always go to the replica itself' },
   exec: Y,
+  grpc: Y,
   initialDelaySeconds: Y,
   periodSeconds: Y,
   timeoutSeconds: Y,
@@ -67,22 +75,31 @@ const CONTAINER: Fields = {
   command: Y,
   args: Y,
   workingDir: Y,
-  env: { name: Y, value: Y, valueFrom: { configMapKeyRef: Y, secretKeyRef: Y } },
+  env: { name: Y, value: Y, valueFrom: { configMapKeyRef: Y, secretKeyRef: Y, fieldRef: Y, resourceFieldRef: Y } },
   envFrom: Y,
-  ports: { name: Y, containerPort: Y, protocol: Y },
+  ports: { name: Y, containerPort: Y, protocol: Y, hostPort: Y, hostIP: Y },
   resources: { requests: { cpu: Y, memory: Y }, limits: { cpu: Y, memory: Y } },
   livenessProbe: PROBE,
   readinessProbe: PROBE,
   startupProbe: PROBE,
-  volumeMounts: { name: Y, mountPath: Y, readOnly: Y },
+  volumeMounts: {
+    name: Y,
+    mountPath: Y,
+    readOnly: Y,
+    subPath: Y,
+    subPathExpr: Y,
+    mountPropagation: 'mounts are private to the container',
+  },
   securityContext: {
     privileged: Y,
     capabilities: Y,
     runAsUser: Y,
     runAsGroup: Y,
+    runAsNonRoot: Y,
     readOnlyRootFilesystem: Y,
   },
-  imagePullPolicy: 'images are built or used locally; nothing is pulled on a policy',
+  lifecycle: { postStart: LIFECYCLE_HANDLER, preStop: LIFECYCLE_HANDLER },
+  imagePullPolicy: Y,
   terminationMessagePath: 'Docker keeps the logs; no termination message file is read',
   terminationMessagePolicy: 'Docker keeps the logs; no termination message file is read',
   stdin: 'containers run without an attached stdin; use `flotilla logs` and Shell into Replica',
@@ -92,20 +109,49 @@ const CONTAINER: Fields = {
 const VOLUME: Fields = {
   name: Y,
   emptyDir: Y,
-  hostPath: Y,
-  '*': 'this volume type is not mounted (the local engine mounts emptyDir and hostPath volumes)',
+  hostPath: { path: Y, type: 'the path is bound as it is, without checking its type' },
+  persistentVolumeClaim: Y,
+  configMap: Y,
+  secret: Y,
+  downwardAPI: Y,
+  projected: {
+    defaultMode: Y,
+    sources: {
+      configMap: Y,
+      secret: Y,
+      downwardAPI: Y,
+      serviceAccountToken: Y,
+      '*': 'this projected source is not supported by the local engine',
+    },
+  },
+  '*': 'this volume type is not mounted (the local engine mounts emptyDir, hostPath, persistentVolumeClaim, configMap, secret, downwardAPI and projected volumes)',
+};
+
+/** Init containers run to completion before the app: no probes, no hooks (the API refuses them there). */
+const INIT_CONTAINER: Fields = { ...CONTAINER };
+
+const POD_SECURITY: Fields = {
+  runAsUser: Y,
+  runAsGroup: Y,
+  runAsNonRoot: Y,
+  fsGroup: Y,
+  supplementalGroups: Y,
+  fsGroupChangePolicy: "a volume's root gets fsGroup on every start; its files are not re-owned",
 };
 
 const POD_SPEC: Fields = {
   containers: CONTAINER,
+  initContainers: INIT_CONTAINER,
   volumes: VOLUME,
+  securityContext: POD_SECURITY,
   nodeSelector: Y,
   restartPolicy: Y,
   terminationGracePeriodSeconds: Y,
   hostPID: Y,
   hostNetwork: Y,
-  serviceAccountName: 'no API server runs locally: there are no service accounts or tokens',
-  serviceAccount: 'no API server runs locally: there are no service accounts or tokens',
+  // Read by the downward API and named in the projected token (a local stand-in, not a real token).
+  serviceAccountName: Y,
+  serviceAccount: Y,
   automountServiceAccountToken: 'no API server runs locally: there are no service accounts or tokens',
   imagePullSecrets: 'images are built or used locally; nothing is pulled with credentials',
   affinity: 'the scheduler places replicas by requests and nodeSelector only',
@@ -183,6 +229,22 @@ export const KINDS: Record<string, KindRule> = {
   Secret: {
     apiVersions: ['v1'],
     fields: { metadata: METADATA, data: Y, stringData: Y, type: Y, immutable: Y },
+  },
+  PersistentVolumeClaim: {
+    apiVersions: ['v1'],
+    fields: {
+      metadata: METADATA,
+      spec: {
+        accessModes: Y,
+        resources: Y, // storage is required and recorded; a Docker volume has no size
+        volumeMode: Y,
+        storageClassName: 'a claim is a Docker volume on the local engine: there are no storage classes',
+        volumeName: 'a claim is its own Docker volume: it binds no PersistentVolume',
+        selector: 'a claim is its own Docker volume: it binds no PersistentVolume',
+        dataSource: 'a claim starts empty: it is not cloned or restored',
+        dataSourceRef: 'a claim starts empty: it is not cloned or restored',
+      },
+    },
   },
 };
 

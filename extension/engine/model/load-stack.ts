@@ -54,6 +54,7 @@ export function loadStack(dirOrFile: string): LoadResult {
     hpas: [],
     configMaps: [],
     secrets: [],
+    claims: [],
     ignored: [],
     warnings: all.filter((p) => !isError(p)).map(asWarning),
     settings: sf.settings,
@@ -204,6 +205,9 @@ function readManifestFile(stack: StackSpec, file: string): Problem[] {
       case 'Secret':
         stack.secrets.push(res.spec);
         break;
+      case 'PersistentVolumeClaim':
+        stack.claims.push(res.spec);
+        break;
       case 'Ignored':
         stack.ignored.push({ kind: res.ignoredKind, name: res.name, source: r.at([]) });
         if (isObj(d.value) && typeof d.value.kind === 'string' && KINDS[d.value.kind]) {
@@ -242,6 +246,7 @@ function checkUnique(stack: StackSpec): Problem[] {
     ['HorizontalPodAutoscaler', stack.hpas],
     ['ConfigMap', stack.configMaps],
     ['Secret', stack.secrets],
+    ['PersistentVolumeClaim', stack.claims],
   ];
   for (const [kind, items] of groups) {
     const seen = new Map<string, string>();

@@ -1,6 +1,7 @@
 // Kubernetes objects → typed specs. Only the kinds Flotilla runs are converted;
 // every other kind is listed as ignored (a CRD in the folder is not an error).
 import { removedApi, removedApiMessage } from './api-versions';
+import { readClaimSpec } from './claim';
 import { toAutoscalingV2 } from './hpa-versions';
 import { isRunKind, KINDS } from './honoured';
 import { readPodTemplate, type HostAccess } from './pod';
@@ -8,6 +9,7 @@ import { parseCpu, parseMemory } from './quantity';
 import type { Obj, Reader } from './reader';
 import type { YamlPath } from './yaml-source';
 import type {
+  ClaimSpec,
   ConfigMapSpec,
   DeploymentSpec,
   HpaScalingRules,
@@ -29,6 +31,7 @@ export type Resource =
   | { kind: 'HorizontalPodAutoscaler'; spec: HpaSpec }
   | { kind: 'ConfigMap'; spec: ConfigMapSpec }
   | { kind: 'Secret'; spec: SecretSpec }
+  | { kind: 'PersistentVolumeClaim'; spec: ClaimSpec }
   | { kind: 'Ignored'; name: string; ignoredKind: string };
 
 // The kinds and apiVersions read here are those of the table of honoured fields (honoured.ts).
@@ -95,6 +98,8 @@ export function readResource(r: Reader, v: unknown): Resource | undefined {
     }
     case 'ConfigMap':
       return { kind, spec: { name, source, data: r.strMap(o.data, ['data']) } };
+    case 'PersistentVolumeClaim':
+      return { kind, spec: readClaimSpec(r, o.spec, ['spec'], name, source) };
     default:
       return { kind: 'Secret', spec: { name, source, data: readSecretData(r, o) } };
   }

@@ -1,6 +1,15 @@
 // The typed desired state of a stack, as read from the stack file and manifests.
 // Every decision module (scheduler, reconciler, health, rollout, scaler, balancer)
 // consumes these types; none of them sees raw YAML.
+import type {
+  FieldRef,
+  ImagePullPolicy,
+  Lifecycle,
+  PodSecurity,
+  ResourceFieldRef,
+  VolumeMount,
+  VolumeSpec,
+} from './pod-types';
 
 /** Where a value came from, so every message can name file and line (1-based). */
 export interface SourceRef {
@@ -24,6 +33,9 @@ export interface ContainerPort {
   name?: string;
   containerPort: number;
   protocol: 'TCP' | 'UDP';
+  /** Published on the stack's bind address (hostIP overrides it); a clash keeps the pod Pending. */
+  hostPort?: number;
+  hostIP?: string;
 }
 
 export interface HttpGetAction {
@@ -37,6 +49,8 @@ export interface Probe {
   httpGet?: HttpGetAction;
   tcpSocket?: { port: IntOrString };
   exec?: { command: string[] };
+  /** grpc.health.v1 Check on the pod's address; `service` '' asks about the server as a whole. */
+  grpc?: { port: number; service: string };
   initialDelaySeconds: number;
   periodSeconds: number;
   timeoutSeconds: number;
@@ -50,6 +64,8 @@ export interface EnvVar {
   valueFrom?: {
     configMapKeyRef?: { name: string; key: string; optional?: boolean };
     secretKeyRef?: { name: string; key: string; optional?: boolean };
+    fieldRef?: FieldRef;
+    resourceFieldRef?: ResourceFieldRef;
   };
 }
 
@@ -73,7 +89,10 @@ export interface ContainerSpec {
   livenessProbe?: Probe;
   readinessProbe?: Probe;
   startupProbe?: Probe;
-  volumeMounts?: { name: string; mountPath: string; readOnly: boolean }[];
+  volumeMounts?: VolumeMount[];
+  lifecycle?: Lifecycle;
+  /** Kubernetes' default: Always for `:latest` or untagged images, else IfNotPresent. */
+  imagePullPolicy?: ImagePullPolicy;
   /** The parts of securityContext a local engine can honour. */
   security?: {
     privileged: boolean;
@@ -81,6 +100,8 @@ export interface ContainerSpec {
     capDrop: string[];
     runAsUser?: number;
     runAsGroup?: number;
+    /** Refuse to start the container if it would run as uid 0 (the pod's value unless set here). */
+    runAsNonRoot?: boolean;
     readOnlyRootFilesystem: boolean;
   };
 }
@@ -96,8 +117,15 @@ export interface PodTemplate {
   terminationGracePeriodSeconds: number;
   /** Share the host's PID namespace (only when the stack allows hostPID). */
   hostPID?: boolean;
-  /** Volumes the local engine mounts: hostPath (a bind, when allowed) and emptyDir. */
-  volumes?: { name: string; hostPath?: string; emptyDir?: boolean }[];
+  volumes?: VolumeSpec[];
+  /** Run in order, each to completion, before the containers start. */
+  initContainers?: ContainerSpec[];
+  /** spec.securityContext (the container's own securityContext overrides user and group). */
+  security?: PodSecurity;
+  /** spec.serviceAccountName (Kubernetes' default: "default"). */
+  serviceAccountName?: string;
+  /** The owner's metadata.namespace (default "default"). */
+  namespace?: string;
 }
 
 export interface LabelSelector {
@@ -189,6 +217,16 @@ export interface SecretSpec {
   data: Record<string, string>;
 }
 
+/** A PersistentVolumeClaim: one named Docker volume, kept until `down --volumes`. */
+export interface ClaimSpec {
+  name: string;
+  source: SourceRef;
+  /** resources.requests.storage, recorded (a local volume has no size). */
+  storageBytes: number;
+  accessModes: string[];
+  storageClassName?: string;
+}
+
 /** A virtual node: a slice of the Docker host that the scheduler fills by requests. */
 export interface NodeSpec {
   name: string;
@@ -249,6 +287,8 @@ export interface StackSpec {
   hpas: HpaSpec[];
   configMaps: ConfigMapSpec[];
   secrets: SecretSpec[];
+  /** Standalone PersistentVolumeClaims. */
+  claims: ClaimSpec[];
   ignored: IgnoredResource[];
   /** What runs, but not quite as in a cluster (e.g. volumes not mounted); `up` prints them. */
   warnings: {

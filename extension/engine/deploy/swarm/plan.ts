@@ -353,7 +353,7 @@ function securityOf(c: ContainerSpec, w: Workload, warnings: string[]): Partial<
 function mountsOf(c: ContainerSpec, t: PodTemplate): Dockerode.MountSettings[] {
   return (c.volumeMounts ?? []).flatMap((m): Dockerode.MountSettings[] => {
     const v = t.volumes?.find((x) => x.name === m.name);
-    if (v?.hostPath) return [{ Type: 'bind', Source: v.hostPath, Target: m.mountPath, ReadOnly: m.readOnly }];
+    if (v?.hostPath) return [{ Type: 'bind', Source: v.hostPath.path, Target: m.mountPath, ReadOnly: m.readOnly }];
     if (v?.emptyDir) return [{ Type: 'volume', Source: '', Target: m.mountPath, ReadOnly: m.readOnly }];
     return [];
   });
