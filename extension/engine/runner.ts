@@ -8,12 +8,14 @@ import { buildImage, withTag, type BuildResult } from './build';
 import { AutoscalingLoop } from './controller/autoscaling';
 import { BalancerSink } from './controller/balancer-sink';
 import { StackController } from './controller/controller';
+import { PodLifecycleManager } from './controller/pod-lifecycle';
+import { checkImages } from './docker/image-pull';
 import { provideNetwork, removeNetwork } from './docker/network';
 import { ProbeMonitor } from './health/monitor';
 import type { Problem } from './model/problems';
 import { StackError } from './model/problems';
 import { loadStack } from './model/load-stack';
-import type { DeploymentSpec, NodeSpec, StackSpec } from './model/types';
+import type { NodeSpec, StackSpec } from './model/types';
 import { defaultNodePool } from './scheduler';
 
 export interface Prepared {
@@ -78,7 +80,7 @@ export async function prepareStack(docker: Docker, dir: string, opts: PrepareOpt
       throw new StackError(errors);
     }
     await builds;
-    await checkImagesPresent(docker, stack, imageIds);
+    await checkImagesPresent(docker, stack, imageIds, opts.onOutput);
     await network;
     return { stack, imageIds, nodes: await nodes };
   } catch (e) {
@@ -96,53 +98,16 @@ async function nodePool(docker: Docker, stack: StackSpec): Promise<NodeSpec[]> {
   return defaultNodePool(info.NCPU ?? 1, info.MemTotal ?? 1024 ** 3);
 }
 
-/** Images neither built by the stack nor present locally are pulled; failing that, a clear message names the manifest line. */
-async function checkImagesPresent(docker: Docker, stack: StackSpec, built: Record<string, string>): Promise<void> {
-  const problems: Problem[] = [];
-  const images = new Map<string, { d: DeploymentSpec; c: string }>();
-  for (const d of stack.deployments) {
-    for (const c of d.template.containers) {
-      if (!built[c.image] && !images.has(c.image)) images.set(c.image, { d, c: c.name });
-    }
-  }
-  await Promise.all(
-    [...images].map(async ([image, { d, c }]) => {
-      if (
-        await docker
-          .getImage(image)
-          .inspect()
-          .then(
-            () => true,
-            () => false,
-          )
-      ) {
-        return;
-      }
-      if (
-        await pull(docker, image).then(
-          () => true,
-          () => false,
-        )
-      ) {
-        return;
-      }
-      problems.push({
-        ...d.source,
-        message: `image "${image}" (deployment ${d.name}, container ${c}) is not built by the stack, not present locally and could not be pulled: add it to build: in the stack file, or build/pull it first`,
-      });
-    }),
-  );
+/** Images the stack does not build, settled by their imagePullPolicy (docker/image-pull.ts); a problem refuses the stack. */
+async function checkImagesPresent(
+  docker: Docker,
+  stack: StackSpec,
+  built: Record<string, string>,
+  onOutput?: (line: string) => void,
+): Promise<void> {
+  const { problems, warnings } = await checkImages(docker, stack, built, onOutput);
+  for (const w of warnings) stack.warnings.push({ ...w, severity: 'warning' });
   if (problems.length) throw new StackError(problems);
-}
-
-function pull(docker: Docker, image: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // With a callback, dockerode reports every failure there; its return value carries nothing.
-    void docker.pull(image, (err: Error | null, stream: NodeJS.ReadableStream) => {
-      if (err) return reject(err);
-      docker.modem.followProgress(stream, (e: Error | null) => (e ? reject(e) : resolve()));
-    });
-  });
 }
 
 /** Re-prepares and applies; on any problem the running stack is left exactly as it was. */
@@ -159,5 +124,13 @@ export function createController(docker: Docker, p: Prepared): StackController {
   ctl.health = new ProbeMonitor(docker, ctl);
   ctl.endpointSink = balancers;
   ctl.autoscaling = new AutoscalingLoop(ctl, balancers);
+  ctl.pods = new PodLifecycleManager({
+    docker,
+    get stack() {
+      return ctl.stack;
+    },
+    nodesNow: () => ctl.nodesNow(),
+    emitEvent: (type, reason, object, message) => ctl.emitEvent(type, reason, object, message),
+  });
   return ctl;
 }

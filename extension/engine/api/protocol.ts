@@ -34,6 +34,8 @@ export interface ReplicaStatus {
   memoryBytes?: number;
   backoff?: BackoffStatus;
   pendingReason?: string;
+  /** kubectl's STATUS when it says more than `state`: Init:1/2, Init:Error, Init:CrashLoopBackOff, PodInitializing. */
+  reason?: string;
 }
 
 export interface RolloutStatus {

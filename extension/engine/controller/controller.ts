@@ -15,7 +15,14 @@ import type { ObservedPod } from '../docker/observe';
 import type { DeploymentSpec, StackSpec } from '../model/types';
 import { systemClock, type Clock } from '../util/clock';
 import { downStack } from './down';
-import type { Autoscaling, ControllerEvents, ControllerOptions, EndpointSink, HealthMonitor } from './hooks';
+import type {
+  Autoscaling,
+  ControllerEvents,
+  ControllerOptions,
+  EndpointSink,
+  HealthMonitor,
+  PodLifecycle,
+} from './hooks';
 import { Intents } from './intents';
 import { DEFAULT_RATE_LIMITS, controllerRateLimiter } from './rate-limiter';
 import { isPodReady } from './readiness';
@@ -28,7 +35,14 @@ import { WorkQueue } from './workqueue';
 
 export { downStack } from './down';
 
-export type { Autoscaling, ControllerEvents, ControllerOptions, EndpointSink, HealthMonitor } from './hooks';
+export type {
+  Autoscaling,
+  ControllerEvents,
+  ControllerOptions,
+  EndpointSink,
+  HealthMonitor,
+  PodLifecycle,
+} from './hooks';
 
 /** `D` is the Docker client: dockerode in production, an in-memory engine in unit tests. */
 export class StackController<D extends DockerApi = Docker> extends EventEmitter<ControllerEvents> {
@@ -48,6 +62,7 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
   health?: HealthMonitor;
   endpointSink?: EndpointSink;
   autoscaling?: Autoscaling;
+  pods?: PodLifecycle;
   dockerConnected = true;
   lastError?: string;
   readonly startedAt = new Date().toISOString();
@@ -80,6 +95,7 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
       stack: () => this.stack,
       desired: () => ({ stack: this.stack, imageIds: this.imageIds, nodes: this.nodes }),
       health: () => this.health,
+      pods: () => this.pods,
       desiredReplicas: (d: DeploymentSpec) => this.desiredReplicas(d),
       graceSeconds: (deployment: string) => this.graceSeconds(deployment),
       emitEvent: (type: EngineEvent['type'], reason: string, object: string, message: string) =>
@@ -209,6 +225,11 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
     return this.intents.desiredReplicas(d);
   }
 
+  /** The virtual nodes replicas are placed on now. */
+  nodesNow(): StackSpec['nodes'] {
+    return this.nodes;
+  }
+
   // ---- probe results (the health monitor calls these) ---------------------
 
   onReadiness(replica: string, ready: boolean): void {
@@ -235,7 +256,7 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
     if (!rt || !pod || rt.terminating) return Promise.resolve();
     rt.lastProbeFailure = message;
     this.emitEvent('Warning', 'Unhealthy', `replica/${replica}`, `${message}; container will be restarted`);
-    const stopped = stopReplica(this.docker, pod, this.graceSeconds(pod.deployment));
+    const stopped = stopReplica(this.docker, pod, this.graceSeconds(pod.deployment), this.pods?.preStop(pod));
     this.queue.track(stopped, pod.deployment);
     return stopped.catch(() => undefined); // reported and retried by the queue (track)
   }
@@ -262,6 +283,7 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
       rollouts: new Map([...this.reconciler.rollouts].map(([k, v]) => [k, v.status])),
     });
     if (this.endpointSink?.decorate) this.endpointSink.decorate(this.stack, status);
+    this.pods?.decorate(status, this.reconciler.pods, this.clock.now());
     for (const d of status.deployments) {
       const hpa = this.autoscaling?.status(d.name);
       if (hpa) d.hpa = hpa;

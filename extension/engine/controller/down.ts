@@ -5,6 +5,7 @@
 import type { DockerApi } from '../docker/api';
 import { removeNetwork } from '../docker/network';
 import { observeStack, type ObservedPod } from '../docker/observe';
+import { hasVolumeApi, removePodLeftovers } from '../docker/volumes';
 import { forgetHandScales } from './hand-scale';
 import { removeReplica, stopReplica } from './replica-ops';
 import { StateStore } from './state-store';
@@ -22,6 +23,8 @@ export async function downStack(
       await removeReplica(docker, p);
     }),
   );
+  // Pod volumes go with their pods; claims stay.
+  if (hasVolumeApi(docker)) await removePodLeftovers(docker, stack);
   await removeNetwork(docker, stack);
   if (stackDir !== undefined) new StateStore(stackDir).update(forgetHandScales);
   return pods.length;

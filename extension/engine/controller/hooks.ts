@@ -8,6 +8,8 @@ import type { ControllerRateLimits } from './rate-limiter';
 import type { EngineEvent, HpaStatus, StackStatus } from '../api/protocol';
 import type { ObservedPod } from '../docker/observe';
 import type { DeploymentSpec, StackSpec } from '../model/types';
+import type { PodContext, ReplicaPlacement } from './pod-spec';
+import type { PreStopRunner } from './replica-ops';
 import type { EndpointTarget } from './status';
 
 /** Readiness and liveness come from here once wired; without it a running replica is Ready. */
@@ -16,6 +18,23 @@ export interface HealthMonitor {
   watch(pod: ObservedPod, d: DeploymentSpec): void;
   unwatch(replica: string): void;
   stop(): void;
+}
+
+/**
+ * What a pod needs beyond its containers (pod-lifecycle.ts): volumes and their files, a sandbox,
+ * init containers, lifecycle hooks. Without it a replica is its containers (containerOptions) alone.
+ */
+export interface PodLifecycle {
+  /** Makes and starts a replica; a PodSetupError says why it cannot (it becomes a Pending reason). */
+  start(ctx: PodContext, d: DeploymentSpec, p: ReplicaPlacement, signal: AbortSignal): Promise<void>;
+  /** Runs a container's preStop hook before it is stopped; undefined when the pod has none. */
+  preStop(pod: ObservedPod): PreStopRunner | undefined;
+  /** After a replica's containers are removed: what it had beside them (its pod volumes). */
+  removed(pod: ObservedPod): Promise<void>;
+  /** Each pass, with the deployment's replicas: keeps their mounted ConfigMap and Secret files current. */
+  sync(pods: ObservedPod[], d: DeploymentSpec, ctx: PodContext, hash: string): void;
+  /** Adds what status cannot see in Docker (an init container's back-off). */
+  decorate(status: StackStatus, pods: readonly ObservedPod[], now: number): void;
 }
 
 /** Receives each Service's Ready endpoints whenever they change (the balancer). */

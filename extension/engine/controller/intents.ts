@@ -11,6 +11,7 @@ import type { DeploymentStatus } from '../api/protocol';
 import type { DeploymentSpec, StackSpec } from '../model/types';
 import { clearHandScale, dropStaleHandScales, handScale, manifestReplicas, recordHandScale } from './hand-scale';
 import { killReplica, stopReplica } from './replica-ops';
+import type { PodLifecycle } from './hooks';
 import type { StateStore } from './state-store';
 import type { WorkQueue } from './workqueue';
 
@@ -21,6 +22,7 @@ export interface IntentHost {
   now(): number;
   stack(): StackSpec;
   graceSeconds(deployment: string): number;
+  pods(): PodLifecycle | undefined;
   emitEvent(type: EngineEvent['type'], reason: string, object: string, message: string): void;
 }
 
@@ -112,7 +114,7 @@ export class Intents {
 
   async restartReplica(name: string): Promise<string> {
     const pod = await this.findPod(name);
-    await stopReplica(this.host.docker, pod, this.host.graceSeconds(pod.deployment));
+    await stopReplica(this.host.docker, pod, this.host.graceSeconds(pod.deployment), this.host.pods()?.preStop(pod));
     return `replica/${name} restarted`;
   }
 

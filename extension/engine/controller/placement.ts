@@ -8,6 +8,8 @@ import { replicaName } from './pod-spec';
 
 export interface PlacementInput {
   nodes: NodeSpec[];
+  /** Where a hostPort without hostIP is published (the stack's bind address). */
+  bindAddress?: string;
   observed: readonly ObservedPod[];
   terminating: (replica: string) => boolean;
   inflight: Iterable<BoundPod>;
@@ -22,6 +24,18 @@ export interface PlacementResult {
   pending: { replica: string; reason: string }[];
 }
 
+/** The pod's hostPorts as the scheduler compares them (`ip:port/PROTOCOL`). */
+function requestedHostPorts(d: DeploymentSpec): string[] {
+  return d.template.containers.flatMap((c) =>
+    c.ports.filter((p) => p.hostPort).map((p) => `${p.hostIP ?? ''}:${p.hostPort}/${p.protocol}`),
+  );
+}
+
+/** A hostPort without hostIP is published on the bind address. */
+function withAddress(ports: string[], bindAddress = '0.0.0.0'): string[] {
+  return ports.map((p) => (p.startsWith(':') ? `${bindAddress}${p}` : p));
+}
+
 export function placeReplicas(input: PlacementInput): PlacementResult {
   const d = input.deployment;
   const bound: BoundPod[] = input.observed
@@ -33,6 +47,7 @@ export function placeReplicas(input: PlacementInput): PlacementResult {
       memoryBytes: p.memoryBytes,
       node: p.node,
       nodeSelector: {},
+      hostPorts: withAddress(p.hostPorts ?? [], input.bindAddress),
     }));
   for (const b of input.inflight) if (!bound.some((x) => x.replica === b.replica)) bound.push(b);
   const cpuMilli = d.template.containers.reduce((s, c) => s + (c.requests.cpuMilli ?? 0), 0);
@@ -43,6 +58,7 @@ export function placeReplicas(input: PlacementInput): PlacementResult {
     cpuMilli,
     memoryBytes,
     nodeSelector: d.template.nodeSelector,
+    hostPorts: withAddress(requestedHostPorts(d), input.bindAddress),
   }));
   const result: PlacementResult = { placed: [], pending: [] };
   for (const pl of schedule(input.nodes, bound, requests)) {

@@ -24,6 +24,7 @@ import type { ContainerSpec, DeploymentSpec, NodeSpec, PodTemplate } from '../mo
 import { podFacts } from './downward-api';
 import {
   containerCreateOptions,
+  EnvResolutionError,
   resolveEnv,
   sandboxOptions,
   type PodContext,
@@ -99,7 +100,9 @@ export async function startReplica(
       }
     }
     return { ids };
-  } catch (e) {
+  } catch (err) {
+    // An env var naming a missing ConfigMap or key: the kubelet's CreateContainerConfigError.
+    const e = err instanceof EnvResolutionError ? new PodSetupError('CreateContainerConfigError', err.message) : err;
     // Leave nothing half-made behind: a later reconcile creates the replica afresh.
     await Promise.all(
       ids.map((id) =>

@@ -11,7 +11,8 @@ import { planRollout, type RolloutProgress } from '../health/rollout';
 import type { DeploymentSpec, NodeSpec, StackSpec } from '../model/types';
 import type { BoundPod } from '../scheduler';
 import { errorMessage } from '../util/errors';
-import type { HealthMonitor } from './hooks';
+import { PodSetupError } from '../docker/volume-writer';
+import type { HealthMonitor, PodLifecycle } from './hooks';
 import { placeReplicas } from './placement';
 import { containerOptions, podTemplateHash, type PodContext } from './pod-spec';
 import { isPodReady } from './readiness';
@@ -30,6 +31,8 @@ export interface ReconcilerHost {
   /** The desired state, read on every pass: a reload swaps it. */
   desired(): { stack: StackSpec; imageIds: Record<string, string>; nodes: NodeSpec[] };
   health(): HealthMonitor | undefined;
+  /** Volumes, sandbox, init containers and hooks, when wired (runner.ts). */
+  pods(): PodLifecycle | undefined;
   desiredReplicas(d: DeploymentSpec): number;
   graceSeconds(deployment: string): number;
   emitEvent(type: EngineEvent['type'], reason: string, object: string, message: string): void;
@@ -92,6 +95,7 @@ export class Reconciler {
         createdAt: p.createdAt,
       });
     }
+    this.host.pods()?.sync(mine, d, ctx, hash);
     const plan = planRollout({
       deployment: d,
       desiredReplicas: this.host.desiredReplicas(d),
@@ -209,6 +213,7 @@ export class Reconciler {
   ): Promise<void> {
     const { placed, pending } = placeReplicas({
       nodes: this.host.desired().nodes,
+      bindAddress: this.host.desired().stack.settings.bindAddress,
       observed: this.pods,
       terminating: (r) => !!this.host.runtime.peek(r)?.terminating,
       inflight: this.inflight.values(),
@@ -218,13 +223,24 @@ export class Reconciler {
     });
     const creates = placed.map((pl) => {
       this.inflight.set(pl.replica, pl);
-      const opts = containerOptions(ctx, d, { replica: pl.replica, node: pl.node, hash, createdAt: now });
-      return createReplica(this.host.docker, opts, signal)
+      const placement = { replica: pl.replica, node: pl.node, hash, createdAt: now };
+      const pods = this.host.pods();
+      const started = pods
+        ? pods.start(ctx, d, placement, signal)
+        : createReplica(this.host.docker, containerOptions(ctx, d, placement), signal);
+      return started
         .then(() =>
           this.host.emitEvent('Normal', 'Scheduled', `replica/${pl.replica}`, `assigned to node ${pl.node}; started`),
         )
+        .catch((e: unknown) => {
+          // A pod that cannot be set up (a missing ConfigMap, runAsNonRoot) stays Pending with the
+          // kubelet's reason, as in a cluster; the next pass tries again.
+          if (!(e instanceof PodSetupError)) throw e;
+          setupFailed.push({ replica: pl.replica, reason: `${e.reason}: ${e.message}` });
+        })
         .finally(() => this.inflight.delete(pl.replica));
     });
+    const setupFailed: PendingStatus[] = [];
     const prev = this.pending
       .get(d.name)
       ?.map((p) => p.reason)
@@ -239,6 +255,19 @@ export class Reconciler {
       );
     }
     const results = await Promise.allSettled(creates);
+    if (setupFailed.length) {
+      const before = this.pending.get(d.name) ?? [];
+      this.pending.set(d.name, [...pending, ...setupFailed]);
+      const reason = setupFailed[0].reason;
+      if (!before.some((p) => p.reason === reason)) {
+        this.host.emitEvent(
+          'Warning',
+          reason.split(':')[0],
+          `deployment/${d.name}`,
+          `${setupFailed.length} replica(s) cannot start: ${reason}`,
+        );
+      }
+    }
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
@@ -258,8 +287,9 @@ export class Reconciler {
     this.host.emitEvent('Normal', 'Killing', `replica/${p.replica}`, `stopping (${why}); grace period ${grace}s`);
     const stopped = (async () => {
       try {
-        await stopReplica(this.host.docker, p, grace);
+        await stopReplica(this.host.docker, p, grace, this.host.pods()?.preStop(p));
         await removeReplica(this.host.docker, p);
+        await this.host.pods()?.removed(p);
       } catch (e) {
         throw new ReplicaError(p.replica, 'FailedKillPod', `stop failed: ${errorMessage(e)}`);
       } finally {

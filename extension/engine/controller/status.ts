@@ -16,6 +16,7 @@ import { selectorMatches } from '../model/resources';
 import type { DeploymentSpec, StackSpec } from '../model/types';
 import { resolveTargetPort } from './pod-spec';
 import { isPodReady } from './readiness';
+import { podReason } from './pod-lifecycle';
 import { restartCount, type RuntimeTable } from './runtime';
 
 export interface EndpointTarget {
@@ -128,6 +129,8 @@ function replicaStatus(p: ObservedPod, d: DeploymentSpec, inputs: StatusInputs):
   };
   if (backoff) out.backoff = backoff;
   if (rt?.runningSince) out.startedAt = new Date(rt.runningSince).toISOString();
+  const reason = podReason(p, d, undefined, inputs.now);
+  if (reason) out.reason = reason;
   return out;
 }
 

@@ -10,7 +10,15 @@
 // Claim, replica and volume names are DNS names (no '_'), so the two kinds can never collide.
 // Every volume carries the stack label; nothing without it is ever touched.
 import type Docker from 'dockerode';
+import type { DockerApi } from './api';
 import { LABELS } from './labels';
+
+/** The part of the Engine API volumes need; dockerode has it, the controller's test engine may not. */
+export type VolumeApi = Pick<Docker, 'listVolumes' | 'getVolume' | 'createVolume'>;
+
+export function hasVolumeApi<T extends DockerApi>(docker: T): docker is T & VolumeApi {
+  return 'listVolumes' in docker && 'getVolume' in docker && 'createVolume' in docker;
+}
 
 export function claimVolumeName(stack: string, claim: string): string {
   return `flotilla_${stack}_${claim}`;
@@ -31,7 +39,7 @@ export interface StackVolume {
  * `labels` adds owner details (e.g. the StatefulSet and ordinal); they are set only at creation.
  */
 export async function ensureClaimVolume(
-  docker: Docker,
+  docker: VolumeApi,
   stack: string,
   claim: string,
   labels: Record<string, string> = {},
@@ -41,7 +49,7 @@ export async function ensureClaimVolume(
 
 /** Like ensureClaimVolume, and says whether this call created it (a fresh volume gets its root prepared). */
 export async function provideClaimVolume(
-  docker: Docker,
+  docker: VolumeApi,
   stack: string,
   claim: string,
   labels: Record<string, string> = {},
@@ -63,7 +71,7 @@ export async function provideClaimVolume(
 
 /** A volume that lives as long as one replica; `driverOpts` makes e.g. a tmpfs. */
 export async function createPodVolume(
-  docker: Docker,
+  docker: VolumeApi,
   stack: string,
   replica: string,
   volume: string,
@@ -80,12 +88,12 @@ export async function createPodVolume(
 }
 
 /** Claim volumes of the stack (what `down --volumes` would delete). */
-export async function listClaimVolumes(docker: Docker, stack: string): Promise<StackVolume[]> {
+export async function listClaimVolumes(docker: VolumeApi, stack: string): Promise<StackVolume[]> {
   return (await listStackVolumes(docker, stack)).filter((v) => v.labels[LABELS.claim] !== undefined);
 }
 
 /** Pod volumes of the stack; `replica` narrows to one replica's. */
-export async function listPodVolumes(docker: Docker, stack: string, replica?: string): Promise<StackVolume[]> {
+export async function listPodVolumes(docker: VolumeApi, stack: string, replica?: string): Promise<StackVolume[]> {
   return (await listStackVolumes(docker, stack)).filter(
     (v) =>
       v.labels[LABELS.claim] === undefined &&
@@ -101,23 +109,23 @@ export interface Removed {
 }
 
 /** Removes one replica's pod volumes (never a claim volume); `replica` omitted: those of every replica. */
-export async function removePodVolumes(docker: Docker, stack: string, replica?: string): Promise<Removed> {
+export async function removePodVolumes(docker: VolumeApi, stack: string, replica?: string): Promise<Removed> {
   return removeVolumes(docker, await listPodVolumes(docker, stack, replica));
 }
 
 /** `down --volumes`: removes every claim volume of the stack (after its containers are gone). */
-export async function removeClaimVolumes(docker: Docker, stack: string): Promise<Removed> {
+export async function removeClaimVolumes(docker: VolumeApi, stack: string): Promise<Removed> {
   return removeVolumes(docker, await listClaimVolumes(docker, stack));
 }
 
-async function listStackVolumes(docker: Docker, stack: string): Promise<StackVolume[]> {
+async function listStackVolumes(docker: VolumeApi, stack: string): Promise<StackVolume[]> {
   const res = await docker.listVolumes({ filters: { label: [`${LABELS.stack}=${stack}`] } });
   return (res.Volumes ?? [])
     .filter((v) => v.Labels?.[LABELS.stack] === stack) // belt and braces: never another stack's volume
     .map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
 }
 
-async function removeVolumes(docker: Docker, volumes: StackVolume[]): Promise<Removed> {
+async function removeVolumes(docker: VolumeApi, volumes: StackVolume[]): Promise<Removed> {
   const out: Removed = { removed: [], busy: [] };
   for (const v of volumes) {
     await docker
@@ -135,7 +143,26 @@ async function removeVolumes(docker: Docker, volumes: StackVolume[]): Promise<Re
   return out;
 }
 
-async function inspectVolume(docker: Docker, name: string): Promise<Docker.VolumeInspectInfo | undefined> {
+/**
+ * What a stack's pods leave beside their containers: volume writers a crash interrupted, and
+ * pod volumes. Claims stay (only `down --volumes` removes them).
+ */
+export async function removePodLeftovers(docker: DockerApi & VolumeApi, stack: string): Promise<Removed> {
+  const writers = await docker.listContainers({
+    all: true,
+    filters: { label: [`${LABELS.stack}=${stack}`, `${LABELS.role}=volume-writer`] },
+  });
+  for (const w of writers) {
+    if (w.Labels?.[LABELS.stack] !== stack) continue;
+    await docker
+      .getContainer(w.Id)
+      .remove({ force: true, v: true })
+      .catch(() => undefined); // gone already: nothing to clean
+  }
+  return removePodVolumes(docker, stack);
+}
+
+async function inspectVolume(docker: VolumeApi, name: string): Promise<Docker.VolumeInspectInfo | undefined> {
   return docker
     .getVolume(name)
     .inspect()

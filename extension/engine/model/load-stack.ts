@@ -9,6 +9,7 @@ import { isError, StackError } from './problems';
 import { KINDS, unhonoured, type Unhonoured } from './honoured';
 import { isKustomizeKind, kustomizationNote, skipNote } from './not-manifests';
 import type { HostAccess } from './pod';
+import { missingReferences } from './pod-refs';
 import { isObj, Reader } from './reader';
 import { readResource } from './resources';
 import { findStackFile, MAX_DOCKERFILE_BYTES, readStackFile, STACK_FILES } from './stack-file';
@@ -74,6 +75,7 @@ export function loadStack(dirOrFile: string): LoadResult {
   }
   for (const f of stack.manifestFiles) problems.push(...readManifestFile(stack, f));
   problems.push(...checkUnique(stack));
+  stack.warnings.push(...missingReferences(stack));
   // A refused stack still shows its warnings, after the errors that refused it.
   const warnings = stack.warnings.map((w): Problem => ({ ...w }));
   return problems.length ? { problems: [...problems, ...warnings] } : { stack, problems };

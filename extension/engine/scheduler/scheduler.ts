@@ -1,6 +1,6 @@
 // Places replicas on virtual nodes the way kube-scheduler's default profile
 // does, restricted to what a local stack can express: filter (NodeUnschedulable,
-// NodeAffinity via nodeSelector, NodeResourcesFit), then score
+// NodeAffinity via nodeSelector, NodePorts, NodeResourcesFit), then score
 // (NodeResourcesFit least-allocated ×1, PodTopologySpread's default hostname
 // spreading ×2) and take the best node. Pure: same inputs, same placements.
 
@@ -14,6 +14,11 @@ export interface PodRequest {
   /** Requested bytes; 0 when unset. */
   memoryBytes: number;
   nodeSelector: Record<string, string>;
+  /**
+   * hostPorts as `ip:port/PROTOCOL`. Every virtual node is a slice of the one Docker host, so a
+   * host port taken on any node is taken on all of them.
+   */
+  hostPorts?: string[];
 }
 
 export interface BoundPod extends PodRequest {
@@ -30,6 +35,7 @@ export const REASON_UNSCHEDULABLE = 'node(s) were unschedulable';
 export const REASON_SELECTOR = "node(s) didn't match Pod's node affinity/selector";
 export const REASON_CPU = 'Insufficient cpu';
 export const REASON_MEMORY = 'Insufficient memory';
+export const REASON_PORTS = "node(s) didn't have free ports for the requested pod ports";
 export const NO_NODES = 'no nodes available to schedule pods';
 
 // Scoring counts a pod without requests as this much (schedutil.DefaultMilliCPURequest
@@ -71,27 +77,32 @@ export function schedule(nodes: NodeSpec[], bound: BoundPod[], pods: PodRequest[
       perDeployment: new Map(),
     }));
   const byName = new Map(states.map((s) => [s.spec.name, s]));
-  // Pods bound to a node that no longer exists take no capacity anywhere.
+  const usedPorts: string[] = [];
+  // Pods bound to a node that no longer exists take no capacity anywhere (their ports are still held).
   for (const pod of bound) {
     const state = byName.get(pod.node);
     if (state) assume(state, pod);
+    usedPorts.push(...(pod.hostPorts ?? []));
   }
 
   const placements: Placement[] = [];
   for (const pod of pods) {
-    const result = scheduleOne(states, pod);
-    if ('node' in result) assume(byName.get(result.node)!, pod);
+    const result = scheduleOne(states, pod, usedPorts);
+    if ('node' in result) {
+      assume(byName.get(result.node)!, pod);
+      usedPorts.push(...(pod.hostPorts ?? []));
+    }
     placements.push(result);
   }
   return placements;
 }
 
-function scheduleOne(states: NodeState[], pod: PodRequest): Placement {
+function scheduleOne(states: NodeState[], pod: PodRequest, usedPorts: string[]): Placement {
   if (states.length === 0) return { replica: pod.replica, pending: NO_NODES };
   const feasible: NodeState[] = [];
   const reasons = new Map<string, number>();
   for (const state of states) {
-    const failed = filter(state, pod);
+    const failed = filter(state, pod, usedPorts);
     if (failed.length === 0) feasible.push(state);
     for (const r of failed) reasons.set(r, (reasons.get(r) ?? 0) + 1);
   }
@@ -120,11 +131,13 @@ function scheduleOne(states: NodeState[], pod: PodRequest): Placement {
 export function filter(
   state: Pick<NodeState, 'spec' | 'labels' | 'cpuRequested' | 'memoryRequested'>,
   pod: PodRequest,
+  usedPorts: string[] = [],
 ): string[] {
   if (state.spec.unschedulable) return [REASON_UNSCHEDULABLE];
   for (const [k, v] of Object.entries(pod.nodeSelector)) {
     if (state.labels[k] !== v) return [REASON_SELECTOR];
   }
+  if (pod.hostPorts?.some((p) => usedPorts.some((u) => portsConflict(p, u)))) return [REASON_PORTS];
   const reasons: string[] = [];
   // A zero request is never checked, as in fitsRequest: it fits even a full node.
   if (pod.cpuMilli > 0 && pod.cpuMilli > state.spec.cpuMilli - state.cpuRequested) reasons.push(REASON_CPU);
@@ -132,6 +145,18 @@ export function filter(
     reasons.push(REASON_MEMORY);
   }
   return reasons;
+}
+
+/** HostPortInfo.CheckConflict: same port and protocol, and the same address or either on 0.0.0.0. */
+export function portsConflict(a: string, b: string): boolean {
+  const parse = (s: string) => {
+    const m = /^(.*):(\d+)\/(\w+)$/.exec(s);
+    return m ? { ip: m[1] || '0.0.0.0', port: m[2], protocol: m[3] } : undefined;
+  };
+  const x = parse(a);
+  const y = parse(b);
+  if (!x || !y || x.port !== y.port || x.protocol !== y.protocol) return false;
+  return x.ip === y.ip || x.ip === '0.0.0.0' || y.ip === '0.0.0.0';
 }
 
 /** "0/3 nodes are available: 1 node(s) didn't match ..., 2 Insufficient cpu." — reasons sorted as strings, like sort.Strings. */
