@@ -130,6 +130,7 @@ export function createController(docker: Docker, p: Prepared): StackController {
       return ctl.stack;
     },
     nodesNow: () => ctl.nodesNow(),
+    track: (work, deployment) => ctl.track(work, deployment),
     emitEvent: (type, reason, object, message) => ctl.emitEvent(type, reason, object, message),
   });
   return ctl;

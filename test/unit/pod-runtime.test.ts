@@ -389,6 +389,16 @@ describe('pod runtime (pure parts)', () => {
       const base = hash({ 'a.conf': 'A', b: 'B' });
       assert.equal(hash({ 'a.conf': 'changed', b: 'B' }), base, 'a value is written in place');
       assert.notEqual(hash({ 'a.conf': 'A' }), base, 'a removed key rolls');
+      const moved = {
+        ...d,
+        template: { ...d.template, volumes: d.template.volumes?.map((v) => ({ ...v, source: { ...src, line: 99 } })) },
+      };
+      const s0 = stackWith(d);
+      assert.equal(
+        podTemplateHash({ stack: s0, imageIds: {} }, moved),
+        podTemplateHash({ stack: s0, imageIds: {} }, d),
+        'moving a line in the manifest does not roll the pods',
+      );
     });
   });
 

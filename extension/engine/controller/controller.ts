@@ -225,6 +225,11 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
     return this.intents.desiredReplicas(d);
   }
 
+  /** Work that outlives a reconcile pass (a pod initializing): reported, retried, awaited on stop. */
+  track(work: Promise<unknown>, deployment?: string): void {
+    this.queue.track(work, deployment);
+  }
+
   /** The virtual nodes replicas are placed on now. */
   nodesNow(): StackSpec['nodes'] {
     return this.nodes;

@@ -25,8 +25,13 @@ export interface HealthMonitor {
  * init containers, lifecycle hooks. Without it a replica is its containers (containerOptions) alone.
  */
 export interface PodLifecycle {
-  /** Makes and starts a replica; a PodSetupError says why it cannot (it becomes a Pending reason). */
+  /**
+   * Makes and starts a replica; a PodSetupError says why it cannot (it becomes a Pending reason).
+   * A pod with init containers resolves once it exists; its initialization runs on (initializing).
+   */
   start(ctx: PodContext, d: DeploymentSpec, p: ReplicaPlacement, signal: AbortSignal): Promise<void>;
+  /** The replica's init containers are still running (it has no app container yet, and is not an orphan). */
+  initializing(replica: string): boolean;
   /** Runs a container's preStop hook before it is stopped; undefined when the pod has none. */
   preStop(pod: ObservedPod): PreStopRunner | undefined;
   /** After a replica's containers are removed: what it had beside them (its pod volumes). */

@@ -14,6 +14,7 @@ import { errorMessage } from '../util/errors';
 import { podFacts } from './downward-api';
 import type { PodLifecycle } from './hooks';
 import type { PodContext, ReplicaPlacement } from './pod-spec';
+import { PodSetupError } from '../docker/volume-writer';
 import { startReplica, type InitBackoff } from './pod-start';
 import { dataDirName, planVolumes } from './pod-volumes';
 import type { PreStopRunner } from './replica-ops';
@@ -23,11 +24,16 @@ export interface PodLifecycleHost {
   readonly docker: Docker;
   stack: StackSpec;
   nodesNow(): NodeSpec[];
+  /** Work that outlives a reconcile pass (a pod initializing): reported, retried, awaited on stop. */
+  track(work: Promise<unknown>, deployment: string): void;
   emitEvent(type: EngineEvent['type'], reason: string, object: string, message: string): void;
 }
 
 export class PodLifecycleManager implements PodLifecycle {
   private readonly initBackoffs = new Map<string, InitBackoff>();
+  /** Restarts of init containers per replica (kubectl counts them in RESTARTS). */
+  private readonly initRestarts = new Map<string, number>();
+  private readonly initializingNow = new Set<string>();
   /** replica/volume → data dir last written (content-named), so unchanged files are left alone. */
   private readonly written = new Map<string, string>();
   private readonly syncing = new Set<string>();
@@ -36,19 +42,37 @@ export class PodLifecycleManager implements PodLifecycle {
 
   async start(ctx: PodContext, d: DeploymentSpec, p: ReplicaPlacement, signal: AbortSignal): Promise<void> {
     const object = `replica/${p.replica}`;
-    try {
-      await startReplica(this.host.docker, ctx, d, p, {
-        node: this.host.nodesNow().find((n) => n.name === p.node),
-        signal,
-        onEvent: (type, reason, message) => this.host.emitEvent(type, reason, object, message),
-        onInitBackoff: (b) => {
-          if (b) this.initBackoffs.set(p.replica, b);
-          else this.initBackoffs.delete(p.replica);
+    const started = await startReplica(this.host.docker, ctx, d, p, {
+      node: this.host.nodesNow().find((n) => n.name === p.node),
+      signal,
+      onEvent: (type, reason, message) => this.host.emitEvent(type, reason, object, message),
+      onInitBackoff: (b) => {
+        if (!b) return;
+        this.initRestarts.set(p.replica, b.restarts);
+        if (b.until) this.initBackoffs.set(p.replica, b);
+        else this.initBackoffs.delete(p.replica);
+      },
+    });
+    if (!started.rest) return;
+    this.initializingNow.add(p.replica);
+    const rest = started.rest
+      .then(
+        () => this.host.emitEvent('Normal', 'Started', object, 'init containers completed; containers started'),
+        (e: unknown) => {
+          // The pod was removed (startReplica undoes it); the reconciler makes a new one.
+          if (!(e instanceof PodSetupError)) throw e;
+          this.host.emitEvent('Warning', e.reason, object, e.message);
         },
+      )
+      .finally(() => {
+        this.initializingNow.delete(p.replica);
+        this.initBackoffs.delete(p.replica);
       });
-    } finally {
-      this.initBackoffs.delete(p.replica);
-    }
+    this.host.track(rest, d.name);
+  }
+
+  initializing(replica: string): boolean {
+    return this.initializingNow.has(replica);
   }
 
   preStop(pod: ObservedPod): PreStopRunner | undefined {
@@ -75,6 +99,7 @@ export class PodLifecycleManager implements PodLifecycle {
   }
 
   async removed(pod: ObservedPod): Promise<void> {
+    this.initRestarts.delete(pod.replica);
     for (const k of [...this.written.keys()]) if (k.startsWith(`${pod.replica}/`)) this.written.delete(k);
     await removePodVolumes(this.host.docker, this.host.stack.name, pod.replica);
   }
@@ -132,7 +157,7 @@ export class PodLifecycleManager implements PodLifecycle {
         const backoff = this.initBackoffs.get(r.name);
         const reason = pod && spec ? podReason(pod, spec, backoff, now) : undefined;
         if (reason) r.reason = reason;
-        if (backoff) r.restarts += backoff.restarts;
+        r.restarts += this.initRestarts.get(r.name) ?? 0;
       }
     }
   }

@@ -123,15 +123,19 @@ function envValue(
 export function podTemplateHash(ctx: PodContext, d: DeploymentSpec): string {
   const h = createHash('sha256');
   h.update(
-    JSON.stringify({
-      template: d.template,
-      images: d.template.containers.map((c) => ctx.imageIds[c.image] ?? c.image),
-      env: d.template.containers.map((c) => safeEnv(ctx.stack, c)),
-      services: servicesFor(ctx.stack, d).map((s) => s.name),
-      restartedAt: ctx.restartedAt ?? '',
-      // Key sets only: a changed value in a mounted ConfigMap or Secret is written in place.
-      volumeKeys: volumeKeySets(ctx.stack, d.template),
-    }),
+    JSON.stringify(
+      {
+        template: d.template,
+        images: d.template.containers.map((c) => ctx.imageIds[c.image] ?? c.image),
+        env: d.template.containers.map((c) => safeEnv(ctx.stack, c)),
+        services: servicesFor(ctx.stack, d).map((s) => s.name),
+        restartedAt: ctx.restartedAt ?? '',
+        // Key sets only: a changed value in a mounted ConfigMap or Secret is written in place.
+        volumeKeys: volumeKeySets(ctx.stack, d.template),
+      },
+      // Where things are written (file:line) is no part of the pod: moving a line must not roll it.
+      (k: string, v: unknown) => (k === 'source' || k === 'imageSource' ? undefined : v),
+    ),
   );
   return h.digest('hex').slice(0, 10);
 }

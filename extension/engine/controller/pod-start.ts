@@ -36,6 +36,8 @@ import { nonRootViolation } from './pod-security';
 
 export interface StartedReplica {
   ids: string[];
+  /** For a pod with init containers: the init containers and then the app, still running on. */
+  rest?: Promise<void>;
 }
 
 export interface StartOptions {
@@ -74,46 +76,75 @@ export async function startReplica(
   opts: StartOptions = {},
 ): Promise<StartedReplica> {
   const ids: string[] = [];
+  // Leave nothing half-made behind: a later reconcile creates the replica afresh.
+  const undo = async (err: unknown): Promise<never> => {
+    await Promise.all(
+      ids.map(
+        (id) =>
+          docker
+            .getContainer(id)
+            .remove({ force: true, v: true })
+            .catch(() => undefined), // already gone: nothing to undo
+      ),
+    );
+    await removePodVolumes(docker, ctx.stack.name, p.replica).catch(() => undefined); // retried with the replica
+    // An env var naming a missing ConfigMap or key: the kubelet's CreateContainerConfigError.
+    throw err instanceof EnvResolutionError ? new PodSetupError('CreateContainerConfigError', err.message) : err;
+  };
+  let rt: PodRuntime;
   try {
-    const rt = await podRuntime(docker, ctx, d, p, opts);
+    rt = await podRuntime(docker, ctx, d, p, opts);
     if (rt.sandbox) {
       const sb = await docker.createContainer(sandboxOptions(ctx, d, p, await ensurePauseImage(docker), rt.planned));
       ids.push(sb.id);
       await sb.start();
       rt.facts.podIP = await addressOf(docker, sb.id, ctx.stack.name);
     }
-    for (const [i, c] of (d.template.initContainers ?? []).entries()) {
-      throwIfCancelled(opts.signal, 'the controller stopped while the pod was initializing');
-      const created = await docker.createContainer(containerCreateOptions(ctx, d, p, rt, c, i, true));
-      ids.push(created.id);
-      await runToCompletion(docker, ctx, d, created.id, c, opts);
+    if (!d.template.initContainers?.length) {
+      await startContainers(docker, ctx, d, p, rt, ids, opts);
+      return { ids };
     }
-    opts.onInitBackoff?.(undefined);
-    for (const [i, c] of d.template.containers.entries()) {
-      throwIfCancelled(opts.signal, 'the controller stopped before the replica was created');
-      const created = await docker.createContainer(containerCreateOptions(ctx, d, p, rt, c, i));
-      ids.push(created.id);
-      await created.start();
-      if (rt.facts.podIP === undefined) rt.facts.podIP = await addressOf(docker, created.id, ctx.stack.name);
-      if (c.lifecycle?.postStart) {
-        await postStart(docker, created.id, c, p.replica, rt.facts.podIP, graceOf(ctx, d), opts);
-      }
-    }
-    return { ids };
   } catch (err) {
-    // An env var naming a missing ConfigMap or key: the kubelet's CreateContainerConfigError.
-    const e = err instanceof EnvResolutionError ? new PodSetupError('CreateContainerConfigError', err.message) : err;
-    // Leave nothing half-made behind: a later reconcile creates the replica afresh.
-    await Promise.all(
-      ids.map((id) =>
-        docker
-          .getContainer(id)
-          .remove({ force: true, v: true })
-          .catch(() => undefined),
-      ),
-    );
-    await removePodVolumes(docker, ctx.stack.name, p.replica).catch(() => undefined);
-    throw e;
+    return undo(err);
+  }
+  // Init containers may take long (a back-off reaches minutes): the pod exists now, and the rest
+  // runs on for the caller to track, so the controller goes on reconciling meanwhile.
+  const pod = rt;
+  const rest = (async () => {
+    try {
+      for (const [i, c] of (d.template.initContainers ?? []).entries()) {
+        throwIfCancelled(opts.signal, 'the controller stopped while the pod was initializing');
+        const created = await docker.createContainer(containerCreateOptions(ctx, d, p, pod, c, i, true));
+        ids.push(created.id);
+        await runToCompletion(docker, ctx, d, created.id, c, opts);
+      }
+      await startContainers(docker, ctx, d, p, pod, ids, opts);
+    } catch (err) {
+      await undo(err);
+    }
+  })();
+  return { ids, rest };
+}
+
+/** The app containers, in order, each postStart hook before the next container. */
+async function startContainers(
+  docker: Docker,
+  ctx: PodContext,
+  d: DeploymentSpec,
+  p: ReplicaPlacement,
+  rt: PodRuntime,
+  ids: string[],
+  opts: StartOptions,
+): Promise<void> {
+  for (const [i, c] of d.template.containers.entries()) {
+    throwIfCancelled(opts.signal, 'the controller stopped before the replica was created');
+    const created = await docker.createContainer(containerCreateOptions(ctx, d, p, rt, c, i));
+    ids.push(created.id);
+    await created.start();
+    if (rt.facts.podIP === undefined) rt.facts.podIP = await addressOf(docker, created.id, ctx.stack.name);
+    if (c.lifecycle?.postStart) {
+      await postStart(docker, created.id, c, p.replica, rt.facts.podIP, graceOf(ctx, d), opts);
+    }
   }
 }
 
@@ -147,12 +178,21 @@ async function runToCompletion(
         `init container ${c.name} exited with code ${code}; the restart policy (${d.template.restartPolicy}) does not restart it`,
       );
     }
-    opts.onInitBackoff?.({ container: c.name, restarts: backoff.restarts, until: Date.now() + delay, exitCode: code });
-    opts.onEvent?.(
-      'Warning',
-      'BackOff',
-      `Back-off ${Math.round(delay / 1000)}s restarting failed init container ${c.name} (exit code ${code})`,
-    );
+    if (delay > 0) {
+      opts.onInitBackoff?.({
+        container: c.name,
+        restarts: backoff.restarts,
+        until: Date.now() + delay,
+        exitCode: code,
+      });
+      opts.onEvent?.(
+        'Warning',
+        'BackOff',
+        `Back-off ${Math.round(delay / 1000)}s restarting failed init container ${c.name} (exit code ${code})`,
+      );
+    } else {
+      opts.onInitBackoff?.({ container: c.name, restarts: backoff.restarts, until: 0, exitCode: code });
+    }
     await sleep(delay, opts.signal);
     throwIfCancelled(opts.signal, 'the controller stopped while the pod was initializing');
   }
@@ -186,6 +226,10 @@ async function podRuntime(
     const refusal = nonRootViolation(c, d, imageUsers[c.image], p.replica, ctx.stack.name);
     if (refusal) throw new PodSetupError('CreateContainerConfigError', refusal);
   }
+  // Env is resolved now, with a stand-in address, so a missing ConfigMap key refuses the pod
+  // before anything is made (later, it would be after the init containers ran).
+  for (const c of all)
+    resolveEnv(ctx.stack, c, { facts: { ...facts, podIP: facts.podIP ?? '0.0.0.0' }, containers: all });
   // subPathExpr may use env vars; an address is not known yet, so one it names reads empty here.
   const subPaths = all.flatMap((c) => {
     const env = resolveEnv(ctx.stack, c, { facts: { ...facts, podIP: facts.podIP ?? '' }, containers: all });

@@ -150,6 +150,7 @@ export class Reconciler {
       phase === 'creating' &&
       !rt.terminating &&
       !this.inflight.has(p.replica) &&
+      !this.host.pods()?.initializing(p.replica) &&
       p.containers.every((c) => c.state === 'created')
     ) {
       // A controller killed between create and start left this replica never started: replace it.

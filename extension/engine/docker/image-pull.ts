@@ -26,6 +26,7 @@ interface Use {
   policy: ImagePullPolicy;
   d: DeploymentSpec;
   container: string;
+  at: SourceRef;
 }
 
 /** Each image a stack runs but does not build, once per pull policy, with its first user (for messages). */
@@ -36,7 +37,7 @@ export function imageUses(stack: StackSpec, built: Record<string, string>): Use[
       if (built[c.image]) continue;
       const policy = c.imagePullPolicy ?? 'IfNotPresent';
       const key = `${policy} ${c.image}`;
-      if (!out.has(key)) out.set(key, { image: c.image, policy, d, container: c.name });
+      if (!out.has(key)) out.set(key, { image: c.image, policy, d, container: c.name, at: c.imageSource ?? d.source });
     }
   }
   return [...out.values()];
@@ -58,12 +59,12 @@ export async function checkImages(
         () => false,
       );
   await Promise.all(
-    imageUses(stack, built).map(async ({ image, policy, d, container }) => {
+    imageUses(stack, built).map(async ({ image, policy, d, container, at }) => {
       const who = `deployment ${d.name}, container ${container}`;
       if (policy === 'Never') {
         if (!(await present(image))) {
           out.problems.push({
-            ...d.source,
+            ...at,
             message: `Container image "${image}" is not present with pull policy of Never (${who}): build or load it first (docker build/load), or set imagePullPolicy: IfNotPresent`,
           });
         }
@@ -76,13 +77,13 @@ export async function checkImages(
       } catch (e) {
         if (policy === 'Always' && (await present(image))) {
           out.warnings.push({
-            ...d.source,
+            ...at,
             message: `could not pull "${image}" (imagePullPolicy Always, ${who}): ${firstLine(errorMessage(e))}; using the image present locally`,
           });
           return;
         }
         out.problems.push({
-          ...d.source,
+          ...at,
           message: `image "${image}" (${who}) is not built by the stack, not present locally and could not be pulled (${firstLine(errorMessage(e))}): add it to build: in the stack file, or build/pull it first`,
         });
       }

@@ -40,6 +40,7 @@ export function readContainer(r: Reader, v: unknown, path: YamlPath, init = fals
   return {
     name,
     image,
+    imageSource: r.at([...path, 'image']),
     command: strList('command'),
     args: strList('args'),
     workingDir: r.str(c.workingDir, [...path, 'workingDir']),

@@ -78,6 +78,8 @@ export interface EnvFromSource {
 export interface ContainerSpec {
   name: string;
   image: string;
+  /** Where `image:` is written, for messages about the image (pull policy, missing image). */
+  imageSource?: SourceRef;
   command?: string[];
   args?: string[];
   workingDir?: string;
