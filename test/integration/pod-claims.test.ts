@@ -96,7 +96,7 @@ describe('persistent volume claims (real Docker)', function () {
     assert.equal(await sh(await runningContainer(name, 'db', 'db'), 'id -u'), '1000');
 
     const removed = await (async () => {
-      await run!.stop();
+      await run.stop();
       run = undefined;
       await removeStack(name);
       return removeClaimVolumes(docker, name);

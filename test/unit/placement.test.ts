@@ -9,7 +9,10 @@ const node: NodeSpec = { name: 'n', cpuMilli: 1000, memoryBytes: 1 << 30, labels
 const d = {
   name: 'web',
   template: {
-    containers: [{ requests: { cpuMilli: 400 } }, { requests: { cpuMilli: 100, memoryBytes: 10 } }],
+    containers: [
+      { requests: { cpuMilli: 400 }, ports: [] },
+      { requests: { cpuMilli: 100, memoryBytes: 10 }, ports: [] },
+    ],
     nodeSelector: {},
   },
 } as unknown as DeploymentSpec;

@@ -27,6 +27,7 @@ import { fileEntries } from '../../extension/engine/docker/volume-writer';
 import { pauseElf } from '../../extension/engine/docker/pause-image';
 import { decodeHealthStatus, encodeHealthRequest } from '../../extension/engine/health/grpc-check';
 import { DEFAULT_SETTINGS } from '../../extension/engine/model/stack-file';
+import { portsConflict, REASON_PORTS, schedule } from '../../extension/engine/scheduler/scheduler';
 import type { ContainerSpec, DeploymentSpec, StackSpec } from '../../extension/engine/model/types';
 
 const src = { file: '/s/k8s/x.yaml', line: 3, column: 1 };
@@ -400,6 +401,36 @@ describe('pod runtime (pure parts)', () => {
         'moving a line in the manifest does not roll the pods',
       );
     });
+  });
+
+  it('schedules hostPorts as kube-scheduler NodePorts does, every virtual node sharing the one host', () => {
+    assert.ok(portsConflict('127.0.0.1:80/TCP', '127.0.0.1:80/TCP'));
+    assert.ok(portsConflict('0.0.0.0:80/TCP', '127.0.0.1:80/TCP'), '0.0.0.0 takes every address');
+    assert.ok(!portsConflict('127.0.0.1:80/TCP', '127.0.0.2:80/TCP'));
+    assert.ok(!portsConflict('127.0.0.1:80/TCP', '127.0.0.1:80/UDP'));
+    assert.ok(!portsConflict('127.0.0.1:80/TCP', '127.0.0.1:81/TCP'));
+    const nodes = ['a', 'b'].map((name) => ({
+      name,
+      cpuMilli: 4000,
+      memoryBytes: 8 << 30,
+      labels: {},
+      unschedulable: false,
+    }));
+    const pod = (replica: string) => ({
+      replica,
+      deployment: 'web',
+      cpuMilli: 0,
+      memoryBytes: 0,
+      nodeSelector: {},
+      hostPorts: ['127.0.0.1:8080/TCP'],
+    });
+    const bound = [{ ...pod('old'), node: 'a' }];
+    assert.deepEqual(schedule(nodes, bound, [pod('new')]), [
+      { replica: 'new', pending: `0/2 nodes are available: 2 ${REASON_PORTS}.` },
+    ]);
+    const [first, second] = schedule(nodes, [], [pod('p1'), pod('p2')]);
+    assert.ok('node' in first);
+    assert.deepEqual(second, { replica: 'p2', pending: `0/2 nodes are available: 2 ${REASON_PORTS}.` });
   });
 
   it('encodes and decodes the grpc.health.v1 messages', () => {

@@ -228,8 +228,9 @@ async function podRuntime(
   }
   // Env is resolved now, with a stand-in address, so a missing ConfigMap key refuses the pod
   // before anything is made (later, it would be after the init containers ran).
-  for (const c of all)
+  for (const c of all) {
     resolveEnv(ctx.stack, c, { facts: { ...facts, podIP: facts.podIP ?? '0.0.0.0' }, containers: all });
+  }
   // subPathExpr may use env vars; an address is not known yet, so one it names reads empty here.
   const subPaths = all.flatMap((c) => {
     const env = resolveEnv(ctx.stack, c, { facts: { ...facts, podIP: facts.podIP ?? '' }, containers: all });
