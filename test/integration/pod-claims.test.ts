@@ -63,7 +63,7 @@ describe('persistent volume claims (real Docker)', function () {
     assert.equal(volume.Labels['dev.flotilla.claim'], 'data');
 
     // Replica kill: restarted in place, the claim keeps what it had.
-    const replica = run.ctl.status().deployments[0].replicas[0].name;
+    const replica = await waitFor('the replica in status', () => run!.ctl.status().deployments[0].replicas[0]?.name);
     await run.ctl.killReplica(replica);
     await waitFor('a second start after the kill', async () => (await starts().catch(() => '')) === '2');
 

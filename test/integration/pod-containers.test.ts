@@ -106,7 +106,7 @@ spec:
     const env = Object.fromEntries(
       (await sh(id, 'env')).split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
     );
-    const r = run.ctl.status().deployments[0].replicas[0];
+    const r = await waitFor('the replica in status', () => run!.ctl.status().deployments[0].replicas[0]);
     const ip = await sh(id, "ip -4 -o addr show eth0 | awk '{print $4}' | cut -d/ -f1");
     const net = await docker.getNetwork(networkName(name)).inspect();
     assert.equal(env.POD_NAME, r.name);

@@ -96,7 +96,7 @@ containers:
         ['seed', 'exited', true],
       ],
     );
-    const status = run.ctl.status().deployments[0].replicas[0];
+    const status = await waitFor('the replica in status', () => run!.ctl.status().deployments[0].replicas[0]);
     assert.equal(status.reason, undefined, 'initialized: no Init: status');
     const vols = await listPodVolumes(docker, name);
     assert.equal(vols.length, 1);
@@ -127,7 +127,7 @@ containers:
     const mount = await sh(first, 'grep " /cache " /proc/mounts');
     assert.match(mount, /^\S+ \/cache tmpfs rw.*size=16384k/);
     await sh(first, 'echo kept > /cache/file');
-    const replica = run.ctl.status().deployments[0].replicas[0].name;
+    const replica = await waitFor('the replica in status', () => run!.ctl.status().deployments[0].replicas[0]?.name);
     await run.ctl.killReplica(replica);
     await waitFor('the container to be restarted in place', async () => {
       const r = run!.ctl.status().deployments[0].replicas[0];
@@ -206,7 +206,7 @@ containers:
     assert.equal(await runningContainer(name, 'app', 'app'), id, 'no restart');
 
     // A key that appears cannot be added in place through the Engine API: the pod is replaced.
-    const replica = run.ctl.status().deployments[0].replicas[0].name;
+    const replica = await waitFor('the replica in status', () => run!.ctl.status().deployments[0].replicas[0]?.name);
     rewrite(dir, 'k8s/cm.yaml', cm('green', '\n  added: "yes"'));
     await reloadStack(run.ctl);
     await waitFor('a new replica with the new key', async () => {
@@ -264,7 +264,7 @@ containers:
     });
     run = await startStack(dir);
     const shipper = await runningContainer(name, 'app', 'shipper');
-    const replica = run.ctl.status().deployments[0].replicas[0].name;
+    const replica = await waitFor('the replica in status', () => run!.ctl.status().deployments[0].replicas[0]?.name);
     await waitFor(
       'the app to write',
       async () => (await execIn(shipper, ['cat', '/logs/app/a.log'])).out.trim() === 'a',
@@ -307,7 +307,7 @@ containers:
     });
     run = await startStack(dir);
     const id = await runningContainer(name, 'app', 'app');
-    const replica = run.ctl.status().deployments[0].replicas[0].name;
+    const replica = await waitFor('the replica in status', () => run!.ctl.status().deployments[0].replicas[0]?.name);
     assert.equal(await sh(id, 'cat /etc/podinfo/name'), replica);
     assert.equal(await sh(id, 'cat /etc/podinfo/labels'), 'app="app"\ntier="web"');
     assert.equal(await sh(id, 'cat /etc/podinfo/tier'), 'web');
