@@ -36,12 +36,12 @@ await build({
   sourcemap: !production,
   minify: production,
   external: ['vscode', '*.node', 'cpu-features'],
-  // Each entry that needs the Kubernetes client loads dist/kube-client.js at run time (see deploy/kubernetes.ts).
-  plugins: [kubeClientExternal],
   alias: Object.fromEntries(
     ['@grpc/proto-loader', 'protobufjs'].map((m) => [m, './extension/scripts/stubs/buildkit-unsupported.cjs']),
   ),
   plugins: [
+    // Each entry that needs the Kubernetes client loads dist/kube-client.js at run time (see deploy/kubernetes.ts).
+    kubeClientExternal,
     {
       name: 'no-buildkit-session',
       setup(b) {
