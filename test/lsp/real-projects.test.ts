@@ -220,6 +220,59 @@ describe('lint on what real projects write', function () {
     );
   });
 
+  it('kustomize patches are skipped with a note, by lint and by up', async () => {
+    const patch = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n$patch: delete\n';
+    const partial = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 3}\n';
+    const dir = project({
+      'base/app.yaml': DEP,
+      'base/kustomization.yaml': 'resources: [app.yaml]\n',
+      'overlay/kustomization.yaml': 'resources: [../base]\npatches:\n  - path: scale.yaml\n',
+      'overlay/scale.yaml': partial,
+      'component/delete.yaml': patch,
+    });
+    const found = await lintPaths([dir], { images: null });
+    const on = (f: string) => found.filter((d) => d.file.endsWith(f)).map((d) => d.code);
+    assert.deepEqual(on('scale.yaml'), ['FK3003']);
+    assert.deepEqual(on('delete.yaml'), ['FK3003']);
+    const stack = project({ 'flotilla.yaml': STACK, 'k8s/app.yaml': DEP, 'k8s/delete.yaml': patch });
+    const loaded = loadStack(stack);
+    assert.deepEqual(loaded.problems, []);
+    assert.deepEqual(
+      loaded.stack!.warnings.map((w) => w.code),
+      ['FK3003'],
+    );
+  });
+
+  it('errors only Flotilla policy makes are not raised on kinds up leaves out', async () => {
+    const ds =
+      'apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      hostPID: true\n      containers: [{name: c, image: i, securityContext: {privileged: true}}]\n';
+    const found = await lintPaths([project({ 'agent/ds.yaml': ds, 'agent/ds2.yaml': ds })], { images: null });
+    assert.deepEqual(
+      found.filter((d) => /^FP/.test(d.code)),
+      [],
+      'a DaemonSet is not run, so it reaches no host',
+    );
+    const dup = found.filter((d) => d.code === 'FX1010');
+    assert.deepEqual(
+      dup.map((d) => [d.severity, d.blocking]),
+      [['warning', false]],
+    );
+    const hpa =
+      'apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: elsewhere}\n  maxReplicas: 2\n';
+    const loose = await lintPaths([project({ 'hpa/h.yaml': hpa })], { images: null });
+    assert.deepEqual(
+      loose.filter((d) => d.code === 'FX1003').map((d) => d.severity),
+      ['warning'],
+      'the target may be in another folder',
+    );
+    const inStack = await lint(project(stackOf(hpa)));
+    assert.deepEqual(
+      inStack.filter((d) => d.code === 'FX1003').map((d) => d.severity),
+      ['error'],
+      'a stack has no elsewhere',
+    );
+  });
+
   it('selector diagnostics sit on the label that does not match', async () => {
     const dep = DEP.replace('      labels: {app: web}', '      labels: {app: wbe}');
     const found = await lint(project(stackOf(dep)));

@@ -7,7 +7,7 @@ import { expandGlob } from './glob';
 import type { Problem } from './problems';
 import { isError, StackError } from './problems';
 import { KINDS, unhonoured, type Unhonoured } from './honoured';
-import { isKustomizeKind, kustomizationNote, skipNote } from './not-manifests';
+import { isKustomizeKind, isPatchDocument, kustomizationNote, patchNote, skipNote } from './not-manifests';
 import type { HostAccess } from './pod';
 import { missingReferences } from './pod-refs';
 import { isObj, Reader } from './reader';
@@ -153,6 +153,10 @@ function readManifestFile(stack: StackSpec, file: string): Problem[] {
   for (const d of parsed.docs) {
     if (isObj(d.value) && isKustomizeKind(str(d.value.apiVersion), str(d.value.kind))) {
       stack.warnings.push({ ...locate(d, []), severity: 'information', ...kustomizationNote(file) });
+      continue;
+    }
+    if (isPatchDocument(d.value)) {
+      stack.warnings.push({ ...locate(d, []), severity: 'information', ...patchNote(file) });
       continue;
     }
     // Fields and kinds Flotilla does not honour: warnings, never a refusal (honoured.ts).

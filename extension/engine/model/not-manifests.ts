@@ -4,10 +4,27 @@
 // language server alike, instead of a flood of errors on template syntax.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as YAML from 'yaml';
+import { isObj } from './reader';
 
 export interface SkipNote {
   code: 'FK3003' | 'FK3004';
   message: string;
+}
+
+export function patchNote(file: string, kustomization?: string): SkipNote {
+  const by = kustomization
+    ? ` used by ${path.basename(path.dirname(kustomization))}/${path.basename(kustomization)}`
+    : '';
+  return {
+    code: 'FK3003',
+    message: `${path.basename(file)} is a kustomize patch${by}, not a manifest: skipped. kustomize applies it when it builds the folder (\`kustomize:\` in flotilla.yaml).`,
+  };
+}
+
+/** A strategic-merge patch document (`$patch: delete`, `$patch: replace`) is not an object to apply. */
+export function isPatchDocument(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && '$patch' in value;
 }
 
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
@@ -38,7 +55,59 @@ export function helmNote(file: string): SkipNote {
 export function skipNote(file: string, text: string): SkipNote | undefined {
   if (KUSTOMIZATION_FILES.includes(path.basename(file))) return kustomizationNote(file);
   if (isHelmTemplate(file, text)) return helmNote(file);
+  const by = patchingKustomization(file);
+  if (by) return patchNote(file, by);
   return undefined;
+}
+
+/** The kustomization (in the file's folder or up to 3 above) that lists the file as a patch, if any. */
+export function patchingKustomization(file: string): string | undefined {
+  let dir = path.dirname(file);
+  for (let i = 0; i < 4; i++) {
+    for (const k of KUSTOMIZATION_FILES) {
+      const kf = path.join(dir, k);
+      if (patchesOf(kf).has(path.resolve(file))) return kf;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return undefined;
+}
+
+const patchCache = new Map<string, { mtimeMs: number; patches: Set<string> }>();
+
+/** Files a kustomization names as patches (patches[].path, patchesStrategicMerge[], patchesJson6902[].path). */
+function patchesOf(kf: string): Set<string> {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(kf);
+  } catch {
+    return new Set(); // no kustomization here
+  }
+  const hit = patchCache.get(kf);
+  if (hit && hit.mtimeMs === st.mtimeMs) return hit.patches;
+  const patches = new Set<string>();
+  let k: unknown;
+  try {
+    k = YAML.parse(fs.readFileSync(kf, 'utf8'), { logLevel: 'silent', maxAliasCount: 10 });
+  } catch {
+    k = undefined; // a broken kustomization names no patches; kustomize itself reports it
+  }
+  const add = (p: unknown) => {
+    if (typeof p === 'string' && /\.(ya?ml|json)$/.test(p) && !/^[a-z]+:\/\//.test(p)) {
+      patches.add(path.resolve(path.dirname(kf), p));
+    }
+  };
+  if (isObj(k)) {
+    for (const key of ['patches', 'patchesJson6902', 'patchesStrategicMerge']) {
+      const list = k[key];
+      if (!Array.isArray(list)) continue;
+      for (const e of list) add(isObj(e) ? e.path : e);
+    }
+  }
+  patchCache.set(kf, { mtimeMs: st.mtimeMs, patches });
+  return patches;
 }
 
 /**

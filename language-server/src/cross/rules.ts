@@ -38,6 +38,8 @@ export interface CrossInput {
   dockerfiles: Map<string, ParsedDockerfile | null>;
   /** Image references present in the local engine; null when Docker was unreachable. */
   localImages: Set<string> | null;
+  /** Files checked without a stack file: a reference to something elsewhere may be fine. */
+  loose?: boolean;
 }
 
 export interface Located extends Finding {
@@ -48,8 +50,17 @@ export function checkCross(input: CrossInput): Located[] {
   const out: Located[] = [];
   const at = (r: Resource, node: AnyNode, code: string, message: string) => {
     const range = nodeRange(r.y.lines, node);
-    // on a kind `up` leaves out, the finding is shown but refuses nothing
-    if (range) out.push({ file: r.file, code, message, range, ...(KINDS[r.kind] ? {} : { inert: true }) });
+    if (!range) return;
+    const f: Located = { file: r.file, code, message, range };
+    // on a kind `up` leaves out, the finding is shown but refuses nothing; two objects of such
+    // a kind with one name are what `kubectl apply` turns into one (the last): a warning
+    if (!KINDS[r.kind]) {
+      f.inert = true;
+      if (code === 'FX1010') f.severity = 'warning';
+    }
+    // without a stack file, the target may live in another folder
+    if (code === 'FX1003' && input.loose) f.severity = 'warning';
+    out.push(f);
   };
   const all = input.resources;
   const hpaTargets = new Map<Resource, Resource>();

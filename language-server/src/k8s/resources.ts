@@ -3,8 +3,19 @@
 import { isMap, type Document, type Node } from 'yaml';
 import type { Finding } from '../core/types';
 import { KINDS, unhonoured } from '../../../extension/engine/model/honoured';
-import { isKustomizeKind, kustomizationNote } from '../../../extension/engine/model/not-manifests';
-import { deref, getIn, isUnset, items, keyRange, nodeRange, str, type AnyNode, type YamlFile } from '../yaml/parse';
+import { isKustomizeKind, kustomizationNote, patchNote } from '../../../extension/engine/model/not-manifests';
+import {
+  deref,
+  getIn,
+  isUnset,
+  items,
+  keyRange,
+  nodeRange,
+  pairOf,
+  str,
+  type AnyNode,
+  type YamlFile,
+} from '../yaml/parse';
 import { apiVersionFindings } from './api-version-rules';
 import { kindType, versionsOfKind } from './schema';
 import { validateManifest } from './validate';
@@ -29,6 +40,8 @@ export function resourcesOf(file: string, y: YamlFile): Resource[] {
     const apiVersion = str(getIn(doc, root, 'apiVersion'));
     const kind = str(getIn(doc, root, 'kind'));
     if (!apiVersion || !kind) return;
+    // kustomize's own files and patches are not objects of the stack
+    if (isKustomizeKind(apiVersion, kind) || pairOf(root, '$patch')) return;
     const name = str(getIn(doc, root, 'metadata', 'name')) ?? '';
     const namespace = str(getIn(doc, root, 'metadata', 'namespace'));
     out.push({ file, y, doc, index, apiVersion, kind, name, namespace, root });
@@ -80,6 +93,10 @@ export function lintManifestFile(file: string, y: YamlFile): Finding[] {
     const kindRange = nodeRange(y.lines, getIn(doc, root, 'kind')) ?? y.lines.range(0, 0);
     if (isKustomizeKind(apiVersion, kind)) {
       out.push({ ...kustomizationNote(file), range: kindRange });
+      return;
+    }
+    if (pairOf(root, '$patch')) {
+      out.push({ ...patchNote(file), range: kindRange });
       return;
     }
     const own = apiVersionFindings(doc, root, apiVersion, kind, y.lines, versionsOfKind(kind));

@@ -191,7 +191,13 @@ async function crossAndSecurity(
   dockerfiles: Map<string, ParsedDockerfile | null>,
 ): Promise<void> {
   const images = await run.images();
-  const cross: Located[] = checkCross({ resources, builds: stack?.builds ?? [], dockerfiles, localImages: images });
+  const cross: Located[] = checkCross({
+    resources,
+    builds: stack?.builds ?? [],
+    dockerfiles,
+    localImages: images,
+    loose: !stack,
+  });
   for (const f of cross) run.add(f.file, [f]);
   const allow = stack?.allow ?? {
     privileged: false,
@@ -200,11 +206,8 @@ async function crossAndSecurity(
     hostPath: false,
     capabilities: false,
   };
-  // in a kind `up` leaves out, a security finding is shown but refuses nothing
-  for (const r of resources) {
-    const found = checkSecurity(r, allow);
-    run.add(r.file, KINDS[r.kind] ? found : found.map((f) => ({ ...f, inert: true })));
-  }
+  // what `up` leaves out never reaches the host: the security rules apply to what it runs
+  for (const r of resources) if (KINDS[r.kind]) run.add(r.file, checkSecurity(r, allow));
 }
 
 /** All rules over one stack; the result has an entry (maybe empty) for every file involved. */
