@@ -27,16 +27,33 @@ export class StackWatcher {
   ) {}
 
   start(): void {
-    const s = this.ctl.stack;
-    // Watch the whole stack folder: new manifests matching a glob must count too.
-    const roots = [s.dir, ...s.builds.map((b) => b.context).filter((c) => !c.startsWith(s.dir + path.sep))];
-    this.watcher = watch(roots, {
+    this.watcher = watch(this.roots(), {
       ignoreInitial: true,
       ignored: (p) => IGNORED.test(p),
       awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 50 },
     });
     // changed() and reload() report every failure themselves (reload prints it), so they never reject.
     this.watcher.on('all', (_event, file) => void this.changed(file));
+    const w = this.watcher;
+    this.isReady = new Promise((resolve) => w.once('ready', () => resolve()));
+  }
+
+  private isReady: Promise<void> = Promise.resolve();
+
+  /** Resolves once the initial scan is done: changes from then on are seen. */
+  ready(): Promise<void> {
+    return this.isReady;
+  }
+
+  /**
+   * The whole stack folder (new manifests matching a glob must count too), build contexts and
+   * kustomize folders outside it, and the folders of every file a kustomize render read (bases).
+   */
+  private roots(): string[] {
+    const s = this.ctl.stack;
+    const kustomize = (s.kustomize ?? []).flatMap((k) => [k.dir, ...k.sources.map((f) => path.dirname(f))]);
+    const all = [s.dir, ...s.builds.map((b) => b.context), ...kustomize];
+    return [...new Set(all)].filter((d, _i, list) => !list.some((o) => o !== d && d.startsWith(o + path.sep)));
   }
 
   close(): void {
@@ -50,10 +67,14 @@ export class StackWatcher {
     this.timer = setTimeout(() => void this.reload(path.relative(this.ctl.stack.dir, file)), this.debounceMs); // never rejects
   }
 
-  /** The stack file, any YAML file (a new manifest may match a glob), or a file a build context sends (.dockerignore honoured). */
+  /** The stack file, any YAML or JSON file (a new manifest may match a glob), a file of a kustomize folder, or a file a build context sends (.dockerignore honoured). */
   private async relevant(file: string): Promise<boolean> {
     const s = this.ctl.stack;
-    if (file === s.file || s.manifestFiles.includes(file) || /\.ya?ml$/.test(file)) return true;
+    if (file === s.file || s.manifestFiles.includes(file) || /\.(ya?ml|json)$/.test(file)) return true;
+    // anything a kustomize render read or may read (generator sources such as .env files)
+    for (const k of s.kustomize ?? []) {
+      if (file.startsWith(k.dir + path.sep) || k.sources.includes(file)) return true;
+    }
     for (const b of s.builds) {
       if (file === b.dockerfile) return true;
       if (file.startsWith(b.context + path.sep) && (await contextIncludes(b, file).catch(() => true))) return true;
@@ -68,7 +89,10 @@ export class StackWatcher {
     }
     this.say(`change detected (${trigger}): reloading`);
     this.running = reloadStack(this.ctl, this.prep)
-      .then((msg) => this.say(msg))
+      .then((msg) => {
+        this.say(msg);
+        this.watcher?.add(this.roots()); // a kustomize render may now read new bases
+      })
       .catch((e: unknown) => this.say(`not applied, the running stack is unchanged:\n${errorMessage(e)}`))
       .finally(() => {
         this.running = undefined;

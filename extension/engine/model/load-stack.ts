@@ -7,6 +7,7 @@ import { expandGlob } from './glob';
 import type { Problem } from './problems';
 import { isError, StackError } from './problems';
 import { KINDS, unhonoured, type Unhonoured } from './honoured';
+import { loadKustomization } from './load-kustomize';
 import { isKustomizeKind, isPatchDocument, kustomizationNote, patchNote, skipNote } from './not-manifests';
 import type { HostAccess } from './pod';
 import { missingReferences } from './pod-refs';
@@ -24,7 +25,12 @@ export interface LoadResult {
   problems: Problem[];
 }
 
-export function loadStack(dirOrFile: string): LoadResult {
+export interface LoadOptions {
+  /** Reads a file's text; the language server passes its open editor buffers. Defaults to the disk. */
+  read?: (file: string) => string | undefined;
+}
+
+export function loadStack(dirOrFile: string, opts: LoadOptions = {}): LoadResult {
   const abs = path.resolve(dirOrFile);
   const file = fs.existsSync(abs) && fs.statSync(abs).isFile() ? abs : findStackFile(abs);
   if (!file) {
@@ -39,7 +45,7 @@ export function loadStack(dirOrFile: string): LoadResult {
       ],
     };
   }
-  const { stack: sf, problems: all } = readStackFile(file);
+  const { stack: sf, problems: all } = readStackFile(file, opts.read);
   if (!sf) return { problems: [...all.filter(isError), ...all.filter((p) => !isError(p))] };
   const problems = all.filter(isError);
 
@@ -73,7 +79,8 @@ export function loadStack(dirOrFile: string): LoadResult {
     }
     for (const f of files) if (!stack.manifestFiles.includes(f)) stack.manifestFiles.push(f);
   }
-  for (const f of stack.manifestFiles) problems.push(...readManifestFile(stack, f));
+  for (const f of stack.manifestFiles) problems.push(...readManifestFile(stack, f, opts.read));
+  for (const k of sf.kustomize) problems.push(...loadKustomization(stack, k, readManifestText, opts.read));
   problems.push(...checkUnique(stack));
   stack.warnings.push(...missingReferences(stack));
   // A refused stack still shows its warnings, after the errors that refused it.
@@ -120,8 +127,9 @@ export function loadStackOrThrow(dirOrFile: string): StackSpec {
   return stack;
 }
 
-function readManifestFile(stack: StackSpec, file: string): Problem[] {
-  const size = fs.statSync(file).size;
+function readManifestFile(stack: StackSpec, file: string, read?: (file: string) => string | undefined): Problem[] {
+  const given = read?.(file);
+  const size = given !== undefined ? given.length : fs.statSync(file).size;
   if (size > MAX_MANIFEST_BYTES) {
     return [
       {
@@ -132,7 +140,7 @@ function readManifestFile(stack: StackSpec, file: string): Problem[] {
       },
     ];
   }
-  const text = fs.readFileSync(file, 'utf8');
+  const text = given ?? fs.readFileSync(file, 'utf8');
   if (text.includes('\u0000')) {
     return [
       {
@@ -148,6 +156,11 @@ function readManifestFile(stack: StackSpec, file: string): Problem[] {
     stack.warnings.push({ file, line: 1, column: 1, severity: 'information', ...skip });
     return [];
   }
+  return readManifestText(stack, file, text);
+}
+
+/** Reads the documents of one manifest text into the stack; returns the problems that refuse it. */
+function readManifestText(stack: StackSpec, file: string, text: string): Problem[] {
   const parsed = parseYamlFile(file, text);
   const problems = [...parsed.problems];
   for (const d of parsed.docs) {

@@ -105,10 +105,13 @@ export function toStackName(s: string): string {
 }
 
 /** Reads the stack file from disk (the engine's path); env overrides apply. No stack when any error. */
-export function readStackFile(file: string): { stack?: StackFile; problems: Problem[] } {
+export function readStackFile(
+  file: string,
+  read?: (file: string) => string | undefined,
+): { stack?: StackFile; problems: Problem[] } {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = read?.(file) ?? fs.readFileSync(file, 'utf8');
   } catch (e) {
     return { problems: [{ file, line: 1, column: 1, message: `cannot read the stack file: ${errorMessage(e)}` }] };
   }

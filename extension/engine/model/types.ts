@@ -303,4 +303,6 @@ export interface StackSpec {
     code?: string;
   }[];
   settings: StackSettings;
+  /** Folders rendered by kustomize, with every file each render read (the watch loop follows them). */
+  kustomize?: { dir: string; sources: string[] }[];
 }

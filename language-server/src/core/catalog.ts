@@ -68,6 +68,7 @@ export const RULES: Record<string, RuleInfo> = {
   FK1004: { severity: e, title: 'Manifest too large for the engine' },
   FK1005: { severity: e, title: 'apiVersion removed from Kubernetes' },
   FK1006: { severity: w, title: 'Older HorizontalPodAutoscaler version, read as autoscaling/v2' },
+  FK1007: { severity: e, title: '`up` refuses this (a check of the engine with no rule of its own)' },
   FK2001: { severity: e, title: 'Unknown field' },
   FK2002: { severity: e, title: 'Wrong value type' },
   FK2003: { severity: e, title: 'Missing required field' },
@@ -110,6 +111,7 @@ export const RULES: Record<string, RuleInfo> = {
   FS1006: { severity: e, title: 'Dockerfile not found' },
   FS1007: { severity: e, title: 'Duplicate entry in the stack file' },
   FS1008: { severity: e, title: 'Build context or Dockerfile outside the stack folder' },
+  FS1009: { severity: e, title: 'kustomize folder cannot be rendered' },
   FS1010: { severity: w, title: 'Part of skaffold.yaml Flotilla does not read' },
 };
 

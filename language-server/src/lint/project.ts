@@ -3,11 +3,15 @@
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { KINDS } from '../../../extension/engine/model/honoured';
-import { skipNote } from '../../../extension/engine/model/not-manifests';
+import { isJsonName, isYamlName } from '../../../extension/engine/model/file-names';
+import { renderKustomization } from '../../../extension/engine/model/kustomize';
+import { KUSTOMIZATION_FILES, skipNote } from '../../../extension/engine/model/not-manifests';
+import { SourceMap } from '../../../extension/engine/model/source-map';
 import { Cancelled } from '../../../extension/engine/util/errors';
 import { localImages } from '../core/docker-images';
 import { finalize } from '../core/suppress';
-import type { FileFinding, Finding, RuleSettings } from '../core/types';
+import { LineIndex } from '../core/lines';
+import type { FileFinding, Finding, Range, RuleSettings } from '../core/types';
 import { checkCross, type Located } from '../cross/rules';
 import { checkSecurity } from '../cross/security';
 import { lintDockerfile } from '../dockerfile/lint';
@@ -15,6 +19,7 @@ import { parseDockerfile, type ParsedDockerfile } from '../dockerfile/model';
 import { lintManifestFile, resourcesOf, type Resource } from '../k8s/resources';
 import { readStack, STACK_FILES, type Stack } from '../stack/stack-file';
 import { parseYaml, type YamlFile } from '../yaml/parse';
+import { addUpRefusals } from './up-refusals';
 
 /** Files above this size are reported, not parsed, to keep the server responsive. */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -84,11 +89,12 @@ export function stackFileIn(dir: string, exists: (f: string) => boolean): string
   return STACK_FILES.map((f) => path.join(dir, f)).find(exists);
 }
 
-class Run {
+export class Run {
   readonly read: (file: string) => string | undefined;
   readonly cache: ParseCache;
   readonly out = new Map<string, Finding[]>();
   readonly texts = new Map<string, string>();
+  readonly renders = new Map<string, SourceMap>();
   constructor(readonly opts: LintOptions) {
     this.read = opts.read ?? readDisk;
     this.cache = opts.cache ?? new ParseCache();
@@ -175,14 +181,64 @@ class Run {
     const i = this.opts.images === undefined ? 'docker' : this.opts.images;
     return i === 'docker' ? localImages() : i;
   }
+  /** A kustomize folder of the stack: rendered, linted as one text, its findings later moved to the files it came from. */
+  kustomize(stackFile: string, k: { dir: string; range: Range }): Resource[] {
+    if (this.opts.isCancelled?.()) throw new Cancelled();
+    const result = renderKustomization(k.dir);
+    if (!result.ok) {
+      this.add(stackFile, [{ code: 'FS1009', message: result.error, range: k.range }]);
+      return [];
+    }
+    const r = result.rendered;
+    // every file the render read belongs to the stack (its diagnostics are published and cleared with it)
+    for (const src of [r.kustomization, ...r.sources]) {
+      if (!isYamlName(src) && !isJsonName(src) && !KUSTOMIZATION_FILES.includes(path.basename(src))) continue;
+      const t = this.read(src);
+      if (t === undefined) continue;
+      this.texts.set(src, t);
+      this.out.set(src, this.out.get(src) ?? []);
+    }
+    const virtual = `${r.kustomization}${RENDERED}`;
+    this.texts.set(virtual, r.text);
+    this.renders.set(virtual, new SourceMap(r, (f) => this.read(f)));
+    const e = this.cache.entry(virtual, r.text);
+    e.yaml ??= parseYaml(r.text);
+    e.own ??= lintManifestFile(virtual, e.yaml);
+    e.resources ??= resourcesOf(virtual, e.yaml);
+    this.add(virtual, e.own);
+    return e.resources;
+  }
   finish(): Map<string, FileFinding[]> {
+    this.moveRendered();
     const res = new Map<string, FileFinding[]>();
     for (const [file, fs] of this.out) {
       res.set(file, finalize(file, this.texts.get(file) ?? '', fs, this.opts.settings));
     }
     return res;
   }
+  /** Findings on rendered kustomize output go to the place in the user's files they came from (once). */
+  moveRendered(): void {
+    for (const [virtual, map] of this.renders) {
+      this.renders.delete(virtual);
+      const found = this.out.get(virtual) ?? [];
+      this.out.delete(virtual);
+      const from = new LineIndex(map.rendered.text);
+      const lines = new Map<string, LineIndex>();
+      for (const f of found) {
+        const place = map.place(from.offset(f.range.start));
+        let li = lines.get(place.file);
+        if (!li) lines.set(place.file, (li = new LineIndex(place.text)));
+        const range = li.range(place.range[0], place.range[1]);
+        // a quick fix edits the rendered text, which is nobody's file: it does not travel
+        this.add(place.file, [{ ...f, range, fix: undefined }]);
+        if (!this.texts.has(place.file)) this.texts.set(place.file, place.text);
+      }
+    }
+  }
 }
+
+/** Suffix of the name under which a kustomize folder's rendered output is linted. */
+export const RENDERED = '#rendered';
 
 async function crossAndSecurity(
   run: Run,
@@ -220,12 +276,17 @@ export async function lintStack(
   if (text === undefined) return { findings: new Map() };
   const { stack, findings } = readStack(stackFile, text, opts.listFiles);
   run.add(stackFile, findings);
-  const resources = stack.manifests.flatMap((m) => run.manifest(m));
+  const resources = [
+    ...stack.manifests.flatMap((m) => run.manifest(m)),
+    ...stack.kustomize.flatMap((k) => run.kustomize(stackFile, k)),
+  ];
   const dockerfiles = new Map<string, ParsedDockerfile | null>();
   for (const b of stack.builds) {
     if (!dockerfiles.has(b.dockerfile)) dockerfiles.set(b.dockerfile, run.dockerfile(b.dockerfile));
   }
   await crossAndSecurity(run, resources, stack, dockerfiles);
+  run.moveRendered();
+  addUpRefusals(run, stackFile);
   return { stack, findings: run.finish() };
 }
 
@@ -248,5 +309,11 @@ export function stackResources(stackFile: string, opts: LintOptions = {}): { sta
   const text = run.text(stackFile);
   if (text === undefined) return { resources: [] };
   const { stack } = readStack(stackFile, text, opts.listFiles);
-  return { stack, resources: stack.manifests.flatMap((m) => run.manifest(m)) };
+  return {
+    stack,
+    resources: [
+      ...stack.manifests.flatMap((m) => run.manifest(m)),
+      ...stack.kustomize.flatMap((k) => run.kustomize(stackFile, k)),
+    ],
+  };
 }

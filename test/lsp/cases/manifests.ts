@@ -81,6 +81,10 @@ export const MANIFEST_CASES: Cases = {
     good: m('apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: fast}\nprovisioner: x\n'),
   },
   FK1006: { bad: m(NOREPL, HPA.replace('autoscaling/v2', 'autoscaling/v2beta2')), good: m(NOREPL, HPA) },
+  FK1007: {
+    bad: m(DEP.replace('  selector:', '  strategy: {rollingUpdate: {maxSurge: 0, maxUnavailable: 0}}\n  selector:')),
+    good: m(DEP.replace('  selector:', '  strategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}\n  selector:')),
+  },
   FK2001: { bad: m(ctr('          colour: red')), good: m(DEP) },
   FK2002: { bad: m(SVC.replace('port: 80\n', 'port: "80"\n')), good: m(SVC) },
   FK2003: { bad: m(DEP.replace('  selector:\n    matchLabels: {app: web}\n', '')), good: m(DEP) },
@@ -172,6 +176,14 @@ export const MANIFEST_CASES: Cases = {
   FS1008: {
     bad: stack(STACK + 'build:\n  - {image: a/b, context: ".."}\n'),
     good: stack(STACK + 'build:\n  - {image: a/b, context: web}\n', { 'web/Dockerfile': 'FROM nginx:1.25\n' }),
+  },
+  FS1009: {
+    bad: { 'flotilla.yaml': 'name: t\nkustomize: nothere\n', 'k8s/app.yaml': DEP },
+    good: {
+      'flotilla.yaml': 'name: t\nkustomize: k8s\n',
+      'k8s/app.yaml': DEP,
+      'k8s/kustomization.yaml': 'resources: [app.yaml]\n',
+    },
   },
   FS1010: {
     bad: {
