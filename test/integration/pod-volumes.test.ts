@@ -172,6 +172,8 @@ containers:
     );
     const dir = writeStack({ 'flotilla.yaml': stackFile(name), 'k8s/app.yaml': dep, 'k8s/cm.yaml': cm('blue') });
     run = await startStack(dir);
+    const events: string[] = [];
+    run.ctl.on('event', (e) => events.push(`${e.reason}: ${e.message}`));
     const id = await runningContainer(name, 'app', 'app');
     assert.equal(await sh(id, 'cat /etc/cfg/conf/app.properties'), 'color=blue');
     assert.equal(await sh(id, 'ls /etc/cfg'), 'conf', 'items: only the listed key, at its path');
@@ -179,6 +181,10 @@ containers:
     assert.equal(await sh(id, 'stat -L -c %a /etc/all/motd'), '640');
     assert.equal(await sh(id, 'ls /etc/all'), 'app.properties\nmotd');
     assert.equal(await sh(id, 'cat /etc/sec/password'), 's3cret-value');
+    assert.ok(
+      !JSON.stringify(run.ctl.status()).includes('s3cret-value') && !events.some((e) => e.includes('s3cret-value')),
+      'the value of a mounted Secret appears in no status or event',
+    );
     assert.equal(await sh(id, 'stat -L -c %a /etc/sec/password'), '400');
     assert.equal(
       await sh(id, 'ls /etc/opt | wc -l'),

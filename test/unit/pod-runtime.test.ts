@@ -182,6 +182,18 @@ describe('pod runtime (pure parts)', () => {
       assert.equal(p[5].files?.[0].content.toString(), 'app-abc-xyz12');
     });
 
+    it('binds a volume to the replica’s own claim when the placement says so (a StatefulSet ordinal)', () => {
+      const d = deployment({ volumes: [{ name: 'data', source: src, emptyDir: { medium: '' } }] });
+      const [v] = planVolumes({
+        stack: stackWith(d),
+        template: d.template,
+        replica: 'db-0',
+        facts: facts(),
+        claims: { data: 'data-db-0' },
+      });
+      assert.deepEqual([v.dockerName, v.claim, v.error], ['flotilla_st_data-db-0', 'data-db-0', undefined]);
+    });
+
     it('gives fsGroup the volumes: setgid roots in that group, group-readable files, gid on a tmpfs', () => {
       const d = deployment({
         security: { fsGroup: 2000, supplementalGroups: [] },

@@ -2,7 +2,10 @@
 // and the network the stack labelled. Unlabelled containers are never touched.
 import { ControllerClient } from '../../engine/api/client';
 import { downStack } from '../../engine/controller/controller';
+import { preStopRunner } from '../../engine/controller/pod-lifecycle';
 import { connectDocker } from '../../engine/docker/client';
+import type { ObservedPod } from '../../engine/docker/observe';
+import { loadStack } from '../../engine/model/load-stack';
 import { findStackFile } from '../../engine/model/stack-file';
 import { readStackFile } from '../../engine/model/stack-file';
 import { StackError } from '../../engine/model/problems';
@@ -31,8 +34,16 @@ export async function down(args: Args): Promise<number> {
     await waitForExit(client.handle.pid, 60_000);
   }
   const docker = await connectDocker();
-  const grace = stack.settings.terminationGracePeriodSeconds ?? 30;
-  const n = await downStack(docker, stack.name, () => grace, stack.dir);
+  // The manifests, when they load, give each pod its grace period and preStop hooks; a broken
+  // manifest still lets the stack go down, with the stack file's grace period and no hooks.
+  const loaded = loadStack(dir).stack;
+  const grace = (p: ObservedPod) =>
+    stack.settings.terminationGracePeriodSeconds ??
+    loaded?.deployments.find((d) => d.name === p.deployment)?.template.terminationGracePeriodSeconds ??
+    30;
+  const n = await downStack(docker, stack.name, grace, stack.dir, (p) =>
+    loaded ? preStopRunner(docker, loaded, p) : undefined,
+  );
   process.stdout.write(`stack ${stack.name}: removed ${n} replica(s) and its network\n`);
   return 0;
 }

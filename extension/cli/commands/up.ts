@@ -68,7 +68,7 @@ export async function up(args: Args): Promise<number> {
     await control.close();
     if (down) {
       const grace = () => ctl.stack.settings.terminationGracePeriodSeconds ?? 30;
-      const n = await downStack(docker, ctl.stack.name, grace, ctl.stack.dir);
+      const n = await downStack(docker, ctl.stack.name, grace, ctl.stack.dir, (p) => ctl.pods?.preStop(p));
       say(`removed ${n} replica(s) and the network of stack ${ctl.stack.name}`);
     } else {
       say(`controller stopped; replicas keep running (flotilla down removes them)`);

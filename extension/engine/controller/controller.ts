@@ -339,7 +339,13 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
     await this.queue.stop();
     await this.endpointSink?.close?.(1000);
     if (!down) return;
-    await downStack(this.docker, this.stack.name, (p) => this.graceSeconds(p.deployment), this.stack.dir);
+    await downStack(
+      this.docker,
+      this.stack.name,
+      (p) => this.graceSeconds(p.deployment),
+      this.stack.dir,
+      (p) => this.pods?.preStop(p),
+    );
   }
 
   private graceSeconds(deployment: string): number {

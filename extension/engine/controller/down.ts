@@ -7,7 +7,7 @@ import { removeNetwork } from '../docker/network';
 import { observeStack, type ObservedPod } from '../docker/observe';
 import { hasVolumeApi, removePodLeftovers } from '../docker/volumes';
 import { forgetHandScales } from './hand-scale';
-import { removeReplica, stopReplica } from './replica-ops';
+import { removeReplica, stopReplica, type PreStopRunner } from './replica-ops';
 import { StateStore } from './state-store';
 
 export async function downStack(
@@ -15,11 +15,13 @@ export async function downStack(
   stack: string,
   grace: (p: ObservedPod) => number,
   stackDir?: string,
+  /** Each pod's preStop hooks, when the stack's manifests are known (see pod-lifecycle.ts). */
+  preStop?: (p: ObservedPod) => PreStopRunner | undefined,
 ): Promise<number> {
   const pods = await observeStack(docker, stack);
   await Promise.all(
     pods.map(async (p) => {
-      await stopReplica(docker, p, grace(p));
+      await stopReplica(docker, p, grace(p), preStop?.(p));
       await removeReplica(docker, p);
     }),
   );

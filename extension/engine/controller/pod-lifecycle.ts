@@ -76,26 +76,9 @@ export class PodLifecycleManager implements PodLifecycle {
   }
 
   preStop(pod: ObservedPod): PreStopRunner | undefined {
-    const d = this.host.stack.deployments.find((x) => x.name === pod.deployment);
-    if (!d?.template.containers.some((c) => c.lifecycle?.preStop)) return undefined;
-    return async (c: ObservedContainer, budgetMs: number) => {
-      const spec = d.template.containers.find((x) => x.name === c.podContainer);
-      const hook = spec?.lifecycle?.preStop;
-      if (!spec || !hook) return;
-      const r = await runHook(
-        {
-          docker: this.host.docker,
-          containerId: c.id,
-          address: c.ip,
-          ports: spec.ports,
-          container: spec.name,
-          pod: pod.replica,
-        },
-        hook,
-        budgetMs,
-      );
-      if (!r.ok) this.host.emitEvent('Warning', 'FailedPreStopHook', `replica/${pod.replica}`, r.message);
-    };
+    return preStopRunner(this.host.docker, this.host.stack, pod, (message) =>
+      this.host.emitEvent('Warning', 'FailedPreStopHook', `replica/${pod.replica}`, message),
+    );
   }
 
   async removed(pod: ObservedPod): Promise<void> {
@@ -161,6 +144,32 @@ export class PodLifecycleManager implements PodLifecycle {
       }
     }
   }
+}
+
+/** Runs a pod's preStop hooks as its containers are stopped; undefined when it has none. */
+export function preStopRunner(
+  docker: Docker,
+  stack: StackSpec,
+  pod: ObservedPod,
+  onFailure?: (message: string) => void,
+): PreStopRunner | undefined {
+  const d = stack.deployments.find((x) => x.name === pod.deployment);
+  if (!d?.template.containers.some((c) => c.lifecycle?.preStop)) return undefined;
+  return async (c: ObservedContainer, budgetMs: number) => {
+    const spec = d.template.containers.find((x) => x.name === c.podContainer);
+    const hook = spec?.lifecycle?.preStop;
+    if (!spec || !hook) return;
+    const target = {
+      docker,
+      containerId: c.id,
+      address: c.ip,
+      ports: spec.ports,
+      container: spec.name,
+      pod: pod.replica,
+    };
+    const r = await runHook(target, hook, budgetMs);
+    if (!r.ok) onFailure?.(r.message);
+  };
 }
 
 /**

@@ -153,6 +153,8 @@ export interface ReplicaPlacement {
   node: string;
   hash: string;
   createdAt: number;
+  /** Volumes bound to this replica's own claims (a StatefulSet ordinal's): volume → claim name. */
+  claims?: Record<string, string>;
 }
 
 /** What is known about one replica when its containers are created (see pod-start.ts). */
@@ -171,12 +173,12 @@ export interface PodRuntime {
 export function defaultRuntime(
   ctx: PodContext,
   d: DeploymentSpec,
-  p: Pick<ReplicaPlacement, 'replica' | 'node'>,
+  p: Pick<ReplicaPlacement, 'replica' | 'node' | 'claims'>,
 ): PodRuntime {
   const facts = podFacts(d.template, p.replica, ctx.stack.name, p.node);
   return {
     facts,
-    planned: planVolumes({ stack: ctx.stack, template: d.template, replica: p.replica, facts }),
+    planned: planVolumes({ stack: ctx.stack, template: d.template, replica: p.replica, facts, claims: p.claims }),
     mountpoints: {},
   };
 }

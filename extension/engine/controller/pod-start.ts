@@ -219,7 +219,7 @@ async function podRuntime(
   const t = d.template;
   const hostIP = JSON.stringify(t).includes('status.hostIP') ? await gatewayOf(docker, ctx.stack.name) : undefined;
   const facts = podFacts(t, p.replica, ctx.stack.name, p.node, { hostIP, node: opts.node });
-  const planned = planVolumes({ stack: ctx.stack, template: t, replica: p.replica, facts });
+  const planned = planVolumes({ stack: ctx.stack, template: t, replica: p.replica, facts, claims: p.claims });
   const all: ContainerSpec[] = [...(t.initContainers ?? []), ...t.containers];
   const imageUsers = await imageUsersFor(docker, ctx, d, all);
   for (const c of all) {

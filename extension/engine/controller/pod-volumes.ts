@@ -5,6 +5,9 @@
 //                          containers included), removed with the replica; medium Memory is a
 //                          tmpfs volume (size = sizeLimit), mode 0777 as the kubelet makes it.
 //   persistentVolumeClaim  the claim's named volume (docker/volumes.ts), kept until down --volumes.
+//                          A StatefulSet binds a volume to its ordinal's claim through
+//                          ReplicaPlacement.claims (volume → claim, e.g. data → data-db-0): that
+//                          volume is then the claim's, whatever the template says.
 //   configMap, secret,     a named volume per replica holding the files in the kubelet's layout:
 //   downwardAPI, projected   ..<content hash>/ holds the files, ..data links to it, and each
 //                          top-level name links into ..data. A changed ConfigMap or Secret is
@@ -55,6 +58,8 @@ export interface PlanInput {
   template: PodTemplate;
   replica: string;
   facts: PodFacts;
+  /** Volumes bound to a claim made for this replica (a StatefulSet ordinal's): volume → claim name. */
+  claims?: Record<string, string>;
 }
 
 export function planVolumes(input: PlanInput): PlannedVolume[] {
@@ -62,6 +67,16 @@ export function planVolumes(input: PlanInput): PlannedVolume[] {
   const fsGroup = template.security?.fsGroup;
   return (template.volumes ?? []).map((v): PlannedVolume => {
     const pod = podVolumeName(stack.name, replica, v.name);
+    const bound = input.claims?.[v.name];
+    if (bound) {
+      return {
+        name: v.name,
+        dockerName: claimVolumeName(stack.name, bound),
+        claim: bound,
+        readOnly: false,
+        root: fsGroup !== undefined ? { mode: EMPTY_DIR_MODE | SETGID, gid: fsGroup } : undefined,
+      };
+    }
     if (v.hostPath) return { name: v.name, hostPath: v.hostPath.path, readOnly: false };
     if (v.persistentVolumeClaim) {
       const claim = v.persistentVolumeClaim.claimName;
