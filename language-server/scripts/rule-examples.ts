@@ -36,4 +36,24 @@ export const EXAMPLES: Record<string, string> = {
     'Nothing can be pulled offline: build the image in the stack or load it into Docker first. Skipped silently when Docker is unreachable.',
   FP1001:
     'Privileged containers, host namespaces, host paths and extra capabilities reach the developer machine itself; opt in per stack with `security.allow`.',
+  FK1005:
+    'Kubernetes stopped serving these apiVersions: a cluster refuses the object. The message names the release that removed it and what to use instead; where only the apiVersion changes, the quick fix makes the change.',
+  FK1006:
+    'Many tutorials still use autoscaling/v1 or v2beta2. Flotilla runs them by converting them to autoscaling/v2 (v2beta1 and v2beta2 no longer exist in a cluster); the quick fix rewrites the object as v2.',
+  FK1007:
+    "`up` checks a few things no lint rule covers yet; lint shows them in the engine's own words, so the editor never hides why `up` refuses a stack.",
+  FK3001:
+    'A field Flotilla reads but does not apply locally (node affinity, tolerations, service accounts, …). `flotilla up` prints the same warning with the reason; the list lives in extension/engine/model/honoured.ts.',
+  FK3002:
+    'An object of a kind Flotilla does not run (an Ingress, a NetworkPolicy, RBAC, a CRD). `up` leaves it out and says so; errors inside it are shown but never block `up`.',
+  FK3003:
+    'A kustomization.yaml, a Component or a patch picked up by a manifest glob is not an object to apply: it is skipped. Point `kustomize:` in flotilla.yaml at the folder to run what it builds.',
+  FK3004:
+    'A Helm template ({{ }}) is not YAML until Helm renders it: it is skipped with this note instead of hundreds of errors. Run `helm template` and point the manifest globs at the output.',
+  FX1014:
+    "Inside the stack, clients reach a Service on its `port`, not on the container's `targetPort`. An env or ConfigMap value such as `catalog:3550` or `http://api:8080/x` that names a Service of the stack with another port is a connection refused at run time. Go to definition on the address opens the Service.",
+  FS1009:
+    '`kustomize:` folders are rendered with `kustomize build` or `kubectl kustomize`, whichever is on PATH. The message says what failed, or how to install one of them.',
+  FS1010:
+    "Flotilla reads skaffold's artifacts, rawYaml, kubectl manifests and kustomize paths; Helm releases are not rendered.",
 };

@@ -1,17 +1,37 @@
-// The committed artefacts match their sources: docs/rules.md lists every code, and the
-// curated enum table only names fields that exist in the bundled schema.
+// The committed artefacts match their sources: every code has its catalogue page (the target
+// of its diagnostics' links), and the curated enum table only names fields of the bundled schema.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
-import { RULES } from '../../language-server/src/core/catalog';
+import { RULES, ruleUrl } from '../../language-server/src/core/catalog';
 import { ENUMS, EXTRA_REQUIRED, PORT_FIELDS, SCHEMA } from '../../language-server/src/k8s/schema';
-import { rulesMarkdown } from '../../language-server/scripts/gen-rules-doc';
+import { generatedDocs } from '../../language-server/scripts/gen-rules-doc';
 
 describe('catalog and schema', () => {
-  it('docs/rules.md is generated from the catalog and documents every code', () => {
-    const md = readFileSync(path.resolve(__dirname, '../../language-server/docs/rules.md'), 'utf8');
-    assert.equal(md, rulesMarkdown(), 'run npx tsx language-server/scripts/gen-rules-doc.ts');
-    for (const code of Object.keys(RULES)) assert.match(md, new RegExp(`^### ${code}$`, 'm'));
+  it('every code has its catalogue page (docs/rules/CODE.md, with a bad and a good example), generated from the catalog and the fixtures', async function () {
+    this.timeout(60_000);
+    const docs = path.resolve(__dirname, '../../language-server/docs');
+    const generated = await generatedDocs();
+    for (const [rel, text] of generated) {
+      assert.equal(
+        readFileSync(path.join(docs, rel), 'utf8'),
+        text,
+        `${rel}: run npx tsx language-server/scripts/gen-rules-doc.ts`,
+      );
+    }
+    for (const code of Object.keys(RULES)) {
+      const page = generated.get(`rules/${code}.md`)!;
+      assert.match(page, new RegExp(`^# ${code}: `), code);
+      assert.match(page, /^## Bad$/m, `${code} has a bad example`);
+      assert.match(page, /^## Good$/m, `${code} has a good example`);
+      assert.ok(existsSync(fileURLToPath(ruleUrl(code))), `the diagnostic link of ${code} opens its page`);
+    }
+    assert.deepEqual(
+      readdirSync(path.join(docs, 'rules')).filter((f) => !generated.has(`rules/${f}`)),
+      [],
+      'no page for a code that is gone',
+    );
   });
 
   it('has at least 20 best-practice rules, each naming its hadolint equivalent', () => {

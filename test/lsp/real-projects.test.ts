@@ -289,6 +289,48 @@ describe('lint on what real projects write', function () {
   });
 });
 
+describe('client addresses of Services', function () {
+  this.timeout(20_000);
+
+  const client = (env: string) =>
+    DEP.replace(/web/g, 'shop').replace(
+      '          readinessProbe:',
+      `          env:\n            - {name: CATALOG, value: "${env}"}\n          readinessProbe:`,
+    );
+  const catalog = SVC.replace(/web/g, 'catalog').replace(
+    'port: 80\n      targetPort: 80',
+    'port: 3550\n      targetPort: 8080',
+  );
+  const workload = DEP.replace(/web/g, 'catalog')
+    .replace('containerPort: 80', 'containerPort: 8080')
+    .replace('port: 80}', 'port: 8080}');
+
+  it('warns on an env or ConfigMap value naming a port the Service does not have, on the address itself', async () => {
+    for (const [value, bad] of [
+      ['catalog:3550', false],
+      ['catalog:8080', true],
+      ['http://catalog:3551/x', true],
+      ['catalog.default.svc.cluster.local:3550', false],
+      ['catalog.default.svc.cluster.local:9', true],
+      ['catalog.other:9', false],
+      ['redis://:secret@catalog:1234/0', true],
+      ['nothing:8080', false],
+    ] as const) {
+      const found = (await lint(project(stackOf(workload, catalog, client(value))))).filter((d) => d.code === 'FX1014');
+      assert.equal(found.length, bad ? 1 : 0, `${value}: ${found.map((d) => d.message).join()}`);
+      if (!bad) continue;
+      const text = [workload, catalog, client(value)].join('---\n').split('\n');
+      const shown = text[found[0].line - 1].slice(found[0].column - 1, found[0].endColumn - 1);
+      assert.match(shown, /^catalog[.a-z]*:\d+$/, `${value}: underlines the address (${shown})`);
+      assert.equal(found[0].severity, 'warning');
+    }
+    const hint = (await lint(project(stackOf(workload, catalog, client('catalog:8080'))))).find(
+      (d) => d.code === 'FX1014',
+    )!;
+    assert.match(hint.message, /8080 is its targetPort: clients use the Service port 3550/);
+  });
+});
+
 describe('removed APIs and older HPA versions', function () {
   this.timeout(20_000);
 

@@ -1,9 +1,10 @@
 // Drives the real server over stdio: open, change, diagnostics, hover, completion, code
 // actions, definition, symbols, settings and ignore comments.
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { codes, TestClient } from './client';
 
 describe('language server over stdio', function () {
@@ -24,7 +25,10 @@ describe('language server over stdio', function () {
     const d = await c.open(file, 'FROM node:20\nFOOBAR x\nEXPOSE 70000\n', 'dockerfile');
     const unknown = d.find((x) => x.code === 'FD1001')!;
     assert.deepEqual(unknown.range, { start: { line: 1, character: 0 }, end: { line: 1, character: 6 } });
-    assert.equal(unknown.codeDescription?.href, 'https://flotilla.dev/rules/FD1001');
+    // the link opens the rule's catalogue page, with its bad and good examples
+    const page = fileURLToPath(unknown.codeDescription!.href);
+    assert.equal(path.basename(page), 'FD1001.md');
+    assert.match(readFileSync(page, 'utf8'), /^# FD1001: Unknown instruction/);
     const expose = d.find((x) => x.code === 'FD1006')!;
     assert.deepEqual(expose.range, { start: { line: 2, character: 7 }, end: { line: 2, character: 12 } });
   });

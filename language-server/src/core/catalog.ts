@@ -1,5 +1,9 @@
 // Every rule code with its default severity and one-line title. Codes are stable: they are
-// printed by `flotilla lint`, used in ignore comments and settings, and linked to docs/rules.md.
+// printed by `flotilla lint`, used in ignore comments and settings, and linked to their page
+// docs/rules/<CODE>.md.
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Severity } from './types';
 
 export interface RuleInfo {
@@ -96,6 +100,7 @@ export const RULES: Record<string, RuleInfo> = {
   FX1011: { severity: e, title: 'Two Services claim the same nodePort' },
   FX1012: { severity: w, title: 'The image built by the stack does not EXPOSE this containerPort' },
   FX1013: { severity: i, title: 'Image neither built by the stack nor present locally' },
+  FX1014: { severity: w, title: 'A client address names a port its Service does not have' },
   // Security
   FP1001: { severity: e, title: 'Privileged container not allowed by the stack' },
   FP1002: { severity: e, title: 'hostNetwork not allowed by the stack' },
@@ -115,10 +120,21 @@ export const RULES: Record<string, RuleInfo> = {
   FS1010: { severity: w, title: 'Part of skaffold.yaml Flotilla does not read' },
 };
 
-export const DOCS_BASE = 'https://flotilla.dev/rules/';
+/** The catalogue pages (docs/rules/<CODE>.md), from the sources or from the bundle in dist/. */
+function rulesDir(): string {
+  const candidates = [
+    path.resolve(__dirname, '..', '..', 'docs', 'rules'),
+    path.resolve(__dirname, '..', 'language-server', 'docs', 'rules'),
+  ];
+  return candidates.find((d) => existsSync(d)) ?? candidates[0];
+}
 
+let dir: string | undefined;
+
+/** The page of a rule (a diagnostic's codeDescription): a file the editor opens. */
 export function ruleUrl(code: string): string {
-  return DOCS_BASE + code;
+  dir ??= rulesDir();
+  return pathToFileURL(path.join(dir, `${code}.md`)).toString();
 }
 
 /** hadolint code → our code, so `# hadolint ignore=DL3008` is honoured too. */

@@ -21,6 +21,7 @@ import {
   type AnyNode,
 } from '../yaml/parse';
 import { podLabelsNode } from '../k8s/resources';
+import { wrongPorts } from './addresses';
 import {
   buildFor,
   containerInfos,
@@ -90,6 +91,15 @@ export function checkCross(input: CrossInput): Located[] {
     }
   }
   nodePorts(all, at);
+  for (const w of wrongPorts(all)) {
+    out.push({
+      file: w.r.file,
+      code: 'FX1014',
+      message: w.message,
+      range: w.range,
+      ...(KINDS[w.r.kind] ? {} : { inert: true }),
+    });
+  }
   return out;
 }
 

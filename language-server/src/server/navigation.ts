@@ -3,6 +3,7 @@
 import { pathToFileURL } from 'node:url';
 import { SymbolKind, type DocumentSymbol, type Location } from 'vscode-languageserver';
 import type { LineIndex } from '../core/lines';
+import { clientAddresses } from '../cross/addresses';
 import { buildFor, hpaTarget, selectedWorkloads } from '../cross/links';
 import { parseDockerfile } from '../dockerfile/model';
 import { resourcesOf, type Resource } from '../k8s/resources';
@@ -41,6 +42,11 @@ export function definition(
   if (here.kind === 'HorizontalPodAutoscaler' && path[0] === 'spec' && path[1] === 'scaleTargetRef') {
     const t = hpaTarget(here, pool);
     return t ? [nameLocation(t)] : [];
+  }
+  if (path[path.length - 1] === 'value' || (here.kind === 'ConfigMap' && path[0] === 'data')) {
+    const node = getIn(doc, doc.contents, ...path);
+    const hits = clientAddresses(pool).filter((a) => a.r.doc === doc && a.node === node);
+    if (hits.length) return [...new Set(hits.map((a) => a.service))].map(nameLocation);
   }
   if (path[path.length - 1] === 'image' && stack) {
     const image = str(getIn(doc, doc.contents, ...path));

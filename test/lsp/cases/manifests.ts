@@ -145,6 +145,18 @@ export const MANIFEST_CASES: Cases = {
   },
   FX1012: { bad: build('8080'), good: build('80') },
   FX1013: { bad: m(DEP.replace('nginx:1.25', 'example/unknown:1')), good: m(DEP) },
+  FX1014: {
+    bad: m(
+      DEP,
+      SVC,
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata:\n  WEB_URL: "http://web:8080/api"\n',
+    ),
+    good: m(
+      DEP,
+      SVC,
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata:\n  WEB_URL: "http://web:80/api"\n  OTHER: "elsewhere:8080"\n',
+    ),
+  },
   FP1001: {
     bad: m(ctr('          securityContext: {privileged: true}')),
     good: sec('privileged', ctr('          securityContext: {privileged: true}')),
