@@ -25,7 +25,10 @@ import { needsSandbox } from '../../extension/engine/controller/pod-start';
 import { dataDirName, localToken, mountsFor, planVolumes } from '../../extension/engine/controller/pod-volumes';
 import { fileEntries } from '../../extension/engine/docker/volume-writer';
 import { pauseElf } from '../../extension/engine/docker/pause-image';
+import { imageUses } from '../../extension/engine/docker/image-pull';
 import { decodeHealthStatus, encodeHealthRequest } from '../../extension/engine/health/grpc-check';
+import { runHook } from '../../extension/engine/health/lifecycle';
+import { createDocker } from '../../extension/engine/docker/client';
 import { DEFAULT_SETTINGS } from '../../extension/engine/model/stack-file';
 import { portsConflict, REASON_PORTS, schedule } from '../../extension/engine/scheduler/scheduler';
 import type { ContainerSpec, DeploymentSpec, StackSpec } from '../../extension/engine/model/types';
@@ -443,6 +446,31 @@ describe('pod runtime (pure parts)', () => {
     const [first, second] = schedule(nodes, [], [pod('p1'), pod('p2')]);
     assert.ok('node' in first);
     assert.deepEqual(second, { replica: 'p2', pending: `0/2 nodes are available: 2 ${REASON_PORTS}.` });
+  });
+
+  it('settles images the stack does not build once per pull policy, init containers included', () => {
+    const d = deployment({
+      initContainers: [container({ name: 'init', image: 'tools:1', imagePullPolicy: 'Never' })],
+      containers: [
+        container({ image: 'shop/app:1' }),
+        container({ name: 'side', image: 'redis', imagePullPolicy: 'Always' }),
+        container({ name: 'side2', image: 'redis', imagePullPolicy: 'Always' }),
+      ],
+    });
+    assert.deepEqual(
+      imageUses(stackWith(d), { 'shop/app:1': 'sha256:built' }).map((u) => [u.image, u.policy, u.container]),
+      [
+        ['tools:1', 'Never', 'init'],
+        ['redis', 'Always', 'side'],
+      ],
+    );
+  });
+
+  it('runs a sleep hook without touching the container, cut at its budget', async () => {
+    const target = { docker: createDocker(), containerId: 'none', ports: [], container: 'app', pod: 'p' };
+    assert.deepEqual(await runHook(target, { sleep: { seconds: 0 } }, 1000), { ok: true, message: '' });
+    assert.deepEqual(await runHook(target, { sleep: { seconds: 3600 } }, 20), { ok: true, message: '' });
+    assert.equal((await runHook(target, {}, 20)).ok, false, 'a hook without an action fails');
   });
 
   it('encodes and decodes the grpc.health.v1 messages', () => {

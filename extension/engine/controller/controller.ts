@@ -114,7 +114,17 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
     this.events.on('container', (e) => {
       if (e.action === 'die' && e.replica) {
         const rt = this.runtime.peek(e.replica);
-        if (rt && !rt.terminating) {
+        if (rt && !rt.terminating && e.initContainer) {
+          // An init container is meant to exit: only a failure is a warning.
+          const ok = e.exitCode === 0;
+          const what = `init container ${e.container ?? ''}`;
+          this.emitEvent(
+            ok ? 'Normal' : 'Warning',
+            ok ? 'Completed' : 'Exited',
+            `replica/${e.replica}`,
+            ok ? `${what} completed` : `${what} exited with code ${e.exitCode ?? '?'}`,
+          );
+        } else if (rt && !rt.terminating) {
           this.emitEvent(
             'Warning',
             'Exited',

@@ -13,6 +13,9 @@ export interface ContainerEvent {
   replica?: string;
   deployment?: string;
   exitCode?: number;
+  /** The manifest container it runs (init containers: `initContainer` is set). */
+  container?: string;
+  initContainer?: boolean;
   time: number; // epoch ms
 }
 
@@ -108,6 +111,8 @@ export class StackEvents extends EventEmitter<StackEventsEvents> {
       replica: attrs[LABELS.replica],
       deployment: attrs[LABELS.deployment],
       exitCode: attrs.exitCode !== undefined ? Number(attrs.exitCode) : undefined,
+      container: attrs[LABELS.container],
+      initContainer: attrs[LABELS.initContainer] !== undefined,
       time: e.timeNano ? Math.floor(e.timeNano / 1e6) : (e.time ?? Date.now() / 1000) * 1000,
     });
   }
