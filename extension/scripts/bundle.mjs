@@ -1,6 +1,6 @@
-// Bundles the three entry points with esbuild: the VS Code extension, the language
-// server and the CLI. Native optional modules of ssh2/cpu-features (pulled in by
-// dockerode) are loaded inside try/catch, so they are left out of the bundle; the
+// Bundles the entry points with esbuild: the VS Code extension, the language server,
+// the CLI and the in-network Service proxy (dist/proxy.js, run inside a container).
+// Native optional modules of ssh2/cpu-features (pulled in by dockerode) are loaded inside try/catch, so they are left out of the bundle; the
 // BuildKit session module dockerode loads, and the .proto loader libraries it and
 // @grpc/grpc-js's optional services would pull in, are replaced by a stub (see stubs/).
 // @grpc/grpc-js itself is bundled: gRPC probes use it.
@@ -24,6 +24,8 @@ const entries = [
   { in: 'extension/cli/main.ts', out: 'cli' },
   // The Kubernetes client (about 3 MB), loaded by the CLI only for `deploy --target kubernetes`.
   { in: 'extension/engine/deploy/kube-client.mts', out: 'kube-client' },
+  // The in-network Service proxy: run inside a container, never loaded by the other bundles.
+  { in: 'extension/engine/proxy/main.ts', out: 'proxy' },
 ].filter((e) => existsSync(e.in));
 
 await build({
@@ -35,7 +37,8 @@ await build({
   format: 'cjs',
   sourcemap: !production,
   minify: production,
-  external: ['vscode', '*.node', 'cpu-features'],
+  // esbuild itself: the engine bundles the proxy program with it only when run from source.
+  external: ['vscode', '*.node', 'cpu-features', 'esbuild'],
   alias: Object.fromEntries(
     ['@grpc/proto-loader', 'protobufjs'].map((m) => [m, './extension/scripts/stubs/buildkit-unsupported.cjs']),
   ),

@@ -15,6 +15,9 @@
 // - No endpoint at all: a new client connection is held (paused, nothing read) for
 //   up to holdMs (default 5 s) waiting for one, then closed. This covers the gap of a
 //   restart or a rollout of a single replica, and is bounded so a client never hangs.
+//   With `whenEmpty: 'refuse'` (the in-network proxy, like kube-proxy's REJECT) the
+//   listener is closed instead while no endpoint exists, so new connections are
+//   refused at once, and it listens again when an endpoint returns.
 // - All endpoints refusing: the connection is retried with a short backoff within the
 //   same holdMs bound (endpoints usually come back or are removed within it).
 
@@ -47,6 +50,10 @@ export interface ServiceBalancerOptions {
   failBackoffMs?: number;
   /** Window of the connections-per-second metric. Default 10. */
   rateWindowSeconds?: number;
+  /** No endpoint: hold new clients up to holdMs (default), or refuse them by not listening. */
+  whenEmpty?: 'hold' | 'refuse';
+  /** A listen that failed while reopening (refuse mode); the next endpoint change tries again. */
+  onListenError?: (err: Error) => void;
 }
 
 export interface ReplicaConnectionMetrics {
@@ -70,7 +77,12 @@ export class ServiceBalancer implements LinkHost {
   private readonly failBackoffMs: number;
   private readonly rateWindowSeconds: number;
   private readonly picker: Picker<Backend>;
-  private readonly server: net.Server;
+  private readonly whenEmpty: 'hold' | 'refuse';
+  private readonly onListenError?: (err: Error) => void;
+  private server: net.Server | undefined;
+  /** listen() was called and close() was not: the server should be open (when it has endpoints, in refuse mode). */
+  private wanted = false;
+  private opening: Promise<void> | undefined;
   /** Ready endpoints, in the order given. */
   private ready: Backend[] = [];
   private readonly byKey = new Map<string, Backend>();
@@ -91,26 +103,65 @@ export class ServiceBalancer implements LinkHost {
     this.failBackoffMs = opts.failBackoffMs ?? 1000;
     this.rateWindowSeconds = opts.rateWindowSeconds ?? 10;
     this.picker = new Picker(opts.algorithm ?? 'RoundRobin');
-    this.server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, (c) => this.accept(c));
+    this.whenEmpty = opts.whenEmpty ?? 'hold';
+    this.onListenError = opts.onListenError;
   }
 
   /** The bound port (useful with hostPort 0 in tests). */
   get address(): { host: string; port: number } {
-    const a = this.server.address();
-    if (a === null || typeof a === 'string') return { host: this.bindAddress, port: this.hostPort };
+    const a = this.server?.address();
+    if (a === null || a === undefined || typeof a === 'string') return { host: this.bindAddress, port: this.hostPort };
     return { host: a.address, port: a.port };
   }
 
+  /** True while the listening socket is open (in refuse mode: while an endpoint exists). */
+  get listening(): boolean {
+    return this.server?.listening ?? false;
+  }
+
+  /** Starts listening; in refuse mode it only records the wish while no endpoint exists. */
   listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.server.once('error', onError);
-      this.server.listen({ host: this.bindAddress, port: this.hostPort, backlog: 1024 }, () => {
-        this.server.off('error', onError);
-        this.server.on('error', () => undefined);
+    this.wanted = true;
+    if (this.whenEmpty === 'refuse' && this.ready.length === 0) return Promise.resolve();
+    return this.open();
+  }
+
+  private open(): Promise<void> {
+    if (this.server) return this.opening ?? Promise.resolve();
+    const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, (c) =>
+      this.accept(c),
+    );
+    this.server = server;
+    this.opening = new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => {
+        if (this.server === server) this.server = undefined;
+        reject(err);
+      };
+      server.once('error', onError);
+      server.listen({ host: this.bindAddress, port: this.hostPort, backlog: 1024 }, () => {
+        server.off('error', onError);
+        server.on('error', () => undefined);
         resolve();
       });
+    }).finally(() => {
+      this.opening = undefined;
+      if (this.closing && server.listening) server.close();
+      // Endpoints may have gone while the bind was in flight.
+      this.syncListening();
     });
+    return this.opening;
+  }
+
+  /** Refuse mode: listen exactly while some endpoint exists. */
+  private syncListening(): void {
+    if (this.whenEmpty !== 'refuse' || !this.wanted || this.closing || this.opening) return;
+    if (this.ready.length > 0 && !this.server) {
+      this.open().catch((err: Error) => this.onListenError?.(err));
+    } else if (this.ready.length === 0 && this.server) {
+      // Open connections are not the server's (see adoptAccepted): they go on, only new ones are refused.
+      this.server.close();
+      this.server = undefined;
+    }
   }
 
   setEndpoints(eps: readonly Endpoint[]): void {
@@ -133,6 +184,7 @@ export class ServiceBalancer implements LinkHost {
     for (const b of this.ready) if (!seen.has(b.key)) this.retire(b);
     this.ready = next;
     if (next.length > 0) this.wakeParked();
+    this.syncListening();
   }
 
   stats(): EndpointStatus[] {
@@ -156,8 +208,10 @@ export class ServiceBalancer implements LinkHost {
   /** Stops accepting; open connections get graceMs to finish, then are destroyed. */
   async close(graceMs = 0): Promise<void> {
     this.closing = true;
+    this.wanted = false;
     // Not awaiting server.close()'s callback: adopted sockets never report back to it.
-    this.server.close();
+    this.server?.close();
+    this.server = undefined;
     for (const p of this.parked) p.link.giveUp();
     this.parked = [];
     if (this.parkTimer) clearTimeout(this.parkTimer);
