@@ -10,12 +10,14 @@ import { BalancerSink } from './controller/balancer-sink';
 import { StackController } from './controller/controller';
 import { PodLifecycleManager } from './controller/pod-lifecycle';
 import { checkImages } from './docker/image-pull';
+import { EndpointSinks } from './controller/endpoint-sinks';
 import { provideNetwork, removeNetwork } from './docker/network';
 import { ProbeMonitor } from './health/monitor';
 import type { Problem } from './model/problems';
 import { StackError } from './model/problems';
 import { loadStack } from './model/load-stack';
 import type { NodeSpec, StackSpec } from './model/types';
+import { ProxySink } from './proxy/proxy-sink';
 import { defaultNodePool } from './scheduler';
 
 export interface Prepared {
@@ -117,12 +119,19 @@ export async function reloadStack(ctl: StackController, opts: PrepareOptions = {
   return `reloaded ${next.stack.name}: ${next.stack.deployments.length} deployment(s), ${next.stack.services.length} service(s)`;
 }
 
-/** A controller with everything attached: probes decide readiness and liveness, each Service gets its host load balancer. */
+/**
+ * A controller with everything attached: probes decide readiness and liveness, each Service
+ * gets its host load balancer, and a ClusterIP with cluster DNS inside the stack network.
+ */
 export function createController(docker: Docker, p: Prepared): StackController {
   const ctl = new StackController({ docker, stack: p.stack, imageIds: p.imageIds, nodes: p.nodes });
   const balancers = new BalancerSink(p.stack);
+  const proxy = new ProxySink(docker, p.stack, {
+    emit: (type, reason, message) => ctl.emitEvent(type, reason, `stack/${ctl.stack.name}`, message),
+  });
   ctl.health = new ProbeMonitor(docker, ctl);
-  ctl.endpointSink = balancers;
+  ctl.endpointSink = new EndpointSinks([balancers, proxy]);
+  ctl.clusterNetwork = proxy;
   ctl.autoscaling = new AutoscalingLoop(ctl, balancers);
   ctl.pods = new PodLifecycleManager({
     docker,

@@ -52,7 +52,12 @@ describe('Docker engine restart under a running stack (private daemon)', functio
     });
     return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
   };
-  const containers = () => pd!.docker.listContainers({ all: true, filters: { label: [`dev.flotilla.stack=${name}`] } });
+  // Replicas only: the Service proxy cannot start here (the private daemon has no Node image).
+  const containers = () =>
+    pd!.docker.listContainers({
+      all: true,
+      filters: { label: [`dev.flotilla.stack=${name}`, 'dev.flotilla.replica'] },
+    });
 
   it('reports the disconnection, reconnects and reconciles with no duplicates', async () => {
     const dir = writeStack({ 'flotilla.yaml': stackFile(name), 'k8s/app.yaml': httpDeployment('web', 2) });

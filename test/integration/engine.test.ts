@@ -1,5 +1,5 @@
 // The engine core against the real Docker engine: up, scale, exit → restart,
-// controller restart → adoption without duplicates, DNS aliases and service
+// controller restart → adoption without duplicates, Service names and service
 // env vars, and down leaving everything it did not create alone.
 import assert from 'node:assert/strict';
 import { downStack } from '../../extension/engine/controller/controller';
@@ -56,15 +56,19 @@ describe('engine core (real Docker)', function () {
       assert.ok(c.Labels['dev.flotilla.node']);
       assert.ok(c.NetworkSettings.Networks[networkName(name)], 'on the stack network');
     }
-    // From a web replica, the api Service name resolves and answers on its target port.
+    // From a web replica, the api Service name resolves to its ClusterIP and answers on the Service port.
     const web = list.find((c) => c.Labels['dev.flotilla.deployment'] === 'web')!;
-    const out = await exec(web.Id, [
-      'sh',
-      '-c',
-      'wget -q -O- http://api:8080/index.html && echo "$API_SERVICE_HOST:$API_SERVICE_PORT"',
-    ]);
-    assert.match(out, /ok/);
-    assert.match(out, /api:8080/);
+    const apiIP = run.ctl.status().services.find((s) => s.name === 'api')?.clusterIP;
+    const out = await waitFor('api through its Service name', async () => {
+      const o = await exec(web.Id, [
+        'sh',
+        '-c',
+        'wget -q -O- http://api/index.html && echo "$API_SERVICE_HOST:$API_SERVICE_PORT"',
+      ]);
+      return /ok/.test(o) ? o : undefined;
+    });
+    assert.ok(apiIP);
+    assert.ok(out.includes(`${apiIP}:80`), out);
     const status = run.ctl.status();
     assert.deepEqual(
       status.deployments.map((d) => [d.name, d.desired]),

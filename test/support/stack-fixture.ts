@@ -82,6 +82,10 @@ export async function waitFor<T>(
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
+/** The stack's replica containers (not its Service proxy, which has no replica label). */
 export async function stackContainers(name: string): Promise<Docker.ContainerInfo[]> {
-  return docker.listContainers({ all: true, filters: { label: [`dev.flotilla.stack=${name}`] } });
+  return docker.listContainers({
+    all: true,
+    filters: { label: [`dev.flotilla.stack=${name}`, 'dev.flotilla.replica'] },
+  });
 }

@@ -211,6 +211,104 @@ describe('pod spec', () => {
     );
   });
 
+  describe('with ClusterIPs', () => {
+    const network: PodContext['network'] = {
+      mode: 'cluster',
+      dnsServer: '10.9.128.10',
+      domain: 'cluster.local',
+      clusterIPs: new Map([
+        ['default/api', '10.9.128.20'],
+        ['shop/cart', '10.9.128.21'],
+      ]),
+    };
+    const withServices = (d: DeploymentSpec[]) =>
+      stackWith(d, {
+        services: [
+          ...stackWith([]).services,
+          {
+            name: 'cart',
+            namespace: 'shop',
+            source: src,
+            type: 'ClusterIP',
+            selector: { app: 'cart' },
+            ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }],
+            publishNotReadyAddresses: false,
+          },
+          {
+            name: 'db-hl',
+            source: src,
+            type: 'ClusterIP',
+            clusterIP: 'None',
+            selector: { app: 'db' },
+            ports: [{ port: 5432, targetPort: 5432, protocol: 'TCP' }],
+            publishNotReadyAddresses: false,
+          },
+        ],
+      });
+
+    it("sets a cluster's service env vars: ClusterIP and Service port, only the pod's namespace, not headless", () => {
+      const s = withServices([deployment([container()])]);
+      assert.deepEqual(serviceEnv(s, network, 'default'), {
+        API_SERVICE_HOST: '10.9.128.20',
+        API_SERVICE_PORT: '80',
+        API_SERVICE_PORT_HTTP: '80',
+        API_PORT: 'tcp://10.9.128.20:80',
+        API_PORT_80_TCP: 'tcp://10.9.128.20:80',
+        API_PORT_80_TCP_PROTO: 'tcp',
+        API_PORT_80_TCP_PORT: '80',
+        API_PORT_80_TCP_ADDR: '10.9.128.20',
+      });
+      assert.deepEqual(Object.keys(serviceEnv(s, network, 'shop')), [
+        'CART_SERVICE_HOST',
+        'CART_SERVICE_PORT',
+        'CART_PORT',
+        'CART_PORT_80_TCP',
+        'CART_PORT_80_TCP_PROTO',
+        'CART_PORT_80_TCP_PORT',
+        'CART_PORT_80_TCP_ADDR',
+      ]);
+    });
+
+    it("gives the replica only its own name, the proxy's DNS with the namespace's search list, and hostname/subdomain", () => {
+      const d = deployment([container(), container({ name: 'sidecar', image: 'side', ports: [] })]);
+      d.template.namespace = 'shop';
+      d.template.hostname = 'api-0';
+      d.template.subdomain = 'db-hl';
+      const [main, side] = containerOptions({ stack: withServices([d]), imageIds: {}, network }, d, {
+        replica: 'api-abc-xyz12',
+        node: 'n',
+        hash: 'h',
+        createdAt: 1,
+      });
+      assert.deepEqual(main.NetworkingConfig?.EndpointsConfig?.flotilla_shop.Aliases, ['api-abc-xyz12']);
+      assert.deepEqual(main.HostConfig?.Dns, ['10.9.128.10']);
+      assert.deepEqual(main.HostConfig?.DnsSearch, ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local']);
+      assert.deepEqual(main.HostConfig?.DnsOptions, ['ndots:5']);
+      assert.equal(main.Hostname, 'api-0');
+      assert.equal(main.Domainname, 'db-hl.shop.svc.cluster.local');
+      assert.ok(main.Env?.includes('CART_SERVICE_HOST=10.9.128.21'));
+      assert.ok(!main.Env?.some((e) => e.startsWith('API_SERVICE_HOST')), 'api is in another namespace');
+      // A sidecar shares the first container's network namespace, DNS included (Docker refuses both).
+      assert.equal(side.HostConfig?.Dns, undefined);
+      assert.equal(side.Hostname, undefined);
+    });
+
+    it('keeps the template hash when a Service is added or its ClusterIP is known; a template edit still moves it', () => {
+      const d = deployment([container()]);
+      const base = podTemplateHash({ stack: stackWith([d]), imageIds: {}, network }, d);
+      assert.equal(podTemplateHash({ stack: withServices([d]), imageIds: {}, network }, d), base, 'a new Service');
+      const other = { ...network, clusterIPs: new Map([['default/api', '10.9.128.99']]) };
+      assert.equal(podTemplateHash({ stack: stackWith([d]), imageIds: {}, network: other }, d), base);
+      const edited = deployment([container({ args: ['--verbose'] })]);
+      assert.notEqual(podTemplateHash({ stack: stackWith([edited]), imageIds: {}, network }, edited), base);
+      // In the alias layout a new Service is part of the replica's container (its alias), so it rolls.
+      assert.notEqual(
+        podTemplateHash({ stack: withServices([d]), imageIds: {} }, d),
+        podTemplateHash({ stack: stackWith([d]), imageIds: {} }, d),
+      );
+    });
+  });
+
   it('names replicas like Kubernetes pods', () => {
     assert.match(replicaName('web', '5d8f9c7b6a'), /^web-5d8f9c7b6a-[a-z0-9]{5}$/);
   });

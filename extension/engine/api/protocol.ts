@@ -100,6 +100,8 @@ export interface ServicePortStatus {
 
 export interface ServiceStatus {
   name: string;
+  /** The Service's address inside the stack network ('None' for a headless Service), while a controller runs. */
+  clusterIP?: string;
   selector: Record<string, string>;
   manifest?: { file: string; line: number };
   urls: string[];

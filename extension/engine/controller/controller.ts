@@ -17,6 +17,7 @@ import { systemClock, type Clock } from '../util/clock';
 import { downStack } from './down';
 import type {
   Autoscaling,
+  ClusterNetwork,
   ControllerEvents,
   ControllerOptions,
   EndpointSink,
@@ -37,6 +38,7 @@ export { downStack } from './down';
 
 export type {
   Autoscaling,
+  ClusterNetwork,
   ControllerEvents,
   ControllerOptions,
   EndpointSink,
@@ -61,6 +63,8 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
   private lastEndpoints = '';
   health?: HealthMonitor;
   endpointSink?: EndpointSink;
+  /** How pods find Services (ClusterIPs and cluster DNS); unset: the alias layout. */
+  clusterNetwork?: ClusterNetwork;
   autoscaling?: Autoscaling;
   pods?: PodLifecycle;
   dockerConnected = true;
@@ -96,6 +100,7 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
       desired: () => ({ stack: this.stack, imageIds: this.imageIds, nodes: this.nodes }),
       health: () => this.health,
       pods: () => this.pods,
+      podNetwork: () => this.clusterNetwork?.podNetwork(),
       desiredReplicas: (d: DeploymentSpec) => this.desiredReplicas(d),
       graceSeconds: (deployment: string) => this.graceSeconds(deployment),
       emitEvent: (type: EngineEvent['type'], reason: string, object: string, message: string) =>

@@ -1,4 +1,5 @@
-// `down`: remove every container and network labelled with the stack, gracefully.
+// `down`: remove every container and network labelled with the stack, gracefully
+// (replicas first, then the Service proxy, which serves them until they are gone).
 // Works without a loaded stack (only the name is needed) and touches nothing else.
 // Given the stack folder, it also forgets the hand scales: the next `up` starts from
 // the manifests, as a deleted and re-applied Deployment would.
@@ -6,6 +7,7 @@ import type { DockerApi } from '../docker/api';
 import { removeNetwork } from '../docker/network';
 import { observeStack, type ObservedPod } from '../docker/observe';
 import { hasVolumeApi, removePodLeftovers } from '../docker/volumes';
+import { removeProxy } from '../proxy/proxy-container';
 import { forgetHandScales } from './hand-scale';
 import { removeReplica, stopReplica, type PreStopRunner } from './replica-ops';
 import { StateStore } from './state-store';
@@ -25,6 +27,7 @@ export async function downStack(
       await removeReplica(docker, p);
     }),
   );
+  await removeProxy(docker, stack);
   // Pod volumes go with their pods; claims stay.
   if (hasVolumeApi(docker)) await removePodLeftovers(docker, stack);
   await removeNetwork(docker, stack);

@@ -8,7 +8,7 @@ import type { ControllerRateLimits } from './rate-limiter';
 import type { EngineEvent, HpaStatus, StackStatus } from '../api/protocol';
 import type { ObservedPod } from '../docker/observe';
 import type { DeploymentSpec, StackSpec } from '../model/types';
-import type { PodContext, ReplicaPlacement } from './pod-spec';
+import type { PodContext, PodNetwork, ReplicaPlacement } from './pod-spec';
 import type { PreStopRunner } from './replica-ops';
 import type { EndpointTarget } from './status';
 
@@ -50,6 +50,12 @@ export interface EndpointSink {
   /** Add URLs and connection counters to a status. */
   decorate?(stack: StackSpec, status: StackStatus): StackStatus;
   close?(graceMs: number): Promise<void>;
+}
+
+/** How pods find Services (ClusterIPs and cluster DNS, from the in-network proxy). */
+export interface ClusterNetwork {
+  /** Undefined until known; replicas are then made in the alias layout. */
+  podNetwork(): PodNetwork | undefined;
 }
 
 /** HPA decisions and container usage (the autoscaling loop). */

@@ -1,5 +1,6 @@
 // Desired Docker containers for one replica: a pure function of the deployment,
-// the stack's Services/ConfigMaps/Secrets and the placement. The pod template
+// the stack's Services/ConfigMaps/Secrets, the placement and the Service layer
+// (ClusterIPs and cluster DNS, or the older alias layout). The pod template
 // hash is computed here too, from everything that ends up in the container, so
 // a change to any of it (manifest, rebuilt image, ConfigMap value, restart
 // annotation) starts a rollout.
@@ -20,6 +21,32 @@ export interface PodContext {
   imageIds: Record<string, string>;
   /** Extra template annotations (rolling restart). */
   restartedAt?: string;
+  /** How pods find Services; undefined is the alias layout. */
+  network?: PodNetwork;
+}
+
+/**
+ * How pods find Services on the stack network:
+ * - cluster: each Service has a ClusterIP served by the stack's proxy, and pods use the
+ *   proxy's DNS (search `NS.svc.DOMAIN svc.DOMAIN DOMAIN`, ndots:5), as in a cluster;
+ * - aliases: each replica answers to its Services' names on their target ports (a stack
+ *   network made by an older Flotilla, kept until the next down/up).
+ */
+export type PodNetwork =
+  { mode: 'cluster'; dnsServer: string; domain: string; clusterIPs: ReadonlyMap<string, string> } | { mode: 'aliases' };
+
+/** A Service's key in the ClusterIP table: NAMESPACE/NAME. */
+export function serviceKey(s: { name: string; namespace?: string }): string {
+  return `${s.namespace ?? 'default'}/${s.name}`;
+}
+
+export function isHeadless(s: ServiceSpec): boolean {
+  return s.clusterIP === 'None';
+}
+
+/** The namespace a workload's pods run in. */
+export function podNamespace(d: DeploymentSpec): string {
+  return d.template.namespace ?? 'default';
 }
 
 export class EnvResolutionError extends Error {}
@@ -41,8 +68,15 @@ export function resolveTargetPort(target: number | string, containers: Container
   return undefined;
 }
 
-/** Kubernetes' service env vars: <NAME>_SERVICE_HOST/_PORT(_<PORTNAME>). Locally the host is the Service's DNS name. */
-export function serviceEnv(stack: StackSpec): Record<string, string> {
+/**
+ * Kubernetes' service env vars for a pod in `namespace`. With ClusterIPs, exactly what the
+ * kubelet sets: for each Service of the namespace that has a ClusterIP,
+ * <NAME>_SERVICE_HOST/_SERVICE_PORT(_<PORTNAME>) and the docker-link style
+ * <NAME>_PORT(_<port>_<PROTO>(_PROTO|_PORT|_ADDR)). In the alias layout the host is the
+ * Service's name and the port the resolved target port (where the replicas listen).
+ */
+export function serviceEnv(stack: StackSpec, network?: PodNetwork, namespace = 'default'): Record<string, string> {
+  if (network?.mode === 'cluster') return clusterServiceEnv(stack, network.clusterIPs, namespace);
   const env: Record<string, string> = {};
   for (const s of stack.services) {
     const backing = stack.deployments.find((d) => servicesFor(stack, d).includes(s));
@@ -51,14 +85,44 @@ export function serviceEnv(stack: StackSpec): Record<string, string> {
       port: backing ? (resolveTargetPort(p.targetPort, backing.template.containers) ?? p.port) : p.port,
     }));
     if (!ports.length) continue;
-    const key = s.name.toUpperCase().replace(/-/g, '_');
+    const key = envName(s.name);
     env[`${key}_SERVICE_HOST`] = s.name;
     env[`${key}_SERVICE_PORT`] = String(ports[0].port);
     for (const p of ports) {
-      if (p.name) env[`${key}_SERVICE_PORT_${p.name.toUpperCase().replace(/-/g, '_')}`] = String(p.port);
+      if (p.name) env[`${key}_SERVICE_PORT_${envName(p.name)}`] = String(p.port);
     }
   }
   return env;
+}
+
+function clusterServiceEnv(
+  stack: StackSpec,
+  clusterIPs: ReadonlyMap<string, string>,
+  namespace: string,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const s of stack.services) {
+    const ip = clusterIPs.get(serviceKey(s));
+    if ((s.namespace ?? 'default') !== namespace || isHeadless(s) || ip === undefined || !s.ports.length) continue;
+    const key = envName(s.name);
+    env[`${key}_SERVICE_HOST`] = ip;
+    env[`${key}_SERVICE_PORT`] = String(s.ports[0].port);
+    for (const p of s.ports) if (p.name) env[`${key}_SERVICE_PORT_${envName(p.name)}`] = String(p.port);
+    const first = s.ports[0];
+    env[`${key}_PORT`] = `${first.protocol.toLowerCase()}://${ip}:${first.port}`;
+    for (const p of s.ports) {
+      const k = `${key}_PORT_${p.port}_${p.protocol}`;
+      env[k] = `${p.protocol.toLowerCase()}://${ip}:${p.port}`;
+      env[`${k}_PROTO`] = p.protocol.toLowerCase();
+      env[`${k}_PORT`] = String(p.port);
+      env[`${k}_ADDR`] = ip;
+    }
+  }
+  return env;
+}
+
+function envName(name: string): string {
+  return name.toUpperCase().replace(/-/g, '_');
 }
 
 /**
@@ -70,8 +134,9 @@ export function resolveEnv(
   stack: StackSpec,
   c: ContainerSpec,
   pod?: { facts: PodFacts; containers: ContainerSpec[] },
+  services: Record<string, string> = serviceEnv(stack),
 ): Record<string, string> {
-  const env: Record<string, string> = serviceEnv(stack);
+  const env: Record<string, string> = { ...services };
   const cm = (name: string) => stack.configMaps.find((m) => m.name === name)?.data;
   const sec = (name: string) => stack.secrets.find((m) => m.name === name)?.data;
   for (const from of c.envFrom) {
@@ -121,14 +186,19 @@ function envValue(
 
 /** A short stable hash of everything that shapes the replica's containers. */
 export function podTemplateHash(ctx: PodContext, d: DeploymentSpec): string {
+  // With ClusterIPs, Service env vars are set when a pod is made and never roll a
+  // deployment (as in Kubernetes): a new Service leaves running replicas alone. In the
+  // alias layout a replica's Service names are part of its container, so they count.
+  const aliases = ctx.network?.mode !== 'cluster';
+  const services = aliases ? serviceEnv(ctx.stack) : {};
   const h = createHash('sha256');
   h.update(
     JSON.stringify(
       {
         template: d.template,
         images: d.template.containers.map((c) => ctx.imageIds[c.image] ?? c.image),
-        env: d.template.containers.map((c) => safeEnv(ctx.stack, c)),
-        services: servicesFor(ctx.stack, d).map((s) => s.name),
+        env: d.template.containers.map((c) => safeEnv(ctx.stack, c, services)),
+        services: aliases ? servicesFor(ctx.stack, d).map((s) => s.name) : [],
         restartedAt: ctx.restartedAt ?? '',
         // Key sets only: a changed value in a mounted ConfigMap or Secret is written in place.
         volumeKeys: volumeKeySets(ctx.stack, d.template),
@@ -140,9 +210,13 @@ export function podTemplateHash(ctx: PodContext, d: DeploymentSpec): string {
   return h.digest('hex').slice(0, 10);
 }
 
-function safeEnv(stack: StackSpec, c: ContainerSpec): Record<string, string> | string {
+function safeEnv(
+  stack: StackSpec,
+  c: ContainerSpec,
+  services: Record<string, string>,
+): Record<string, string> | string {
   try {
-    return resolveEnv(stack, c);
+    return resolveEnv(stack, c, undefined, services);
   } catch (e) {
     return errorMessage(e);
   }
@@ -218,7 +292,12 @@ export function containerCreateOptions(
 ): Docker.ContainerCreateOptions {
   const stack = ctx.stack;
   const all = [...d.template.containers, ...(d.template.initContainers ?? [])];
-  const env = resolveEnv(stack, c, { facts: rt.facts, containers: all });
+  const env = resolveEnv(
+    stack,
+    c,
+    { facts: rt.facts, containers: all },
+    serviceEnv(stack, ctx.network, podNamespace(d)),
+  );
   const owner = !rt.sandbox && i === 0 && !init;
   const labels: Record<string, string> = {
     ...replicaLabels(ctx, d, p),
@@ -256,8 +335,9 @@ export function containerCreateOptions(
   const groups = supplementalGroups(d);
   if (groups.length) opts.HostConfig!.GroupAdd = groups.map(String);
   if (owner) {
-    opts.Hostname = p.replica;
-    opts.NetworkingConfig = { EndpointsConfig: { [networkName(stack.name)]: { Aliases: podAliases(stack, d, p) } } };
+    Object.assign(opts, podIdentity(ctx, d, p));
+    Object.assign(opts.HostConfig!, podDns(ctx, d));
+    opts.NetworkingConfig = { EndpointsConfig: { [networkName(stack.name)]: { Aliases: podAliases(ctx, d, p) } } };
     Object.assign(opts.HostConfig!, { PortBindings: portBindings(stack, d) });
     opts.ExposedPorts = { ...opts.ExposedPorts, ...exposedHostPorts(d) };
   }
@@ -287,7 +367,7 @@ export function sandboxOptions(
   return {
     name: `${stack.name}_${p.replica}_POD`,
     Image: image,
-    Hostname: p.replica,
+    ...podIdentity(ctx, d, p),
     // The pause program has no signal handlers; as PID 1 it would ignore SIGTERM.
     StopSignal: 'SIGKILL',
     Labels: { ...replicaLabels(ctx, d, p), [LABELS.role]: 'sandbox', ...hostPortLabel(d) },
@@ -297,14 +377,56 @@ export function sandboxOptions(
       RestartPolicy: { Name: 'no' },
       PortBindings: portBindings(stack, d),
       Binds: held.length ? held.map((v) => `${v.dockerName}:/.flotilla-hold/${v.name}:rw,nocopy`) : undefined,
+      ...podDns(ctx, d),
     },
-    NetworkingConfig: { EndpointsConfig: { [networkName(stack.name)]: { Aliases: podAliases(stack, d, p) } } },
+    NetworkingConfig: { EndpointsConfig: { [networkName(stack.name)]: { Aliases: podAliases(ctx, d, p) } } },
   };
 }
 
-/** The pod's names on the stack network: the replica and its Services. */
-export function podAliases(stack: StackSpec, d: DeploymentSpec, p: Pick<ReplicaPlacement, 'replica'>): string[] {
-  return [p.replica, ...servicesFor(stack, d).map((s) => s.name)];
+/**
+ * The pod's names on the stack network: its replica name; in the alias layout also its
+ * Services' names (with ClusterIPs they are the proxy's, so DNS never names a replica that is not Ready).
+ */
+export function podAliases(ctx: PodContext, d: DeploymentSpec, p: Pick<ReplicaPlacement, 'replica'>): string[] {
+  if (ctx.network?.mode === 'cluster') return [p.replica];
+  return [p.replica, ...servicesFor(ctx.stack, d).map((s) => s.name)];
+}
+
+/** The network owner's hostname (spec.hostname, else the replica) and, with a subdomain, its domain. */
+function podIdentity(
+  ctx: PodContext,
+  d: DeploymentSpec,
+  p: Pick<ReplicaPlacement, 'replica'>,
+): Pick<Docker.ContainerCreateOptions, 'Hostname' | 'Domainname'> {
+  const out: Pick<Docker.ContainerCreateOptions, 'Hostname' | 'Domainname'> = {
+    Hostname: d.template.hostname ?? p.replica,
+  };
+  const net = ctx.network;
+  if (net?.mode === 'cluster' && d.template.subdomain) {
+    out.Domainname = `${d.template.subdomain}.${podNamespace(d)}.svc.${net.domain}`;
+  }
+  return out;
+}
+
+/**
+ * The network owner's DNS with ClusterIPs (dnsPolicy ClusterFirst): the proxy as server and the
+ * namespace's search list. Docker's embedded DNS (127.0.0.11) still answers container names and
+ * relays the rest to the proxy. Containers sharing the owner's network namespace share its DNS.
+ */
+function podDns(ctx: PodContext, d: DeploymentSpec): Pick<Docker.HostConfig, 'Dns' | 'DnsSearch' | 'DnsOptions'> {
+  return ctx.network?.mode === 'cluster' ? clusterDns(ctx.network, podNamespace(d)) : {};
+}
+
+/** The DNS settings of a pod in a cluster. */
+export function clusterDns(
+  net: { dnsServer: string; domain: string },
+  namespace: string,
+): Pick<Docker.HostConfig, 'Dns' | 'DnsSearch' | 'DnsOptions'> {
+  return {
+    Dns: [net.dnsServer],
+    DnsSearch: [`${namespace}.svc.${net.domain}`, `svc.${net.domain}`, net.domain],
+    DnsOptions: ['ndots:5'],
+  };
 }
 
 /**

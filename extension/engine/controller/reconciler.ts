@@ -14,7 +14,7 @@ import { errorMessage } from '../util/errors';
 import { PodSetupError } from '../docker/volume-writer';
 import type { HealthMonitor, PodLifecycle } from './hooks';
 import { placeReplicas } from './placement';
-import { containerOptions, podTemplateHash, type PodContext } from './pod-spec';
+import { containerOptions, podTemplateHash, type PodContext, type PodNetwork } from './pod-spec';
 import { isPodReady } from './readiness';
 import { createReplica, removeReplica, restartReplica, stopReplica } from './replica-ops';
 import { restartCount, type ReplicaRuntime, type RuntimeTable } from './runtime';
@@ -33,6 +33,8 @@ export interface ReconcilerHost {
   health(): HealthMonitor | undefined;
   /** Volumes, sandbox, init containers and hooks, when wired (runner.ts). */
   pods(): PodLifecycle | undefined;
+  /** How pods find Services; undefined: the alias layout. */
+  podNetwork(): PodNetwork | undefined;
   desiredReplicas(d: DeploymentSpec): number;
   graceSeconds(deployment: string): number;
   emitEvent(type: EngineEvent['type'], reason: string, object: string, message: string): void;
@@ -75,7 +77,12 @@ export class Reconciler {
       this.rollouts.delete(name);
       return;
     }
-    const ctx: PodContext = { stack, imageIds, restartedAt: this.host.store.get().restartedAt[name] };
+    const ctx: PodContext = {
+      stack,
+      imageIds,
+      restartedAt: this.host.store.get().restartedAt[name],
+      network: this.host.podNetwork(),
+    };
     const hash = podTemplateHash(ctx, d);
     let requeue: number | undefined;
     const replicas = [];

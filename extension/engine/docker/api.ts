@@ -19,8 +19,10 @@ export type ListedContainer = Pick<
   NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> };
 };
 
-/** The fields of a network listing the engine reads. */
-export type ListedNetwork = Pick<Docker.NetworkInspectInfo, 'Id' | 'Name' | 'Labels'>;
+/** The fields of a network listing the engine reads (IPAM: the subnet and the replicas' range). */
+export type ListedNetwork = Pick<Docker.NetworkInspectInfo, 'Id' | 'Name' | 'Labels'> & {
+  IPAM?: { Config?: { Subnet?: string; IPRange?: string; Gateway?: string }[] };
+};
 
 export interface DockerApi {
   listContainers(opts: Docker.ContainerListOptions): Promise<ListedContainer[]>;

@@ -30,6 +30,8 @@ export const LABELS = {
   hostPorts: 'dev.flotilla.host-ports',
   /** Helper objects that are no replica: `volume-writer` containers, the `pause` image, a pod's `sandbox`. */
   role: 'dev.flotilla.role',
+  /** On the stack's Service proxy container: a hash of its settings (a change recreates it). */
+  proxy: 'dev.flotilla.proxy',
 } as const;
 
 /** Docker list filter selecting only one stack's objects. */

@@ -158,8 +158,10 @@ const POD_SPEC: Fields = {
   tolerations: 'virtual nodes have no taints',
   topologySpreadConstraints: 'the scheduler spreads by hostname with its default constraint only',
   priorityClassName: 'no preemption locally',
-  dnsPolicy: "the stack network's DNS is used",
-  dnsConfig: "the stack network's DNS is used",
+  hostname: Y,
+  subdomain: Y,
+  dnsPolicy: "pods always use the stack's cluster DNS (ClusterFirst)",
+  dnsConfig: "pods always use the stack's cluster DNS (ClusterFirst)",
 };
 
 const POD_TEMPLATE: Fields = { metadata: METADATA, spec: POD_SPEC };
@@ -210,7 +212,8 @@ export const KINDS: Record<string, KindRule> = {
         selector: Y,
         ports: { name: Y, port: Y, targetPort: Y, nodePort: Y, protocol: Y },
         publishNotReadyAddresses: Y,
-        clusterIP: 'Services are reached by name on the stack network and on a 127.0.0.1 port',
+        // None (headless) is honoured; an address written here is replaced by one of the stack network's (load-stack warns).
+        clusterIP: Y,
         sessionAffinity: 'the balancer does not pin clients to replicas',
         externalTrafficPolicy: 'every Service is local to this machine',
         loadBalancerIP: 'LoadBalancer Services get a 127.0.0.1 port',

@@ -213,6 +213,10 @@ function readManifestText(stack: StackSpec, file: string, text: string): Problem
         stack.deployments.push(res.spec);
         break;
       case 'Service':
+        if (res.spec.clusterIP !== undefined && res.spec.clusterIP !== 'None') {
+          const message = `Service ${res.spec.name}: spec.clusterIP ${res.spec.clusterIP} is not used: Flotilla gives each Service an address in the stack network's Service range.`;
+          stack.warnings.push({ ...locate(d, ['spec', 'clusterIP']), severity: 'warning', code: 'FK3001', message });
+        }
         stack.services.push(res.spec);
         break;
       case 'HorizontalPodAutoscaler':

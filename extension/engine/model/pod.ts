@@ -119,10 +119,24 @@ export function readPodTemplate(r: Reader, v: unknown, path: YamlPath): ReadPod 
         r.str(spec.serviceAccount, [...sp, 'serviceAccount']) ??
         'default',
       namespace: ownerNamespace(r),
+      ...dnsNames(r, spec, sp),
     },
     hostAccess,
     unsupported,
   };
+}
+
+/** spec.hostname and spec.subdomain: DNS labels naming the pod under a headless Service. */
+function dnsNames(r: Reader, spec: Obj, sp: YamlPath): Pick<PodTemplate, 'hostname' | 'subdomain'> {
+  const out: Pick<PodTemplate, 'hostname' | 'subdomain'> = {};
+  for (const key of ['hostname', 'subdomain'] as const) {
+    const v = r.str(spec[key], [...sp, key]);
+    if (v === undefined) continue;
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) || v.length > 63) {
+      r.fail([...sp, key], `"${v}" is not a DNS label: use at most 63 lowercase letters, digits and '-'`);
+    } else out[key] = v;
+  }
+  return out;
 }
 
 function readContainerList(r: Reader, v: unknown, path: YamlPath, init: boolean): ContainerSpec[] {

@@ -85,11 +85,15 @@ export function readResource(r: Reader, v: unknown): Resource | undefined {
     );
   }
   const source = r.at([]);
+  const namespace = r.str(r.obj(o.metadata, ['metadata'])?.namespace, ['metadata', 'namespace']);
+  if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) {
+    r.fail(['metadata', 'namespace'], `"${namespace}" is not a valid namespace: use lowercase letters, digits and '-'`);
+  }
   switch (kind) {
     case 'Deployment':
       return readDeployment(r, o, name, source);
     case 'Service':
-      return { kind, spec: readService(r, o, name, source) };
+      return { kind, spec: { ...readService(r, o, name, source), ...(namespace !== undefined ? { namespace } : {}) } };
     case 'HorizontalPodAutoscaler': {
       const hpa = readHpa(r, toAutoscalingV2(apiVersion, o), name, source);
       // every metric it names has no local source (the table warns about each): nothing to scale on
@@ -208,10 +212,12 @@ function readService(r: Reader, o: Obj, name: string, source: ServiceSpec['sourc
       if (!p.name) r.fail(['spec', 'ports', i], 'a Service with several ports must name each port');
     });
   }
+  const clusterIP = r.str(spec.clusterIP, ['spec', 'clusterIP']);
   return {
     name,
     source,
     type: r.oneOf(spec.type, ['spec', 'type'], ['ClusterIP', 'NodePort', 'LoadBalancer'] as const, 'ClusterIP'),
+    ...(clusterIP !== undefined && clusterIP !== '' ? { clusterIP } : {}),
     selector: r.strMap(spec.selector, ['spec', 'selector']),
     ports,
     publishNotReadyAddresses: r.bool(spec.publishNotReadyAddresses, ['spec', 'publishNotReadyAddresses']) ?? false,

@@ -128,6 +128,13 @@ export interface PodTemplate {
   serviceAccountName?: string;
   /** The owner's metadata.namespace (default "default"). */
   namespace?: string;
+  /** spec.hostname (default: the pod's name). */
+  hostname?: string;
+  /**
+   * spec.subdomain: with a headless Service of that name, `HOSTNAME.SUBDOMAIN.NS.svc.cluster.local`
+   * resolves to the pod (a StatefulSet's pods get their serviceName here).
+   */
+  subdomain?: string;
 }
 
 export interface LabelSelector {
@@ -163,8 +170,12 @@ export interface ServicePort {
 
 export interface ServiceSpec {
   name: string;
+  /** metadata.namespace; undefined means "default". */
+  namespace?: string;
   source: SourceRef;
   type: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  /** spec.clusterIP as written: 'None' makes the Service headless; an address is not honoured (one is allocated). */
+  clusterIP?: string;
   selector: Record<string, string>;
   ports: ServicePort[];
   publishNotReadyAddresses: boolean;

@@ -3,6 +3,7 @@
 // then reach them by ARP, as they reach any container. Only /32 addresses are
 // managed, so the interface's own (primary) address is never touched.
 import { execFile } from 'node:child_process';
+import { errorMessage } from '../util/errors';
 
 export type Runner = (args: string[]) => Promise<string>;
 
@@ -45,8 +46,8 @@ export class AddressManager {
         have.add(ip);
       } catch (e) {
         // "File exists": added by an earlier run of this container.
-        if (/exists/i.test((e as Error).message)) have.add(ip);
-        else failed.set(ip, (e as Error).message);
+        if (/exists/i.test(errorMessage(e))) have.add(ip);
+        else failed.set(ip, errorMessage(e));
       }
     }
     return failed;

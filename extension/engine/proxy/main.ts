@@ -2,6 +2,7 @@
 // dist/proxy.js and run inside a container; see README.md beside this file).
 // Plain Node: no dependency outside this repository's balancer and proxy code.
 import { parseArgs } from 'node:util';
+import { errnoCode, errorMessage } from '../util/errors';
 import { AddressManager } from './addresses';
 import { DEFAULT_DOMAIN, ClusterDns } from './dns-records';
 import { DnsServer } from './dns-server';
@@ -187,10 +188,7 @@ function main(): void {
   try {
     opts = parseOptions(process.argv.slice(2));
   } catch (e) {
-    const msg =
-      e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-        ? (e as Error).message
-        : String(e);
+    const msg = e instanceof UsageError || errnoCode(e)?.startsWith('ERR_PARSE_ARGS') ? errorMessage(e) : String(e);
     process.stderr.write(`${msg ? `flotilla-proxy: ${msg}\n\n` : ''}${USAGE}`);
     process.exit(msg ? 2 : 0);
   }
@@ -200,8 +198,8 @@ function main(): void {
       process.once('SIGTERM', quit);
       process.once('SIGINT', quit);
     },
-    (e: Error) => {
-      log(`cannot start: ${e.message}`);
+    (e: unknown) => {
+      log(`cannot start: ${errorMessage(e)}`);
       process.exit(1);
     },
   );

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ServiceBalancer } from '../balancer/service-balancer';
 import type { Algorithm } from '../balancer/picker';
+import { errorMessage } from '../util/errors';
 import type { AddressManager } from './addresses';
 import type { ClusterDns } from './dns-records';
 import { parseState, type ProxyState } from './protocol';
@@ -43,7 +44,9 @@ export class ProxyServer {
 
   /** Applies states in order; a failing step is logged and the next state tries again. */
   apply(state: ProxyState): Promise<void> {
-    this.queue = this.queue.then(() => this.applyNow(state)).catch((e: Error) => this.opts.log(`apply: ${e.message}`));
+    this.queue = this.queue
+      .then(() => this.applyNow(state))
+      .catch((e: unknown) => this.opts.log(`apply: ${errorMessage(e)}`));
     return this.queue;
   }
 
@@ -136,7 +139,7 @@ export class ProxyServer {
         balancer.setEndpoints(eps);
         await balancer
           .listen()
-          .catch((err: Error) => this.opts.log(`${w.service} ${key}: cannot listen: ${err.message}`));
+          .catch((err: unknown) => this.opts.log(`${w.service} ${key}: cannot listen: ${errorMessage(err)}`));
       } else {
         l.balancer.setEndpoints(eps);
       }
@@ -157,7 +160,7 @@ export class ProxyServer {
       fs.writeFileSync(tmp, JSON.stringify(state));
       fs.renameSync(tmp, this.opts.stateFile);
     } catch (e) {
-      this.opts.log(`cannot keep the state in ${this.opts.stateFile}: ${(e as Error).message}`);
+      this.opts.log(`cannot keep the state in ${this.opts.stateFile}: ${errorMessage(e)}`);
     }
   }
 }

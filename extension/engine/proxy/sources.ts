@@ -6,6 +6,7 @@
 // - DNS polling (single-Service mode, Swarm): resolve a name such as
 //   `tasks.<service>` every interval; its A records are the endpoints.
 import { promises as dns } from 'node:dns';
+import { errnoCode, errorMessage } from '../util/errors';
 import type { ProxyPort, ProxyState } from './protocol';
 import { parseStateMessage } from './protocol';
 
@@ -36,7 +37,7 @@ export class StdinSource implements EndpointSource {
         try {
           onState(parseStateMessage(line));
         } catch (e) {
-          this.log(`skipped a line on stdin (${(e as Error).message}): ${line.slice(0, 80)}`);
+          this.log(`skipped a line on stdin (${errorMessage(e)}): ${line.slice(0, 80)}`);
         }
       }
     });
@@ -76,9 +77,9 @@ export class DnsPollSource implements EndpointSource {
       try {
         ips = [...new Set(await resolve4(this.opts.lookup))].sort();
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code ?? '';
+        const code = errnoCode(e) ?? '';
         if (EMPTY_CODES.has(code)) ips = [];
-        else this.opts.log(`resolving ${this.opts.lookup}: ${(e as Error).message}; keeping the last endpoints`);
+        else this.opts.log(`resolving ${this.opts.lookup}: ${errorMessage(e)}; keeping the last endpoints`);
       }
       if (ips !== undefined) {
         const key = ips.join(',');

@@ -1,0 +1,162 @@
+// The proxy's image: the bundled program (dist/proxy.js) on a Node base image.
+// The base is flotilla.local/node:20 when present (built from this machine's own
+// node by extension/scripts/base-images.sh), else node:20-alpine, or what the user
+// configures (FLOTILLA_PROXY_BASE_IMAGE). It must provide `node` and `ip`
+// (busybox's or iproute2's). The image is tagged per stack, so `down` can take it
+// away with the stack; stacks with the same program share its layers (the classic
+// builder's cache finds them), and a build is skipped when the tag already holds
+// this program on this base.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type Docker from 'dockerode';
+import { tarStream } from '../build/tar';
+import { LABELS } from '../docker/labels';
+import { statusCodeOf } from '../util/errors';
+
+export const PROXY_IMAGE_REPO = 'flotilla.local/proxy';
+export const LOCAL_NODE_BASE = 'flotilla.local/node:20';
+export const REGISTRY_NODE_BASE = 'node:20-alpine';
+/** Label on the image: hash of the program and the base, so a stale tag is rebuilt. */
+export const PROXY_IMAGE_LABEL = 'dev.flotilla.proxy-image';
+/** Where the program sits in the image. */
+export const PROXY_PROGRAM_PATH = '/flotilla/proxy.js';
+
+let program: Promise<string> | undefined;
+
+/**
+ * The program's text: bundled from source with esbuild when the engine itself runs
+ * from source (tests, `npx tsx`), so it is never stale; else dist/proxy.js beside
+ * the running bundle.
+ */
+export function proxyProgram(): Promise<string> {
+  program ??= loadProgram().catch((e: unknown) => {
+    program = undefined;
+    throw e;
+  });
+  return program;
+}
+
+async function loadProgram(): Promise<string> {
+  const source = path.join(__dirname, 'main.ts');
+  if (fs.existsSync(source)) {
+    const esbuild = await import('esbuild');
+    const out = await esbuild.build({
+      entryPoints: [source],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      write: false,
+      logLevel: 'silent',
+    });
+    return out.outputFiles[0].text;
+  }
+  for (const candidate of [path.join(__dirname, 'proxy.js'), path.join(__dirname, '..', 'dist', 'proxy.js')]) {
+    if (fs.existsSync(candidate)) return fs.promises.readFile(candidate, 'utf8');
+  }
+  throw new Error(`the Service proxy program (proxy.js) is missing next to ${__dirname}; run 'npm run build'`);
+}
+
+async function imageInfo(docker: Docker, ref: string): Promise<Docker.ImageInspectInfo | undefined> {
+  try {
+    return await docker.getImage(ref).inspect();
+  } catch (e) {
+    if (statusCodeOf(e) === 404) return undefined;
+    throw e;
+  }
+}
+
+/** The configured base, else the local Node image when present, else the registry's Node image. */
+export async function chooseProxyBase(
+  docker: Docker,
+  configured = process.env.FLOTILLA_PROXY_BASE_IMAGE,
+): Promise<string> {
+  if (configured) return configured;
+  return (await imageInfo(docker, LOCAL_NODE_BASE)) ? LOCAL_NODE_BASE : REGISTRY_NODE_BASE;
+}
+
+export interface ProxyImageOptions {
+  /** Full reference to tag, e.g. flotilla.local/proxy:shop or a registry's host:port/flotilla-proxy:TAG. */
+  tag: string;
+  base: string;
+  /** Extra labels (the stack's, say). */
+  labels?: Record<string, string>;
+  onOutput?: (line: string) => void;
+}
+
+/** Builds (or finds) the proxy image; its ENTRYPOINT is `node /flotilla/proxy.js`, arguments go in Cmd. */
+export async function buildProxyImage(
+  docker: Docker,
+  opts: ProxyImageOptions,
+): Promise<{ image: string; id: string; cached: boolean }> {
+  const text = await proxyProgram();
+  const base = await imageInfo(docker, opts.base);
+  const hash = createHash('sha256')
+    .update(text)
+    .update(`\n${opts.base}\n${base?.Id ?? ''}\n${JSON.stringify(opts.labels ?? {})}`)
+    .digest('hex')
+    .slice(0, 16);
+  const existing = await imageInfo(docker, opts.tag);
+  if (existing && existing.Config?.Labels?.[PROXY_IMAGE_LABEL] === hash) {
+    return { image: opts.tag, id: existing.Id, cached: true };
+  }
+  const dockerfile = [
+    `FROM ${opts.base}`,
+    `COPY proxy.js ${PROXY_PROGRAM_PATH}`,
+    `ENTRYPOINT ["node", "${PROXY_PROGRAM_PATH}"]`,
+    'CMD ["--help"]',
+    '',
+  ].join('\n');
+  const context = tarStream([
+    { path: 'Dockerfile', type: 'file', mode: 0o644, size: 0, content: Buffer.from(dockerfile) },
+    { path: 'proxy.js', type: 'file', mode: 0o644, size: 0, content: Buffer.from(text) },
+  ]);
+  const stream = await docker.buildImage(context, {
+    t: opts.tag,
+    labels: { ...opts.labels, [PROXY_IMAGE_LABEL]: hash },
+    rm: true,
+    forcerm: true,
+  });
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null, out: { error?: string }[] | null) => {
+        const failed = err?.message ?? out?.find((o) => o.error)?.error;
+        if (failed) reject(new Error(`building the Service proxy image ${opts.tag} on ${opts.base}: ${failed}`));
+        else resolve();
+      },
+      (ev: { stream?: string }) => {
+        const line = ev.stream?.trimEnd();
+        if (line) opts.onOutput?.(line);
+      },
+    );
+  });
+  const built = await imageInfo(docker, opts.tag);
+  if (!built) throw new Error(`building the Service proxy image ${opts.tag}: no image after the build`);
+  return { image: opts.tag, id: built.Id, cached: false };
+}
+
+/** The stack's proxy image reference. Docker tags allow [A-Za-z0-9_.-], 128 characters. */
+export function stackProxyImage(stack: string): string {
+  return `${PROXY_IMAGE_REPO}:${stack.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 128)}`;
+}
+
+export async function ensureStackProxyImage(docker: Docker, stack: string): Promise<{ image: string; id: string }> {
+  const base = await chooseProxyBase(docker);
+  return buildProxyImage(docker, { tag: stackProxyImage(stack), base, labels: { [LABELS.stack]: stack } });
+}
+
+/** Untags the stack's proxy image (Docker deletes it when no other stack's tag shares it). */
+export async function removeStackProxyImage(docker: Docker, stack: string): Promise<void> {
+  const tag = stackProxyImage(stack);
+  const info = await imageInfo(docker, tag);
+  if (!info || info.Config?.Labels?.[LABELS.stack] !== stack) return; // only the image we labelled
+  await docker
+    .getImage(tag)
+    .remove({ noprune: false })
+    .catch((e: unknown) => {
+      const code = statusCodeOf(e);
+      if (code !== 404 && code !== 409) throw e; // gone, or still used by a container (then it stays)
+    });
+}

@@ -1,0 +1,50 @@
+// Helpers for the in-network Service tests: run Node one-liners inside a stack's
+// client container (HTTP through a Service name, name lookups the way applications
+// do them: getaddrinfo, which follows the pod's resolv.conf search list and ndots).
+import { dockerExec } from '../../extension/engine/health/checks';
+import { LABELS } from '../../extension/engine/docker/labels';
+import { docker } from '../support/stack-fixture';
+
+export async function run(id: string, cmd: string[], timeoutMs = 20_000): Promise<string> {
+  const r = await dockerExec(docker, id, cmd, timeoutMs);
+  if (r.exitCode !== 0) throw new Error(`${cmd.join(' ')} exited ${r.exitCode}: ${r.output}`);
+  return r.output.trim();
+}
+
+/** GET url from inside the container: "200 <body>" or the error code (ECONNREFUSED, ENOTFOUND...). */
+export async function httpFrom(id: string, url: string): Promise<string> {
+  const script = `require('http').get(process.argv[1], {timeout: 4000, agent: false}, (r) => {
+    let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => console.log(r.statusCode + ' ' + b.trim()));
+  }).on('timeout', function () { console.log('TIMEOUT'); this.destroy(); }).on('error', (e) => console.log(e.code || e.message));`;
+  return run(id, ['node', '-e', script, url]);
+}
+
+/** All IPv4 addresses getaddrinfo gives for name, sorted, or the error code. */
+export async function lookupFrom(id: string, name: string): Promise<string[] | string> {
+  const script = `require('dns').lookup(process.argv[1], {all: true, family: 4}, (e, a) =>
+    console.log(e ? e.code : JSON.stringify(a.map((x) => x.address).sort())));`;
+  const out = await run(id, ['node', '-e', script, name]);
+  return out.startsWith('[') ? (JSON.parse(out) as string[]) : out;
+}
+
+/** The stack's containers of one deployment (running ones), by replica name. */
+export async function replicasOf(
+  stack: string,
+  deployment: string,
+): Promise<{ id: string; replica: string; ip: string }[]> {
+  const list = await docker.listContainers({
+    filters: { label: [`${LABELS.stack}=${stack}`, `${LABELS.deployment}=${deployment}`] },
+  });
+  return list
+    .filter((c) => c.State === 'running')
+    .map((c) => ({
+      id: c.Id,
+      replica: c.Labels[LABELS.replica],
+      ip: Object.values(c.NetworkSettings.Networks)[0]?.IPAddress ?? '',
+    }))
+    .sort((a, b) => a.replica.localeCompare(b.replica));
+}
+
+export async function proxyContainers(stack: string): Promise<{ Id: string; State: string }[]> {
+  return docker.listContainers({ all: true, filters: { label: [`${LABELS.stack}=${stack}`, LABELS.proxy] } });
+}
