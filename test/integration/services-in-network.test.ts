@@ -297,6 +297,7 @@ describe('Services inside the stack network (real engine)', function () {
     await docker.getContainer(gone.id).remove({ force: true });
     for (let i = 0; i < 4; i++) assert.equal(await httpFrom(client, 'http://web/'), `200 ${kept.replica}`);
     stack = await startStack(dir);
+    stack.ctl.on('event', (e) => e.type === 'Warning' && events.push(`${e.reason} ${e.object}: ${e.message}`));
     const fresh = await waitFor('a replacement web replica', async () =>
       (await replicasOf(name, 'web')).find((r) => r.replica !== kept.replica),
     );
@@ -314,7 +315,9 @@ describe('Services inside the stack network (real engine)', function () {
       'a new proxy container',
       async () => (await proxyContainers(name)).some((c) => c.Id !== before.Id && c.State === 'running'),
       30_000,
-    );
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}: ${events.slice(-5).join('; ')}`);
+    });
     await waitFor('web answers through the new proxy', async () =>
       (await httpFrom(client, 'http://web/')).startsWith('200 web-'),
     );

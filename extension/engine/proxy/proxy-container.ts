@@ -13,9 +13,12 @@ import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type { DockerApi, ListedContainer } from '../docker/api';
+import { withTimeout } from '../docker/client';
 import { LABELS, networkName } from '../docker/labels';
 import { statusCodeOf } from '../util/errors';
 import { removeStackProxyImage } from './proxy-image';
+
+const ATTACH_TIMEOUT_MS = 10_000;
 
 /** Inside the container: the last state, served at once after a restart. */
 export const PROXY_STATE_FILE = '/var/lib/flotilla-proxy/state.json';
@@ -160,7 +163,7 @@ export class ProxyLink {
   async attach(firstLine: string): Promise<void> {
     // stdout is attached (and discarded) only because Docker ends a stdin-only attach
     // neither when the container dies nor when it is removed: the end is the signal to heal.
-    const res: unknown = await this.docker.getContainer(this.containerId).attach({
+    const attaching = this.docker.getContainer(this.containerId).attach({
       stream: true,
       stdin: true,
       stdout: true,
@@ -168,6 +171,8 @@ export class ProxyLink {
       logs: false,
       hijack: true,
     });
+    // A container going away while the attach is answered can leave it hanging: the caller retries.
+    const res: unknown = await withTimeout(attaching, ATTACH_TIMEOUT_MS, 'no answer attaching to the Service proxy');
     if (!isDuplex(res)) throw new Error('attaching to the proxy gave no stream');
     const stream = res;
     if (this.closed) return void stream.destroy();
