@@ -84,7 +84,9 @@ describe('stack network from an older Flotilla (real engine)', function () {
     assert.equal(net.Id, old, 'the network in use is kept');
     await waitFor('web Ready', () => ctl?.status().deployments[0].ready === 1);
     assert.equal(ctl.status().services[0].clusterIP, undefined);
-    const [web] = await docker.listContainers({ filters: { label: [`${LABELS.stack}=${name}`, `${LABELS.deployment}=web`] } });
+    const [web] = await docker.listContainers({
+      filters: { label: [`${LABELS.stack}=${name}`, `${LABELS.deployment}=web`] },
+    });
     const info = await docker.getContainer(web.Id).inspect();
     assert.ok(info.NetworkSettings.Networks[networkName(name)].Aliases?.includes('web'), 'the replica answers to web');
     assert.deepEqual(
