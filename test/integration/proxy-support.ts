@@ -27,7 +27,10 @@ export async function lookupFrom(id: string, name: string): Promise<string[] | s
   return out.startsWith('[') ? (JSON.parse(out) as string[]) : out;
 }
 
-/** The stack's containers of one deployment (running ones), by replica name. */
+/**
+ * A deployment's running replicas: the app container to exec in, and the pod's address
+ * (held by the sandbox when the pod has one).
+ */
 export async function replicasOf(
   stack: string,
   deployment: string,
@@ -35,14 +38,17 @@ export async function replicasOf(
   const list = await docker.listContainers({
     filters: { label: [`${LABELS.stack}=${stack}`, `${LABELS.deployment}=${deployment}`] },
   });
-  return list
-    .filter((c) => c.State === 'running')
-    .map((c) => ({
-      id: c.Id,
-      replica: c.Labels[LABELS.replica],
-      ip: Object.values(c.NetworkSettings.Networks)[0]?.IPAddress ?? '',
-    }))
-    .sort((a, b) => a.replica.localeCompare(b.replica));
+  const pods = new Map<string, { id: string; replica: string; ip: string }>();
+  for (const c of list.filter((x) => x.State === 'running')) {
+    const replica = c.Labels[LABELS.replica];
+    const pod = pods.get(replica) ?? { id: '', replica, ip: '' };
+    const ip = Object.values(c.NetworkSettings.Networks)[0]?.IPAddress ?? '';
+    if (ip) pod.ip = ip;
+    const app = !c.Labels[LABELS.role] && !c.Labels[LABELS.initContainer];
+    if (app && (!pod.id || c.Names[0]?.endsWith(replica))) pod.id = c.Id;
+    pods.set(replica, pod);
+  }
+  return [...pods.values()].filter((p) => p.id && p.ip).sort((a, b) => a.replica.localeCompare(b.replica));
 }
 
 export async function proxyContainers(stack: string): Promise<{ Id: string; State: string }[]> {

@@ -106,6 +106,8 @@ spec:
     1,
     `      hostname: m0
       subdomain: members
+      initContainers:
+        - {name: init, image: flotilla.local/busybox:1, command: ["true"]}
       containers:
         - {name: member, image: flotilla.local/busybox:1, command: ${httpd(8080)}}`,
   ),
@@ -221,6 +223,12 @@ describe('Services inside the stack network (real engine)', function () {
     assert.equal(env.FLAKY_SERVICE_HOST, clusterIP('flaky'));
     assert.equal(env.API_SERVICE_HOST, undefined, 'another namespace');
     assert.equal(env.FLAKY_HL_SERVICE_HOST, undefined, 'headless');
+  });
+
+  it('gives a pod with a sandbox (init containers) the same DNS, and its hostname under its subdomain', async () => {
+    const [m] = await replicasOf(name, 'member');
+    assert.match(await run(m.id, ['wget', '-q', '-O-', 'http://web/']), /^web-/);
+    assert.match(await run(m.id, ['cat', '/etc/hosts']), /m0\.members\.default\.svc\.cluster\.local/);
   });
 
   it('resolves a pod named by hostname and subdomain under its headless Service', async () => {
