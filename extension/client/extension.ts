@@ -2,6 +2,7 @@
 // the language client. Activation makes no Docker call; the first one happens on Up.
 import * as vscode from 'vscode';
 import { registerCommands } from './commands/index';
+import { registerSwarm } from './swarm';
 import { errorMessage } from '../engine/util/errors';
 import { Ctx } from './ctx';
 import { engineApi } from './engine-api';
@@ -16,7 +17,7 @@ export interface FlotillaApi {
 
 export async function activate(context: vscode.ExtensionContext): Promise<FlotillaApi> {
   const ctx = new Ctx(context, engineApi);
-  context.subscriptions.push(ctx, ...registerCommands(ctx));
+  context.subscriptions.push(ctx, ...registerCommands(ctx), ...registerSwarm(ctx));
   // Language features work in restricted mode: the server only reads files.
   const languageClientReady = ctx.startLanguageClient().catch((err: unknown) => {
     ctx.log.error(`language server failed to start: ${errorMessage(err)}`);
