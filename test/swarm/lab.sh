@@ -4,6 +4,7 @@
 #   lab.sh up [DIR]    start a lab; prints the folder holding lab.env (DOCKER_HOST of each node, registry)
 #   lab.sh down DIR    stop it and remove everything it made
 #   lab.sh tools       install what the lab needs (docker.io, docker-registry) when missing
+#   lab.sh start-node DIR K   start node K's dockerd again after it was stopped (it rejoins the swarm)
 #
 # Topology (see shared docs: swarm-lab.md):
 #   host netns: <id>-h 10.99.N.1/24, where the registry listens ──veth──┐
@@ -84,6 +85,16 @@ exec dockerd --data-root "$D/data" --exec-root "$D/exec" --pidfile "$D/docker.pi
 NODE
 }
 
+# start_node DIR K: (re)starts node K's dockerd; on a restart it rejoins the swarm from its own state.
+start_node() {
+  local dir=$1 k=$2 id registry
+  id=$(sed -n 's/^LAB=//p' "$dir/lab.env")
+  registry=$(sed -n 's/^LAB_REGISTRY=//p' "$dir/lab.env")
+  mkdir -p "$dir/n$k"
+  NODE=n$k D=$dir/n$k LAB=$id REGISTRY=$registry \
+    setsid ip netns exec "$id-n$k" unshare --uts -- "$dir/node.sh" >>"$dir/n$k/dockerd.log" 2>&1 </dev/null &
+}
+
 api_answers() {
   curl -sf --max-time 2 --unix-socket "$1" http://d/_ping >/dev/null 2>&1
 }
@@ -154,12 +165,8 @@ EOF
   node_script >"$dir/node.sh"
   chmod +x "$dir/node.sh"
   for k in 1 2 3; do
-    local d=$dir/n$k
-    mkdir -p "$d"
-    NODE=n$k D=$d LAB=$id REGISTRY=$registry \
-      setsid ip netns exec "$id-n$k" unshare --uts -- "$dir/node.sh" >"$d/dockerd.log" 2>&1 </dev/null &
-    echo $! >"$d/launcher.pid"
-    echo "NODE${k}_HOST=unix://$d/docker.sock" >>"$dir/lab.env"
+    start_node "$dir" "$k"
+    echo "NODE${k}_HOST=unix://$dir/n$k/docker.sock" >>"$dir/lab.env"
     echo "NODE${k}_ADDR=$net.1$k" >>"$dir/lab.env"
   done
   wait_for 20 registry curl -sf --max-time 2 "http://$registry/v2/" -o /dev/null ||
@@ -227,6 +234,10 @@ down() {
 
 case "${1:-}" in
   tools) ensure_tools ;;
+  start-node)
+    start_node "${2:?usage: lab.sh start-node DIR K}" "${3:?usage: lab.sh start-node DIR K}"
+    wait_for 60 "dockerd n$3" api_answers "$2/n$3/docker.sock" || die "dockerd on n$3 did not answer"
+    ;;
   up) up "${2:-}" ;;
   down) down "${2:?usage: lab.sh down DIR}" ;;
   *) die "usage: lab.sh up [DIR] | lab.sh down DIR | lab.sh tools" ;;

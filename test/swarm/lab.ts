@@ -27,6 +27,8 @@ export interface Lab {
   loadImages(node: LabNode, images: string[]): void;
   /** SIGTERM to the node's dockerd, as `systemctl stop docker` does; resolves once it has exited. */
   stopDaemon(node: LabNode): Promise<void>;
+  /** Starts a stopped node's dockerd again; resolves once it answers (it then rejoins the swarm by itself). */
+  startDaemon(node: LabNode): Promise<void>;
   /** Stops the lab and checks the host's Docker is untouched; throws naming what changed. */
   destroy(): Promise<void>;
 }
@@ -111,6 +113,9 @@ export async function startLab(): Promise<Lab> {
         await new Promise((r) => setTimeout(r, 100));
       }
       throw new Error(`dockerd of ${node.name} did not exit within 60 s`);
+    },
+    async startDaemon(node) {
+      await run('bash', [LAB_SH, 'start-node', dir, node.name.slice(1)]);
     },
     async destroy() {
       await run('bash', [LAB_SH, 'down', dir]);
