@@ -11,7 +11,7 @@
 // (any node's address for Flotilla, whose proxy runs on every node; for the compose file, which publishes in
 // host mode from the web task, whichever node runs it). Images are built and pushed once before the rounds,
 // so every contender starts with them in the registry. Times are wall-clock; the machine is shared: medians.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -45,6 +45,18 @@ function sh(cmd: string): string {
   const r = spawnSync('sh', ['-c', cmd], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr}`);
   return r.stdout;
+}
+
+/** A command without blocking the event loop, so the request loop goes on while it runs. */
+function shAsync(cmd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('sh', ['-c', cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    p.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd}: ${err}`))));
+  });
 }
 
 function getOnce(url: string, timeoutMs = 3000): Promise<{ status?: number; body: string; error?: string }> {
@@ -109,14 +121,15 @@ function composeFile(services: DesiredService[], webPort: { target: number; publ
         },
       },
     };
-    if (hc?.Test)
-      {svc.healthcheck = {
+    if (hc?.Test) {
+      svc.healthcheck = {
         test: hc.Test,
         interval: secs(hc.Interval),
         timeout: secs(hc.Timeout),
         retries: hc.Retries,
         start_period: secs(hc.StartPeriod),
-      };}
+      };
+    }
     if (s.object === web) svc.ports = [{ target: webPort.target, published: webPort.published, mode: 'host' }];
     out[s.object] = svc;
   }
@@ -234,7 +247,7 @@ async function main(): Promise<void> {
           });
         }
       })();
-      flotilla('deploy', '--registry', lab.registry);
+      await shAsync(`node ${CLI} deploy --registry ${lab.registry} --target swarm --host ${H} --stack ${dir}`);
       const seconds = (Date.now() - started) / 1000;
       await sleep(3000);
       stop = true;
@@ -278,8 +291,9 @@ async function main(): Promise<void> {
             st.deployments.every(
               (d) => d.ready === d.desired && !d.replicas.some((r) => r.node === victim.name && r.ready),
             )
-          )
-            {rescheduled = Date.now() - t0;}
+          ) {
+            rescheduled = Date.now() - t0;
+          }
         }
         if (Date.now() - t0 > 180_000) throw new Error('the node failure did not heal within 180 s');
         await sleep(100);

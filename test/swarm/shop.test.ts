@@ -4,7 +4,7 @@
 // rescheduled while the web URL answers again, then `down` leaving nothing on any node. The checks follow the
 // example's manifests (read from a copy of examples/shop), so they keep up as the example grows.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -26,6 +26,18 @@ const CLI = ['--require', 'tsx/cjs', path.join(ROOT, 'extension/cli/main.ts')];
 function flotilla(args: string[]): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, [...CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+/** The CLI without blocking the event loop (requests go on meanwhile). */
+function flotillaAsync(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    p.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+  });
 }
 
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
@@ -206,7 +218,7 @@ describe('examples/shop on a 3-node Docker Swarm (lab)', function () {
     const load = (async () => {
       while (!stop) results.push(await getOnce(url));
     })();
-    const r = flotilla(['deploy', ...target(), '--registry', lab.registry]);
+    const r = await flotillaAsync(['deploy', ...target(), '--registry', lab.registry]);
     // Requests go on a little after convergence: the old task's last moments are part of the update.
     await new Promise((res) => setTimeout(res, 3000));
     stop = true;

@@ -71,8 +71,12 @@ spec:
   ports: [{port: 80, targetPort: 8080}]
 `;
 
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
 function load(cfgValue = 'one'): StackSpec {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-swarm-plan-'));
+  dirs.push(dir);
   const files: Record<string, string> = {
     'flotilla.yaml': `name: shop\nmanifests: ["k8s/*.yaml"]\nnodes:\n  - {name: node-a, cpu: "2", memory: 2Gi, labels: {zone: a}}\n  - {name: n3, cpu: "2", memory: 2Gi, labels: {zone: c}}\n`,
     'k8s/api.yaml': API,

@@ -10,6 +10,7 @@ import { applySwarmPlan, pruneBlobs, stackServices, swarmNodes, type ApplyResult
 import { planSwarm } from './plan';
 import type { SwarmPlan } from './plan-types';
 import { waitConverged } from './tasks';
+import { pinnedNode } from './workload-kinds';
 
 export interface SwarmTarget {
   /** The manager's engine, as DOCKER_HOST spells it (unix://, tcp://host:port, ssh://user@host). */
@@ -101,8 +102,15 @@ export async function deploySwarm(opts: DeployOptions): Promise<DeployResult> {
     });
   }
   const images = Object.fromEntries([...pushed].map(([k, v]) => [k, v.ref]));
-  const current = await currentReplicas(docker, stack.name);
-  const plan = planSwarm({ stack, images, proxyImage, nodes, currentReplicas: current });
+  const current = await currentState(docker, stack.name);
+  const plan = planSwarm({
+    stack,
+    images,
+    proxyImage,
+    nodes,
+    currentReplicas: current.replicas,
+    currentPins: current.pins,
+  });
   for (const w of plan.warnings) say(`warning: ${w}`);
   const applied = await applySwarmPlan(docker, plan, { onOutput: say });
   await waitConverged(docker, stack.name, {
@@ -116,11 +124,18 @@ export async function deploySwarm(opts: DeployOptions): Promise<DeployResult> {
   return { docker, proxyImage, stack, plan, applied };
 }
 
-async function currentReplicas(docker: Docker, stack: string): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
+/** Replica counts (an HPA's target keeps its own) and StatefulSet pins (an ordinal stays with its volume). */
+async function currentState(
+  docker: Docker,
+  stack: string,
+): Promise<{ replicas: Record<string, number>; pins: Record<string, string> }> {
+  const replicas: Record<string, number> = {};
+  const pins: Record<string, string> = {};
   for (const [name, s] of await stackServices(docker, stack)) {
     const r = s.info.Spec?.Mode?.Replicated?.Replicas;
-    if (r !== undefined) out[name] = r;
+    if (r !== undefined) replicas[name] = r;
+    const pin = pinnedNode(s.info.Spec);
+    if (pin) pins[name] = pin;
   }
-  return out;
+  return { replicas, pins };
 }

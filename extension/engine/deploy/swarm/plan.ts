@@ -24,6 +24,17 @@ import {
 import type { DesiredBlob, DesiredService, SwarmNode, SwarmPlan } from './plan-types';
 import { endpointsAlias, proxyArgs, type ProxyPortArg } from './proxy-command';
 import { updateConfig } from './update-config';
+import {
+  claimVolumeName,
+  daemonSetUpdate,
+  jobMode,
+  kindOf,
+  ordinalDnsNames,
+  ordinalServiceName,
+  pinOrdinal,
+  stackWorkloads,
+  type AnyWorkload,
+} from './workload-kinds';
 
 const SECOND = 1e9;
 
@@ -36,18 +47,25 @@ export interface PlanInputs {
   nodes: SwarmNode[];
   /** Current replica counts of services an HPA scales (kept across re-deploys within the HPA's bounds). */
   currentReplicas?: Record<string, number>;
+  /** The node each StatefulSet ordinal's service is pinned to now, by service name. */
+  currentPins?: Record<string, string>;
 }
 
 /** A workload as the translation needs it: the Deployment today, other kinds share the same path. */
 interface Workload {
   kind: string;
+  /** The manifest's name (a StatefulSet's, for each of its ordinals). */
   name: string;
+  /** The swarm service's name. */
+  service: string;
   template: PodTemplate;
   replicas: number;
   mode: Dockerode.ServiceMode;
   update?: Dockerode.UpdateConfig;
   restart: Dockerode.TaskRestartPolicy;
   hpa?: HpaSpec;
+  /** A StatefulSet ordinal: its index, node, names and claim volumes. */
+  ordinal?: { index: number; nodeId?: string; names: string[]; volumes: Record<string, string> };
 }
 
 export function planSwarm(inp: PlanInputs): SwarmPlan {
@@ -59,7 +77,7 @@ export function planSwarm(inp: PlanInputs): SwarmPlan {
   const nodeLabels = labelNodes(stack, inp.nodes, warnings);
   const services: DesiredService[] = [];
 
-  const workloads: Workload[] = stack.deployments.map((d) => deploymentWorkload(stack, d, inp));
+  const workloads: Workload[] = stackWorkloads(stack).flatMap((d) => toWorkloads(stack, d, inp, warnings));
   for (const w of workloads) {
     services.push(workloadService(inp, w, network, nodeLabels, warnings));
   }
@@ -81,7 +99,55 @@ export function planSwarm(inp: PlanInputs): SwarmPlan {
   };
 }
 
-function deploymentWorkload(stack: StackSpec, d: DeploymentSpec, inp: PlanInputs): Workload {
+/** One workload (a StatefulSet: one per ordinal) for a manifest, by its kind. */
+function toWorkloads(stack: StackSpec, d: AnyWorkload, inp: PlanInputs, warnings: string[]): Workload[] {
+  const kind = kindOf(d);
+  const restart: Dockerode.TaskRestartPolicy = {
+    Condition:
+      d.template.restartPolicy === 'Always' ? 'any' : d.template.restartPolicy === 'OnFailure' ? 'on-failure' : 'none',
+    Delay: Math.round(stack.settings.backoffBaseSeconds * SECOND),
+    MaxAttempts: 0,
+  };
+  const base = { kind, name: d.name, template: d.template, restart, service: workloadServiceName(stack.name, d.name) };
+  if (kind === 'StatefulSet') {
+    const n = d.replicas ?? 1;
+    return Array.from({ length: n }, (_, i): Workload => {
+      const service = ordinalServiceName(stack.name, d.name, i);
+      const node = pinOrdinal(i, inp.nodes, inp.currentPins?.[service]);
+      if (!node) warnings.push(`StatefulSet ${d.name}: no ready node to pin ordinal ${i} to`);
+      const volumes = Object.fromEntries(
+        (d.statefulSet?.volumeClaimTemplates ?? []).map((t) => [
+          t.name,
+          claimVolumeName(stack.name, t.name, d.name, i),
+        ]),
+      );
+      return {
+        ...base,
+        service,
+        replicas: 1,
+        mode: { Replicated: { Replicas: 1 } },
+        update: { Parallelism: 1, Order: 'stop-first', FailureAction: 'rollback', Monitor: 5 * SECOND },
+        ordinal: { index: i, nodeId: node?.id, names: ordinalDnsNames(d.name, i, d.statefulSet?.serviceName), volumes },
+      };
+    });
+  }
+  if (kind === 'DaemonSet') {
+    return [{ ...base, replicas: 0, mode: { Global: {} }, update: daemonSetUpdate(d, inp.nodes.length) }];
+  }
+  if (kind === 'Job') {
+    const { mode, restart: jobRestart } = jobMode(d);
+    return [{ ...base, replicas: 0, mode, restart: jobRestart }];
+  }
+  if (kind === 'Pod') return [{ ...base, replicas: 1, mode: { Replicated: { Replicas: 1 } } }];
+  return [deploymentWorkload(stack, d, inp, base)];
+}
+
+function deploymentWorkload(
+  stack: StackSpec,
+  d: DeploymentSpec,
+  inp: PlanInputs,
+  common: Pick<Workload, 'kind' | 'name' | 'template' | 'service'>,
+): Workload {
   const hpa = stack.hpas.find((h) => h.target.kind === 'Deployment' && h.target.name === d.name);
   const current = inp.currentReplicas?.[workloadServiceName(stack.name, d.name)];
   // The update policy scales with the count the manifests ask for, not the autoscaler's current one: an HPA
@@ -89,9 +155,7 @@ function deploymentWorkload(stack: StackSpec, d: DeploymentSpec, inp: PlanInputs
   const base = hpa ? clamp(d.replicas ?? 1, hpa.minReplicas, hpa.maxReplicas) : (d.replicas ?? 1);
   const replicas = hpa ? clamp(current ?? base, hpa.minReplicas, hpa.maxReplicas) : base;
   return {
-    kind: 'Deployment',
-    name: d.name,
-    template: d.template,
+    ...common,
     replicas,
     mode: { Replicated: { Replicas: replicas } },
     update: updateConfig(d.strategy, base, d.minReadySeconds),
@@ -112,7 +176,7 @@ function workloadService(
   warnings: string[],
 ): DesiredService {
   const { stack } = inp;
-  const name = workloadServiceName(stack.name, w.name);
+  const name = w.service;
   const c = w.template.containers[0];
   if (w.template.containers.length > 1) {
     warnings.push(
@@ -125,16 +189,17 @@ function workloadService(
   const health = probeHealth(c);
   warnings.push(...health.warnings.map((m) => `${w.kind} ${w.name}: ${m}`));
   const grace = stack.settings.terminationGracePeriodSeconds ?? w.template.terminationGracePeriodSeconds;
-  const labels = {
+  const labels: Record<string, string> = {
     [SWARM_LABELS.stack]: stack.name,
     [SWARM_LABELS.role]: 'workload',
     [SWARM_LABELS.source]: `${w.kind}/${w.name}`,
     [SWARM_LABELS.workload]: w.name,
   };
+  if (w.ordinal) labels[SWARM_LABELS.ordinal] = String(w.ordinal.index);
   const containerSpec: Dockerode.ContainerSpec = {
     Image: inp.images[c.image] ?? c.image,
     Labels: labels,
-    Hostname: `${w.name}-{{.Task.Slot}}`,
+    Hostname: w.ordinal ? `${w.name}-${w.ordinal.index}` : `${w.name}-{{.Task.Slot}}`,
     Env: envList(stack, c, w, warnings),
     Init: true,
     StopGracePeriod: grace * SECOND,
@@ -144,14 +209,36 @@ function workloadService(
   if (c.workingDir) containerSpec.Dir = c.workingDir;
   if (health.health) containerSpec.HealthCheck = health.health;
   const mounts = mountsOf(c, w.template);
+  // A StatefulSet's claim templates: a named volume per ordinal, kept on its node (down leaves it there).
+  for (const m of c.volumeMounts ?? []) {
+    const volume = w.ordinal?.volumes[m.name];
+    if (volume) {
+      mounts.push({
+        Type: 'volume',
+        Source: volume,
+        Target: m.mountPath,
+        ReadOnly: m.readOnly,
+        VolumeOptions: {
+          NoCopy: false,
+          Labels: { [SWARM_LABELS.stack]: stack.name, [SWARM_LABELS.workload]: w.name },
+          DriverConfig: { Name: 'local', Options: {} },
+        },
+      });
+    }
+  }
   if (mounts.length) containerSpec.Mounts = mounts;
 
   // Headless Services' names are the tasks' own; a Service backed by several workloads finds them by an alias.
-  const aliases = stack.services.flatMap((s) => {
-    if (!selects(s, w.template)) return [];
-    if (isHeadless(s)) return serviceDnsNames(s.name);
-    return backendsOf(stack, s).length > 1 ? [endpointsAlias(s.name)] : [];
-  });
+  const aliases = [
+    ...(w.ordinal?.names ?? []),
+    ...stack.services.flatMap((s) => {
+      if (!selects(s, w.template)) return [];
+      if (isHeadless(s)) return serviceDnsNames(s.name);
+      return backendsOf(stack, s).length > 1 ? [endpointsAlias(s.name)] : [];
+    }),
+  ];
+  const constraints = constraintsOf(w, nodes, warnings);
+  if (w.ordinal?.nodeId) constraints.push(`node.id==${w.ordinal.nodeId}`);
   const spec: Dockerode.ServiceSpec = {
     Name: name,
     Labels: labels,
@@ -159,7 +246,7 @@ function workloadService(
       ContainerSpec: containerSpec,
       Resources: resourcesOf(c),
       RestartPolicy: w.restart,
-      Placement: { Constraints: constraintsOf(w, nodes, warnings) },
+      Placement: { Constraints: constraints },
       Networks: [{ Target: network, Aliases: aliases }],
     },
     Mode: w.mode,
@@ -207,9 +294,16 @@ function selects(s: ServiceSpec, t: PodTemplate): boolean {
 
 /** The workloads a Service selects, with their containers (for named target ports). */
 function backendsOf(stack: StackSpec, s: ServiceSpec): { swarmName: string; containers: ContainerSpec[] }[] {
-  return stack.deployments
-    .filter((d) => selects(s, d.template))
-    .map((d) => ({ swarmName: workloadServiceName(stack.name, d.name), containers: d.template.containers }));
+  return stackWorkloads(stack)
+    .filter((d) => selects(s, d.template) && kindOf(d) !== 'Job')
+    .flatMap((d) =>
+      kindOf(d) === 'StatefulSet'
+        ? Array.from({ length: d.replicas ?? 1 }, (_, i) => ({
+            swarmName: ordinalServiceName(stack.name, d.name, i),
+            containers: d.template.containers,
+          }))
+        : [{ swarmName: workloadServiceName(stack.name, d.name), containers: d.template.containers }],
+    );
 }
 
 function proxyService(

@@ -8,8 +8,8 @@ import { resolveTargetPort } from '../../controller/pod-spec';
 import { selectorMatches } from '../../model/resources';
 import type { StackSpec } from '../../model/types';
 import { stackServices } from './apply';
-import { listNodes, listTasks, type TaskInfo } from './engine-api';
-import { SWARM_LABELS, workloadServiceName } from './names';
+import { listNodes, listTasks, type ServiceInfo, type TaskInfo } from './engine-api';
+import { SWARM_LABELS } from './names';
 
 const STATES: Record<string, ReplicaState> = {
   new: 'Pending',
@@ -40,25 +40,38 @@ export async function swarmStatus(docker: Dockerode, stack: StackSpec): Promise<
   );
   const pending: StackStatus['pending'] = [];
   const deployments: DeploymentStatus[] = [];
+  // A workload's services: one, or one per ordinal for a StatefulSet (grouped back under the set's name).
+  const groups = new Map<string, ServiceInfo[]>();
   for (const svc of services.values()) {
     const spec = svc.info.Spec;
-    if (spec?.Labels?.[SWARM_LABELS.role] !== 'workload') continue;
+    if (spec?.Labels?.[SWARM_LABELS.role] !== 'workload' || spec.Mode?.ReplicatedJob) continue;
     const workload = spec.Labels[SWARM_LABELS.workload] ?? spec.Name ?? '';
-    const tasks = tasksOf.get(spec.Name ?? '') ?? [];
-    const global = !!spec.Mode?.Global;
-    const replicas = replicasOf(workload, tasks, global, hostname);
+    groups.set(workload, [...(groups.get(workload) ?? []), svc.info]);
+  }
+  for (const [workload, infos] of groups) {
+    const replicas: ReplicaStatus[] = [];
+    let desired = 0;
+    for (const info of infos) {
+      const spec = info.Spec;
+      const tasks = tasksOf.get(spec?.Name ?? '') ?? [];
+      const ordinal = spec?.Labels?.[SWARM_LABELS.ordinal];
+      const mine = replicasOf(workload, tasks, !!spec?.Mode?.Global, hostname);
+      if (ordinal !== undefined) for (const r of mine) r.name = `${workload}-${ordinal}`;
+      replicas.push(...mine);
+      desired += spec?.Mode?.Replicated?.Replicas ?? mine.length;
+    }
+    replicas.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
     for (const r of replicas) {
       if (r.state === 'Pending' && r.pendingReason) pending.push({ replica: r.name, reason: r.pendingReason });
     }
     const manifest = stack.deployments.find((d) => d.name === workload);
+    const first = infos[0]?.Spec?.TaskTemplate;
     deployments.push({
       name: workload,
-      desired: spec.Mode?.Replicated?.Replicas ?? replicas.length,
+      desired,
       ready: replicas.filter((r) => r.ready).length,
       manifest: manifest ? { file: manifest.source.file, line: manifest.source.line } : undefined,
-      images: [
-        spec.TaskTemplate && 'ContainerSpec' in spec.TaskTemplate ? (spec.TaskTemplate.ContainerSpec?.Image ?? '') : '',
-      ],
+      images: [first && 'ContainerSpec' in first ? (first.ContainerSpec?.Image ?? '') : ''],
       replicas,
     });
   }
@@ -86,8 +99,7 @@ export async function swarmStatus(docker: Dockerode, stack: StackSpec): Promise<
       ) {
         continue;
       }
-      const tasks = tasksOf.get(workloadServiceName(stack.name, d.name)) ?? [];
-      for (const r of replicasOf(d.name, tasks, false, hostname)) {
+      for (const r of deployments.find((x) => x.name === d.name)?.replicas ?? []) {
         if (!r.address) continue;
         for (const p of s.ports) {
           const t = resolveTargetPort(p.targetPort, d.template.containers);

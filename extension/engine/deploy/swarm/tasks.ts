@@ -34,6 +34,31 @@ export function serviceProgress(info: ServiceInfo, tasks: TaskInfo[], readyNodes
   const spec = info.Spec;
   const image =
     spec?.TaskTemplate && 'ContainerSpec' in spec.TaskTemplate ? spec.TaskTemplate.ContainerSpec?.Image : undefined;
+  const name = spec?.Name ?? info.ID;
+  const source = spec?.Labels?.[SWARM_LABELS.source] ?? name;
+  const job = spec?.Mode?.ReplicatedJob;
+  if (job) {
+    // A Job has converged once it has its completions (Swarm retries failed tasks up to the restart policy's attempts).
+    const total = job.TotalCompletions ?? 1;
+    const complete = tasks.filter((t) => t.Status?.State === 'complete').length;
+    const failedTasks = tasks.filter((t) => t.Status?.State === 'failed' || t.Status?.State === 'rejected');
+    const attempts =
+      spec?.TaskTemplate && 'ContainerSpec' in spec.TaskTemplate
+        ? spec.TaskTemplate.RestartPolicy?.MaxAttempts
+        : undefined;
+    const gaveUp = attempts !== undefined && failedTasks.length > attempts * total && complete < total;
+    return {
+      name,
+      source,
+      running: complete,
+      desired: total,
+      done: complete >= total,
+      failed: gaveUp
+        ? `the Job failed ${failedTasks.length} time(s): ${failedTasks.at(-1)?.Status?.Err ?? ''}`
+        : undefined,
+      message: failedTasks.at(-1)?.Status?.Err,
+    };
+  }
   const live = tasks.filter((t) => t.DesiredState === 'running');
   const running = live.filter(
     (t) => t.Status?.State === 'running' && (!image || t.Spec?.ContainerSpec?.Image === image),
@@ -50,10 +75,9 @@ export function serviceProgress(info: ServiceInfo, tasks: TaskInfo[], readyNodes
       ? `update ${update.replace('_', ' ')}: ${info.UpdateStatus?.Message ?? ''}`
       : undefined;
   const rolling = update === 'updating' || update === 'rollback_started';
-  const name = spec?.Name ?? info.ID;
   return {
     name,
-    source: spec?.Labels?.[SWARM_LABELS.source] ?? name,
+    source,
     running,
     desired,
     update,
