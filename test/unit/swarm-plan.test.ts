@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { loadStackOrThrow } from '../../extension/engine/model/load-stack';
 import { planSwarm, publishedPort } from '../../extension/engine/deploy/swarm/plan';
 import type { SwarmNode } from '../../extension/engine/deploy/swarm/plan-types';
+import type { AnyWorkload } from '../../extension/engine/deploy/swarm/workload-kinds';
 import type { StackSpec } from '../../extension/engine/model/types';
 
 const API = `apiVersion: apps/v1
@@ -184,5 +185,106 @@ describe('swarm plan', () => {
     assert.deepEqual(plan(load(), { shop_api: 9 }).services.find((s) => s.name === 'shop_api')?.spec.Mode, {
       Replicated: { Replicas: 5 },
     });
+  });
+});
+
+describe('swarm plan: other workload kinds and file volumes', () => {
+  const withKind = (fields: AnyWorkload, stack: StackSpec = load()): StackSpec => {
+    return { ...stack, deployments: [fields, ...stack.deployments.filter((d) => d.name !== fields.name)] };
+  };
+  const api = () => load().deployments.find((d) => d.name === 'api');
+
+  it('runs a StatefulSet as one service per ordinal, pinned to a node, with its claim volume and pod names', () => {
+    const base = api();
+    assert.ok(base);
+    const stack = withKind({
+      ...base,
+      name: 'db',
+      kind: 'StatefulSet',
+      replicas: 2,
+      template: {
+        ...base.template,
+        containers: [
+          { ...base.template.containers[0], volumeMounts: [{ name: 'data', mountPath: '/data', readOnly: false }] },
+        ],
+      },
+      statefulSet: { serviceName: 'db', volumeClaimTemplates: [{ name: 'data' }] },
+    });
+    const p = planSwarm({ stack, images: {}, proxyImage: 'p', nodes: NODES, currentPins: { 'shop_db-1': 'id3' } });
+    const ordinals = p.services.filter((s) => s.object === 'db');
+    assert.deepEqual(
+      ordinals.map((s) => s.name),
+      ['shop_db-0', 'shop_db-1'],
+    );
+    const spec = (i: number) => {
+      const t = ordinals[i].spec.TaskTemplate;
+      assert.ok(t && 'ContainerSpec' in t && t.ContainerSpec);
+      return t;
+    };
+    assert.ok(spec(0).Placement?.Constraints?.includes('node.id==id1'));
+    assert.ok(spec(1).Placement?.Constraints?.includes('node.id==id3'), 'an ordinal keeps the node it has');
+    assert.equal(spec(1).ContainerSpec?.Hostname, 'db-1');
+    assert.deepEqual(
+      spec(1).ContainerSpec?.Mounts?.map((m) => [m.Type, m.Source, m.Target]),
+      [['volume', 'shop_data-db-1', '/data']],
+    );
+    assert.ok(spec(0).Networks?.[0].Aliases?.includes('db-0.db.default.svc.cluster.local'));
+  });
+
+  it('runs a DaemonSet as a global service and a Job as a replicated job', () => {
+    const base = api();
+    assert.ok(base);
+    const ds = planSwarm({
+      stack: withKind({ ...base, name: 'agent', kind: 'DaemonSet', daemonSet: { maxUnavailable: 1 } }),
+      images: {},
+      proxyImage: 'p',
+      nodes: NODES,
+    }).services.find((s) => s.object === 'agent');
+    assert.deepEqual(ds?.spec.Mode, { Global: {} });
+    const job = planSwarm({
+      stack: withKind({
+        ...base,
+        name: 'migrate',
+        kind: 'Job',
+        job: { completions: 3, parallelism: 2, backoffLimit: 4 },
+      }),
+      images: {},
+      proxyImage: 'p',
+      nodes: NODES,
+    }).services.find((s) => s.object === 'migrate');
+    assert.deepEqual(job?.spec.Mode, { ReplicatedJob: { MaxConcurrent: 2, TotalCompletions: 3 } });
+    const t = job?.spec.TaskTemplate;
+    assert.ok(t && 'ContainerSpec' in t);
+    assert.equal(t.RestartPolicy?.MaxAttempts, 4);
+  });
+
+  it('mounts configMap volumes as configs versioned by content, one per key', () => {
+    const base = api();
+    assert.ok(base);
+    const volumeFor = (stack: StackSpec) => {
+      const d = stack.deployments.find((x) => x.name === 'api');
+      assert.ok(d);
+      const withVolume = {
+        ...d,
+        template: {
+          ...d.template,
+          volumes: [{ name: 'cfg', source: d.source, configMap: { name: 'cfg', optional: false, defaultMode: 0o440 } }],
+          containers: [
+            { ...d.template.containers[0], volumeMounts: [{ name: 'cfg', mountPath: '/etc/cfg', readOnly: true }] },
+          ],
+        },
+      };
+      return planSwarm({ stack: withKind(withVolume, stack), images: {}, proxyImage: 'p', nodes: NODES });
+    };
+    const p1 = volumeFor(load('one'));
+    const p2 = volumeFor(load('two'));
+    assert.equal(p1.configs.length, 1);
+    assert.equal(p1.configs[0].data, 'one');
+    assert.notEqual(p1.configs[0].name, p2.configs[0].name);
+    const t = p1.services.find((s) => s.name === 'shop_api')?.spec.TaskTemplate;
+    assert.ok(t && 'ContainerSpec' in t);
+    assert.deepEqual(t.ContainerSpec?.Configs, [
+      { File: { Name: '/etc/cfg/GREETING', UID: '0', GID: '0', Mode: 0o440 }, ConfigName: p1.configs[0].name },
+    ]);
   });
 });

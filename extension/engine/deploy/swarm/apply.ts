@@ -2,7 +2,15 @@
 // created, updated only when their spec hash changed (Swarm then rolls them by their update_config), or
 // removed when the stack no longer has them. Only objects labelled with the stack are ever touched.
 import type Dockerode from 'dockerode';
-import { inspectNode, listConfigs, listNodes, listSecrets, listServices, type ServiceInfo } from './engine-api';
+import {
+  editNodeLabels,
+  updateService,
+  listConfigs,
+  listNodes,
+  listSecrets,
+  listServices,
+  type ServiceInfo,
+} from './engine-api';
 import { SWARM_LABELS } from './names';
 import type { DesiredBlob, DesiredService, SwarmNode, SwarmPlan } from './plan-types';
 
@@ -51,8 +59,9 @@ export async function applySwarmPlan(
   const say = (l: string) => opts.onOutput?.(l);
   await ensureOverlay(docker, plan);
   await labelNodes(docker, plan, say);
-  await ensureBlobs(docker, plan.stack, 'config', plan.configs);
-  await ensureBlobs(docker, plan.stack, 'secret', plan.secrets);
+  const configIds = await ensureBlobs(docker, plan.stack, 'config', plan.configs);
+  const secretIds = await ensureBlobs(docker, plan.stack, 'secret', plan.secrets);
+  for (const s of plan.services) withBlobIds(s.spec, configIds, secretIds);
 
   const result: ApplyResult = { created: [], updated: [], unchanged: [], removed: [] };
   const existing = await stackServices(docker, plan.stack);
@@ -71,7 +80,7 @@ export async function applySwarmPlan(
         result.unchanged.push(want.name);
         return;
       }
-      await have.update({ ...spec, version: have.info.Version?.Index ?? 0 });
+      await updateService(docker, have.info.ID, spec);
       result.updated.push(want.name);
       say(`updated ${want.source} (service ${want.name})`);
     }),
@@ -123,40 +132,48 @@ async function ensureOverlay(docker: Dockerode, plan: SwarmPlan): Promise<void> 
 async function labelNodes(docker: Dockerode, plan: SwarmPlan, say: (l: string) => void): Promise<void> {
   const mark = `dev.flotilla.labels.${plan.stack}`;
   for (const nl of plan.nodeLabels) {
-    const node = docker.getNode(nl.nodeId);
-    const info = await inspectNode(docker, nl.nodeId);
-    const labels = { ...(info.Spec?.Labels ?? {}) };
     const keys = Object.keys(nl.labels).sort();
-    const before = JSON.stringify(labels);
-    Object.assign(labels, nl.labels);
-    labels[mark] = `${nl.stackNode}:${keys.join(',')}`;
-    if (JSON.stringify(labels) === before) continue;
-    await node.update({ ...info.Spec, Labels: labels, version: info.Version?.Index ?? 0 });
+    const changed = await editNodeLabels(docker, nl.nodeId, (labels) => ({
+      ...labels,
+      ...nl.labels,
+      [mark]: `${nl.stackNode}:${keys.join(',')}`,
+    }));
+    if (!changed) continue;
     say(
       `node ${nl.hostname} stands for ${nl.stackNode}: labels ${keys.map((k) => `${k}=${nl.labels[k]}`).join(', ') || '(none)'}`,
     );
   }
 }
 
+/** Creates the configs (or secrets) missing on the swarm; returns every one's ID by name. */
 async function ensureBlobs(
   docker: Dockerode,
   stack: string,
   kind: 'config' | 'secret',
   blobs: DesiredBlob[],
-): Promise<void> {
-  if (!blobs.length) return;
+): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  if (!blobs.length) return ids;
   const filter = { label: [`${SWARM_LABELS.stack}=${stack}`] };
-  const have = new Set(
-    (kind === 'config' ? await listConfigs(docker, filter) : await listSecrets(docker, filter)).map(
-      (b) => b.Spec?.Name ?? '',
-    ),
-  );
-  for (const b of blobs) {
-    if (have.has(b.name)) continue;
-    const body = { Name: b.name, Labels: b.labels, Data: Buffer.from(b.data).toString('base64') };
-    if (kind === 'config') await docker.createConfig(body);
-    else await docker.createSecret(body);
+  for (const b of kind === 'config' ? await listConfigs(docker, filter) : await listSecrets(docker, filter)) {
+    ids.set(b.Spec?.Name ?? '', b.ID);
   }
+  for (const b of blobs) {
+    if (ids.has(b.name)) continue;
+    const body = { Name: b.name, Labels: b.labels, Data: Buffer.from(b.data).toString('base64') };
+    const made: { id?: string; ID?: string } =
+      kind === 'config' ? await docker.createConfig(body) : await docker.createSecret(body);
+    ids.set(b.name, made.id ?? made.ID ?? '');
+  }
+  return ids;
+}
+
+/** Swarm references configs and secrets by ID as well as name; the plan only knows names. */
+function withBlobIds(spec: Dockerode.ServiceSpec, configs: Map<string, string>, secrets: Map<string, string>): void {
+  const t = spec.TaskTemplate;
+  if (!t || !('ContainerSpec' in t) || !t.ContainerSpec) return;
+  for (const c of t.ContainerSpec.Configs ?? []) c.ConfigID = configs.get(c.ConfigName ?? '');
+  for (const s of t.ContainerSpec.Secrets ?? []) s.SecretID = secrets.get(s.SecretName ?? '');
 }
 
 /** Configs and secrets of the stack that the current plan no longer names (Swarm refuses while a task uses one). */

@@ -7,7 +7,7 @@ import { podSamples, type ObservedReplica } from '../../scaler/autoscaler';
 import { Autoscaler } from '../../scaler';
 import type { StackSpec } from '../../model/types';
 import { stackServices } from './apply';
-import { listNodes, listTasks } from './engine-api';
+import { listNodes, listTasks, updateService } from './engine-api';
 import { shortHash, SWARM_LABELS, swarmNetworkName, workloadServiceName } from './names';
 import { pollAgents, STATS_PORT, statsServiceName, statsServiceSpec } from './stats-agent';
 
@@ -34,7 +34,7 @@ export async function ensureStatsAgent(
   const have = (await stackServices(docker, stack)).get(statsServiceName(stack));
   if (!have) await docker.createService(spec);
   else if (have.info.Spec?.Labels?.[SWARM_LABELS.specHash] !== hash) {
-    await have.update({ ...spec, version: have.info.Version?.Index ?? 0 });
+    await updateService(docker, have.info.ID, spec);
   }
 }
 
@@ -98,10 +98,9 @@ async function syncOnce(
       `hpa ${h.name}: ${metrics || 'no metrics yet'}; replicas ${current}${r.rescale ? ` → ${r.desiredReplicas} (${r.reason})` : ''}`,
     );
     if (r.rescale && svc.info.Spec) {
-      await svc.update({
+      await updateService(docker, svc.info.ID, {
         ...svc.info.Spec,
         Mode: { Replicated: { Replicas: r.desiredReplicas } },
-        version: svc.info.Version?.Index ?? 0,
       });
     }
   }

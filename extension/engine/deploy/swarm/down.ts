@@ -3,7 +3,7 @@
 // holds it, and the node labels it set. StatefulSet volumes stay on their nodes: they hold the user's data.
 import type Dockerode from 'dockerode';
 import { stackServices } from './apply';
-import { inspectNode, listConfigs, listNodes, listSecrets, listTasks } from './engine-api';
+import { editNodeLabels, listConfigs, listNodes, listSecrets, listTasks } from './engine-api';
 import { SWARM_LABELS, swarmNetworkName } from './names';
 
 export interface DownResult {
@@ -65,14 +65,14 @@ async function unlabelNodes(docker: Dockerode, stack: string): Promise<void> {
   for (const n of await listNodes(docker)) {
     const recorded = n.Spec?.Labels?.[mark];
     if (recorded === undefined) continue;
-    const info = await inspectNode(docker, n.ID);
-    const labels = { ...(info.Spec?.Labels ?? {}) };
     const keys = recorded
       .slice(recorded.indexOf(':') + 1)
       .split(',')
       .filter(Boolean);
-    for (const k of keys) delete labels[k];
-    delete labels[mark];
-    await docker.getNode(n.ID).update({ ...info.Spec, Labels: labels, version: info.Version?.Index ?? 0 });
+    await editNodeLabels(docker, n.ID, (labels) => {
+      for (const k of keys) delete labels[k];
+      delete labels[mark];
+      return labels;
+    });
   }
 }

@@ -65,3 +65,39 @@ export const listServices = (d: Dockerode, filters: Record<string, string[]>) =>
 export const listTasks = (d: Dockerode, filters: Record<string, string[]>) => get<TaskInfo[]>(d, '/tasks', filters);
 export const listConfigs = (d: Dockerode, filters: Record<string, string[]>) => get<BlobInfo[]>(d, '/configs', filters);
 export const listSecrets = (d: Dockerode, filters: Record<string, string[]>) => get<BlobInfo[]>(d, '/secrets', filters);
+
+/**
+ * Changes a node's labels. The node's version moves with every status report, so an update can race one
+ * ("update out of sequence"): then it reads the node again and retries.
+ */
+export async function editNodeLabels(
+  d: Dockerode,
+  id: string,
+  edit: (labels: Record<string, string>) => Record<string, string>,
+): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    const info = await inspectNode(d, id);
+    const before = info.Spec?.Labels ?? {};
+    const after = edit({ ...before });
+    if (JSON.stringify(after) === JSON.stringify(before)) return false;
+    try {
+      await d.getNode(id).update({ ...info.Spec, Labels: after, version: info.Version?.Index ?? 0 });
+      return true;
+    } catch (e) {
+      if (attempt >= 5 || !String(e instanceof Error ? e.message : e).includes('out of sequence')) throw e;
+    }
+  }
+}
+
+/** Updates a service to `spec` at its current version, reading the version again if it moved meanwhile. */
+export async function updateService(d: Dockerode, id: string, spec: Dockerode.ServiceSpec): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const info = await get<ServiceInfo>(d, `/services/${encodeURIComponent(id)}`);
+    try {
+      await d.getService(id).update({ ...spec, version: info.Version?.Index ?? 0 });
+      return;
+    } catch (e) {
+      if (attempt >= 5 || !String(e instanceof Error ? e.message : e).includes('out of sequence')) throw e;
+    }
+  }
+}

@@ -12,6 +12,7 @@ import type Dockerode from 'dockerode';
 import { resolveEnv, resolveTargetPort, serviceEnv } from '../../controller/pod-spec';
 import { selectorMatches } from '../../model/resources';
 import type { ContainerSpec, DeploymentSpec, HpaSpec, PodTemplate, ServiceSpec, StackSpec } from '../../model/types';
+import { fileMounts, type BlobSink } from './file-volumes';
 import { probeHealth } from './health';
 import {
   SWARM_LABELS,
@@ -79,7 +80,7 @@ export function planSwarm(inp: PlanInputs): SwarmPlan {
 
   const workloads: Workload[] = stackWorkloads(stack).flatMap((d) => toWorkloads(stack, d, inp, warnings));
   for (const w of workloads) {
-    services.push(workloadService(inp, w, network, nodeLabels, warnings));
+    services.push(workloadService(inp, w, network, nodeLabels, warnings, { configs, secrets }));
   }
   for (const s of stack.services) {
     const proxy = proxyService(inp, s, network, warnings);
@@ -174,6 +175,7 @@ function workloadService(
   network: string,
   nodes: SwarmPlan['nodeLabels'],
   warnings: string[],
+  blobs: BlobSink,
 ): DesiredService {
   const { stack } = inp;
   const name = w.service;
@@ -208,7 +210,7 @@ function workloadService(
   };
   if (c.workingDir) containerSpec.Dir = c.workingDir;
   if (health.health) containerSpec.HealthCheck = health.health;
-  const mounts = mountsOf(c, w.template);
+  const mounts = mountsOf(stack.name, c, w.template);
   // A StatefulSet's claim templates: a named volume per ordinal, kept on its node (down leaves it there).
   for (const m of c.volumeMounts ?? []) {
     const volume = w.ordinal?.volumes[m.name];
@@ -227,6 +229,9 @@ function workloadService(
     }
   }
   if (mounts.length) containerSpec.Mounts = mounts;
+  const files = fileMounts(stack, c, w.template, blobs, (m) => warnings.push(`${w.kind} ${w.name}: ${m}`));
+  if (files.configs.length) containerSpec.Configs = files.configs;
+  if (files.secrets.length) containerSpec.Secrets = files.secrets;
 
   // Headless Services' names are the tasks' own; a Service backed by several workloads finds them by an alias.
   const aliases = [
@@ -444,11 +449,25 @@ function securityOf(c: ContainerSpec, w: Workload, warnings: string[]): Partial<
   return out;
 }
 
-function mountsOf(c: ContainerSpec, t: PodTemplate): Dockerode.MountSettings[] {
+function mountsOf(stackName: string, c: ContainerSpec, t: PodTemplate): Dockerode.MountSettings[] {
   return (c.volumeMounts ?? []).flatMap((m): Dockerode.MountSettings[] => {
     const v = t.volumes?.find((x) => x.name === m.name);
     if (v?.hostPath) return [{ Type: 'bind', Source: v.hostPath.path, Target: m.mountPath, ReadOnly: m.readOnly }];
+    if (v?.emptyDir?.medium === 'Memory') {
+      return [{ Type: 'tmpfs', Source: '', Target: m.mountPath, ReadOnly: m.readOnly }];
+    }
     if (v?.emptyDir) return [{ Type: 'volume', Source: '', Target: m.mountPath, ReadOnly: m.readOnly }];
+    // A claim of its own: a named volume on whichever node runs the task (a swarm has no shared storage).
+    if (v?.persistentVolumeClaim) {
+      return [
+        {
+          Type: 'volume',
+          Source: `${stackName}_${v.persistentVolumeClaim.claimName}`,
+          Target: m.mountPath,
+          ReadOnly: m.readOnly || v.persistentVolumeClaim.readOnly,
+        },
+      ];
+    }
     return [];
   });
 }
