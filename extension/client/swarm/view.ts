@@ -20,8 +20,9 @@ export function replicasByNode(s: StackStatus): Map<string, { deployment: string
       out.set(key, [...(out.get(key) ?? []), { deployment: d.name, replica: r }]);
     }
   }
-  for (const list of out.values())
-    {list.sort((a, b) => a.replica.name.localeCompare(b.replica.name, undefined, { numeric: true }));}
+  for (const list of out.values()) {
+    list.sort((a, b) => a.replica.name.localeCompare(b.replica.name, undefined, { numeric: true }));
+  }
   return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
 }
 
