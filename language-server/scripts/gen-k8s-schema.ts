@@ -38,17 +38,16 @@ const checker = program.getTypeChecker();
 const types: Record<string, { d: string; p: Record<string, { t: TypeRef; d: string; r?: 1; ro?: 1 }> }> = {};
 const queue: ts.InterfaceDeclaration[] = [];
 
-function declName(decl: ts.Declaration): string {
+function declName(decl: ts.InterfaceDeclaration): string {
   const rel = path
     .relative(root, decl.getSourceFile().fileName)
     .replace(/\.d\.ts$/, '')
     .replace(/\\/g, '/');
-  return rel.replace(/\//g, '.') + '.' + (decl as ts.InterfaceDeclaration).name.text;
+  return rel.replace(/\//g, '.') + '.' + decl.name.text;
 }
 
 function doc(node: ts.Node): string {
-  const jsdoc = (node as unknown as { jsDoc?: ts.JSDoc[] }).jsDoc;
-  const c = jsdoc?.[0]?.comment;
+  const c = ts.getJSDocCommentsAndTags(node).find(ts.isJSDoc)?.comment;
   return typeof c === 'string' ? c : '';
 }
 
@@ -93,7 +92,7 @@ function fill(decl: ts.InterfaceDeclaration): void {
   const t = types[declName(decl)];
   for (const m of decl.members) {
     if (!ts.isPropertySignature(m) || !m.type) continue;
-    const name = (m.name as ts.Identifier | ts.StringLiteral).text;
+    const name = ts.isIdentifier(m.name) || ts.isStringLiteral(m.name) ? m.name.text : m.name.getText();
     // read-only fields (status, creationTimestamp…) are set by the server: kept, as `kubectl
     // get -o yaml` output carries them, but never walked or required
     if (m.modifiers?.some((x) => x.kind === ts.SyntaxKind.ReadonlyKeyword)) {

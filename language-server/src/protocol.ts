@@ -13,6 +13,7 @@ import {
   STACK_FILE_GLOB,
   STACK_FILES,
 } from '../../extension/engine/model/file-names';
+import { isRecord } from '../../extension/engine/util/errors';
 import type { RuleSettings, Severity } from './core/types';
 
 export { DOCKERFILE_GLOB, isDockerfileName, MANIFEST_GLOB, STACK_FILE_GLOB, STACK_FILES };
@@ -53,10 +54,6 @@ export const DOCUMENT_SELECTOR = [
 export const WATCHED_GLOBS = [MANIFEST_GLOB, DOCKERFILE_GLOB];
 
 const LEVELS: readonly string[] = ['off', 'error', 'warning', 'information', 'hint'];
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function isLevel(v: unknown): v is Severity | 'off' {
   return typeof v === 'string' && LEVELS.includes(v);

@@ -86,6 +86,51 @@ describe('language server over stdio', function () {
     assert.ok(actions.some((a) => a.title === 'Ignore FD3015 on this line'));
   });
 
+  it('goes from a client address to its Service, and warns on a port the Service lacks', async () => {
+    const dir = path.join(tmp, 'addr');
+    mkdirSync(path.join(dir, 'k8s'), { recursive: true });
+    writeFileSync(path.join(dir, 'flotilla.yaml'), 'name: addr\nmanifests: ["k8s/*.yaml"]\n');
+    const svc =
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: catalog\nspec:\n  selector: {app: catalog}\n  ports: [{port: 3550, targetPort: 8080}]\n';
+    const cm =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata:\n  CATALOG: "catalog:3550"\n  OLD: "http://catalog:8080/x"\n';
+    writeFileSync(path.join(dir, 'k8s', 'svc.yaml'), svc);
+    const cmFile = path.join(dir, 'k8s', 'cm.yaml');
+    writeFileSync(cmFile, cm);
+    const d = await c.open(cmFile, cm);
+    const warn = d.filter((x) => x.code === 'FX1014');
+    assert.equal(warn.length, 1);
+    assert.deepEqual(warn[0].range, { start: { line: 5, character: 15 }, end: { line: 5, character: 27 } });
+    const defs = await c.request<{ uri: string; range: { start: { line: number } } }[]>('textDocument/definition', {
+      textDocument: { uri: c.uri(cmFile) },
+      position: { line: 4, character: 14 },
+    });
+    assert.deepEqual(
+      defs.map((x) => [x.uri, x.range.start.line]),
+      [[c.uri(path.join(dir, 'k8s', 'svc.yaml')), 3]],
+    );
+  });
+
+  it('offers the conversion of an autoscaling/v1 HPA to v2', async () => {
+    const file = path.join(tmp, 'hpa.yaml');
+    const hpa =
+      'apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 3\n  targetCPUUtilizationPercentage: 50\n';
+    const d = await c.open(file, hpa);
+    const diag = d.find((x) => x.code === 'FK1006')!;
+    const actions = await c.request<{ title: string; edit: { changes: Record<string, { newText: string }[]> } }[]>(
+      'textDocument/codeAction',
+      { textDocument: { uri: c.uri(file) }, range: diag.range, context: { diagnostics: [diag] } },
+    );
+    const fix = actions.find((a) => a.title === 'Convert to autoscaling/v2')!;
+    assert.deepEqual(
+      fix.edit.changes[c.uri(file)].map((e) => e.newText),
+      [
+        'autoscaling/v2',
+        'metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}]',
+      ],
+    );
+  });
+
   it('hovers Dockerfile instructions and completes instructions and flags', async () => {
     const file = path.join(tmp, 'fix.Dockerfile');
     const h = await c.request<{ contents: { value: string } }>('textDocument/hover', {

@@ -28,7 +28,11 @@ export function parseSuppressions(text: string): Suppressions {
       .map((c) => FROM_HADOLINT[c] ?? c);
     if (m[1] === 'flotilla-ignore-file') {
       if (codes.length === 0) s.file = 'all';
-      else if (s.file !== 'all') codes.forEach((c) => ((s.file ??= new Set()) as Set<string>).add(c));
+      else if (s.file !== 'all') {
+        const file = s.file ?? new Set<string>();
+        codes.forEach((c) => file.add(c));
+        s.file = file;
+      }
       continue;
     }
     const set = codes.length ? codes : ['*'];

@@ -1,6 +1,14 @@
 // Thin helpers over dockerfile-ast: stages, flags, shell commands of RUN (shell form and
 // heredocs), and ranges of single words, so the rules stay declarative.
-import { DockerfileParser, type Dockerfile, type Instruction, type Argument } from 'dockerfile-ast';
+import {
+  Copy,
+  DockerfileParser,
+  ModifiableInstruction,
+  Run,
+  type Argument,
+  type Dockerfile,
+  type Instruction,
+} from 'dockerfile-ast';
 import type { Range } from '../core/types';
 import type { LineIndex } from '../core/lines';
 
@@ -44,8 +52,7 @@ export interface FlagLike {
 }
 
 export function flagsOf(ins: Instruction): FlagLike[] {
-  const f = (ins as unknown as { getFlags?: () => FlagLike[] }).getFlags;
-  return f ? f.call(ins) : [];
+  return ins instanceof ModifiableInstruction ? ins.getFlags() : [];
 }
 
 export interface HeredocLike {
@@ -55,9 +62,9 @@ export interface HeredocLike {
   getNameRange(): Range;
 }
 
+/** Heredocs are public on RUN and COPY (the base class keeps its parser protected). */
 export function heredocsOf(ins: Instruction): HeredocLike[] {
-  const f = (ins as unknown as { getHeredocs?: () => HeredocLike[] }).getHeredocs;
-  return f ? f.call(ins) : [];
+  return ins instanceof Run || ins instanceof Copy ? ins.getHeredocs() : [];
 }
 
 /** True when the arguments are written in JSON (exec) form. */

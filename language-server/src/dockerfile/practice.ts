@@ -11,7 +11,7 @@ const ARCHIVE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$/i;
 
 export function checkPractice(df: ParsedDockerfile, lines: LineIndex): Finding[] {
   const out: Finding[] = [];
-  const stageNames = new Set(df.stages.map((s) => s.name?.toLowerCase()).filter(Boolean) as string[]);
+  const stageNames = new Set(df.stages.map((s) => s.name?.toLowerCase()).filter((n): n is string => !!n));
   for (const stage of df.stages) {
     checkFromImage(stage.from, stageNames, out);
     perStage(stage, df, out);

@@ -29,7 +29,16 @@ interface Schema {
   types: Record<string, TypeDef>;
 }
 
-export const SCHEMA = schemaJson as unknown as Schema;
+function isSchema(v: unknown): v is Schema {
+  if (typeof v !== 'object' || v === null) return false;
+  const o: Record<string, unknown> = { ...v };
+  return typeof o.kubernetes === 'string' && typeof o.kinds === 'object' && typeof o.types === 'object';
+}
+
+const raw: unknown = schemaJson;
+if (!isSchema(raw))
+  throw new Error('schema.generated.json is not a schema: regenerate it with scripts/gen-k8s-schema.ts');
+export const SCHEMA: Schema = raw;
 export const K8S_VERSION = SCHEMA.kubernetes;
 
 const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];

@@ -1,7 +1,7 @@
 // Strict schema validation of one manifest document against the bundled Kubernetes schema:
 // unknown fields, wrong types, missing required fields, bad enum values and quantities, each
 // reported with the field's path and the exact range of the offending key or value.
-import { isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, type Document, type Node } from 'yaml';
 import type { LineIndex } from '../core/lines';
 import type { Finding, Range } from '../core/types';
 import { deref, effectivePairs, keyOf, keyRange, nodeRange, type AnyNode } from '../yaml/parse';
@@ -218,7 +218,7 @@ function check(ctx: Ctx, raw: AnyNode, t: TypeRef, path: string, owner?: string)
       return;
     case 'array':
       if (!isSeq(node)) return wrong();
-      node.items.forEach((item, i) => check(ctx, item as AnyNode, t.of, `${path}[${i}]`, owner));
+      node.items.forEach((item, i) => check(ctx, isNode(item) ? item : undefined, t.of, `${path}[${i}]`, owner));
       return;
     case 'map':
       if (!isMap(node)) return wrong();

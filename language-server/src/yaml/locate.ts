@@ -1,8 +1,8 @@
 // Where a cursor is inside YAML: the AST path (hover, definition) for well-formed text, and
 // an indentation-based path (completion) that also works on half-typed lines.
-import { isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, type Document, type Node } from 'yaml';
 import type { LineIndex } from '../core/lines';
-import { keyOf } from './parse';
+import { keyOf, mapPairs } from './parse';
 
 export interface Located {
   path: (string | number)[];
@@ -18,7 +18,7 @@ export function locate(doc: Document, offset: number): Located {
   for (let depth = 0; n && depth < 200; depth++) {
     if (isMap(n)) {
       let next: Node | null = null;
-      for (const p of n.items as Pair<Node, Node | null>[]) {
+      for (const p of mapPairs(n)) {
         const k = keyOf(p);
         if (within(p.key, offset)) return { path: k === undefined ? path : [...path, k], node: p.key, onKey: true };
         if (within(p.value, offset) && k !== undefined) {
@@ -30,10 +30,11 @@ export function locate(doc: Document, offset: number): Located {
       if (!next) return { path, node: n, onKey: false };
       n = next;
     } else if (isSeq(n)) {
-      const i = n.items.findIndex((it) => within(it as Node, offset));
+      const i = n.items.findIndex((it) => isNode(it) && within(it, offset));
       if (i < 0) return { path, node: n, onKey: false };
       path.push(i);
-      n = n.items[i] as Node;
+      const item: unknown = n.items[i];
+      n = isNode(item) ? item : null;
     } else return { path, node: n, onKey: false };
   }
   return { path, node: n ?? undefined, onKey: false };

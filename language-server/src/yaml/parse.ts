@@ -1,6 +1,6 @@
 // YAML parsing with source ranges: every document of a multi-document file keeps its own AST,
 // and lookups never expand aliases (so an alias bomb costs nothing).
-import { isPair, parseAllDocuments, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isNode, isPair, parseAllDocuments, type Document, type Pair, type YAMLMap } from 'yaml';
 import { pairOf, type AnyNode } from '../../../extension/engine/model/yaml-nodes';
 import { duplicateKeys } from '../../../extension/engine/model/yaml-source';
 import { LineIndex } from '../core/lines';
@@ -66,8 +66,8 @@ export {
 export function nodeRange(lines: LineIndex, node: AnyNode | Pair): Range | undefined {
   if (!node) return undefined;
   if (isPair(node)) {
-    const k = node.key as Node | null;
-    return k?.range ? lines.range(k.range[0], k.range[1]) : undefined;
+    const k: unknown = node.key;
+    return isNode(k) && k.range ? lines.range(k.range[0], k.range[1]) : undefined;
   }
   const r = node.range;
   return r ? lines.range(r[0], r[1]) : undefined;
@@ -77,7 +77,7 @@ export function nodeRange(lines: LineIndex, node: AnyNode | Pair): Range | undef
 export function keyRange(lines: LineIndex, map: AnyNode, key: string): Range | undefined {
   const p = pairOf(map, key);
   if (p) return nodeRange(lines, p);
-  const r = (map as Node | undefined)?.range;
+  const r = map?.range;
   return r ? lines.range(r[0], Math.min(r[1], lines.lineEnd(lines.position(r[0]).line))) : undefined;
 }
 
