@@ -36,8 +36,9 @@ function isSchema(v: unknown): v is Schema {
 }
 
 const raw: unknown = schemaJson;
-if (!isSchema(raw))
+if (!isSchema(raw)) {
   throw new Error('schema.generated.json is not a schema: regenerate it with scripts/gen-k8s-schema.ts');
+}
 export const SCHEMA: Schema = raw;
 export const K8S_VERSION = SCHEMA.kubernetes;
 
