@@ -25,6 +25,7 @@ import {
   type Running,
 } from '../support/stack-fixture';
 import { ensureBusyboxImage } from '../support/base-images';
+import { startRegistry } from '../swarm/registry';
 
 const SLEEP = '[sh, -c, "trap \'exit 0\' TERM; sleep 600 & wait"]';
 
@@ -352,5 +353,59 @@ containers:
     );
     run = await startStack(dir2);
     await runningContainer(name, 'app', 'app');
+  });
+
+  it('pulls on Always when a registry answers, and not on IfNotPresent when the image is present', async () => {
+    const registry = await startRegistry();
+    const ref = `${registry.address}/flotilla-test/${name}:1`;
+    const made: string[] = [];
+    try {
+      // The registry gets a newer image under the tag than the one present locally.
+      const box = docker.getImage(BUSYBOX);
+      await box.tag({ repo: ref.slice(0, ref.lastIndexOf(':')), tag: '1' });
+      made.push(ref);
+      const c = await docker.createContainer({ Image: BUSYBOX, Cmd: ['true'], Labels: { 'dev.flotilla.stack': name } });
+      const newer = await c.commit({ changes: 'LABEL flotilla.test=newer' });
+      await c.remove();
+      made.push(newer.Id);
+      await docker.getImage(newer.Id).tag({ repo: ref.slice(0, ref.lastIndexOf(':')), tag: '1' });
+      const pushing = await docker.getImage(ref).push({ tag: '1', authconfig: {} });
+      await new Promise<void>((resolve, reject) =>
+        docker.modem.followProgress(pushing, (e: Error | null, out: { error?: string }[]) => {
+          const failed = out?.find((o) => o.error);
+          if (e || failed) reject(e ?? new Error(failed?.error));
+          else resolve();
+        }),
+      );
+      await box.tag({ repo: ref.slice(0, ref.lastIndexOf(':')), tag: '1' }); // the older one, locally
+      const local = (await docker.getImage(ref).inspect()).Id;
+      const manifest = (policy: string) =>
+        podDeployment(
+          'app',
+          `containers:\n  - name: app\n    image: ${ref}\n    imagePullPolicy: ${policy}\n    command: ${SLEEP}`,
+        );
+      await prepareStack(
+        docker,
+        writeStack({ 'flotilla.yaml': stackFile(name), 'k8s/app.yaml': manifest('IfNotPresent') }),
+      );
+      assert.equal((await docker.getImage(ref).inspect()).Id, local, 'IfNotPresent keeps the local image');
+      const prepared = await prepareStack(
+        docker,
+        writeStack({ 'flotilla.yaml': stackFile(name), 'k8s/app.yaml': manifest('Always') }),
+      );
+      assert.equal((await docker.getImage(ref).inspect()).Id, newer.Id, 'Always pulled the registry’s image');
+      assert.deepEqual(
+        prepared.stack.warnings.filter((w) => /could not pull/.test(w.message)),
+        [],
+      );
+    } finally {
+      await registry.stop();
+      for (const m of made.reverse()) {
+        await docker
+          .getImage(m)
+          .remove({ force: true })
+          .catch(() => undefined);
+      }
+    }
   });
 });

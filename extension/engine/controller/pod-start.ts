@@ -18,7 +18,7 @@ import { ensurePauseImage } from '../docker/pause-image';
 import { removePodVolumes } from '../docker/volumes';
 import { PodSetupError, prepareVolumes } from '../docker/volume-writer';
 import { RestartBackoff } from '../health/backoff';
-import { runHook } from '../health/lifecycle';
+import { runHook, sleep } from '../health/lifecycle';
 import { throwIfCancelled } from '../util/errors';
 import type { ContainerSpec, DeploymentSpec, NodeSpec, PodTemplate } from '../model/types';
 import { podFacts } from './downward-api';
@@ -196,16 +196,6 @@ async function runToCompletion(
     await sleep(delay, opts.signal);
     throwIfCancelled(opts.signal, 'the controller stopped while the pod was initializing');
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
 }
 
 /** Facts, volumes (made and written) and image users for one replica. */
