@@ -24,7 +24,8 @@ usage: flotilla <command> [--stack DIR] [options]
   restart DEPLOYMENT      rolling restart
   logs [-f] [--tail N] [--timestamps] T
                           logs of a replica, or of every replica of a deployment (prefixed)
-  down                    stop the controller and remove everything the stack created
+  down [--volumes]        stop the controller and remove everything the stack created except
+                          claim volumes (their data); --volumes removes those too
   lint [PATH...] [--format json] [--no-docker]
                           check Dockerfiles, manifests and stack files; exit 1 on any error
                           (--no-docker: skip the check that images exist locally)

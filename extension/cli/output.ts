@@ -16,11 +16,27 @@ export function formatStatus(s: StackStatus): string {
   lines.push(pad(['DEPLOYMENT', 'READY', 'ROLLOUT', 'HPA']));
   for (const d of s.deployments) {
     const hpa = d.hpa ? `${d.hpa.minReplicas}..${d.hpa.maxReplicas} → ${d.hpa.desiredReplicas}` : '';
-    lines.push(pad([d.name, `${d.ready}/${d.desired}`, d.rollout?.state ?? '', hpa]));
+    // Other kinds say what they are: statefulset/db, daemonset/agent, pod/once.
+    const name = !d.kind || d.kind === 'Deployment' ? d.name : `${d.kind.toLowerCase()}/${d.name}`;
+    lines.push(pad([name, `${d.ready}/${d.desired}`, d.rollout?.state ?? '', hpa]));
+  }
+  const jobs = s.jobs ?? [];
+  if (jobs.length) {
+    lines.push('');
+    lines.push(pad(['JOB', 'COMPLETIONS', 'ACTIVE', 'FAILED', 'STATUS']));
+    for (const j of jobs) {
+      if (j.kind === 'CronJob') {
+        const next = j.suspend ? 'suspended' : j.nextScheduleTime ? `next ${j.nextScheduleTime.slice(0, 16)}Z` : '';
+        lines.push(pad([`cronjob/${j.name}`, j.schedule ?? '', String(j.active), String(j.failed), next]));
+      } else {
+        const completions = `${j.succeeded}/${j.completions ?? '1+'}`;
+        lines.push(pad([j.name, completions, String(j.active), String(j.failed), j.condition ?? 'Running']));
+      }
+    }
   }
   lines.push('');
   lines.push(pad(['REPLICA', 'STATE', 'READY', 'RESTARTS', 'NODE', 'ADDRESS']));
-  for (const d of s.deployments) {
+  for (const d of [...s.deployments, ...jobs]) {
     for (const r of d.replicas) {
       const state = r.backoff
         ? `${r.state} (${r.backoff.reason}, retry in ${r.backoff.nextRetrySeconds}s)`

@@ -19,6 +19,7 @@ import { loadStack } from './model/load-stack';
 import type { NodeSpec, StackSpec } from './model/types';
 import { ProxySink } from './proxy/proxy-sink';
 import { defaultNodePool } from './scheduler';
+import type { Clock } from './util/clock';
 
 export interface Prepared {
   stack: StackSpec;
@@ -123,8 +124,8 @@ export async function reloadStack(ctl: StackController, opts: PrepareOptions = {
  * A controller with everything attached: probes decide readiness and liveness, each Service
  * gets its host load balancer, and a ClusterIP with cluster DNS inside the stack network.
  */
-export function createController(docker: Docker, p: Prepared): StackController {
-  const ctl = new StackController({ docker, stack: p.stack, imageIds: p.imageIds, nodes: p.nodes });
+export function createController(docker: Docker, p: Prepared, opts: { clock?: Clock } = {}): StackController {
+  const ctl = new StackController({ docker, stack: p.stack, imageIds: p.imageIds, nodes: p.nodes, clock: opts.clock });
   const balancers = new BalancerSink(p.stack);
   const proxy = new ProxySink(docker, p.stack, {
     emit: (type, reason, message) => ctl.emitEvent(type, reason, `stack/${ctl.stack.name}`, message),

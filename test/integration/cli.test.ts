@@ -65,13 +65,12 @@ describe('flotilla CLI (real Docker)', function () {
   });
 
   it('refuses a broken manifest with file and line, and changes nothing', async () => {
-    fs.writeFileSync(
-      path.join(dir, 'k8s/app.yaml'),
-      httpDeployment('web', 1).replace('replicas: 1', 'replicas: "three"'),
-    );
+    const broken = httpDeployment('web', 1).replace('replicas: 1', 'replicas: "three"');
+    const line = broken.split('\n').findIndex((l) => l.includes('replicas: "three"')) + 1;
+    fs.writeFileSync(path.join(dir, 'k8s/app.yaml'), broken);
     const r = flotilla(['up', '--stack', dir]);
     assert.equal(r.code, 1);
-    assert.match(r.err, /k8s\/app\.yaml:5:\d+ .*spec\.replicas: expected an integer/);
+    assert.match(r.err, new RegExp(`k8s/app\\.yaml:${line}:\\d+ .*spec\\.replicas: expected an integer`));
     assert.equal((await stackContainers(name)).length, 0);
     const nets = await docker.listNetworks({ filters: { label: [`dev.flotilla.stack=${name}`] } });
     assert.equal(nets.length, 0);

@@ -159,7 +159,10 @@ describe('healing: controller + probes on the real engine', function () {
       }),
     );
     const unhealthy = (): number =>
-      r.events.filter((e) => e.reason === 'Unhealthy' && e.message.startsWith('Startup probe failed')).length;
+      // Within its start-up time a failure is a Normal "Starting" event, after it an "Unhealthy" warning.
+      r.events.filter(
+        (e) => (e.reason === 'Unhealthy' || e.reason === 'Starting') && e.message.startsWith('Startup probe failed'),
+      ).length;
     const rep = await waitFor('startup probe failing', () =>
       r.replica()?.state === 'Running' && unhealthy() >= 2 ? r.replica() : undefined,
     );

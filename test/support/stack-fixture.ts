@@ -10,6 +10,7 @@ import { createDocker } from '../../extension/engine/docker/client';
 import { createController, prepareStack } from '../../extension/engine/runner';
 import { ensureBusyboxImage } from './base-images';
 import { deployment, httpdShell, manifests, service, type ContainerOptions } from './manifests';
+import type { Clock } from '../../extension/engine/util/clock';
 
 export const docker: Docker = createDocker();
 
@@ -50,10 +51,10 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-export async function startStack(dir: string): Promise<Running> {
+export async function startStack(dir: string, opts: { clock?: Clock } = {}): Promise<Running> {
   await ensureBusyboxImage(docker);
   const p = await prepareStack(docker, dir);
-  const ctl = createController(docker, p);
+  const ctl = createController(docker, p, opts);
   await ctl.start();
   return { ctl, dir, stop: () => ctl.stop(false) };
 }

@@ -80,6 +80,8 @@ function stackWith(d: DeploymentSpec, extra: Partial<StackSpec> = {}): StackSpec
     builds: [],
     nodes: [],
     deployments: [d],
+    jobs: [],
+    cronJobs: [],
     services: [],
     hpas: [],
     configMaps: [{ name: 'cfg', source: src, data: { 'a.conf': 'A', b: 'B' } }],

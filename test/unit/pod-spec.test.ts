@@ -56,6 +56,8 @@ function stackWith(d: DeploymentSpec[], extra: Partial<StackSpec> = {}): StackSp
     builds: [],
     nodes: [],
     deployments: d,
+    jobs: [],
+    cronJobs: [],
     services: [
       {
         name: 'api',

@@ -184,6 +184,8 @@ describe('proxy program', () => {
       manifestFiles: [],
       builds: [],
       nodes: [],
+      jobs: [],
+      cronJobs: [],
       deployments: [dep('web'), dep('db', { subdomain: 'db' }), dep('cache', { hostname: 'c', subdomain: 'other' })],
       services: [svc('web'), svc('db', { clusterIP: 'None' }), svc('cache', { clusterIP: 'None' }), svc('lost')],
       hpas: [],

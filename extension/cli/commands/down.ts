@@ -1,9 +1,12 @@
 // `flotilla down`: stop the controller if one runs, then remove every container
 // and the network the stack labelled. Unlabelled containers are never touched.
+// Claim volumes (PersistentVolumeClaims, StatefulSet claims) keep their data;
+// `down --volumes` removes them too.
 import { ControllerClient } from '../../engine/api/client';
 import { downStack } from '../../engine/controller/controller';
 import { preStopRunner } from '../../engine/controller/pod-lifecycle';
 import { connectDocker } from '../../engine/docker/client';
+import { listClaimVolumes, removeClaimVolumes } from '../../engine/docker/volumes';
 import type { ObservedPod } from '../../engine/docker/observe';
 import { loadStack } from '../../engine/model/load-stack';
 import { findStackFile } from '../../engine/model/stack-file';
@@ -45,6 +48,17 @@ export async function down(args: Args): Promise<number> {
     loaded ? preStopRunner(docker, loaded, p) : undefined,
   );
   process.stdout.write(`stack ${stack.name}: removed ${n} replica(s) and its network\n`);
+  const claims = await listClaimVolumes(docker, stack.name);
+  if (args.flags.has('--volumes')) {
+    // Only now, and only on request: claims hold the user's data (as deleting PVCs would).
+    const r = await removeClaimVolumes(docker, stack.name);
+    process.stdout.write(`stack ${stack.name}: removed ${r.removed.length} claim volume(s)\n`);
+    if (r.busy.length) process.stdout.write(`still in use, kept: ${r.busy.join(', ')}\n`);
+  } else if (claims.length) {
+    process.stdout.write(
+      `kept ${claims.length} claim volume(s) with their data (${claims.map((c) => c.name).join(', ')}); flotilla down --volumes removes them\n`,
+    );
+  }
   return 0;
 }
 

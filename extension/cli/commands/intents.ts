@@ -10,6 +10,7 @@ import {
   manifestReplicas,
   recordHandScale,
 } from '../../engine/controller/hand-scale';
+import { requireKind, RESTARTABLE, SCALABLE } from '../../engine/controller/intents';
 import { StateStore, type StackState } from '../../engine/controller/state-store';
 import { StackError } from '../../engine/model/problems';
 import { loadStack } from '../../engine/model/load-stack';
@@ -33,6 +34,7 @@ export async function scale(args: Args): Promise<number> {
   return intent(
     args,
     deployment,
+    'scale',
     (c) => c.post('/v1/scale', body),
     (s, d) => {
       if (!d || reset) {
@@ -55,6 +57,7 @@ export async function restart(args: Args): Promise<number> {
   return intent(
     args,
     deployment,
+    'restart',
     (c) => c.post('/v1/restart', { deployment }),
     (s) => {
       s.restartedAt[deployment] = at;
@@ -66,17 +69,20 @@ export async function restart(args: Args): Promise<number> {
 async function intent(
   args: Args,
   deployment: string,
+  verb: 'scale' | 'restart',
   live: (c: ControllerClient) => Promise<{ message?: string }>,
   record: (s: StackState, d: DeploymentSpec | undefined) => void,
   what: string,
 ): Promise<number> {
   const dir = stackDir(args);
   const stack = requireStack(dir);
-  if (!stack.deployments.some((d) => d.name === deployment)) {
+  const target = stack.deployments.find((d) => d.name === deployment);
+  if (!target) {
     throw new Error(
       `no deployment "${deployment}" in stack ${stack.name} (deployments: ${stack.deployments.map((d) => d.name).join(', ')})`,
     );
   }
+  requireKind(target, verb === 'scale' ? SCALABLE : RESTARTABLE, verb);
   const client = await ControllerClient.connect(dir);
   if (client) {
     const res = await live(client);

@@ -8,7 +8,8 @@ export type ReplicaState =
   | 'Running'
   | 'Waiting' // restart backoff (CrashLoopBackOff) or waiting for an image
   | 'Terminating'
-  | 'Exited';
+  | 'Exited'
+  | 'Completed'; // exited 0 and left down by its restartPolicy (a Job's pod, a run-once Pod)
 
 export interface BackoffStatus {
   reason: string; // e.g. "CrashLoopBackOff"
@@ -40,7 +41,8 @@ export interface ReplicaStatus {
 
 export interface RolloutStatus {
   state: 'Complete' | 'Progressing' | 'Failed';
-  strategy: 'RollingUpdate' | 'Recreate';
+  /** Recreate for Deployments only; OnDelete for StatefulSets and DaemonSets. */
+  strategy: 'RollingUpdate' | 'Recreate' | 'OnDelete';
   currentHash: string;
   updated: number;
   available: number;
@@ -62,6 +64,8 @@ export interface HpaStatus {
 
 export interface DeploymentStatus {
   name: string;
+  /** Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController or Pod. */
+  kind?: string;
   desired: number;
   ready: number;
   /**
@@ -125,11 +129,43 @@ export interface ControllerInfo {
   lastError?: string;
 }
 
+/** A Job (a CronJob's runs included) or a CronJob, as `kubectl get jobs,cronjobs` shows them. */
+export interface JobStatus {
+  name: string;
+  kind: 'Job' | 'CronJob';
+  /** Job: running pods; CronJob: running Jobs. */
+  active: number;
+  /** Job: pods that succeeded; CronJob: successful runs kept in its history. */
+  succeeded: number;
+  /** Job: failed pods and restarts (what backoffLimit counts); CronJob: failed runs kept. */
+  failed: number;
+  completions?: number;
+  parallelism?: number;
+  condition?: 'Complete' | 'Failed';
+  reason?: string;
+  message?: string;
+  startTime?: string;
+  completionTime?: string;
+  /** A Job a CronJob ran. */
+  cronJob?: string;
+  schedule?: string;
+  suspend?: boolean;
+  lastScheduleTime?: string;
+  nextScheduleTime?: string;
+  /** A CronJob's runs, oldest first. */
+  jobs?: string[];
+  manifest?: { file: string; line: number };
+  replicas: ReplicaStatus[];
+}
+
 export interface StackStatus {
   stack: string;
   dir: string;
   controller: ControllerInfo;
+  /** Every long-running workload, with its kind. */
   deployments: DeploymentStatus[];
+  /** Jobs and CronJobs. */
+  jobs?: JobStatus[];
   services: ServiceStatus[];
   pending: PendingStatus[];
 }

@@ -1,6 +1,7 @@
 // Status whether or not a controller runs: ask the controller when one answers,
 // else read the stack files and Docker's labelled containers directly.
 import { handScale, manifestReplicas } from '../controller/hand-scale';
+import { daemonNodes } from '../controller/daemon-set';
 import { buildStatus } from '../controller/status';
 import { StateStore, stateDir } from '../controller/state-store';
 import { connectDocker } from '../docker/client';
@@ -21,9 +22,18 @@ export async function readStatus(dir: string): Promise<StackStatus> {
   const state = StateStore.read(path.join(stateDir(stack.dir), 'state.json'));
   return buildStatus(stack, pods, {
     now: Date.now(),
-    desired: (d) => handScale(state, d)?.replicas ?? manifestReplicas(d),
+    desired: (d) =>
+      d.kind === 'DaemonSet'
+        ? // Without a node pool in the stack file the controller makes one host-sized node.
+          stack.nodes.length
+          ? daemonNodes(stack.nodes, d.template.nodeSelector).length
+          : 1
+        : d.kind === 'Pod'
+          ? 1
+          : (handScale(state, d)?.replicas ?? manifestReplicas(d)),
     scaledByHand: (d) => handScale(state, d),
     pending: [],
     restarts: state.restarts,
+    records: state,
   });
 }

@@ -10,6 +10,7 @@ import { StatsSampler } from '../scaler/stats-sampler';
 import type { HpaSpec } from '../model/types';
 import type { BalancerSink } from './balancer-sink';
 import type { StackController } from './controller';
+import { SCALABLE } from './intents';
 import { isPodReady } from './readiness';
 
 export class AutoscalingLoop {
@@ -66,7 +67,13 @@ export class AutoscalingLoop {
     const pods = this.ctl.observedPods();
     const metrics = this.balancers?.set.podMetrics(now) ?? new Map<string, Record<string, number>>();
     for (const hpa of stack.hpas) {
-      const d = stack.deployments.find((x) => x.name === hpa.target.name && hpa.target.kind === 'Deployment');
+      // scaleTargetRef names a Deployment, StatefulSet, ReplicaSet or ReplicationController by kind.
+      const d = stack.deployments.find(
+        (x) =>
+          x.name === hpa.target.name &&
+          hpa.target.kind === (x.kind ?? 'Deployment') &&
+          SCALABLE.some((k) => k === hpa.target.kind),
+      );
       if (!d) continue;
       const scaler = this.scalerFor(hpa);
       const replicas: ObservedReplica[] = pods
@@ -137,7 +144,8 @@ export class AutoscalingLoop {
   }
 
   private hpaFor(deployment: string): HpaSpec | undefined {
-    return this.ctl.stack.hpas.find((h) => h.target.kind === 'Deployment' && h.target.name === deployment);
+    const d = this.ctl.stack.deployments.find((x) => x.name === deployment);
+    return this.ctl.stack.hpas.find((h) => h.target.kind === (d?.kind ?? 'Deployment') && h.target.name === deployment);
   }
 
   private trackContainers(): void {

@@ -97,6 +97,7 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
       queue: this.queue,
       now: () => this.clock.now(),
       stack: () => this.stack,
+      nodes: () => this.nodes,
       desired: () => ({ stack: this.stack, imageIds: this.imageIds, nodes: this.nodes }),
       health: () => this.health,
       pods: () => this.pods,
@@ -175,9 +176,8 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
 
   /** Applies a newly loaded stack (manifest edit, rebuilt image): level-based, so just swap and enqueue. */
   apply(stack: StackSpec, imageIds: Record<string, string>, nodes: StackSpec['nodes']): void {
-    const gone = this.stack.deployments
-      .filter((d) => !stack.deployments.some((n) => n.name === d.name))
-      .map((d) => d.name);
+    const next = new Set(this.workloadKeys(stack));
+    const gone = this.workloadKeys(this.stack).filter((k) => !next.has(k));
     this.stack = stack;
     this.imageIds = { ...imageIds };
     this.nodes = nodes;
@@ -191,11 +191,16 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
   }
 
   enqueueAll(): void {
-    for (const d of this.stack.deployments) this.queue.add(d.name);
-    // Deployments removed from the manifests still have containers: reconcile those too.
-    for (const p of this.reconciler.pods) {
-      if (!this.stack.deployments.some((d) => d.name === p.deployment)) this.queue.add(p.deployment);
-    }
+    const keys = this.workloadKeys(this.stack);
+    for (const k of keys) this.queue.add(k);
+    // Workloads removed from the manifests still have containers: reconcile those too.
+    const known = new Set(keys);
+    for (const p of this.reconciler.pods) if (!known.has(p.deployment)) this.queue.add(p.deployment);
+  }
+
+  /** Every work-queue key of a stack: its long-running workloads, Jobs, CronJobs and their runs. */
+  private workloadKeys(stack: StackSpec): string[] {
+    return [...stack.deployments.map((d) => d.name), ...this.reconciler.jobs.keys(stack)];
   }
 
   /** Waits until no reconcile is queued or running (tests, `down`). */
@@ -300,7 +305,9 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
       desired: (d) => this.desiredReplicas(d),
       scaledByHand: (d) => this.intents.handScale(d),
       pending: [...this.reconciler.pending.values()].flat(),
+      pendingFor: (w) => this.reconciler.pending.get(w) ?? [],
       rollouts: new Map([...this.reconciler.rollouts].map(([k, v]) => [k, v.status])),
+      records: this.store.get(),
     });
     if (this.endpointSink?.decorate) this.endpointSink.decorate(this.stack, status);
     this.pods?.decorate(status, this.reconciler.pods, this.clock.now());

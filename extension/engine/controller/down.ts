@@ -1,8 +1,9 @@
 // `down`: remove every container and network labelled with the stack, gracefully
 // (replicas first, then the Service proxy, which serves them until they are gone).
 // Works without a loaded stack (only the name is needed) and touches nothing else.
-// Given the stack folder, it also forgets the hand scales: the next `up` starts from
-// the manifests, as a deleted and re-applied Deployment would.
+// Given the stack folder, it also forgets the hand scales and what Jobs, CronJobs and
+// bare Pods did: the next `up` starts from the manifests, as deleted and re-applied
+// objects would. Claim volumes stay (the CLI's down --volumes removes them).
 import type { DockerApi } from '../docker/api';
 import { removeNetwork } from '../docker/network';
 import { observeStack, type ObservedPod } from '../docker/observe';
@@ -10,7 +11,7 @@ import { hasVolumeApi, removePodLeftovers } from '../docker/volumes';
 import { removeProxy } from '../proxy/proxy-container';
 import { forgetHandScales } from './hand-scale';
 import { removeReplica, stopReplica, type PreStopRunner } from './replica-ops';
-import { StateStore } from './state-store';
+import { forgetRunOnce, StateStore } from './state-store';
 
 export async function downStack(
   docker: DockerApi,
@@ -31,6 +32,11 @@ export async function downStack(
   // Pod volumes go with their pods; claims stay.
   if (hasVolumeApi(docker)) await removePodLeftovers(docker, stack);
   await removeNetwork(docker, stack);
-  if (stackDir !== undefined) new StateStore(stackDir).update(forgetHandScales);
+  if (stackDir !== undefined) {
+    new StateStore(stackDir).update((s) => {
+      forgetHandScales(s);
+      forgetRunOnce(s);
+    });
+  }
   return pods.length;
 }

@@ -2,13 +2,14 @@
 // cluster: scale (kept in the state store, so it survives a controller restart, until
 // `down` or a change of the manifest's replicas: hand-scale.ts), scale by a delta (applied
 // in the order requests arrive), rollout restart, the HPA's replica count, and acting on
-// one replica (restart, kill). Each records the intent and enqueues the deployment; the
-// reconciler does the work.
+// one replica (restart, kill). Each records the intent and enqueues the workload; the
+// reconciler does the work. Scale and restart work for the kinds kubectl allows them on.
 import type { EngineEvent } from '../api/protocol';
 import type { DockerApi } from '../docker/api';
 import { observeStack, type ObservedPod } from '../docker/observe';
 import type { DeploymentStatus } from '../api/protocol';
-import type { DeploymentSpec, StackSpec } from '../model/types';
+import type { DeploymentSpec, NodeSpec, StackSpec, WorkloadKind } from '../model/types';
+import { daemonNodes } from './daemon-set';
 import { clearHandScale, dropStaleHandScales, handScale, manifestReplicas, recordHandScale } from './hand-scale';
 import { killReplica, stopReplica } from './replica-ops';
 import type { PodLifecycle } from './hooks';
@@ -21,6 +22,7 @@ export interface IntentHost {
   readonly queue: Pick<WorkQueue, 'add'>;
   now(): number;
   stack(): StackSpec;
+  nodes(): NodeSpec[];
   graceSeconds(deployment: string): number;
   pods(): PodLifecycle | undefined;
   emitEvent(type: EngineEvent['type'], reason: string, object: string, message: string): void;
@@ -32,8 +34,14 @@ export class Intents {
 
   constructor(private readonly host: IntentHost) {}
 
-  /** The replica count the reconciler aims for: the HPA's, else a hand scale in force, else spec.replicas (default 1). */
+  /**
+   * The replica count the reconciler aims for: the HPA's, else a hand scale in force, else
+   * spec.replicas (default 1). A DaemonSet runs one per matching node; a bare Pod is one pod.
+   */
   desiredReplicas(d: DeploymentSpec): number {
+    const kind = d.kind ?? 'Deployment';
+    if (kind === 'DaemonSet') return daemonNodes(this.host.nodes(), d.template.nodeSelector).length;
+    if (kind === 'Pod') return 1;
     return this.hpaReplicas.get(d.name) ?? handScale(this.host.store.get(), d)?.replicas ?? manifestReplicas(d);
   }
 
@@ -69,39 +77,44 @@ export class Intents {
   /** Reset to Manifest: drops the hand scale. */
   resetScale(deployment: string): string {
     const d = this.requireDeployment(deployment);
+    requireKind(d, SCALABLE, 'scale');
     const replicas = manifestReplicas(d);
     this.host.store.update((s) => clearHandScale(s, d.name));
-    this.host.emitEvent('Normal', 'ScalingReplicaSet', `deployment/${d.name}`, `reset to the manifest's ${replicas}`);
+    this.host.emitEvent('Normal', 'ScalingReplicaSet', objectOf(d), `reset to the manifest's ${replicas}`);
     if (this.hpaReplicas.has(d.name)) this.hpaReplicas.set(d.name, replicas);
     this.host.queue.add(d.name);
-    return `deployment/${d.name} reset to the manifest's ${replicas} replicas`;
+    return `${objectOf(d)} reset to the manifest's ${replicas} replicas`;
   }
 
   scale(deployment: string, replicas: number): string {
     const d = this.requireDeployment(deployment);
+    requireKind(d, SCALABLE, 'scale');
     if (!Number.isInteger(replicas) || replicas < 0) {
       throw new Error(`replicas must be a whole number ≥ 0, got ${replicas}`);
     }
     this.host.store.update((s) => recordHandScale(s, d, replicas));
-    this.host.emitEvent('Normal', 'ScalingReplicaSet', `deployment/${d.name}`, `scaled to ${replicas}`);
-    const hpa = this.host.stack().hpas.find((h) => h.target.kind === 'Deployment' && h.target.name === d.name);
+    this.host.emitEvent('Normal', 'ScalingReplicaSet', objectOf(d), `scaled to ${replicas}`);
+    const hpa = this.host
+      .stack()
+      .hpas.find((h) => h.target.kind === (d.kind ?? 'Deployment') && h.target.name === d.name);
     // As `kubectl scale` on an HPA target: applied now, overridden at the HPA's next sync.
     if (hpa && this.hpaReplicas.has(d.name)) this.hpaReplicas.set(d.name, replicas);
     this.host.queue.add(d.name);
     return hpa
-      ? `deployment/${d.name} scaled to ${replicas}, but it is managed by HorizontalPodAutoscaler ${hpa.name}: the HPA overrides a manual scale on its next sync, as in Kubernetes`
-      : `deployment/${d.name} scaled to ${replicas}`;
+      ? `${objectOf(d)} scaled to ${replicas}, but it is managed by HorizontalPodAutoscaler ${hpa.name}: the HPA overrides a manual scale on its next sync, as in Kubernetes`
+      : `${objectOf(d)} scaled to ${replicas}`;
   }
 
   restart(deployment: string): string {
     const d = this.requireDeployment(deployment);
+    requireKind(d, RESTARTABLE, 'restart');
     const at = new Date(this.host.now()).toISOString();
     this.host.store.update((s) => {
       s.restartedAt[d.name] = at;
     });
-    this.host.emitEvent('Normal', 'RolloutRestart', `deployment/${d.name}`, `rolling restart at ${at}`);
+    this.host.emitEvent('Normal', 'RolloutRestart', objectOf(d), `rolling restart at ${at}`);
     this.host.queue.add(d.name);
-    return `deployment/${d.name} restarting`;
+    return `${objectOf(d)} restarting`;
   }
 
   /** Sets the HPA's decision for a deployment (undefined hands control back to spec/scale). */
@@ -142,4 +155,32 @@ export class Intents {
     if (!pod) throw new Error(`no replica "${name}" in stack ${stack.name}`);
     return pod;
   }
+}
+
+/** The kinds `kubectl scale` works on. */
+export const SCALABLE: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController'];
+/** The kinds `kubectl rollout restart` works on. */
+export const RESTARTABLE: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet'];
+
+/** Throws kubectl's kind of refusal when `d`'s kind does not take this intent. */
+export function requireKind(d: DeploymentSpec, kinds: readonly WorkloadKind[], verb: 'scale' | 'restart'): void {
+  const kind = d.kind ?? 'Deployment';
+  if (kinds.includes(kind)) return;
+  const what = verb === 'scale' ? 'scaled' : 'restarted (rollout restart)';
+  const why =
+    kind === 'DaemonSet'
+      ? 'it runs one pod per matching node'
+      : kind === 'Pod'
+        ? 'a bare Pod is one pod; delete and re-create it instead'
+        : kind === 'ReplicaSet' || kind === 'ReplicationController'
+          ? 'its template never rolls; scale it to 0 and back instead'
+          : '';
+  throw new Error(
+    `${kind} "${d.name}" cannot be ${what}${why ? `: ${why}` : ''} (${verb} works on ${kinds.join(', ')})`,
+  );
+}
+
+/** How events and messages name a workload: deployment/web, statefulset/db, ... */
+export function objectOf(d: Pick<DeploymentSpec, 'kind' | 'name'>): string {
+  return `${(d.kind ?? 'Deployment').toLowerCase()}/${d.name}`;
 }

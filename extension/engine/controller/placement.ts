@@ -3,7 +3,7 @@
 // request per new replica. Pure, so the controller's I/O stays thin.
 import type { ObservedPod } from '../docker/observe';
 import type { DeploymentSpec, NodeSpec } from '../model/types';
-import { schedule, type BoundPod, type PodRequest } from '../scheduler';
+import { HOSTNAME_LABEL, schedule, type BoundPod, type PodRequest } from '../scheduler';
 import { replicaName } from './pod-spec';
 
 export interface PlacementInput {
@@ -16,6 +16,11 @@ export interface PlacementInput {
   deployment: DeploymentSpec;
   hash: string;
   count: number;
+  /**
+   * Instead of `count` fresh names: the replicas to place, each with its own name (a
+   * StatefulSet ordinal, a bare Pod) and, for a DaemonSet, the one node it belongs on.
+   */
+  slots?: { replica?: string; node?: string }[];
   rand?: () => number;
 }
 
@@ -52,12 +57,14 @@ export function placeReplicas(input: PlacementInput): PlacementResult {
   for (const b of input.inflight) if (!bound.some((x) => x.replica === b.replica)) bound.push(b);
   const cpuMilli = d.template.containers.reduce((s, c) => s + (c.requests.cpuMilli ?? 0), 0);
   const memoryBytes = d.template.containers.reduce((s, c) => s + (c.requests.memoryBytes ?? 0), 0);
-  const requests: PodRequest[] = Array.from({ length: input.count }, () => ({
-    replica: replicaName(d.name, input.hash, input.rand),
+  const slots: { replica?: string; node?: string }[] = input.slots ?? Array.from({ length: input.count }, () => ({}));
+  const requests: PodRequest[] = slots.map((s) => ({
+    replica: s.replica ?? replicaName(d.name, input.hash, input.rand),
     deployment: d.name,
     cpuMilli,
     memoryBytes,
-    nodeSelector: d.template.nodeSelector,
+    // A pinned replica may go to its node only (the node's hostname label, as the daemon controller pins).
+    nodeSelector: s.node ? { ...d.template.nodeSelector, [HOSTNAME_LABEL]: s.node } : d.template.nodeSelector,
     hostPorts: withAddress(requestedHostPorts(d), input.bindAddress),
   }));
   const result: PlacementResult = { placed: [], pending: [] };

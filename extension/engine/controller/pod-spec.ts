@@ -272,6 +272,8 @@ export function replicaLabels(ctx: PodContext, d: DeploymentSpec, p: ReplicaPlac
   return {
     [LABELS.stack]: ctx.stack.name,
     [LABELS.deployment]: d.name,
+    [LABELS.kind]: d.kind ?? 'Deployment',
+    ...(d.job?.cronJob ? { [LABELS.cronJob]: d.job.cronJob } : {}),
     [LABELS.replica]: p.replica,
     [LABELS.podTemplateHash]: p.hash,
     [LABELS.node]: p.node,

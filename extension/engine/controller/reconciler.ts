@@ -1,24 +1,27 @@
-// One reconcile pass for one deployment: read the observed replicas, restart
-// exited ones in place when their backoff allows, let the rollout planner say
-// what to create and what to remove, and do it. Level-based: every pass starts
-// from a fresh Docker listing, so a missed event never leaves the stack wrong.
-// Graceful stops outlive the pass (a grace period can be 30 s); they are handed
-// to the work queue, which retries them on failure and waits for them on stop.
+// One reconcile pass for one workload: read the observed replicas, restart
+// exited ones in place when their backoff allows, let the workload's planner
+// (workload-plan.ts; job-runner.ts for Jobs and CronJobs) say what to create
+// and what to remove, and do it. Level-based: every pass starts from a fresh
+// Docker listing, so a missed event never leaves the stack wrong. Graceful
+// stops outlive the pass (a grace period can be 30 s); they are handed to the
+// work queue, which retries them on failure and waits for them on stop.
 import type { EngineEvent, PendingStatus, RolloutStatus } from '../api/protocol';
 import type { DockerApi } from '../docker/api';
 import { observeStack, podPhase, type ObservedPod } from '../docker/observe';
-import { planRollout, type RolloutProgress } from '../health/rollout';
+import type { RolloutProgress } from '../health/rollout';
 import type { DeploymentSpec, NodeSpec, StackSpec } from '../model/types';
 import type { BoundPod } from '../scheduler';
 import { errorMessage } from '../util/errors';
 import { PodSetupError } from '../docker/volume-writer';
 import type { HealthMonitor, PodLifecycle } from './hooks';
+import { JobRunner } from './job-runner';
 import { placeReplicas } from './placement';
 import { containerOptions, podTemplateHash, type PodContext, type PodNetwork } from './pod-spec';
 import { isPodReady } from './readiness';
 import { createReplica, removeReplica, restartReplica, stopReplica } from './replica-ops';
 import { restartCount, type ReplicaRuntime, type RuntimeTable } from './runtime';
 import type { StateStore } from './state-store';
+import { kindOf, planWorkload, type ReplicaView, type Slot } from './workload-plan';
 import type { ReconcileResult, WorkQueue } from './workqueue';
 
 /** What the reconciler reads and calls on the controller that owns it. */
@@ -55,82 +58,131 @@ export class ReplicaError extends Error {
 }
 
 export class Reconciler {
-  /** The pods seen by the last listing (any deployment's pass refreshes it). */
+  /** The pods seen by the last listing (any workload's pass refreshes it). */
   pods: ObservedPod[] = [];
   readonly pending = new Map<string, PendingStatus[]>();
-  readonly rollouts = new Map<string, { status: RolloutStatus; progress: RolloutProgress }>();
+  readonly rollouts = new Map<string, { status: RolloutStatus; progress?: RolloutProgress }>();
+  readonly jobs: JobRunner;
   private readonly inflight = new Map<string, BoundPod>();
 
-  constructor(private readonly host: ReconcilerHost) {}
+  constructor(readonly host: ReconcilerHost) {
+    this.jobs = new JobRunner(this);
+  }
 
-  async reconcile(name: string, signal: AbortSignal): Promise<ReconcileResult> {
-    const { stack, imageIds } = this.host.desired();
+  async reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult> {
+    const { stack } = this.host.desired();
     const now = this.host.now();
     this.host.store.reload();
     const listedAt = this.host.now();
     this.pods = await observeStack(this.host.docker, stack.name, signal);
-    const d = stack.deployments.find((x) => x.name === name);
-    const mine = this.pods.filter((p) => p.deployment === name);
-    if (!d) {
-      for (const p of mine) this.terminate(p, 'the deployment was removed from the manifests');
-      this.pending.delete(name);
-      this.rollouts.delete(name);
-      return;
-    }
-    const ctx: PodContext = {
+    const mine = this.pods.filter((p) => p.deployment === key);
+    const d = stack.deployments.find((x) => x.name === key);
+    if (d) return this.reconcileWorkload(d, mine, now, listedAt, signal);
+    const job = this.jobs.find(stack, key);
+    if (job) return this.jobs.reconcileJob(job, mine, now, listedAt, signal);
+    const cron = stack.cronJobs.find((c) => c.name === key);
+    if (cron) return this.jobs.reconcileCron(cron, now);
+    for (const p of mine) this.terminate(p, 'its workload was removed from the manifests');
+    this.jobs.forget(key);
+    this.pending.delete(key);
+    this.rollouts.delete(key);
+    return;
+  }
+
+  /** The pod context of a workload: the stack, its images and its restart annotation. */
+  context(d: DeploymentSpec): PodContext {
+    const { stack, imageIds } = this.host.desired();
+    return {
       stack,
       imageIds,
-      restartedAt: this.host.store.get().restartedAt[name],
+      restartedAt: this.host.store.get().restartedAt[d.name],
       network: this.host.podNetwork(),
     };
+  }
+
+  private async reconcileWorkload(
+    d: DeploymentSpec,
+    mine: ObservedPod[],
+    now: number,
+    listedAt: number,
+    signal: AbortSignal,
+  ): Promise<ReconcileResult> {
+    const ctx = this.context(d);
     const hash = podTemplateHash(ctx, d);
+    const observed = this.observeReplicas(d, mine, now, listedAt, true);
+    this.host.pods()?.sync(mine, d, ctx, hash);
+    let requeue = observed.requeueAfterMs;
+    const previous = this.rollouts.get(d.name);
+    const plan = planWorkload({
+      d,
+      desired: this.host.desiredReplicas(d),
+      hash,
+      replicas: observed.views,
+      nodes: this.host.desired().nodes,
+      now,
+      progress: previous?.progress,
+      started: this.host.store.get().pods[d.name],
+    });
+    if (plan.status?.state === 'Failed' && previous?.status.state !== 'Failed') {
+      this.host.emitEvent(
+        'Warning',
+        'ProgressDeadlineExceeded',
+        `deployment/${d.name}`,
+        plan.status.message ?? 'rollout has timed out progressing',
+      );
+    }
+    if (plan.status) this.rollouts.set(d.name, { status: plan.status, progress: plan.progress });
+    for (const r of plan.remove) {
+      const p = mine.find((x) => x.replica === r.replica);
+      if (p) this.terminate(p, r.why);
+    }
+    const started = plan.started;
+    if (started !== undefined) {
+      this.host.store.update((s) => {
+        s.pods[d.name] = started;
+      });
+    }
+    if (plan.create.length > 0) await this.createReplicas(d, ctx, hash, plan.create, now, signal);
+    else this.pending.delete(d.name);
+    this.host.publishEndpoints();
+    this.host.changed();
+    if (plan.requeueAfterMs !== undefined) requeue = Math.min(requeue ?? Infinity, plan.requeueAfterMs);
+    if (this.pending.get(d.name)?.length) requeue = Math.min(requeue ?? Infinity, 5000);
+    return requeue === undefined ? undefined : { requeueAfterMs: Math.max(50, requeue) };
+  }
+
+  /**
+   * Acts on each observed replica's phase (probes for running ones, an in-place restart
+   * for exited ones when `restart` allows) and says how each looks to a planner.
+   */
+  observeReplicas(
+    d: DeploymentSpec,
+    mine: ObservedPod[],
+    now: number,
+    listedAt: number,
+    restart: boolean,
+  ): { views: ReplicaView[]; requeueAfterMs?: number } {
     let requeue: number | undefined;
-    const replicas = [];
+    const views: ReplicaView[] = [];
     for (const p of mine) {
-      const rt = this.host.runtime.get(p.replica, name, d.template.restartPolicy);
-      const wait = this.observe(p, rt, d, now, listedAt);
+      const rt = this.host.runtime.get(p.replica, d.name, d.template.restartPolicy);
+      const wait = this.observe(p, rt, d, now, listedAt, restart);
       if (wait !== undefined) requeue = Math.min(requeue ?? Infinity, wait);
       const ready = isPodReady(p, d, this.host.runtime);
       if (ready && rt.readySince === undefined) rt.readySince = now;
       if (!ready) rt.readySince = undefined;
-      replicas.push({
+      views.push({
         id: p.replica,
         hash: p.hash,
         ready,
         readySince: rt.readySince,
         terminating: rt.terminating,
         createdAt: p.createdAt,
+        node: p.node,
+        running: podPhase(p) === 'running',
       });
     }
-    this.host.pods()?.sync(mine, d, ctx, hash);
-    const plan = planRollout({
-      deployment: d,
-      desiredReplicas: this.host.desiredReplicas(d),
-      currentHash: hash,
-      replicas,
-      now,
-      progress: this.rollouts.get(name)?.progress,
-    });
-    if (plan.status.state === 'Failed' && this.rollouts.get(name)?.status.state !== 'Failed') {
-      this.host.emitEvent(
-        'Warning',
-        'ProgressDeadlineExceeded',
-        `deployment/${name}`,
-        plan.status.message ?? 'rollout has timed out progressing',
-      );
-    }
-    this.rollouts.set(name, { status: plan.status, progress: plan.progress });
-    for (const id of plan.remove) {
-      const p = mine.find((x) => x.replica === id);
-      if (p) this.terminate(p, 'scaled down or replaced by the rollout');
-    }
-    if (plan.create > 0) await this.createReplicas(d, ctx, hash, plan.create, now, signal);
-    else this.pending.delete(name);
-    this.host.publishEndpoints();
-    this.host.changed();
-    if (plan.requeueAfterMs !== undefined) requeue = Math.min(requeue ?? Infinity, plan.requeueAfterMs);
-    if (this.pending.get(name)?.length) requeue = Math.min(requeue ?? Infinity, 5000);
-    return requeue === undefined ? undefined : { requeueAfterMs: Math.max(50, requeue) };
+    return { views, requeueAfterMs: requeue };
   }
 
   /** Acts on one observed replica's phase; returns ms until it needs another look. */
@@ -140,13 +192,16 @@ export class Reconciler {
     d: DeploymentSpec,
     now: number,
     listedAt: number,
+    restart: boolean,
   ): number | undefined {
     const phase = podPhase(p);
     if (phase === 'running') {
       if (rt.runningSince === undefined) rt.runningSince = now;
+      rt.stayDown = undefined;
       this.host.health()?.watch(p, d);
     } else if (
       phase === 'exited' &&
+      restart &&
       !rt.terminating &&
       !rt.restarting &&
       // A listing taken before an in-place restart finished still shows the old exit.
@@ -169,6 +224,7 @@ export class Reconciler {
   /** Restarts an exited replica in place when its backoff allows; returns ms to wait otherwise. */
   private handleExit(p: ObservedPod, rt: ReplicaRuntime, now: number): number | undefined {
     if (rt.restartDue === undefined) {
+      if (rt.stayDown) return undefined; // restartPolicy said so for this exit; it stays down
       const exitCode = p.containers.find((c) => c.exitCode !== undefined)?.exitCode ?? 0;
       const ranFor = rt.runningSince !== undefined ? now - rt.runningSince : 0;
       const delay = rt.backoff.onExit(now, exitCode, ranFor, rt.lastProbeFailure);
@@ -176,7 +232,10 @@ export class Reconciler {
       rt.runningSince = undefined;
       rt.probeReady = undefined;
       this.host.health()?.unwatch(p.replica);
-      if (delay === null) return undefined; // restartPolicy says stay down
+      if (delay === null) {
+        rt.stayDown = true;
+        return undefined;
+      }
       rt.restartDue = now + delay;
       this.host.store.update((s) => {
         s.restarts[p.replica] = restartCount(rt);
@@ -211,23 +270,27 @@ export class Reconciler {
     return undefined;
   }
 
-  private async createReplicas(
+  /** Places and creates one replica per slot; those that fit nowhere stay Pending with the scheduler's reason. */
+  async createReplicas(
     d: DeploymentSpec,
     ctx: PodContext,
     hash: string,
-    count: number,
+    slots: Slot[],
     now: number,
     signal: AbortSignal,
   ): Promise<void> {
+    const nodes = this.host.desired().nodes;
     const { placed, pending } = placeReplicas({
-      nodes: this.host.desired().nodes,
+      // A DaemonSet tolerates unschedulable nodes, as Kubernetes adds that toleration to its pods.
+      nodes: kindOf(d) === 'DaemonSet' ? nodes.map((n) => ({ ...n, unschedulable: false })) : nodes,
       bindAddress: this.host.desired().stack.settings.bindAddress,
       observed: this.pods,
       terminating: (r) => !!this.host.runtime.peek(r)?.terminating,
       inflight: this.inflight.values(),
       deployment: d,
       hash,
-      count,
+      count: slots.length,
+      slots,
     });
     const creates = placed.map((pl) => {
       this.inflight.set(pl.replica, pl);
@@ -258,7 +321,7 @@ export class Reconciler {
       this.host.emitEvent(
         'Warning',
         'FailedScheduling',
-        `deployment/${d.name}`,
+        `${kindOf(d).toLowerCase()}/${d.name}`,
         `${pending.length} replica(s) pending: ${pending[0].reason}`,
       );
     }
@@ -271,7 +334,7 @@ export class Reconciler {
         this.host.emitEvent(
           'Warning',
           reason.split(':')[0],
-          `deployment/${d.name}`,
+          `${kindOf(d).toLowerCase()}/${d.name}`,
           `${setupFailed.length} replica(s) cannot start: ${reason}`,
         );
       }
@@ -283,7 +346,7 @@ export class Reconciler {
   /**
    * Takes a replica out of its Services' endpoints, then stops (SIGTERM, grace,
    * SIGKILL) and removes it. Returns at once: the stop runs on as work the queue
-   * tracks for the deployment, so a failure is reported and retried.
+   * tracks for the workload, so a failure is reported and retried.
    */
   terminate(p: ObservedPod, why: string): void {
     const rt = this.host.runtime.get(p.replica, p.deployment, 'Always');
@@ -306,7 +369,7 @@ export class Reconciler {
           delete s.restarts[p.replica];
         });
         this.host.queue.add(p.deployment);
-        // Freed capacity may let a pending replica of another deployment fit.
+        // Freed capacity may let a pending replica of another workload fit.
         for (const [dep, list] of this.pending) if (list.length) this.host.queue.add(dep);
       }
     })();

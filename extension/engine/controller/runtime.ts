@@ -25,6 +25,8 @@ export interface ReplicaRuntime {
   restarting?: boolean;
   /** Epoch ms the last in-place restart finished: a listing taken before it still shows the old exit. */
   restartedAt?: number;
+  /** The last exit was one restartPolicy leaves down (a Job pod that completed, restartPolicy Never). */
+  stayDown?: boolean;
 }
 
 export class RuntimeTable {

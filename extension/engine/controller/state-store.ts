@@ -1,11 +1,16 @@
-// Intents that must survive a controller restart (kubectl scale, rollout restart)
-// and counters Docker cannot hold (restart counts: a restarted-in-place container
-// keeps its immutable labels). Kept in <stack dir>/.flotilla/state.json, written
-// atomically so a killed controller never leaves half a file.
+// Intents that must survive a controller restart (kubectl scale, rollout restart),
+// counters Docker cannot hold (restart counts: a restarted-in-place container
+// keeps its immutable labels) and what run-once work has done (a Job's counts, a
+// CronJob's runs, the bare Pods already started), so a restart never runs it
+// again. Kept in <stack dir>/.flotilla/state.json, written atomically so a killed
+// controller never leaves half a file. `down` forgets the run-once records, as
+// deleting and re-applying the objects would in a cluster.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { STATE_DIR } from '../api/protocol';
 import { isRecord } from '../util/errors';
+import type { CronRecord } from './cron-job';
+import type { JobRecord } from './job';
 
 export interface StackState {
   /** Manual scale per deployment (overrides spec.replicas; an HPA overrides both). See hand-scale.ts. */
@@ -16,6 +21,12 @@ export interface StackState {
   restartedAt: Record<string, string>;
   /** Restart counts per replica. */
   restarts: Record<string, number>;
+  /** Per Job (a CronJob's runs included): what it has counted (see job.ts). */
+  jobs: Record<string, JobRecord>;
+  /** Per CronJob: its schedule bookkeeping and runs (see cron-job.ts). */
+  cronJobs: Record<string, CronRecord>;
+  /** Bare Pods started, with the template hash: one deleted since is not started again. */
+  pods: Record<string, string>;
 }
 
 export function stateDir(stackDir: string): string {
@@ -44,6 +55,9 @@ export class StateStore {
       scaleManifest: entries(s.scaleManifest, isCount),
       restartedAt: entries(s.restartedAt, isString),
       restarts: entries(s.restarts, isCount),
+      jobs: entries(s.jobs, isJobRecord),
+      cronJobs: entries(s.cronJobs, isCronRecord),
+      pods: entries(s.pods, isString),
     };
   }
 
@@ -80,4 +94,27 @@ function isCount(x: unknown): x is number {
 
 function isString(x: unknown): x is string {
   return typeof x === 'string';
+}
+
+/** Forgets what run-once work did (`down`): the next `up` runs Jobs, CronJob schedules and bare Pods afresh. */
+export function forgetRunOnce(s: StackState): void {
+  s.jobs = {};
+  s.cronJobs = {};
+  s.pods = {};
+}
+
+// A hand-edited or older state file may hold anything: records of the wrong shape are dropped.
+function isJobRecord(x: unknown): x is JobRecord {
+  return (
+    isRecord(x) &&
+    typeof x.hash === 'string' &&
+    typeof x.startTime === 'number' &&
+    Array.isArray(x.succeededPods) &&
+    Array.isArray(x.failedPods) &&
+    isRecord(x.restarts)
+  );
+}
+
+function isCronRecord(x: unknown): x is CronRecord {
+  return isRecord(x) && typeof x.since === 'number' && Array.isArray(x.runs);
 }

@@ -2,22 +2,16 @@
 // serves a running controller (with probe readiness and backoff) and
 // `flotilla status` without one (then a running replica without a readiness
 // probe counts as Ready, one with a probe as unknown → not Ready).
-import type {
-  DeploymentStatus,
-  EndpointStatus,
-  PendingStatus,
-  ReplicaStatus,
-  RolloutStatus,
-  ServiceStatus,
-  StackStatus,
-} from '../api/protocol';
-import { podPhase, type ObservedPod } from '../docker/observe';
+import type { DeploymentStatus, EndpointStatus, ServiceStatus, StackStatus } from '../api/protocol';
+import type { ObservedPod } from '../docker/observe';
 import { selectorMatches } from '../model/resources';
-import type { DeploymentSpec, StackSpec } from '../model/types';
+import type { StackSpec } from '../model/types';
+import { buildJobStatuses } from './job-status';
 import { resolveTargetPort } from './pod-spec';
 import { isPodReady } from './readiness';
-import { podReason } from './pod-lifecycle';
-import { restartCount, type RuntimeTable } from './runtime';
+import { workloadReplicas, type StatusInputs } from './replica-status';
+
+export type { StatusInputs } from './replica-status';
 
 export interface EndpointTarget {
   replica: string;
@@ -28,36 +22,12 @@ export interface EndpointTarget {
   ready: boolean;
 }
 
-export interface StatusInputs {
-  runtime?: RuntimeTable;
-  now: number;
-  desired: (d: DeploymentSpec) => number;
-  /** The hand scale in force, if any (see hand-scale.ts). */
-  scaledByHand?: (d: DeploymentSpec) => DeploymentStatus['scaledByHand'];
-  pending: PendingStatus[];
-  rollouts?: Map<string, RolloutStatus>;
-  /** Restart counts from the state store, when no runtime is available. */
-  restarts?: Record<string, number>;
-}
-
 export function buildStatus(stack: StackSpec, pods: ObservedPod[], inputs: StatusInputs): StackStatus {
   const deployments: DeploymentStatus[] = stack.deployments.map((d) => {
-    const mine = pods.filter((p) => p.deployment === d.name).sort((a, b) => a.createdAt - b.createdAt);
-    const replicas = mine.map((p) => replicaStatus(p, d, inputs));
-    const pendingHere = inputs.pending.filter((x) => x.replica.startsWith(`${d.name}-`));
-    for (const x of pendingHere) {
-      replicas.push({
-        name: x.replica,
-        container: '',
-        node: '',
-        state: 'Pending',
-        ready: false,
-        restarts: 0,
-        pendingReason: x.reason,
-      });
-    }
+    const replicas = workloadReplicas(d, pods, inputs);
     return {
       name: d.name,
+      kind: d.kind ?? 'Deployment',
       desired: inputs.desired(d),
       ready: replicas.filter((r) => r.ready).length,
       scaledByHand: inputs.scaledByHand?.(d),
@@ -99,39 +69,10 @@ export function buildStatus(stack: StackSpec, pods: ObservedPod[], inputs: Statu
     dir: stack.dir,
     controller: { running: false },
     deployments,
+    jobs: buildJobStatuses(stack, pods, inputs),
     services,
     pending: inputs.pending,
   };
-}
-
-function replicaStatus(p: ObservedPod, d: DeploymentSpec, inputs: StatusInputs): ReplicaStatus {
-  const rt = inputs.runtime?.peek(p.replica);
-  const phase = podPhase(p);
-  const backoff = rt?.backoff.status(inputs.now);
-  const state: ReplicaStatus['state'] = rt?.terminating
-    ? 'Terminating'
-    : phase === 'running'
-      ? 'Running'
-      : phase === 'exited'
-        ? backoff
-          ? 'Waiting'
-          : 'Exited'
-        : 'Creating';
-  const out: ReplicaStatus = {
-    name: p.replica,
-    container: p.containers[0]?.id ?? '',
-    node: p.node,
-    state,
-    ready: isPodReady(p, d, inputs.runtime),
-    restarts: rt ? restartCount(rt) : (inputs.restarts?.[p.replica] ?? 0),
-    templateHash: p.hash,
-    address: p.containers[0]?.ip,
-  };
-  if (backoff) out.backoff = backoff;
-  if (rt?.runningSince) out.startedAt = new Date(rt.runningSince).toISOString();
-  const reason = podReason(p, d, undefined, inputs.now);
-  if (reason) out.reason = reason;
-  return out;
 }
 
 /** Each Service's endpoints: replicas its selector matches, with target ports resolved per replica. */

@@ -7,7 +7,12 @@ export const LABELS = {
   stack: 'dev.flotilla.stack',
   /** On the stack network: the folder whose stack file owns the name. */
   stackDir: 'dev.flotilla.stack-dir',
+  /** The workload the replica belongs to (any kind; the name is historical). */
   deployment: 'dev.flotilla.deployment',
+  /** Its kind: Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Pod or Job. */
+  kind: 'dev.flotilla.kind',
+  /** On a Job's pods: the CronJob that ran the Job. */
+  cronJob: 'dev.flotilla.cronjob',
   replica: 'dev.flotilla.replica',
   podTemplateHash: 'dev.flotilla.pod-template-hash',
   node: 'dev.flotilla.node',

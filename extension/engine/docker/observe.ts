@@ -16,7 +16,12 @@ export interface ObservedContainer {
 
 export interface ObservedPod {
   replica: string;
+  /** The workload's name, whatever its kind. */
   deployment: string;
+  /** The workload's kind; undefined (replicas made before kinds were labelled) is a Deployment. */
+  kind?: string;
+  /** A Job's pods: the CronJob that ran the Job. */
+  cronJob?: string;
   hash: string;
   node: string;
   createdAt: number;
@@ -45,6 +50,8 @@ export async function observeStack(docker: DockerApi, stack: string, signal?: Ab
       pod = {
         replica,
         deployment: l[LABELS.deployment] ?? '',
+        kind: l[LABELS.kind],
+        cronJob: l[LABELS.cronJob],
         hash: l[LABELS.podTemplateHash] ?? '',
         node: l[LABELS.node] ?? '',
         createdAt: Number(l[LABELS.createdAt]) || c.Created * 1000,

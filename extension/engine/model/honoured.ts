@@ -185,8 +185,100 @@ const HPA_SPEC: Fields = {
   targetCPUUtilizationPercentage: Y, // autoscaling/v1, converted
 };
 
+const NO_HISTORY = 'Flotilla keeps no old revisions to roll back to';
+
+const JOB_SPEC: Fields = {
+  completions: Y,
+  parallelism: Y,
+  backoffLimit: Y,
+  activeDeadlineSeconds: Y,
+  ttlSecondsAfterFinished: Y,
+  selector: Y,
+  manualSelector: Y,
+  template: POD_TEMPLATE,
+  completionMode: Y, // NonIndexed runs; Indexed is refused with its line
+  suspend: 'a Job starts when up applies it',
+  podFailurePolicy: 'every failed pod counts against backoffLimit',
+  backoffLimitPerIndex: 'Indexed Jobs do not run locally',
+  maxFailedIndexes: 'Indexed Jobs do not run locally',
+  podReplacementPolicy: 'a failed pod is replaced once it has exited',
+};
+
 /** Kinds the engine runs (or reads, for ConfigMaps and Secrets), with the fields it honours. */
 export const KINDS: Record<string, KindRule> = {
+  StatefulSet: {
+    apiVersions: ['apps/v1'],
+    fields: {
+      metadata: METADATA,
+      spec: {
+        replicas: Y,
+        selector: Y,
+        template: POD_TEMPLATE,
+        serviceName: Y,
+        podManagementPolicy: Y,
+        updateStrategy: {
+          type: Y,
+          rollingUpdate: { partition: Y, maxUnavailable: 'a StatefulSet updates one pod at a time' },
+        },
+        volumeClaimTemplates: {
+          metadata: { name: Y, labels: Y, annotations: Y },
+          spec: {
+            accessModes: Y,
+            resources: Y,
+            storageClassName: 'a claim is a local Docker volume: there are no storage classes',
+            volumeMode: 'a claim is a local Docker volume (a filesystem)',
+            selector: 'a claim is a local Docker volume: there are no PersistentVolumes to select',
+          },
+        },
+        minReadySeconds: Y,
+        revisionHistoryLimit: NO_HISTORY,
+        persistentVolumeClaimRetentionPolicy: 'claims are kept until flotilla down --volumes',
+        ordinals: 'ordinals start at 0',
+      },
+    },
+  },
+  DaemonSet: {
+    apiVersions: ['apps/v1'],
+    fields: {
+      metadata: METADATA,
+      spec: {
+        selector: Y,
+        template: POD_TEMPLATE,
+        updateStrategy: {
+          type: Y,
+          rollingUpdate: { maxUnavailable: Y, maxSurge: 'the old pod stops before its replacement starts' },
+        },
+        minReadySeconds: Y,
+        revisionHistoryLimit: NO_HISTORY,
+      },
+    },
+  },
+  ReplicaSet: {
+    apiVersions: ['apps/v1'],
+    fields: { metadata: METADATA, spec: { replicas: Y, selector: Y, template: POD_TEMPLATE, minReadySeconds: Y } },
+  },
+  ReplicationController: {
+    apiVersions: ['v1'],
+    fields: { metadata: METADATA, spec: { replicas: Y, selector: Y, template: POD_TEMPLATE, minReadySeconds: Y } },
+  },
+  Pod: { apiVersions: ['v1'], fields: { metadata: METADATA, spec: POD_SPEC } },
+  Job: { apiVersions: ['batch/v1'], fields: { metadata: METADATA, spec: JOB_SPEC } },
+  CronJob: {
+    apiVersions: ['batch/v1'],
+    fields: {
+      metadata: METADATA,
+      spec: {
+        schedule: Y,
+        timeZone: Y, // UTC runs; another zone is refused with its line
+        concurrencyPolicy: Y,
+        suspend: Y,
+        successfulJobsHistoryLimit: Y,
+        failedJobsHistoryLimit: Y,
+        startingDeadlineSeconds: Y,
+        jobTemplate: { metadata: METADATA, spec: JOB_SPEC },
+      },
+    },
+  },
   Deployment: {
     apiVersions: ['apps/v1'],
     fields: {

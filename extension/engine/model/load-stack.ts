@@ -57,6 +57,8 @@ export function loadStack(dirOrFile: string, opts: LoadOptions = {}): LoadResult
     builds: sf.builds,
     nodes: sf.nodes,
     deployments: [],
+    jobs: [],
+    cronJobs: [],
     services: [],
     hpas: [],
     configMaps: [],
@@ -191,6 +193,9 @@ function readManifestText(stack: StackSpec, file: string, text: string): Problem
     if (!res || r.problems.length) continue;
     switch (res.kind) {
       case 'Deployment':
+      case 'Job':
+      case 'CronJob': {
+        const kind = res.kind === 'Deployment' ? (res.spec.kind ?? 'Deployment') : res.kind;
         for (const h of res.hostAccess) {
           if (!stack.settings.allow[h.feature]) {
             const at = locate(d, h.path);
@@ -206,12 +211,20 @@ function readManifestText(stack: StackSpec, file: string, text: string): Problem
         for (const u of res.unsupported) {
           if (!u.fatal && coveredByTable(u.path, dropped)) continue; // said once, by the table
           const at = locate(d, u.path);
-          const p = { file, line: at.line, column: at.column, message: `deployment ${res.spec.name}: ${u.message}` };
+          const p = {
+            file,
+            line: at.line,
+            column: at.column,
+            message: `${kind.toLowerCase()} ${res.spec.name}: ${u.message}`,
+          };
           if (u.fatal) problems.push(p);
           else stack.warnings.push({ ...p, severity: 'warning' });
         }
-        stack.deployments.push(res.spec);
+        if (res.kind === 'Job') stack.jobs.push(res.spec);
+        else if (res.kind === 'CronJob') stack.cronJobs.push(res.spec);
+        else stack.deployments.push(res.spec);
         break;
+      }
       case 'Service':
         if (res.spec.clusterIP !== undefined && res.spec.clusterIP !== 'None') {
           const message = `Service ${res.spec.name}: spec.clusterIP ${res.spec.clusterIP} is not used: Flotilla gives each Service an address in the stack network's Service range.`;
@@ -263,20 +276,35 @@ function str(v: unknown): string | undefined {
 
 function checkUnique(stack: StackSpec): Problem[] {
   const problems: Problem[] = [];
-  const groups: [string, { name: string; source: { file: string; line: number; column: number } }[]][] = [
-    ['Deployment', stack.deployments],
+  type Named = { name: string; kind?: string; source: { file: string; line: number; column: number } };
+  const workloads: Named[] = [
+    ...stack.deployments.map((d) => ({ ...d, kind: d.kind ?? 'Deployment' })),
+    ...stack.jobs,
+    ...stack.cronJobs.map((c) => ({ ...c, kind: 'CronJob' })),
+  ];
+  const groups: [string, Named[]][] = [
+    // Replicas, containers and work-queue keys are named after their workload, whatever its kind.
+    ['workload', workloads],
     ['Service', stack.services],
     ['HorizontalPodAutoscaler', stack.hpas],
     ['ConfigMap', stack.configMaps],
     ['Secret', stack.secrets],
     ['PersistentVolumeClaim', stack.claims],
   ];
-  for (const [kind, items] of groups) {
-    const seen = new Map<string, string>();
+  for (const [group, items] of groups) {
+    const seen = new Map<string, { at: string; kind: string }>();
     for (const it of items) {
+      const kind = it.kind ?? group;
       const first = seen.get(it.name);
-      if (first) problems.push({ ...it.source, message: `duplicate ${kind} "${it.name}" (first defined at ${first})` });
-      else seen.set(it.name, `${path.basename(it.source.file)}:${it.source.line}`);
+      if (!first) seen.set(it.name, { at: `${path.basename(it.source.file)}:${it.source.line}`, kind });
+      else if (first.kind === kind) {
+        problems.push({ ...it.source, message: `duplicate ${kind} "${it.name}" (first defined at ${first.at})` });
+      } else {
+        problems.push({
+          ...it.source,
+          message: `${kind} "${it.name}" has the name of the ${first.kind} at ${first.at}: replicas are named after their workload, so rename one`,
+        });
+      }
     }
   }
   return problems;

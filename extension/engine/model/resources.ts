@@ -8,10 +8,21 @@ import { readPodTemplate, type HostAccess } from './pod';
 import { parseCpu, parseMemory } from './quantity';
 import type { Obj, Reader } from './reader';
 import type { YamlPath } from './yaml-source';
+import {
+  readBarePod,
+  readCronJob,
+  readDaemonSet,
+  readJob,
+  readReplicaSet,
+  readStatefulSet,
+  type ReadWorkload,
+} from './workloads';
 import type {
   ClaimSpec,
   ConfigMapSpec,
+  CronJobSpec,
   DeploymentSpec,
+  JobSpec,
   HpaScalingRules,
   HpaSpec,
   LabelSelector,
@@ -24,6 +35,18 @@ export type Resource =
   | {
       kind: 'Deployment';
       spec: DeploymentSpec;
+      hostAccess: { feature: keyof HostAccess; path: YamlPath }[];
+      unsupported: { path: YamlPath; message: string; fatal: boolean }[];
+    }
+  | {
+      kind: 'Job';
+      spec: JobSpec;
+      hostAccess: { feature: keyof HostAccess; path: YamlPath }[];
+      unsupported: { path: YamlPath; message: string; fatal: boolean }[];
+    }
+  | {
+      kind: 'CronJob';
+      spec: CronJobSpec;
       hostAccess: { feature: keyof HostAccess; path: YamlPath }[];
       unsupported: { path: YamlPath; message: string; fatal: boolean }[];
     }
@@ -92,6 +115,23 @@ export function readResource(r: Reader, v: unknown): Resource | undefined {
   switch (kind) {
     case 'Deployment':
       return readDeployment(r, o, name, source);
+    case 'StatefulSet':
+      return asDeployment(readStatefulSet(r, o, name, source));
+    case 'DaemonSet':
+      return asDeployment(readDaemonSet(r, o, name, source));
+    case 'ReplicaSet':
+    case 'ReplicationController':
+      return asDeployment(readReplicaSet(r, o, name, source, kind));
+    case 'Pod':
+      return asDeployment(readBarePod(r, o, name, source));
+    case 'Job': {
+      const job = readJob(r, o, name, source);
+      return job && { kind: 'Job', ...job };
+    }
+    case 'CronJob': {
+      const cron = readCronJob(r, o, name, source);
+      return cron && { kind: 'CronJob', ...cron };
+    }
     case 'Service':
       return { kind, spec: { ...readService(r, o, name, source), ...(namespace !== undefined ? { namespace } : {}) } };
     case 'HorizontalPodAutoscaler': {
@@ -107,6 +147,11 @@ export function readResource(r: Reader, v: unknown): Resource | undefined {
     default:
       return { kind: 'Secret', spec: { name, source, data: readSecretData(r, o) } };
   }
+}
+
+/** The other long-running kinds travel as a Deployment resource whose spec carries its kind. */
+function asDeployment(w: ReadWorkload | undefined): Resource | undefined {
+  return w && { kind: 'Deployment', spec: w.spec, hostAccess: w.hostAccess, unsupported: w.unsupported };
 }
 
 function readDeployment(r: Reader, o: Obj, name: string, source: DeploymentSpec['source']): Resource | undefined {

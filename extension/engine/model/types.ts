@@ -148,9 +148,16 @@ export interface DeploymentStrategy {
   maxUnavailable: IntOrString;
 }
 
+/**
+ * A workload with a pod template. Deployment unless `kind` says otherwise; the other kinds add
+ * their fields (statefulSet, daemonSet, job). Every module that makes, probes or lists a replica
+ * takes this one shape, whatever owns the replica.
+ */
 export interface DeploymentSpec {
   name: string;
   source: SourceRef;
+  /** undefined means Deployment. */
+  kind?: WorkloadKind;
   /** undefined when the manifest leaves replicas out (Kubernetes then uses 1, or the HPA decides). */
   replicas?: number;
   selector: LabelSelector;
@@ -158,6 +165,67 @@ export interface DeploymentSpec {
   strategy: DeploymentStrategy;
   minReadySeconds: number;
   progressDeadlineSeconds: number;
+  statefulSet?: StatefulSetFields;
+  daemonSet?: DaemonSetFields;
+  job?: JobFields;
+}
+
+/** The kinds whose pods Flotilla runs. */
+export type WorkloadKind =
+  'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet' | 'ReplicationController' | 'Pod' | 'Job';
+
+/** A StatefulSet's volumeClaimTemplates entry: one claim (and one Docker volume) per ordinal. */
+export interface ClaimTemplate {
+  name: string;
+  source: SourceRef;
+  /** resources.requests.storage (a local volume has no size; recorded). */
+  storageBytes: number;
+  accessModes: string[];
+  storageClassName?: string;
+}
+
+export interface StatefulSetFields {
+  /** The governing (headless) Service: pods get the subdomain <serviceName>.<namespace>.svc.cluster.local. */
+  serviceName: string;
+  podManagementPolicy: 'OrderedReady' | 'Parallel';
+  updateStrategy: 'RollingUpdate' | 'OnDelete';
+  /** RollingUpdate updates only ordinals ≥ partition. */
+  partition: number;
+  volumeClaimTemplates: ClaimTemplate[];
+}
+
+export interface DaemonSetFields {
+  updateStrategy: 'RollingUpdate' | 'OnDelete';
+  maxUnavailable: IntOrString;
+}
+
+export interface JobFields {
+  /** undefined: a work queue (done once one pod succeeds and none runs). */
+  completions?: number;
+  parallelism: number;
+  backoffLimit: number;
+  activeDeadlineSeconds?: number;
+  ttlSecondsAfterFinished?: number;
+  /** The CronJob that created this Job. */
+  cronJob?: string;
+}
+
+export interface JobSpec extends DeploymentSpec {
+  kind: 'Job';
+  job: JobFields;
+}
+
+export interface CronJobSpec {
+  name: string;
+  source: SourceRef;
+  schedule: string;
+  concurrencyPolicy: 'Allow' | 'Forbid' | 'Replace';
+  suspend: boolean;
+  successfulJobsHistoryLimit: number;
+  failedJobsHistoryLimit: number;
+  startingDeadlineSeconds?: number;
+  /** spec.jobTemplate, named after the CronJob; each run is a copy named <cronjob>-<scheduled minute>. */
+  job: JobSpec;
 }
 
 export interface ServicePort {
@@ -295,7 +363,10 @@ export interface StackSpec {
   manifestFiles: string[];
   builds: BuildSpec[];
   nodes: NodeSpec[];
+  /** Every long-running workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Pod). */
   deployments: DeploymentSpec[];
+  jobs: JobSpec[];
+  cronJobs: CronJobSpec[];
   services: ServiceSpec[];
   hpas: HpaSpec[];
   configMaps: ConfigMapSpec[];
