@@ -17,9 +17,14 @@ import {
   startStack,
   uniqueName,
   waitFor,
+  writeFiles,
   writeStack,
   type Running,
 } from '../support/stack-fixture';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { StackError } from '../../extension/engine/model/problems';
+import { reloadStack } from '../../extension/engine/runner';
 
 describe('workload kinds (real Docker)', function () {
   this.timeout(180_000);
@@ -201,6 +206,54 @@ spec:
     r.ctl.enqueueAll();
     await r.ctl.idle();
     assert.equal((await containers('once')).length, 0);
+  });
+
+  it('bad input (claim without storage, negative backoffLimit, a schedule that does not parse) is refused at its line and changes nothing that runs', async () => {
+    const r = await up(workload('web', { replicas: 1, shell: 'exec sleep 3600' }));
+    await waitFor('running', async () => (await containers('web')).some((c) => c.State === 'running'));
+    await r.ctl.idle();
+    const before = (await stackContainers(name)).map((c) => c.Id).sort();
+    const bad: [string, string, RegExp][] = [
+      [
+        'claim.yaml',
+        workload('db', {
+          kind: 'StatefulSet',
+          shell: 'sleep 1',
+          spec: { volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'] } }] },
+        }),
+        /claim\.yaml:\d+:\d+ .*claim template "data" needs resources\.requests\.storage/,
+      ],
+      [
+        'job.yaml',
+        workload('j', { kind: 'Job', shell: 'true', pod: { restartPolicy: 'Never' }, spec: { backoffLimit: -1 } }),
+        /job\.yaml:\d+:\d+ .*spec\.backoffLimit: must be at least 0/,
+      ],
+      [
+        'cron.yaml',
+        [
+          'apiVersion: batch/v1',
+          'kind: CronJob',
+          'metadata: {name: c}',
+          'spec:',
+          '  schedule: "every minute"',
+          '  jobTemplate:',
+          '    spec:',
+          '      template:',
+          '        spec:',
+          '          restartPolicy: Never',
+          '          containers: [{name: c, image: flotilla.local/busybox:1}]',
+          '',
+        ].join('\n'),
+        /cron\.yaml:\d+:\d+ .*spec\.schedule: schedule "every minute" has 2 field\(s\)/,
+      ],
+    ];
+    for (const [file, yaml, want] of bad) {
+      writeFiles(r.dir, { [`k8s/${file}`]: yaml });
+      await assert.rejects(reloadStack(r.ctl), (e: unknown) => e instanceof StackError && want.test(e.message));
+      fs.rmSync(path.join(r.dir, 'k8s', file));
+    }
+    await r.ctl.idle();
+    assert.deepEqual((await stackContainers(name)).map((c) => c.Id).sort(), before, 'nothing that runs changed');
   });
 
   it('status keeps every long-running kind in deployments and Jobs in jobs', async () => {

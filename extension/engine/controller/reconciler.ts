@@ -21,7 +21,9 @@ import { isPodReady } from './readiness';
 import { createReplica, removeReplica, restartReplica, stopReplica } from './replica-ops';
 import { restartCount, type ReplicaRuntime, type RuntimeTable } from './runtime';
 import type { StateStore } from './state-store';
+import { ordinalOf } from './stateful-set';
 import { kindOf, planWorkload, type ReplicaView, type Slot } from './workload-plan';
+import { ordinalClaimName } from '../model/workloads';
 import type { ReconcileResult, WorkQueue } from './workqueue';
 
 /** What the reconciler reads and calls on the controller that owns it. */
@@ -294,7 +296,13 @@ export class Reconciler {
     });
     const creates = placed.map((pl) => {
       this.inflight.set(pl.replica, pl);
-      const placement = { replica: pl.replica, node: pl.node, hash, createdAt: now };
+      const placement = {
+        replica: pl.replica,
+        node: pl.node,
+        hash,
+        createdAt: now,
+        claims: ordinalClaims(d, pl.replica),
+      };
       const pods = this.host.pods();
       const started = pods
         ? pods.start(ctx, d, placement, signal)
@@ -375,4 +383,16 @@ export class Reconciler {
     })();
     this.host.queue.track(stopped, p.deployment);
   }
+}
+
+/**
+ * A StatefulSet pod's own claims, one per claim template, named as Kubernetes names the
+ * PVCs (<template>-<set>-<ordinal>): each binds the template's volume to that claim's
+ * Docker volume, which outlives the pod, scale-down and `down`.
+ */
+export function ordinalClaims(d: DeploymentSpec, replica: string): Record<string, string> | undefined {
+  const templates = d.statefulSet?.volumeClaimTemplates ?? [];
+  const ordinal = ordinalOf(d.name, replica);
+  if (!templates.length || ordinal === undefined) return undefined;
+  return Object.fromEntries(templates.map((t) => [t.name, ordinalClaimName(t.name, d.name, ordinal)]));
 }
