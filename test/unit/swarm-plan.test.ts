@@ -208,7 +208,15 @@ describe('swarm plan: other workload kinds and file volumes', () => {
           { ...base.template.containers[0], volumeMounts: [{ name: 'data', mountPath: '/data', readOnly: false }] },
         ],
       },
-      statefulSet: { serviceName: 'db', volumeClaimTemplates: [{ name: 'data' }] },
+      statefulSet: {
+        serviceName: 'db',
+        podManagementPolicy: 'OrderedReady',
+        updateStrategy: 'RollingUpdate',
+        partition: 0,
+        volumeClaimTemplates: [
+          { name: 'data', source: base.source, storageBytes: 1 << 20, accessModes: ['ReadWriteOnce'] },
+        ],
+      },
     });
     const p = planSwarm({ stack, images: {}, proxyImage: 'p', nodes: NODES, currentPins: { 'shop_db-1': 'id3' } });
     const ordinals = p.services.filter((s) => s.object === 'db');
@@ -235,7 +243,12 @@ describe('swarm plan: other workload kinds and file volumes', () => {
     const base = api();
     assert.ok(base);
     const ds = planSwarm({
-      stack: withKind({ ...base, name: 'agent', kind: 'DaemonSet', daemonSet: { maxUnavailable: 1 } }),
+      stack: withKind({
+        ...base,
+        name: 'agent',
+        kind: 'DaemonSet',
+        daemonSet: { updateStrategy: 'RollingUpdate', maxUnavailable: 1 },
+      }),
       images: {},
       proxyImage: 'p',
       nodes: NODES,
