@@ -42,7 +42,9 @@ export function formatStatus(s: StackStatus): string {
         ? `${r.state} (${r.backoff.reason}, retry in ${r.backoff.nextRetrySeconds}s)`
         : r.pendingReason
           ? `Pending: ${r.pendingReason}`
-          : r.state;
+          : r.reason
+            ? `${r.state} (${r.reason})`
+            : r.state;
       lines.push(pad([r.name, state, r.ready ? 'yes' : 'no', String(r.restarts), r.node, r.address ?? '']));
     }
   }
