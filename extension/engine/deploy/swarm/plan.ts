@@ -86,6 +86,10 @@ export function planSwarm(inp: PlanInputs): SwarmPlan {
     const proxy = proxyService(inp, s, network, warnings);
     if (proxy) services.push(proxy);
   }
+  const withCron: StackSpec & { cronJobs?: { name: string }[] } = stack;
+  for (const cj of withCron.cronJobs ?? []) {
+    warnings.push(`CronJob "${cj.name}" is not deployed: Swarm has no scheduler for it (run its Job from cron or CI)`);
+  }
   for (const i of stack.ignored) {
     warnings.push(`${i.kind} "${i.name}" is not deployed: Flotilla does not run that kind`);
   }
