@@ -4,27 +4,13 @@
 import * as vscode from 'vscode';
 import type { ReplicaStatus, StackStatus } from '../../engine/api/protocol';
 import type { Ctx } from '../ctx';
+import { replicasByNode } from './by-node';
 import { runCli } from './deploy-command';
 
 export type SwarmNode =
   | { kind: 'node'; id: string; node: string }
   | { kind: 'replica'; id: string; node: string; deployment: string; replica: ReplicaStatus }
   | { kind: 'message'; id: string; text: string };
-
-/** Replicas grouped by the node they run on (nodes sorted, replicas by name). */
-export function replicasByNode(s: StackStatus): Map<string, { deployment: string; replica: ReplicaStatus }[]> {
-  const out = new Map<string, { deployment: string; replica: ReplicaStatus }[]>();
-  for (const d of s.deployments) {
-    for (const r of d.replicas) {
-      const key = r.node || '(not scheduled)';
-      out.set(key, [...(out.get(key) ?? []), { deployment: d.name, replica: r }]);
-    }
-  }
-  for (const list of out.values()) {
-    list.sort((a, b) => a.replica.name.localeCompare(b.replica.name, undefined, { numeric: true }));
-  }
-  return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
-}
 
 export class SwarmView implements vscode.TreeDataProvider<SwarmNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<SwarmNode | undefined>();

@@ -1,0 +1,40 @@
+// The Swarm view's grouping: every replica under the node it runs on, nodes and replicas in order.
+import assert from 'node:assert/strict';
+import type { ReplicaStatus, StackStatus } from '../../../extension/engine/api/protocol';
+import { replicasByNode } from '../../../extension/client/swarm/by-node';
+
+const replica = (name: string, node: string): ReplicaStatus => ({
+  name,
+  container: `c-${name}`,
+  node,
+  state: node ? 'Running' : 'Pending',
+  ready: !!node,
+  restarts: 0,
+});
+
+describe('Swarm view: replicas by node', () => {
+  it('groups replicas under their node, sorted, with unscheduled ones apart', () => {
+    const status: StackStatus = {
+      stack: 'shop',
+      dir: '/x',
+      controller: { running: false },
+      deployments: [
+        { name: 'web', desired: 2, ready: 2, replicas: [replica('web-2', 'n3'), replica('web-1', 'n1')] },
+        {
+          name: 'api',
+          desired: 3,
+          ready: 2,
+          replicas: [replica('api-10', 'n1'), replica('api-2', 'n1'), replica('api-3', '')],
+        },
+      ],
+      services: [],
+      pending: [],
+    };
+    const by = replicasByNode(status);
+    assert.deepEqual([...by.keys()], ['(not scheduled)', 'n1', 'n3']);
+    assert.deepEqual(
+      by.get('n1')?.map((x) => `${x.deployment}/${x.replica.name}`),
+      ['api/api-2', 'api/api-10', 'web/web-1'],
+    );
+  });
+});
