@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: everything from a fresh machine. Starts (or installs) a Docker
 # engine, builds the local base images, type-checks, bundles, then runs the unit,
-# language-server, real-engine and real-VS-Code suites. Exits non-zero on any
+# language-server, real-engine, swarm-lab and real-VS-Code suites. Exits non-zero on any
 # failure and ends with one summary line.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,6 +25,10 @@ status=0
 stage "Unit, language server and real-engine tests"
 npx mocha --require tsx/cjs --timeout 120000 --reporter spec \
   'test/unit/**/*.test.ts' 'test/lsp/**/*.test.ts' 'test/integration/**/*.test.ts' 2>&1 | tee "$log"
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
+
+stage "Docker Swarm lab (3 nodes and a registry in network namespaces; about 2 minutes)"
+npx mocha --require tsx/cjs --timeout 600000 --reporter spec 'test/swarm/**/*.test.ts' 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 
 if [ -f test/vscode/run.sh ]; then

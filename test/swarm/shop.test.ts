@@ -233,6 +233,33 @@ describe('examples/shop on a 3-node Docker Swarm (lab)', function () {
     assert.deepEqual(failed, [], `${failed.length} of ${results.length} requests failed`);
   });
 
+  it("deploy --watch runs the autoscaler on the tasks' stats from every node and keeps the HPA minimum", async function () {
+    const hpa = stack.hpas[0];
+    if (!hpa) throw new Error('the example has an HorizontalPodAutoscaler');
+    const p = spawn(process.execPath, [...CLI, 'deploy', ...target(), '--registry', lab.registry, '--watch'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    p.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise((r) => p.once('exit', r));
+    try {
+      // A measured metric (not "no metrics yet") for the HPA's target: the agents' samples reached the autoscaler.
+      const line = await waitFor(
+        'an HPA sync with measured usage',
+        async () => out.split('\n').find((l) => new RegExp(`^hpa ${hpa.name}: \\w+ \\d+/\\d+`).test(l)),
+        120_000,
+      );
+      const replicas = Number(/replicas (\d+)/.exec(line)?.[1]);
+      assert.ok(replicas >= hpa.minReplicas, line);
+    } finally {
+      p.kill('SIGINT');
+      await exited;
+    }
+    assert.match(out, /autoscaler stopped/);
+  });
+
   it("reschedules a stopped node's tasks and the web URL answers again", async () => {
     const before = status();
     // A worker that runs tasks: stopping the manager's daemon would stop the control plane of a 1-manager swarm.
