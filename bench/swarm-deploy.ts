@@ -233,6 +233,8 @@ async function main(): Promise<void> {
     for (let round = 1; round <= ROUNDS && build; round++) {
       const file = fs.readdirSync(build.context).find((f) => f.endsWith('.js'));
       if (!file) break;
+      // The URL the requests go to answers before the update starts (its node's proxy may still be starting).
+      await untilAnswers([urls[0]]);
       fs.appendFileSync(path.join(build.context, file), `\n// bench change ${round} ${Date.now()}\n`);
       let stop = false;
       const outcomes: { at: number; ok: boolean; error?: string }[] = [];
