@@ -68,6 +68,9 @@ export default tseslint.config(
         performance: 'readonly',
         AbortController: 'readonly',
         TextEncoder: 'readonly',
+        // Code that Playwright runs inside the page (page.evaluate) sees the browser's globals.
+        MutationObserver: 'readonly',
+        getComputedStyle: 'readonly',
       },
     },
     rules: { curly: ['error', 'multi-line'], '@typescript-eslint/no-require-imports': 'off' },

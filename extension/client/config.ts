@@ -10,6 +10,10 @@ export interface FlotillaSettings {
   backoffBaseSeconds: number | null;
   backoffMaxSeconds: number | null;
   terminationGracePeriodSeconds: number | null;
+  /** Kill Replica asks first. */
+  confirmKill: boolean;
+  /** Follow Logs prefixes each line with its timestamp. */
+  logTimestamps: boolean;
 }
 
 export interface ConfigChange {
@@ -36,6 +40,17 @@ export class Config implements vscode.Disposable {
     return this.value;
   }
 
+  /** "Kill, Don't Ask Again": turns the confirmation off for good (user settings). */
+  async setConfirmKill(value: boolean): Promise<void> {
+    await vscode.workspace.getConfiguration('flotilla').update('confirmKill', value, vscode.ConfigurationTarget.Global);
+  }
+
+  async setLogTimestamps(value: boolean): Promise<void> {
+    await vscode.workspace
+      .getConfiguration('flotilla')
+      .update('logs.timestamps', value, vscode.ConfigurationTarget.Global);
+  }
+
   /** The engine environment the settings ask for now (a running controller may have an older one). */
   engineEnv(): Record<string, string> {
     return engineEnv(this.value);
@@ -60,6 +75,8 @@ function readSettings(): FlotillaSettings {
     backoffBaseSeconds: c.get<number | null>('fastDev.backoffBaseSeconds', null),
     backoffMaxSeconds: c.get<number | null>('fastDev.backoffMaxSeconds', null),
     terminationGracePeriodSeconds: c.get<number | null>('fastDev.terminationGracePeriodSeconds', null),
+    confirmKill: c.get<boolean>('confirmKill', true),
+    logTimestamps: c.get<boolean>('logs.timestamps', false),
   };
 }
 

@@ -16,22 +16,19 @@ import { LogFollowers } from './log-followers';
 import { inform, setContext } from './notify';
 import { StackSession } from './session';
 import { findStackFile, watchStackFile, type StackLocation } from './stack-file';
-import { StackStatusBar } from './status-bar';
-import { EndpointsProvider } from './views/endpoints';
-import { TopologyProvider, type TopologyNode } from './views/topology';
+import type { EndpointsProvider } from './views/endpoints';
+import { StackViews } from './views/stack-views';
+import type { TopologyProvider, TopologyNode } from './views/topology';
 
 export class Ctx implements vscode.Disposable {
   readonly log = vscode.window.createOutputChannel('Flotilla', { log: true });
   readonly config = new Config();
   readonly controller: ControllerProcess;
-  readonly topology = new TopologyProvider(() => this.session);
-  readonly endpoints = new EndpointsProvider(() => this.session);
-  readonly topologyView: vscode.TreeView<TopologyNode>;
+  /** Topology, Endpoints and the status bar, rendered from one snapshot. */
+  readonly views = new StackViews();
   readonly logs = new LogFollowers(this);
-  private readonly statusBar = new StackStatusBar();
-  private readonly statusEmitter = new vscode.EventEmitter<StackStatus | undefined>();
-  /** Fires on every snapshot of the current stack, and with undefined when it stops. */
-  readonly onDidChangeStatus = this.statusEmitter.event;
+  /** Fires once every view shows a new snapshot of the current stack, and with undefined when it stops. */
+  readonly onDidChangeStatus = this.views.onDidCommit;
   private sessionScope: vscode.Disposable[] = [];
   private readonly disposables: vscode.Disposable[] = [];
   private graphPanel: GraphPanel | undefined;
@@ -45,32 +42,48 @@ export class Ctx implements vscode.Disposable {
     private api: EngineApi,
   ) {
     this.controller = new ControllerProcess(this.cliPath, this.log);
-    this.topologyView = vscode.window.createTreeView('flotilla.topology', {
-      treeDataProvider: this.topology,
-      showCollapseAll: true,
-    });
-    const endpointsView = vscode.window.createTreeView('flotilla.endpoints', { treeDataProvider: this.endpoints });
     this.disposables.push(
       this.log,
       this.config,
       this.controller,
-      this.topology,
-      this.endpoints,
-      this.topologyView,
-      endpointsView,
+      this.views,
       this.logs,
-      this.statusBar,
-      this.statusEmitter,
       watchStackFile((loc) => this.setLocation(loc)),
       this.controller.onDidExit((exit) => {
+        this.views.setStarting(false);
         if (exit.code !== 0 && looksLikeDockerUnreachable(exit.tail)) this.setDockerUnreachable(true);
       }),
+      this.controller.onDidReceiveMessage((m) => {
+        if (m.kind === 'build') this.views.onBuild(m.build);
+      }),
+      this.views.onDidCommit((status) => this.onCommit(status)),
       this.config.onDidChange((change) => this.onConfigChange(change)),
     );
   }
 
+  get topology(): TopologyProvider {
+    return this.views.topology;
+  }
+
+  get endpoints(): EndpointsProvider {
+    return this.views.endpoints;
+  }
+
+  get topologyView(): vscode.TreeView<TopologyNode> {
+    return this.views.topologyView;
+  }
+
+  /** The snapshot every view shows (the session may hold a newer one for a moment). */
+  get status(): StackStatus | undefined {
+    return this.views.status;
+  }
+
   get cliPath(): string {
     return this.extension.asAbsolutePath(path.join('dist', 'cli.js'));
+  }
+
+  get logTimestamps(): boolean {
+    return this.config.current.logTimestamps;
   }
 
   /** The language client, once started (undefined without dist/server.js). */
@@ -91,7 +104,7 @@ export class Ctx implements vscode.Disposable {
    */
   engineEnv(): Record<string, string> {
     const env = { ...(this.controller.engineEnv ?? this.config.engineEnv()) };
-    const reported = this.session?.status?.controller;
+    const reported = this.status?.controller;
     if (reported?.running) {
       if (reported.dockerHost) env.DOCKER_HOST = reported.dockerHost;
       else if (reported.dockerHost === '') delete env.DOCKER_HOST;
@@ -126,7 +139,7 @@ export class Ctx implements vscode.Disposable {
     setContext('flotilla.noStackFile', !loc);
     if (loc?.dir === this.location?.dir && this.session) {
       this.location = loc; // the name may have changed
-      this.onStatus(this.session.status);
+      this.views.push(this.session.status, loc?.name);
       return;
     }
     this.location = loc;
@@ -138,12 +151,13 @@ export class Ctx implements vscode.Disposable {
       this.session = session;
       this.sessionScope.push(
         session,
-        session.onDidChangeStatus((s) => this.onStatus(s)),
+        session.onDidChangeStatus((s) => this.views.push(s, this.location?.name)),
+        session.onDidReceiveBuild((b) => this.views.onBuild(b)),
       );
-      this.onStatus(undefined);
+      this.views.push(undefined, loc.name);
       await session.attach();
     } else {
-      this.onStatus(undefined);
+      this.views.push(undefined, undefined);
     }
   }
 
@@ -167,13 +181,9 @@ export class Ctx implements vscode.Disposable {
     setContext('flotilla.dockerUnreachable', value);
   }
 
-  private onStatus(status: StackStatus | undefined): void {
+  private onCommit(status: StackStatus | undefined): void {
     if (status) this.setDockerUnreachable(status.controller.dockerConnected === false);
     setContext('flotilla.running', !!status?.controller.running);
-    this.topology.refresh();
-    this.endpoints.refresh();
-    this.statusBar.update(status?.stack ?? this.location?.name, status);
-    this.statusEmitter.fire(status);
   }
 
   /**
@@ -181,6 +191,7 @@ export class Ctx implements vscode.Disposable {
    * offer to restart it, so Shell and Logs never reach a different engine than it uses.
    */
   private onConfigChange(change: ConfigChange): void {
+    if (change.before.logTimestamps !== change.after.logTimestamps) this.logs.restartAll();
     if (!change.engine) return;
     if (this.controller.running) {
       this.restartPrompt(change).then(undefined, (e: unknown) => this.log.error(`restart failed: ${errorMessage(e)}`));

@@ -3,7 +3,7 @@
 // events. Updates are pushed by the controller's /v1/watch stream; nothing polls Docker.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { EngineEvent, StackStatus } from '../engine/api/protocol';
+import type { BuildProgress, EngineEvent, StackStatus } from '../engine/api/protocol';
 import { CONTROLLER_HANDLE_FILE, STATE_DIR } from '../engine/api/protocol';
 import { errorMessage } from '../engine/util/errors';
 import type { EngineApi, EngineConnection } from './engine-link';
@@ -15,10 +15,13 @@ export class StackSession implements vscode.Disposable {
   private last: StackStatus | undefined;
   private readonly statusEmitter = new vscode.EventEmitter<StackStatus | undefined>();
   private readonly eventEmitter = new vscode.EventEmitter<EngineEvent>();
+  private readonly buildEmitter = new vscode.EventEmitter<BuildProgress>();
   private readonly disposables: vscode.Disposable[] = [];
   /** Fires with each new snapshot, and with undefined when the controller goes away. */
   readonly onDidChangeStatus = this.statusEmitter.event;
   readonly onDidReceiveEvent = this.eventEmitter.event;
+  /** Rebuilds of a running stack (a saved Dockerfile), step by step. */
+  readonly onDidReceiveBuild = this.buildEmitter.event;
 
   constructor(
     readonly stackDir: string,
@@ -82,6 +85,7 @@ export class StackSession implements vscode.Disposable {
       .watch((m) => {
         if (m.kind === 'status') this.update(m.status);
         else if (m.kind === 'event') this.onEvent(m.event);
+        else if (m.kind === 'build') this.buildEmitter.fire(m.build);
       }, abort.signal)
       .then(ended, (err: unknown) => {
         if (!abort.signal.aborted) this.log.warn(`watch stream ended: ${errorMessage(err)}`);
@@ -120,5 +124,6 @@ export class StackSession implements vscode.Disposable {
     this.disposables.forEach((d) => d.dispose());
     this.statusEmitter.dispose();
     this.eventEmitter.dispose();
+    this.buildEmitter.dispose();
   }
 }

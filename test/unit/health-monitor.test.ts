@@ -143,7 +143,7 @@ describe('ProbeMonitor', function () {
         onLivenessFailure: () => undefined,
         emitEvent: (type, reason) => typed.push(`${type} ${reason}`),
       },
-      { route: 'direct' },
+      { route: 'direct', minStartupMs: 0 },
     );
     try {
       status['/slow'] = 503;

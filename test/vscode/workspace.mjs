@@ -13,8 +13,17 @@ function alive(pid) {
   }
 }
 
-/** @param {string} tag @param {string} [stackName] renames the stack in the copy */
-export function scratchWorkspace(tag, stackName) {
+/**
+ * @param {string} tag
+ * @param {string} [stackName] renames the stack in the copy
+ * @param {{ ownImages?: boolean, slowBuild?: string, nodeImage?: string }} [opts]
+ *   ownImages: the images are named `<stackName>/web` etc., so this run builds its own and can
+ *   remove them after (the shared `shop/*` tags stay untouched);
+ *   slowBuild: the service whose Dockerfile gets a short extra step, so a build lasts long
+ *   enough to be seen in the editor;
+ *   nodeImage: the base image the Dockerfiles build FROM (their NODE_IMAGE default).
+ */
+export function scratchWorkspace(tag, stackName, opts = {}) {
   const parent = path.join(ROOT, '.cache', 'vscode-test');
   // Drop copies left by earlier runs whose process is gone.
   for (const old of fs.existsSync(parent) ? fs.readdirSync(parent) : []) {
@@ -28,13 +37,27 @@ export function scratchWorkspace(tag, stackName) {
     recursive: true,
     filter: (src) => !src.split(path.sep).includes('.flotilla') && !src.split(path.sep).includes('node_modules'),
   });
+  const edit = (rel, fn) => fs.writeFileSync(path.join(dir, rel), fn(fs.readFileSync(path.join(dir, rel), 'utf8')));
   if (stackName) {
     // Stack names are global on the Docker engine: a test stack must not collide with
     // someone running the example itself.
-    const file = path.join(dir, 'flotilla.yaml');
-    const text = fs.readFileSync(file, 'utf8');
-    if (!/^name: shop$/m.test(text)) throw new Error('examples/shop/flotilla.yaml no longer says "name: shop"');
-    fs.writeFileSync(file, text.replace(/^name: shop$/m, `name: ${stackName}`));
+    edit('flotilla.yaml', (text) => {
+      if (!/^name: shop$/m.test(text)) throw new Error('examples/shop/flotilla.yaml no longer says "name: shop"');
+      return text.replace(/^name: shop$/m, `name: ${stackName}`);
+    });
+  }
+  if (opts.ownImages && stackName) {
+    const rename = (text) => text.replace(/\bshop\/(web|api|worker)\b/g, `${stackName}/$1`);
+    edit('flotilla.yaml', rename);
+    for (const f of fs.readdirSync(path.join(dir, 'k8s'))) edit(path.join('k8s', f), rename);
+  }
+  for (const service of ['web', 'api', 'worker']) {
+    edit(`services/${service}/Dockerfile`, (text) => {
+      let out = text;
+      if (opts.nodeImage) out = out.replace(/^ARG NODE_IMAGE=.*$/m, `ARG NODE_IMAGE=${opts.nodeImage}`);
+      if (opts.slowBuild === service) out = out.replace(/^(WORKDIR .*)$/m, '$1\nRUN sleep 3');
+      return out;
+    });
   }
   return dir;
 }

@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DOCKERFILE_GLOB } from '../../engine/model/file-names';
 import { Cancelled, errorMessage } from '../../engine/util/errors';
+import type { BuildProgress } from '../../engine/api/protocol';
+import { exitCause } from '../controller-process';
 import type { Ctx } from '../ctx';
 import { fail, warn } from '../notify';
 import { findManifests, findStackFile } from '../stack-file';
@@ -32,26 +34,23 @@ export async function up(ctx: Ctx): Promise<boolean> {
   }
   ctx.setDockerUnreachable(false);
   ctx.log.show(true);
+  // The stack's own name, as the status bar and the tree say it. Build lines go to the
+  // Output channel; the notification says which image is at which step.
   return vscode.window.withProgress(
-    {
-      location: vscode.ProgressLocation.Notification,
-      title: `Flotilla: starting ${path.basename(loc.dir)}`,
-      cancellable: true,
-    },
+    { location: vscode.ProgressLocation.Notification, title: `Flotilla: starting ${loc.name}`, cancellable: true },
     async (progress, token) => {
       const scope: vscode.Disposable[] = [];
       const exited = new vscode.EventEmitter<string>();
       scope.push(
         exited,
         reportEvents(ctx, progress),
-        ctx.controller.onDidWriteLine((line) => {
-          if (!session.connected) progress.report({ message: line.slice(0, 120) });
+        ctx.controller.onDidReceiveMessage((m) => {
+          if (m.kind === 'build' && !session.connected) progress.report({ message: buildMessage(m.build) });
         }),
-        ctx.controller.onDidExit((e) =>
-          exited.fire(`the controller exited (code ${e.code ?? e.signal}): ${e.tail.slice(-3).join(' | ')}`),
-        ),
+        ctx.controller.onDidExit((e) => exited.fire(exitCause(e))),
       );
       try {
+        ctx.views.setStarting(true);
         ctx.controller.start(loc.dir, ctx.config.engineEnv());
         // The session attaches when the handle file appears; file watchers can lag, so
         // also retry reading it (a local file, not Docker) until the controller serves.
@@ -75,6 +74,12 @@ export async function up(ctx: Ctx): Promise<boolean> {
       }
     },
   );
+}
+
+function buildMessage(b: BuildProgress): string {
+  if (b.state === 'failed') return `${b.image}: build failed`;
+  if (b.state !== 'building') return `${b.image} ${b.state === 'cached' ? 'up to date' : 'built'}`;
+  return `building ${b.image}${b.step !== undefined && b.total !== undefined ? ` ${b.step}/${b.total}` : ''}`;
 }
 
 export async function down(ctx: Ctx): Promise<void> {

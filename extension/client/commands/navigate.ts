@@ -2,17 +2,14 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { inform } from '../notify';
-import type { EndpointNode } from '../views/endpoints';
-import type { TopologyNode } from '../views/topology';
+import type { RowNode } from './row-arg';
 
-type AnyNode = TopologyNode | EndpointNode | string | undefined;
+type AnyNode = RowNode | string | undefined;
 
 async function pickUrl(ctx: Ctx, node: AnyNode): Promise<string | undefined> {
   if (typeof node === 'string') return node;
   if (node && 'url' in node) return node.url;
-  const urls = (ctx.session?.status?.services ?? []).flatMap((s) =>
-    s.urls.map((url) => ({ label: url, description: s.name })),
-  );
+  const urls = (ctx.status?.services ?? []).flatMap((s) => s.urls.map((url) => ({ label: url, description: s.name })));
   if (!urls.length) {
     inform('No Service URL: the stack is not running or exposes no Service.');
     return undefined;
@@ -30,11 +27,11 @@ export async function copyUrl(ctx: Ctx, node?: AnyNode): Promise<void> {
   const url = await pickUrl(ctx, node);
   if (!url) return;
   await vscode.env.clipboard.writeText(url);
-  vscode.window.setStatusBarMessage(`Copied ${url}`, 3000);
+  inform(`Flotilla: copied ${url} to the clipboard.`);
 }
 
 export async function openManifest(ctx: Ctx, node?: AnyNode): Promise<vscode.TextEditor | undefined> {
-  const s = ctx.session?.status;
+  const s = ctx.status;
   let ref: { file: string; line: number } | undefined;
   if (typeof node === 'string') {
     ref = s?.deployments.find((d) => d.name === node)?.manifest ?? s?.services.find((x) => x.name === node)?.manifest;

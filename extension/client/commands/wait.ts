@@ -29,7 +29,7 @@ export function waitForStatus(
       token.onCancellationRequested(() => finish(() => reject(new Cancelled()))),
     );
     if (fail) subs.push(fail((msg) => finish(() => reject(new Error(msg)))));
-    check(ctx.session?.status);
+    check(ctx.status);
   });
 }
 

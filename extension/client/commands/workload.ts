@@ -7,13 +7,13 @@ import { Cancelled } from '../../engine/util/errors';
 import type { Ctx } from '../ctx';
 import type { EngineConnection } from '../engine-link';
 import { inform, warn } from '../notify';
-import type { TopologyNode } from '../views/topology';
 import { NOT_RUNNING, send } from './require-session';
+import { rowDeployment, type RowNode } from './row-arg';
 import { waitForStatus } from './wait';
 
-export async function pickDeployment(ctx: Ctx, node?: TopologyNode | string): Promise<DeploymentStatus | undefined> {
-  const deployments = ctx.session?.status?.deployments ?? [];
-  const name = typeof node === 'string' ? node : node && node.kind !== 'stack' ? node.deployment : undefined;
+export async function pickDeployment(ctx: Ctx, node?: RowNode | string): Promise<DeploymentStatus | undefined> {
+  const deployments = ctx.status?.deployments ?? [];
+  const name = rowDeployment(node);
   if (name) return deployments.find((d) => d.name === name);
   if (!deployments.length) {
     inform(NOT_RUNNING);
@@ -26,8 +26,8 @@ export async function pickDeployment(ctx: Ctx, node?: TopologyNode | string): Pr
   return pick?.d;
 }
 
-export async function pickReplica(ctx: Ctx, node?: TopologyNode | string): Promise<ReplicaStatus | undefined> {
-  const all = (ctx.session?.status?.deployments ?? []).flatMap((d) => d.replicas);
+export async function pickReplica(ctx: Ctx, node?: RowNode | string): Promise<ReplicaStatus | undefined> {
+  const all = (ctx.status?.deployments ?? []).flatMap((d) => d.replicas);
   const name = typeof node === 'string' ? node : node?.kind === 'replica' ? node.replica : undefined;
   if (name) return all.find((r) => r.name === name);
   const pool =
@@ -41,22 +41,39 @@ export async function pickReplica(ctx: Ctx, node?: TopologyNode | string): Promi
   return pick?.r;
 }
 
-export async function scaleBy(
-  ctx: Ctx,
-  conn: EngineConnection,
-  node: TopologyNode | string | undefined,
-  delta: number,
-): Promise<void> {
-  const d = await pickDeployment(ctx, node);
-  if (!d) return;
-  const replicas = Math.max(0, d.desired + delta);
-  await send(ctx, conn, `scale ${d.name} to ${replicas}`, '/v1/scale', { deployment: d.name, replicas });
+/**
+ * +1 / −1 on a deployment: a delta the controller applies in order, so quick clicks add up.
+ * The Topology row shows the count they lead to until the controller has answered.
+ */
+export async function scaleBy(ctx: Ctx, conn: EngineConnection, deployment: string, delta: number): Promise<void> {
+  if (!ctx.status?.deployments.some((d) => d.name === deployment)) {
+    warn(`Flotilla: no deployment ${deployment} in the running stack.`);
+    return;
+  }
+  const answered = ctx.views.pendingScale.begin(deployment, delta);
+  ctx.views.render();
+  const what = `scale ${deployment} by ${delta > 0 ? `+${delta}` : delta}`;
+  let replicas: number | undefined;
+  try {
+    const res = await ctx.views.pendingScale.inOrder(deployment, () =>
+      send(ctx, conn, what, '/v1/scale', { deployment, delta }),
+    );
+    replicas = res?.ok ? res.replicas : undefined;
+  } finally {
+    answered(replicas);
+    ctx.views.render();
+  }
+}
+
+/** Reset to Manifest: drops the hand scale, back to the manifest's replicas. */
+export async function resetScale(ctx: Ctx, conn: EngineConnection, deployment: string): Promise<void> {
+  await send(ctx, conn, `reset ${deployment} to its manifest`, '/v1/scale', { deployment, reset: true });
 }
 
 export async function scaleTo(
   ctx: Ctx,
   conn: EngineConnection,
-  node?: TopologyNode | string,
+  node?: RowNode | string,
   value?: number,
 ): Promise<void> {
   const d = await pickDeployment(ctx, node);
@@ -78,7 +95,7 @@ export async function scaleTo(
 }
 
 /** Rolling restart with progress until every old replica is replaced and all are Ready. */
-export async function rollingRestart(ctx: Ctx, conn: EngineConnection, node?: TopologyNode | string): Promise<void> {
+export async function rollingRestart(ctx: Ctx, conn: EngineConnection, node?: RowNode | string): Promise<void> {
   const d = await pickDeployment(ctx, node);
   if (!d) return;
   const old = new Set(d.replicas.map((r) => r.name));
@@ -107,18 +124,33 @@ export async function rollingRestart(ctx: Ctx, conn: EngineConnection, node?: To
   );
 }
 
-export async function restartReplica(ctx: Ctx, conn: EngineConnection, node?: TopologyNode | string): Promise<void> {
+export async function restartReplica(ctx: Ctx, conn: EngineConnection, node?: RowNode | string): Promise<void> {
   const r = await pickReplica(ctx, node);
   if (r) await send(ctx, conn, `restart ${r.name}`, '/v1/replica/restart', { replica: r.name });
 }
 
-export async function killReplica(ctx: Ctx, conn: EngineConnection, node?: TopologyNode | string): Promise<void> {
+const KILL = 'Kill';
+const KILL_ALWAYS = "Kill, Don't Ask Again";
+
+/** SIGKILL, after a confirmation unless `flotilla.confirm.kill` is off. */
+export async function killReplica(ctx: Ctx, conn: EngineConnection, node?: RowNode | string): Promise<void> {
   const r = await pickReplica(ctx, node);
-  if (r) await send(ctx, conn, `kill ${r.name}`, '/v1/replica/kill', { replica: r.name });
+  if (!r) return;
+  if (ctx.config.current.confirmKill) {
+    const pick = await vscode.window.showWarningMessage(
+      `Kill ${r.name}? Its container gets SIGKILL at once; the controller restarts it.`,
+      { modal: true },
+      KILL,
+      KILL_ALWAYS,
+    );
+    if (pick === undefined) return;
+    if (pick === KILL_ALWAYS) await ctx.config.setConfirmKill(false);
+  }
+  await send(ctx, conn, `kill ${r.name}`, '/v1/replica/kill', { replica: r.name });
 }
 
 /** Follows the logs of a replica or a whole deployment in an output channel. */
-export async function followLogs(ctx: Ctx, node?: TopologyNode | string): Promise<void> {
+export async function followLogs(ctx: Ctx, node?: RowNode | string): Promise<void> {
   const target =
     typeof node === 'string'
       ? node
@@ -126,12 +158,19 @@ export async function followLogs(ctx: Ctx, node?: TopologyNode | string): Promis
         ? node.replica
         : node?.kind === 'deployment'
           ? node.deployment
-          : (await pickDeployment(ctx))?.name;
+          : (await pickDeployment(ctx, node))?.name;
   if (target) ctx.logs.follow(target);
 }
 
+/** Turns timestamps on log lines on or off; open log channels follow again with the new setting. */
+export async function toggleLogTimestamps(ctx: Ctx): Promise<void> {
+  const on = !ctx.config.current.logTimestamps;
+  await ctx.config.setLogTimestamps(on);
+  inform(`Flotilla: log lines ${on ? 'now start with their timestamp' : 'no longer show timestamps'}.`);
+}
+
 /** `docker exec -it` in a terminal, on the Docker engine the controller uses. */
-export async function shell(ctx: Ctx, node?: TopologyNode | string): Promise<vscode.Terminal | undefined> {
+export async function shell(ctx: Ctx, node?: RowNode | string): Promise<vscode.Terminal | undefined> {
   const r = await pickReplica(ctx, node);
   if (!r) return undefined;
   if (!r.container) {

@@ -83,7 +83,7 @@ export class GraphPanel implements vscode.Disposable {
   }
 
   private async push(): Promise<void> {
-    const status = this.ctx.session?.status;
+    const status = this.ctx.status;
     if (!status) return this.post({ stack: '', nodes: [], edges: [] });
     const key = [...status.deployments, ...status.services].map((x) => x.manifest?.file ?? '').join('|');
     if (this.facts?.key !== key) this.facts = { key, value: readManifestFacts(status) };

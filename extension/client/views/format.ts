@@ -1,6 +1,7 @@
-// Pure text and icon choices for tree items, kept apart from the VS Code API so the
-// wording can be tested without a window.
-import type { DeploymentStatus, ReplicaStatus, StackStatus } from '../../engine/api/protocol';
+// Pure text and icon choices for tree rows, kept apart from the VS Code API so the wording
+// can be tested without a window. A row's description holds its one most important fact
+// (it must fit a 300 px side bar); everything else goes to the tooltip.
+import type { BuildProgress, DeploymentStatus, ReplicaStatus, StackStatus } from '../../engine/api/protocol';
 
 export type StackHealth = 'up' | 'degraded' | 'down';
 
@@ -22,28 +23,100 @@ export function stackHealth(s: StackStatus | undefined): StackHealth {
   return ready >= desired && !failing && s.pending.length === 0 ? 'up' : 'degraded';
 }
 
-export function deploymentDescription(d: DeploymentStatus): string {
-  const parts = [`${d.ready}/${d.desired} ready`];
+/** "up · 4/4 ready": the stack row, and (with the name) the status bar. */
+export function stackDescription(s: StackStatus | undefined): string {
+  const { ready, desired } = stackTotals(s);
+  return `${stackHealth(s)} · ${ready}/${desired} ready`;
+}
+
+/**
+ * "2/2 ready", then the one badge that matters most: a scale still being applied, a
+ * rollout, a hand scale that overrides the manifest, an HPA that cannot act, the HPA range.
+ */
+export function deploymentDescription(d: DeploymentStatus, pendingTarget?: number): string {
+  const badge = deploymentBadge(d, pendingTarget);
+  return `${d.ready}/${d.desired} ready${badge ? ` · ${badge}` : ''}`;
+}
+
+function deploymentBadge(d: DeploymentStatus, pendingTarget: number | undefined): string | undefined {
+  if (pendingTarget !== undefined && pendingTarget !== d.desired) return `scaling to ${pendingTarget}`;
+  if (d.rollout?.state === 'Failed') return 'rollout failed';
+  if (d.rollout && d.rollout.state !== 'Complete') return `rollout ${d.rollout.updated}/${d.desired}`;
+  if (d.scaledByHand) return `by hand (manifest ${d.scaledByHand.manifestReplicas})`;
+  if (d.hpa?.unableReason) return 'HPA ⚠';
+  if (d.hpa) return `HPA ${d.hpa.minReplicas}–${d.hpa.maxReplicas}`;
+  return undefined;
+}
+
+export function deploymentTooltip(d: DeploymentStatus, pendingTarget?: number): string {
+  const lines = [`${d.name}: ${d.ready}/${d.desired} ready`];
+  if (pendingTarget !== undefined && pendingTarget !== d.desired) lines.push(`scaling to ${pendingTarget}`);
+  if (d.scaledByHand) {
+    const m = d.scaledByHand.manifestReplicas;
+    lines.push(
+      `scaled by hand: ${d.scaledByHand.replicas} (manifest: ${m}); Reset to Manifest returns to ${m}, ` +
+        'and Down or a change of the manifest’s replicas drops it',
+    );
+  }
+  if (d.images?.length) lines.push(`images: ${d.images.join(', ')}`);
+  if (d.rollout) {
+    const r = d.rollout;
+    lines.push(
+      `rollout: ${r.state} (${r.strategy}), ${r.updated}/${d.desired} updated${r.message ? `: ${r.message}` : ''}`,
+    );
+  }
   if (d.hpa) {
-    const m = d.hpa.currentMetrics[0];
-    const metric = m ? ` ${m.name} ${round(m.current)}/${round(m.target)}${m.unit}` : '';
-    parts.push(`HPA ${d.hpa.minReplicas}–${d.hpa.maxReplicas}${metric}${d.hpa.unableReason ? ' ⚠' : ''}`);
+    const h = d.hpa;
+    const m = h.currentMetrics[0];
+    const metric = m ? `, ${m.name} ${round(m.current)}/${round(m.target)}${m.unit}` : '';
+    lines.push(`HPA ${h.name}: ${h.minReplicas}–${h.maxReplicas} replicas${metric}, wants ${h.desiredReplicas}`);
+    if (h.lastReason) lines.push(`HPA last scaled: ${h.lastReason}`);
+    if (h.unableReason) lines.push(`⚠ the HPA cannot scale this deployment: ${h.unableReason}`);
   }
-  if (d.rollout && d.rollout.state !== 'Complete') {
-    parts.push(`rollout ${d.rollout.state === 'Failed' ? 'failed' : `${d.rollout.updated}/${d.desired}`}`);
-  }
-  return parts.join(' · ');
+  return lines.join('\n');
 }
 
 export function replicaDescription(r: ReplicaStatus, now: number): string {
   if (r.state === 'Pending') return `Pending${r.pendingReason ? `: ${r.pendingReason}` : ''}`;
-  const parts: string[] = [r.ready ? 'Ready' : r.state];
-  if (r.node) parts.push(r.node);
-  if (r.cpuPercent !== undefined) parts.push(`${r.cpuPercent.toFixed(1)}% CPU`);
-  if (r.memoryBytes !== undefined) parts.push(formatBytes(r.memoryBytes));
-  if (r.restarts > 0) parts.push(`↻${r.restarts}`);
-  if (r.backoff) parts.push(`${r.backoff.reason} ${backoffSeconds(r, now)}s`);
-  return parts.join(' · ');
+  const state = r.backoff
+    ? `${r.backoff.reason} ${backoffSeconds(r, now)}s`
+    : r.ready
+      ? 'Ready'
+      : r.state === 'Running'
+        ? 'Not ready'
+        : r.state;
+  return r.restarts > 0 ? `${state} · ↻${r.restarts}` : state;
+}
+
+export function replicaTooltip(r: ReplicaStatus, now: number): string {
+  const lines = [`${r.name}: ${r.state}${r.ready ? ', Ready' : ''}`, `node: ${r.node || '—'}`];
+  if (r.cpuPercent !== undefined) lines.push(`CPU: ${r.cpuPercent.toFixed(1)}%`);
+  if (r.memoryBytes !== undefined) lines.push(`memory: ${formatBytes(r.memoryBytes)}`);
+  lines.push(`restarts: ${r.restarts}`);
+  if (r.address) lines.push(`address: ${r.address}`);
+  if (r.backoff) {
+    lines.push(`${r.backoff.reason}: next restart in ${backoffSeconds(r, now)}s`);
+    if (r.backoff.lastExitCode !== undefined) lines.push(`last exit code: ${r.backoff.lastExitCode}`);
+    if (r.backoff.lastProbeFailure) lines.push(`probe: ${r.backoff.lastProbeFailure}`);
+  }
+  if (r.pendingReason) lines.push(`pending: ${r.pendingReason}`);
+  return lines.join('\n');
+}
+
+/** "3/9 · RUN" (step, then the instruction's keyword), "built", "up to date", "failed". */
+export function buildDescription(b: BuildProgress): string {
+  switch (b.state) {
+    case 'built':
+      return 'built';
+    case 'cached':
+      return 'up to date';
+    case 'failed':
+      return 'failed';
+    default:
+      return b.step !== undefined && b.total !== undefined
+        ? `${b.step}/${b.total}${b.instruction ? ` · ${b.instruction.split(/\s+/)[0]}` : ''}`
+        : 'starting';
+  }
 }
 
 /** Seconds left before the next restart, counted down from the wall-clock target. */
@@ -81,6 +154,12 @@ export function deploymentIcon(d: DeploymentStatus): { id: string; color?: strin
   return d.ready >= d.desired
     ? { id: 'layers-active', color: 'testing.iconPassed' }
     : { id: 'layers', color: 'testing.iconQueued' };
+}
+
+export function buildIcon(b: BuildProgress): { id: string; color?: string } {
+  if (b.state === 'failed') return { id: 'error', color: 'testing.iconFailed' };
+  if (b.state === 'building') return { id: 'loading~spin' };
+  return { id: 'package', color: 'testing.iconPassed' };
 }
 
 export function formatBytes(n: number): string {

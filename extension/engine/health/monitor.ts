@@ -20,7 +20,7 @@ import type { HealthMonitor } from '../controller/controller';
 import type { ObservedPod } from '../docker/observe';
 import type { ContainerSpec, DeploymentSpec, Probe } from '../model/types';
 import type { ProbeRoute } from './checks';
-import { withProbeDefaults, type ProbeKind } from './probe-state';
+import { PROBE_DEFAULTS, withProbeDefaults, type ProbeKind } from './probe-state';
 import { Prober } from './prober';
 import { probeRouteForStack } from './reachability';
 
@@ -56,7 +56,7 @@ export class ProbeMonitor implements HealthMonitor {
   constructor(
     private readonly docker: Docker,
     private readonly hooks: HealthHooks,
-    private readonly opts: { route?: ProbeRoute } = {},
+    private readonly opts: MonitorOptions = {},
   ) {}
 
   watch(pod: ObservedPod, d: DeploymentSpec): void {
@@ -114,7 +114,8 @@ export class ProbeMonitor implements HealthMonitor {
     }
     const route = this.opts.route ?? (await probeRouteForStack(this.hooks.stack.name, address));
     if (w.cancelled) return;
-    const startupUntil = startedAt + startupWindowMs(probed.map(({ spec }) => spec));
+    const startupUntil =
+      startedAt + Math.max(this.opts.minStartupMs ?? MIN_STARTUP_MS, startupWindowMs(probed.map(({ spec }) => spec)));
     // The controller counts a replica without readiness probes as Ready; a startup probe
     // that has not passed yet makes it not Ready, and publishReady below says so.
     w.ready = !probed.some(({ spec }) => spec!.readinessProbe);
@@ -167,6 +168,19 @@ export class ProbeMonitor implements HealthMonitor {
 }
 
 /**
+ * A fresh container counts as starting for at least as long as Kubernetes' default readiness
+ * probe would let it fail (3 × 10 s): a server on a busy machine may take that long.
+ */
+const MIN_STARTUP_MS = PROBE_DEFAULTS.failureThreshold * PROBE_DEFAULTS.periodSeconds * 1000;
+
+export interface MonitorOptions {
+  /** Where probes run from (detected per stack when not given). */
+  route?: ProbeRoute;
+  /** The least time a fresh container counts as starting (tests lower it). */
+  minStartupMs?: number;
+}
+
+/**
  * How long a fresh container counts as starting: its startup probe's whole budget, then the
  * time its readiness probe may keep failing before the failures mean something
  * (initialDelaySeconds + failureThreshold × periodSeconds).
@@ -185,7 +199,7 @@ function startupWindowMs(specs: (ContainerSpec | undefined)[]): number {
 /** Wire probes into a controller: its onReadiness / onLivenessFailure receive the results. */
 export function attachHealth(
   controller: { docker: Docker; health?: HealthMonitor } & HealthHooks,
-  opts: { route?: ProbeRoute } = {},
+  opts: MonitorOptions = {},
 ): ProbeMonitor {
   const monitor = new ProbeMonitor(controller.docker, controller, opts);
   controller.health = monitor;

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FakeEngine, shopStatus } from './fake-engine';
-import { flotilla, until, workspaceDir } from './util';
+import { flotilla, showStatus, until, workspaceDir } from './util';
 
 export default function (): void {
   describe('commands', () => {
@@ -20,25 +20,31 @@ export default function (): void {
       engine.requests.length = 0;
     });
 
-    it('scale +1 and −1 from a deployment node post the new replica count', async () => {
+    it('scale +1 and −1 from a deployment node post a delta the controller applies', async () => {
       const node = { kind: 'deployment', id: 'deployment/api', deployment: 'api' };
       await vscode.commands.executeCommand('flotilla.scaleUp', node);
       await vscode.commands.executeCommand('flotilla.scaleDown', node);
       assert.deepEqual(engine.requests, [
-        { path: '/v1/scale', body: { deployment: 'api', replicas: 3 } },
-        { path: '/v1/scale', body: { deployment: 'api', replicas: 1 } },
+        { path: '/v1/scale', body: { deployment: 'api', delta: 1 } },
+        { path: '/v1/scale', body: { deployment: 'api', delta: -1 } },
       ]);
     });
 
-    it('scale to a value, kill and restart a replica', async () => {
-      await vscode.commands.executeCommand('flotilla.scale', 'web', 4);
-      await vscode.commands.executeCommand('flotilla.killReplica', {
-        kind: 'replica',
-        id: 'replica/api-5d8f-1',
-        deployment: 'api',
-        replica: 'api-5d8f-1',
-      });
-      await vscode.commands.executeCommand('flotilla.restartReplica', 'api-5d8f-2');
+    it('scale to a value, kill (confirmation off) and restart a replica', async () => {
+      const cfg = vscode.workspace.getConfiguration('flotilla');
+      await cfg.update('confirmKill', false, vscode.ConfigurationTarget.Global);
+      try {
+        await vscode.commands.executeCommand('flotilla.scale', 'web', 4);
+        await vscode.commands.executeCommand('flotilla.killReplica', {
+          kind: 'replica',
+          id: 'replica/api-5d8f-1',
+          deployment: 'api',
+          replica: 'api-5d8f-1',
+        });
+        await vscode.commands.executeCommand('flotilla.restartReplica', 'api-5d8f-2');
+      } finally {
+        await cfg.update('confirmKill', undefined, vscode.ConfigurationTarget.Global);
+      }
       assert.deepEqual(engine.requests, [
         { path: '/v1/scale', body: { deployment: 'web', replicas: 4 } },
         { path: '/v1/replica/kill', body: { replica: 'api-5d8f-1' } },
@@ -54,7 +60,7 @@ export default function (): void {
       next.deployments[0].replicas = [{ ...next.deployments[0].replicas[0], name: 'web-8e1f-1' }];
       engine.push(next);
       await done;
-      engine.push(shopStatus(workspaceDir()));
+      await showStatus(engine, shopStatus(workspaceDir()));
     });
 
     it('opens a manifest at the resource line', async () => {

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { ConfigChange } from '../../../extension/client/config';
 import { STACK_GLOB } from '../../../extension/client/stack-file';
 import { FakeEngine, shopStatus } from './fake-engine';
-import { EXTENSION_ID, flotilla, until, workspaceDir } from './util';
+import { EXTENSION_ID, flotilla, showStatus, until, workspaceDir } from './util';
 
 export default function (): void {
   describe('ctx', () => {
@@ -42,7 +42,7 @@ export default function (): void {
       const cfg = vscode.workspace.getConfiguration('flotilla');
       const status = shopStatus(workspaceDir());
       status.controller.dockerHost = 'unix:///run/flotilla-test-controller.sock';
-      engine.push(status);
+      await showStatus(engine, status);
       await cfg.update('docker.host', 'unix:///run/flotilla-test-setting.sock', vscode.ConfigurationTarget.Global);
       try {
         const terminal = await vscode.commands.executeCommand<vscode.Terminal>('flotilla.shell', 'api-5d8f-1');
@@ -55,7 +55,7 @@ export default function (): void {
         assert.equal(ctx.config.current.dockerHost, 'unix:///run/flotilla-test-setting.sock');
       } finally {
         await cfg.update('docker.host', undefined, vscode.ConfigurationTarget.Global);
-        engine.push(shopStatus(workspaceDir()));
+        await showStatus(engine, shopStatus(workspaceDir()));
       }
     });
 

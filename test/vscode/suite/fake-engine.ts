@@ -16,6 +16,8 @@ export class FakeEngine implements EngineApi {
   private listeners = new Set<(m: WatchMessage) => void>();
   private readonly posted = new vscode.EventEmitter<void>();
   readonly onDidPost = this.posted.event;
+  /** While set, answers wait for it: requests stay in flight, as on a busy controller. */
+  hold: Promise<void> | undefined;
 
   constructor(public current: StackStatus) {}
 
@@ -33,9 +35,27 @@ export class FakeEngine implements EngineApi {
       post: async <P extends keyof ControlRequests>(path: P, body: ControlRequests[P]): Promise<ControlResponse> => {
         this.requests.push({ path, body });
         this.posted.fire();
-        return { ok: true };
+        await this.hold;
+        return path === '/v1/scale' ? this.scale(body) : { ok: true };
       },
     };
+  }
+
+  /** Applies a scale as the controller does (in arrival order) and answers with the new count; push() shows it. */
+  private scale(body: unknown): ControlResponse {
+    const name = field(body, 'deployment');
+    this.current = structuredClone(this.current); // the shown snapshot stays as it was until a push
+    const d = this.current.deployments.find((x) => x.name === name);
+    if (!d) return { ok: false, message: `no deployment ${String(name)}` };
+    const delta = field(body, 'delta');
+    const replicas = field(body, 'replicas');
+    if (typeof delta === 'number') d.desired = Math.max(0, d.desired + delta);
+    else if (typeof replicas === 'number') d.desired = replicas;
+    else if (field(body, 'reset') === true) {
+      d.desired = d.scaledByHand?.manifestReplicas ?? d.desired;
+      delete d.scaledByHand;
+    }
+    return { ok: true, message: `deployment/${d.name} scaled to ${d.desired}`, replicas: d.desired };
   }
 
   push(status: StackStatus): void {
@@ -46,6 +66,10 @@ export class FakeEngine implements EngineApi {
   get watching(): number {
     return this.listeners.size;
   }
+}
+
+function field(v: unknown, key: string): unknown {
+  return typeof v === 'object' && v !== null && key in v ? Reflect.get(v, key) : undefined;
 }
 
 /** A running "shop" stack, shaped like the example's. */

@@ -6,13 +6,14 @@ import activation from './activation.test';
 import commands from './commands.test';
 import ctx from './ctx.test';
 import diagnostics from './diagnostics.test';
+import experience from './experience.test';
 import graph from './graph.test';
 import views from './views.test';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 30_000, reporter: 'spec' });
   mocha.suite.emit('pre-require', globalThis, 'flotilla-suite', mocha);
-  for (const declare of [activation, views, commands, ctx, graph, diagnostics]) declare();
+  for (const declare of [activation, views, commands, ctx, experience, graph, diagnostics]) declare();
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures ? reject(new Error(`${failures} extension-host test(s) failed`)) : resolve()));
   });

@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { FlotillaApi } from '../../../extension/client/extension';
+import type { StackStatus } from '../../../extension/engine/api/protocol';
 
 export const EXTENSION_ID = 'flotilla.flotilla';
 
@@ -35,4 +36,11 @@ export function until<T>(check: () => T | undefined, ...events: vscode.Event<unk
       }),
     );
   });
+}
+
+/** Pushes a snapshot through a scripted engine and waits until every view shows it. */
+export async function showStatus(engine: { push(s: StackStatus): void }, status: StackStatus): Promise<void> {
+  const { ctx } = await flotilla();
+  engine.push(status);
+  await until(() => (ctx.status === status ? true : undefined), ctx.onDidChangeStatus);
 }

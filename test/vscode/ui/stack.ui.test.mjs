@@ -1,18 +1,42 @@
 // The Flotilla extension in a real VS Code (code-server), driven like a user would:
-// Up from the palette, replicas become Ready in Topology, scale +1 from the inline
-// action, the Endpoints URL answers, a broken manifest shows in Problems, Down.
-// Screenshots of each state go to test-artifacts/vscode/.
+// Up from the palette (the tree shows the build, then Ready replicas), quick +1 clicks that
+// add up, a hand-scale badge and Reset to Manifest, slow clicks on rows that update under
+// them, kill with confirmation and heal, a rolling restart seen in a 300 px side bar,
+// shell, logs (with timestamps), the graph, Endpoints (Copy URL), Problems, and Down (the
+// hand scale does not survive it). Screenshots of each state go to test-artifacts/vscode/.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import Docker from 'dockerode';
 import { ROOT, startCodeServer } from '../../../extension/scripts/code-server.mjs';
 import { launchBrowser } from '../browser.mjs';
 import { scratchWorkspace } from '../workspace.mjs';
-import { atLeast, openWorkbench, runCommand, screenshot, treeItem, widenSidebar } from './workbench.mjs';
+import {
+  atLeast,
+  flotillaLog,
+  openWorkbench,
+  recorded,
+  runCommand,
+  screenshot,
+  setSidebarWidth,
+  startRecording,
+  treeItem,
+  widenSidebar,
+} from './workbench.mjs';
 
 const UP_TIMEOUT = 240_000;
-// Its own stack name, so a run never collides with the example started by hand.
+// Its own stack name (and image names), so a run never collides with the example started by hand.
 const STACK = `shop-ui-${process.pid}`;
+
+/** Polls `check` until it returns true, or fails with `what` (the state lives in another process). */
+async function eventually(what, check, timeoutMs = 60_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 describe('Flotilla in VS Code (code-server + Chromium)', function () {
   this.timeout(UP_TIMEOUT + 60_000);
@@ -20,9 +44,12 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
   // Steps after Up need a running stack: when Up fails they are skipped, not timed out.
   let upOk = false;
   const needsUp = (ctx) => upOk || ctx.skip();
+  const log = () => flotillaLog(server.runDir);
+  const count = (re) => (log().match(re) ?? []).length;
 
   before(async () => {
-    workspace = scratchWorkspace('ui', STACK);
+    // The web image's build gets a 3 s step, so the build is on screen long enough to see.
+    workspace = scratchWorkspace('ui', STACK, { ownImages: true, slowBuild: 'web' });
     // FLOTILLA_TEST_VSIX=path runs the same test against the packaged extension.
     server = await startCodeServer({
       workspace,
@@ -31,8 +58,13 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
       log: (s) => console.error(s),
     });
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const context = await browser.newContext({
+      viewport: { width: 1600, height: 1000 },
+      permissions: ['clipboard-read', 'clipboard-write'],
+    });
+    page = await context.newPage();
     await openWorkbench(page, server.workbenchUrl());
+    await startRecording(page);
   });
 
   afterEach(async function () {
@@ -46,56 +78,168 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
   after(async () => {
     await browser?.close();
     await server?.stop();
-    // Whatever happened, leave no container of this run behind.
+    // Whatever happened, leave no container of this run behind, nor the images it built.
     if (workspace) {
       spawnSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'down', '--stack', workspace], {
         stdio: 'ignore',
         timeout: 60_000,
       });
+      const docker = new Docker();
+      const images = await docker.listImages({ filters: { label: [`dev.flotilla.stack=${STACK}`] } });
+      for (const i of images) {
+        await docker
+          .getImage(i.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
+      }
     }
   });
 
-  it('shows the Flotilla views with the Up welcome while the stack is down', async () => {
+  /** Waits for every replica Ready, then checks that the stack row, the deployments and the status bar agree. */
+  async function settledAndAgreeing() {
+    await treeItem(page, new RegExp(`^stack ${STACK} up · (\\d+)/\\1 ready`)).waitFor({ timeout: 120_000 });
+    const problem = await page.evaluate((stack) => {
+      const labels = [...document.querySelectorAll('[role="treeitem"]')].map((e) => e.getAttribute('aria-label') ?? '');
+      const total = /(\d+)\/(\d+) ready/.exec(labels.find((l) => l.startsWith(`stack ${stack} `)) ?? '');
+      let ready = 0;
+      let desired = 0;
+      for (const l of labels.filter((x) => x.startsWith('deployment '))) {
+        const m = /^deployment \S+ (\d+)\/(\d+) ready/.exec(l);
+        if (!m) return `unreadable row: ${l}`;
+        ready += Math.min(Number(m[1]), Number(m[2]));
+        desired += Number(m[2]);
+      }
+      const bar = document.querySelector(
+        `.statusbar-item [aria-label^="Flotilla stack ${stack}"], .statusbar-item[aria-label^="Flotilla stack ${stack}"]`,
+      );
+      const said = bar?.getAttribute('aria-label') ?? '';
+      if (!total || Number(total[1]) !== ready || Number(total[2]) !== desired) {
+        return `stack row ${total?.[0]} vs deployment rows ${ready}/${desired}`;
+      }
+      if (!said.includes(`${ready} of ${desired} replicas ready`)) {
+        return `status item "${said}" vs ${ready}/${desired}`;
+      }
+      return undefined;
+    }, STACK);
+    assert.equal(problem, undefined);
+  }
+
+  it('shows the Flotilla views with the Up welcome while the stack is down; the status item reads as a sentence', async () => {
     await page.locator('.part.activitybar a.action-label[aria-label^="Flotilla"]').click();
     await page.getByText('The stack is not running.').waitFor({ timeout: 30_000 });
-    await page.locator('.statusbar-item', { hasText: `${STACK}: down` }).waitFor();
+    const item = page.locator('.statusbar-item', { hasText: `${STACK}: down` });
+    await item.waitFor();
+    // The screen-reader label is a sentence, not "vm-outline shop: down".
+    const label = await page.locator(`.statusbar-item-label[aria-label="Flotilla stack ${STACK} is down"]`).count();
+    assert.equal(label, 1, await item.innerHTML());
     await widenSidebar(page, 640);
     await screenshot(page, '01-down-welcome');
   });
 
-  it('runs Up from the palette and the replicas become Ready in Topology', async () => {
+  it('runs Up: the tree shows the stack building, one row per image at its step, then every replica Ready', async () => {
+    await recorded(page, { reset: true });
     await runCommand(page, 'Flotilla: Up');
+    const building = treeItem(page, new RegExp(`^image ${STACK}/web \\d+/\\d+`));
+    const failed = page.locator('.notifications-toasts .notification-toast .codicon-error');
+    await building.or(failed).first().waitFor({ timeout: UP_TIMEOUT });
+    if (await failed.isVisible()) assert.fail(await page.locator('.notifications-toasts').innerText());
+    await treeItem(page, new RegExp(`^stack ${STACK} (building|starting)`)).waitFor();
+    await screenshot(page, 'build-in-progress');
     // Ready, or fail at once with the error the extension showed.
     const ready = treeItem(page, new RegExp(`^stack ${STACK} up · (\\d+)/\\1 ready`));
-    const error = page.locator('.notifications-toasts .notification-toast', {
-      hasText: 'Flotilla: the controller exited',
-    });
-    await ready.or(error).first().waitFor({ timeout: UP_TIMEOUT });
-    if (await error.isVisible()) assert.fail(await error.innerText());
+    await ready.or(failed).first().waitFor({ timeout: UP_TIMEOUT });
+    if (await failed.isVisible()) assert.fail(await page.locator('.notifications-toasts').innerText());
     await atLeast(treeItem(page, /^replica api-\S+ Ready/), 2, 10_000);
     await treeItem(page, /^replica web-\S+ Ready/).waitFor();
     await page.locator('.statusbar-item', { hasText: new RegExp(`${STACK}: up (\\d+)/\\1`) }).waitFor();
     await screenshot(page, '02-up-ready');
     upOk = true;
+    const seen = await recorded(page);
+    // The notification names the stack (as the status bar does) and shows steps, not raw build lines.
+    assert.ok(
+      seen.toasts.some((t) => t.includes(`Flotilla: starting ${STACK}`)),
+      seen.toasts.join('\n'),
+    );
+    assert.ok(!seen.toasts.some((t) => /Step \d+\/\d+ :|--->/.test(t)), seen.toasts.join('\n'));
+    // Every image had its row, with a step, while it built.
+    for (const image of ['web', 'api', 'worker']) {
+      assert.ok(
+        seen.rows.some((r) => new RegExp(`^image ${STACK}/${image} (\\d+/\\d+|built|up to date)`).test(r)),
+        `no build row for ${image}:\n${seen.rows.filter((r) => r.startsWith('image')).join('\n')}`,
+      );
+    }
   });
 
-  it('scales web by +1 from the inline action and shows the new replica', async function () {
+  it('a normal start-up raises no alarm: readiness failures before Ready are not warnings', async function () {
+    needsUp(this);
+    const text = log();
+    assert.match(text, /Normal\s+Ready\s+replica\/api-/);
+    const alarms = text.split('\n').filter((l) => /\[warning\].*Unhealthy.*Readiness probe failed/.test(l));
+    assert.deepEqual(alarms, []);
+    const seen = await recorded(page);
+    assert.ok(!seen.toasts.some((t) => /Unhealthy|Readiness probe failed/.test(t)), seen.toasts.join('\n'));
+  });
+
+  it('counts agree: the stack row, each deployment and the status bar show the same snapshot', async function () {
+    needsUp(this);
+    await settledAndAgreeing();
+  });
+
+  it('three quick +1 clicks add three; the row shows a hand-scale badge beside the manifest count', async function () {
     needsUp(this);
     assert.equal(await treeItem(page, /^replica web-/).count(), 1);
+    const before = count(/scale web by \+1/g);
     const row = treeItem(page, /^deployment web /);
     await row.hover();
-    await row.locator('a.action-label[aria-label="Scale +1"]').click();
-    await atLeast(treeItem(page, /^replica web-\S+ Ready/), 2, 120_000);
-    await treeItem(page, /^deployment web 2\/2 ready/).waitFor();
-    await screenshot(page, '03-scaled-web');
+    const plus = row.locator('a.action-label[aria-label="Scale +1"]');
+    for (let i = 0; i < 3; i++) {
+      await plus.click();
+      await page.waitForTimeout(150); // a user's pace between clicks, not a wait for any state
+    }
+    await treeItem(page, /^deployment web 4\/4 ready · by hand \(manifest 1\)/).waitFor({ timeout: 120_000 });
+    await atLeast(treeItem(page, /^replica web-\S+ Ready/), 4, 60_000);
+    await eventually('three scale requests in the log', () => count(/scale web by \+1/g) - before === 3);
+    await page.mouse.move(1200, 500);
+    await screenshot(page, 'override-badge');
+    await settledAndAgreeing();
   });
 
-  it('kills a replica from its inline action and watches it heal', async function () {
+  it('Reset to Manifest takes web back to its manifest count', async function () {
+    needsUp(this);
+    const row = treeItem(page, /^deployment web /);
+    await row.hover();
+    await row.locator('a.action-label[aria-label="Reset to Manifest"]').click();
+    await treeItem(page, /^deployment web 1\/1 ready$/).waitFor({ timeout: 120_000 });
+    await eventually('one web replica', async () => (await treeItem(page, /^replica web-/).count()) === 1);
+  });
+
+  it('slow +1/−1 clicks while the tree updates: every click acts, none opens a quick pick', async function () {
+    needsUp(this);
+    await recorded(page, { reset: true });
+    const before = count(/scale web by [+-]1/g);
+    const row = treeItem(page, /^deployment web /);
+    for (let i = 0; i < 8; i++) {
+      await row.hover();
+      await row.locator(`a.action-label[aria-label="${i % 2 ? 'Scale −1' : 'Scale +1'}"]`).click();
+      await page.waitForTimeout(400); // a slow user's pace, while replicas start and stop
+    }
+    await eventually('eight scale requests in the log', () => count(/scale web by [+-]1/g) - before === 8);
+    const seen = await recorded(page);
+    assert.equal(seen.quickPicks, 0, 'a quick pick opened');
+    assert.ok(!seen.toasts.some((t) => /being updated/.test(t)), seen.toasts.join('\n'));
+    await treeItem(page, /^deployment web 1\/1 ready$/).waitFor({ timeout: 120_000 });
+  });
+
+  it('kills a replica after a confirmation and watches it heal', async function () {
     needsUp(this);
     const victim = treeItem(page, /^replica api-\S+ Ready/).first();
     const name = /^replica (\S+)/.exec(await victim.getAttribute('aria-label'))[1];
     await victim.hover();
     await victim.locator('a.action-label[aria-label="Kill Replica"]').click();
+    const dialog = page.locator('.monaco-dialog-box', { hasText: `Kill ${name}?` });
+    await dialog.waitFor({ timeout: 30_000 });
+    await screenshot(page, '04-kill-confirm');
+    await dialog.getByRole('button', { name: 'Kill', exact: true }).click();
     // Healed: the replica is Ready again after a restart (↻1), or a new replica replaced it.
     await page.waitForFunction(
       (killed) => {
@@ -113,8 +257,10 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await screenshot(page, '04-healed');
   });
 
-  it('runs a rolling restart from the context menu, with progress, until every replica is new', async function () {
+  it('runs a rolling restart from the context menu, with progress, until every replica is new; at 300 px the rollout stays visible', async function () {
     needsUp(this);
+    await setSidebarWidth(page, 300);
+    await recorded(page, { reset: true });
     const labels = await treeItem(page, /^replica api-/).evaluateAll((els) =>
       els.map((e) => e.getAttribute('aria-label')),
     );
@@ -125,10 +271,25 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await item.hover();
     await page.keyboard.press('Enter');
     await page.locator('.context-view .monaco-menu').waitFor({ state: 'detached' });
-    await page
-      .locator('.notifications-toasts .notification-toast', { hasText: 'Flotilla: rolling restart of api' })
-      .waitFor({ timeout: 30_000 });
-    await screenshot(page, '04-rollout');
+    await page.mouse.move(1200, 500); // no hover: inline actions would narrow the row
+    // The rollout badge is on screen, whole, in a 300 px side bar.
+    const shown = await page.waitForFunction(
+      () => {
+        const row = [...document.querySelectorAll('[role="treeitem"]')].find((e) =>
+          /^deployment api \d+\/\d+ ready · rollout /.test(e.getAttribute('aria-label') ?? ''),
+        );
+        const label = row?.querySelector('.monaco-icon-label-container');
+        const description = row?.querySelector('.label-description');
+        if (!label || !description) return false;
+        return { text: description.textContent, cut: label.scrollWidth > label.clientWidth + 1 };
+      },
+      undefined,
+      { timeout: 60_000 },
+    );
+    const { text, cut } = await shown.jsonValue();
+    await screenshot(page, 'tree-300px');
+    assert.match(text, /rollout \d+\/\d+/);
+    assert.equal(cut, false, `"${text}" is cut off at 300 px`);
     await page.waitForFunction(
       (oldNames) => {
         const api = [...document.querySelectorAll('[role="treeitem"]')]
@@ -141,9 +302,21 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
       old,
       { timeout: 180_000 },
     );
-    await page
-      .locator('.notifications-toasts .notification-toast', { hasText: 'rolling restart of api' })
-      .waitFor({ state: 'detached', timeout: 30_000 });
+    // The progress notification was shown (recorded however briefly it stayed) and is gone.
+    await eventually(
+      'the progress notification to go',
+      async () =>
+        (await page
+          .locator('.notifications-toasts .notification-toast', { hasText: 'rolling restart of api' })
+          .count()) === 0,
+    );
+    const seen = await recorded(page);
+    assert.ok(
+      seen.toasts.some((t) => t.includes('Flotilla: rolling restart of api')),
+      seen.toasts.join('\n'),
+    );
+    await setSidebarWidth(page, 640);
+    await settledAndAgreeing();
   });
 
   it('opens a shell into a replica in a terminal', async function () {
@@ -161,17 +334,26 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await page.keyboard.type('exit\n');
   });
 
-  it('follows the logs of a deployment, each line prefixed by its replica', async function () {
+  it('follows the logs of a deployment, each line prefixed by its replica; timestamps on request', async function () {
     needsUp(this);
     const row = treeItem(page, /^deployment web /);
     await row.hover();
     await row.locator('a.action-label[aria-label="Follow Logs"]').click();
     await atLeast(
       page.locator('.part.panel .view-line', { hasText: /^\[web-\S+\]\s+web\s+listening\s+on\s+:8080/ }),
-      2,
+      1,
       60_000,
     );
     await screenshot(page, '04-logs');
+    await runCommand(page, 'Flotilla: Toggle Log Timestamps');
+    await page
+      .locator('.part.panel .view-line', {
+        hasText: /^\[web-\S+\]\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S*\s+web\s+listening/,
+      })
+      .first()
+      .waitFor({ timeout: 60_000 });
+    await screenshot(page, '04-logs-timestamps');
+    await runCommand(page, 'Flotilla: Toggle Log Timestamps');
   });
 
   it('draws the topology graph webview and a click reveals the deployment in the tree', async function () {
@@ -193,15 +375,20 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await runCommand(page, 'View: Close All Editors');
   });
 
-  it('lists the web Service URL in Endpoints and the URL answers', async function () {
+  it('lists the web Service URL in Endpoints, the URL answers, and Copy URL says it copied', async function () {
     needsUp(this);
     const url = treeItem(page, /^url web http:\/\/127\.0\.0\.1:\d+/);
     await url.waitFor();
-    await atLeast(treeItem(page, /^endpoint web-\S+ \S+ · ready/), 2, 60_000);
+    await atLeast(treeItem(page, /^endpoint web-\S+ \S+ · ready/), 1, 60_000);
     endpointUrl = /http:\/\/127\.0\.0\.1:\d+/.exec(await url.getAttribute('aria-label'))[0];
     const res = await fetch(endpointUrl);
     assert.equal(res.status, 200, `${endpointUrl} answered ${res.status}`);
     await screenshot(page, '06-endpoints');
+    await url.hover();
+    await url.locator('a.action-label[aria-label="Copy URL"]').click();
+    await page
+      .locator('.notifications-toasts .notification-toast', { hasText: `Flotilla: copied ${endpointUrl}` })
+      .waitFor({ timeout: 30_000 });
     // Open in Browser: a new tab shows the shop's page, served through the balancer.
     const tab = page.context().waitForEvent('page', { timeout: 30_000 });
     await url.hover();
@@ -232,12 +419,43 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await runCommand(page, 'View: Close All Editors');
   });
 
-  it('runs Down and the views return to the welcome content', async function () {
+  it('runs Down: the views return to the welcome content and the graph says the stack is not running', async function () {
     needsUp(this);
+    // A hand scale first: Down must not let it survive (next test).
+    const row = treeItem(page, /^deployment web /);
+    await row.hover();
+    await row.locator('a.action-label[aria-label="Scale +1"]').click();
+    await treeItem(page, /^deployment web 2\/2 ready · by hand \(manifest 1\)/).waitFor({ timeout: 120_000 });
+    await runCommand(page, 'Flotilla: Show Topology Graph');
+    const graph = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    await graph.locator('g.node[data-id="deployment/web"]').waitFor({ timeout: 30_000 });
+    // Record, inside the page, any moment it shows neither a graph nor the "not running" text.
+    await graph.locator('body').evaluate((body) => {
+      const check = () => {
+        const svg = body.querySelector('#graph');
+        const empty = body.querySelector('#empty');
+        const blank = !!svg && svg.childElementCount === 0 && !!empty && empty.classList.contains('hidden');
+        if (blank) body.dataset.wasBlank = 'yes';
+      };
+      new MutationObserver(check).observe(body, { subtree: true, childList: true, attributes: true });
+    });
     await runCommand(page, 'Flotilla: Down');
     await page.getByText('The stack is not running.').waitFor({ timeout: 120_000 });
     await page.locator('.statusbar-item', { hasText: `${STACK}: down` }).waitFor();
+    await graph.getByText('The stack is not running').waitFor({ timeout: 30_000 });
+    assert.equal(await graph.locator('body').getAttribute('data-was-blank'), null, 'the graph went blank');
     await assert.rejects(fetch(endpointUrl), 'the Service URL still answers after Down');
     await screenshot(page, '08-down-again');
+    await runCommand(page, 'View: Close All Editors');
+  });
+
+  it('a hand scale does not survive Down: Up again runs the manifest count, with no badge', async function () {
+    needsUp(this);
+    await runCommand(page, 'Flotilla: Up');
+    await settledAndAgreeing();
+    await treeItem(page, /^deployment web 1\/1 ready$/).waitFor();
+    assert.equal(await treeItem(page, /^replica web-/).count(), 1);
+    await runCommand(page, 'Flotilla: Down');
+    await page.getByText('The stack is not running.').waitFor({ timeout: 120_000 });
   });
 });

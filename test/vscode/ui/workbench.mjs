@@ -60,3 +60,86 @@ export async function widenSidebar(page, width) {
   await page.mouse.move(box.x + width, box.y + box.height / 2, { steps: 5 });
   await page.mouse.up();
 }
+
+/** Drags the side bar's sash to exactly `width` pixels (narrower or wider). */
+export async function setSidebarWidth(page, width) {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box) return;
+  const edge = box.x + box.width;
+  await page.mouse.move(edge + 1, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + width, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+}
+
+/**
+ * Records what the page shows, however briefly: every tree row label, every notification's
+ * text, every modal dialog, and whether a quick pick ever opened. A toast that comes and goes
+ * between two polls is still seen.
+ */
+export async function startRecording(page) {
+  await page.evaluate(() => {
+    const seen = { rows: new Set(), toasts: new Set(), dialogs: new Set(), quickPicks: 0 };
+    let quickOpen = false;
+    const scan = () => {
+      for (const el of document.querySelectorAll('[role="treeitem"]')) {
+        const label = el.getAttribute('aria-label');
+        if (label) seen.rows.add(label);
+      }
+      for (const el of document.querySelectorAll('.notifications-toasts .notification-toast')) {
+        if (el.textContent) seen.toasts.add(el.textContent);
+      }
+      for (const el of document.querySelectorAll('.monaco-dialog-box')) {
+        if (el.textContent) seen.dialogs.add(el.textContent);
+      }
+      const widget = document.querySelector('.quick-input-widget');
+      const open = !!widget && getComputedStyle(widget).display !== 'none';
+      if (open && !quickOpen) seen.quickPicks++;
+      quickOpen = open;
+    };
+    new MutationObserver(scan).observe(document.body, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ['aria-label', 'style', 'class'],
+      characterData: true,
+    });
+    Reflect.set(window, '__flotillaSeen', seen);
+  });
+}
+
+/** What the recording saw so far (see startRecording); `reset` starts it over. */
+export async function recorded(page, { reset = false } = {}) {
+  return page.evaluate((again) => {
+    const seen = Reflect.get(window, '__flotillaSeen');
+    const out = {
+      rows: [...seen.rows],
+      toasts: [...seen.toasts],
+      dialogs: [...seen.dialogs],
+      quickPicks: seen.quickPicks,
+    };
+    if (again) {
+      seen.rows.clear();
+      seen.toasts.clear();
+      seen.dialogs.clear();
+      seen.quickPicks = 0;
+    }
+    return out;
+  }, reset);
+}
+
+/** The extension's Output channel ("Flotilla") as written to its log file in the run folder. */
+export function flotillaLog(runDir, channel = 'Flotilla') {
+  const logs = path.join(runDir, 'user-data', 'logs');
+  if (!fs.existsSync(logs)) return '';
+  const found = [];
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name === `${channel}.log` || e.name.endsWith(`-${channel}.log`)) found.push(p);
+    }
+  };
+  walk(logs);
+  return found.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+}

@@ -3,7 +3,9 @@ import * as assert from 'node:assert/strict';
 import {
   backoffSeconds,
   deploymentDescription,
+  deploymentTooltip,
   replicaDescription,
+  replicaTooltip,
   stackHealth,
   stackTotals,
 } from '../../../extension/client/views/format';
@@ -30,10 +32,10 @@ describe('tree wording', () => {
     });
     assert.equal(backoffSeconds(r, now), 10);
     assert.equal(backoffSeconds(r, now + 60_000), 0);
-    assert.equal(replicaDescription(r, now), 'Waiting · node-a · ↻2 · CrashLoopBackOff 10s');
+    assert.equal(replicaDescription(r, now), 'CrashLoopBackOff 10s · ↻2');
   });
 
-  it('shows the Pending reason and the resource figures', () => {
+  it('shows the Pending reason; node and resource figures go to the tooltip', () => {
     assert.equal(
       replicaDescription(
         replica({ state: 'Pending', ready: false, node: '', pendingReason: '0/2 nodes have enough cpu' }),
@@ -41,13 +43,12 @@ describe('tree wording', () => {
       ),
       'Pending: 0/2 nodes have enough cpu',
     );
-    assert.equal(
-      replicaDescription(replica({ cpuPercent: 3.14159, memoryBytes: 50 * 1024 * 1024 }), 0),
-      'Ready · node-a · 3.1% CPU · 50.0 MiB',
-    );
+    const busy = replica({ cpuPercent: 3.14159, memoryBytes: 50 * 1024 * 1024 });
+    assert.equal(replicaDescription(busy, 0), 'Ready');
+    assert.match(replicaTooltip(busy, 0), /node: node-a\nCPU: 3\.1%\nmemory: 50\.0 MiB/);
   });
 
-  it('badges HPA and a rollout in progress', () => {
+  it('puts the one most important badge in the description: a rollout beats the HPA range', () => {
     const d: DeploymentStatus = {
       name: 'api',
       desired: 3,
@@ -63,7 +64,70 @@ describe('tree wording', () => {
       },
       rollout: { state: 'Progressing', strategy: 'RollingUpdate', currentHash: 'h', updated: 1, available: 2 },
     };
-    assert.equal(deploymentDescription(d), '2/3 ready · HPA 2–5 cpu 71.5/60% · rollout 1/3');
+    assert.equal(deploymentDescription(d), '2/3 ready · rollout 1/3');
+    assert.match(deploymentTooltip(d), /HPA api: 2–5 replicas, cpu 71\.5\/60%/);
+    assert.equal(deploymentDescription({ ...d, rollout: undefined }), '2/3 ready · HPA 2–5');
+    // Clicks not answered yet beat everything: the row says where they lead.
+    assert.equal(deploymentDescription(d, 5), '2/3 ready · scaling to 5');
+  });
+
+  it('says what the HPA warning is about, in the tooltip', () => {
+    const d: DeploymentStatus = {
+      name: 'api',
+      desired: 2,
+      ready: 2,
+      replicas: [],
+      hpa: {
+        name: 'api',
+        minReplicas: 2,
+        maxReplicas: 5,
+        currentReplicas: 2,
+        desiredReplicas: 2,
+        currentMetrics: [],
+        unableReason: 'no container of api requests cpu',
+      },
+    };
+    assert.equal(deploymentDescription(d), '2/2 ready · HPA ⚠');
+    assert.match(deploymentTooltip(d), /⚠ the HPA cannot scale this deployment: no container of api requests cpu/);
+  });
+
+  it('badges a hand scale with the manifest count', () => {
+    const d: DeploymentStatus = {
+      name: 'web',
+      desired: 2,
+      ready: 2,
+      replicas: [],
+      scaledByHand: { replicas: 2, manifestReplicas: 1 },
+    };
+    assert.equal(deploymentDescription(d), '2/2 ready · by hand (manifest 1)');
+    assert.match(deploymentTooltip(d), /scaled by hand: 2 \(manifest: 1\); Reset to Manifest returns to 1/);
+  });
+
+  it('keeps every description short enough for a 300 px side bar', () => {
+    const d: DeploymentStatus = {
+      name: 'api',
+      desired: 12,
+      ready: 10,
+      replicas: [],
+      scaledByHand: { replicas: 12, manifestReplicas: 2 },
+      hpa: {
+        name: 'api',
+        minReplicas: 2,
+        maxReplicas: 15,
+        currentReplicas: 12,
+        desiredReplicas: 12,
+        currentMetrics: [{ name: 'cpu', current: 171.5, target: 60, unit: '%' }],
+      },
+      rollout: { state: 'Progressing', strategy: 'RollingUpdate', currentHash: 'h', updated: 10, available: 9 },
+    };
+    for (const text of [
+      deploymentDescription(d),
+      deploymentDescription({ ...d, rollout: undefined }),
+      deploymentDescription({ ...d, rollout: undefined, scaledByHand: undefined }),
+      replicaDescription(replica({ cpuPercent: 99.9, memoryBytes: 2 ** 31, restarts: 12 }), 0),
+    ]) {
+      assert.ok(text.length <= 34, `"${text}" is ${text.length} characters`);
+    }
   });
 
   it('derives up, degraded and down with ready/desired totals', () => {

@@ -1,0 +1,160 @@
+// The rows each view shows for one snapshot, what a new snapshot refreshes, and the count
+// quick scale clicks lead to.
+import * as assert from 'node:assert/strict';
+import { PendingScale } from '../../../extension/client/pending-scale';
+import { endpointRows } from '../../../extension/client/views/endpoints-model';
+import { changedRows } from '../../../extension/client/views/rows';
+import { topologyRows, type TopologyInput } from '../../../extension/client/views/topology-model';
+import type { ReplicaStatus, StackStatus } from '../../../extension/engine/api/protocol';
+
+const replica = (name: string, over: Partial<ReplicaStatus> = {}): ReplicaStatus => ({
+  name,
+  container: `c-${name}`,
+  node: 'node-a',
+  state: 'Running',
+  ready: true,
+  restarts: 0,
+  address: '10.0.0.1:3000',
+  cpuPercent: 1,
+  ...over,
+});
+
+const status = (): StackStatus => ({
+  stack: 'shop',
+  dir: '/shop',
+  controller: { running: true, dockerConnected: true },
+  pending: [],
+  deployments: [
+    { name: 'web', desired: 1, ready: 1, replicas: [replica('web-1')] },
+    { name: 'api', desired: 2, ready: 2, replicas: [replica('api-1'), replica('api-2')] },
+  ],
+  services: [
+    {
+      name: 'api',
+      selector: { app: 'api' },
+      urls: ['http://127.0.0.1:1', 'http://127.0.0.1:2'],
+      ports: [
+        { port: 80, targetPort: 3000, url: 'http://127.0.0.1:1' },
+        { port: 9090, targetPort: 9090, url: 'http://127.0.0.1:2' },
+      ],
+      endpoints: [
+        { replica: 'api-1', address: '10.0.0.1:3000', ready: true },
+        { replica: 'api-2', address: '10.0.0.2:3000', ready: false },
+        { replica: 'api-1', address: '10.0.0.1:9090', ready: true },
+      ],
+    },
+  ],
+});
+
+const input = (s: StackStatus | undefined, over: Partial<TopologyInput> = {}): TopologyInput => ({
+  stackName: 'shop',
+  status: s,
+  pendingScale: new Map(),
+  now: 0,
+  ...over,
+});
+
+describe('view rows', () => {
+  it('heads the list with the stack, then deployments → replicas, each row saying what it is', () => {
+    const m = topologyRows(input(status()));
+    assert.deepEqual(m.roots, ['stack/shop', 'deployment/web', 'deployment/api']);
+    assert.deepEqual(m.rows.get('stack/shop')?.children, []);
+    assert.deepEqual(m.rows.get('deployment/api')?.children, ['replica/api-1', 'replica/api-2']);
+    assert.equal(m.rows.get('stack/shop')?.accessibility, 'stack shop up · 3/3 ready');
+    assert.equal(m.rows.get('deployment/api')?.accessibility, 'deployment api 2/2 ready');
+    assert.equal(m.rows.get('replica/api-1')?.accessibility, 'replica api-1 Ready');
+  });
+
+  it('refreshes only the rows a snapshot changed, never the whole tree for a metric', () => {
+    const before = topologyRows(input(status()));
+    const s = status();
+    s.deployments[1].replicas[0].cpuPercent = 55; // a metric: only its replica's tooltip
+    assert.deepEqual(changedRows(before, topologyRows(input(s))), ['replica/api-1']);
+    s.deployments[1].ready = 1;
+    s.deployments[1].replicas[1].ready = false;
+    assert.deepEqual(changedRows(before, topologyRows(input(s))), [
+      'stack/shop',
+      'deployment/api',
+      'replica/api-1',
+      'replica/api-2',
+    ]);
+    const none = topologyRows(input(undefined));
+    assert.equal(changedRows(before, none), 'all');
+  });
+
+  it('shows the stack building, one row per image at its step, while it starts', () => {
+    const m = topologyRows(
+      input(undefined, {
+        starting: {
+          builds: [
+            { image: 'shop/api', state: 'building', step: 3, total: 9, instruction: 'RUN npm ci' },
+            { image: 'shop/web', state: 'cached' },
+          ],
+        },
+      }),
+    );
+    assert.equal(m.rows.get('stack/shop')?.description, 'building 1 of 2 images');
+    assert.equal(m.rows.get('build/shop/api')?.accessibility, 'image shop/api 3/9 · RUN');
+    assert.equal(m.rows.get('build/shop/web')?.description, 'up to date');
+  });
+
+  it('counts exactly the endpoints it lists under a service', () => {
+    const m = endpointRows(status());
+    const listed = [...m.rows.values()].filter((r) => r.node.kind === 'endpoint');
+    assert.equal(listed.length, 3);
+    const ready = listed.filter((r) => r.description?.endsWith('· ready')).length;
+    assert.equal(m.rows.get('service/api')?.description, `${ready}/${listed.length} endpoints ready`);
+  });
+
+  it('lists endpoints under the service itself when it publishes no URL', () => {
+    const s = status();
+    s.services[0].ports = [{ port: 80, targetPort: 3000, error: 'port in use' }];
+    s.services[0].urls = [];
+    const m = endpointRows(s);
+    assert.equal(m.rows.get('service/api')?.children.length, 3);
+    assert.equal(m.rows.get('service/api')?.description, '2/3 endpoints ready · ⚠');
+  });
+});
+
+describe('pending scale clicks', () => {
+  it('three quick +1 clicks lead to three more, whatever the snapshots say meanwhile', () => {
+    const p = new PendingScale();
+    const a = p.begin('web', +1);
+    const b = p.begin('web', +1);
+    const c = p.begin('web', +1);
+    assert.equal(p.target('web', 1), 4);
+    a(2);
+    assert.equal(p.target('web', 1), 4, 'a stale snapshot still says 1');
+    b(3);
+    c(4);
+    assert.equal(p.target('web', 1), 4);
+    p.onSnapshot(() => 4); // the snapshot shows the result: nothing is pending any more
+    assert.equal(p.target('web', 4), undefined);
+  });
+
+  it('a failed click is forgotten', () => {
+    const p = new PendingScale();
+    p.begin('web', -1)(undefined);
+    assert.equal(p.target('web', 2), undefined);
+  });
+
+  it('sends the clicks of one deployment one after the other', async () => {
+    const p = new PendingScale();
+    const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const first = p.inOrder('web', async () => {
+      order.push('first sent');
+      await gate;
+      order.push('first answered');
+    });
+    const second = p.inOrder('web', async () => {
+      order.push('second sent');
+    });
+    await Promise.resolve();
+    assert.deepEqual(order, ['first sent']);
+    release();
+    await Promise.all([first, second]);
+    assert.deepEqual(order, ['first sent', 'first answered', 'second sent']);
+  });
+});
