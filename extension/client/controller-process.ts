@@ -92,6 +92,17 @@ export class ControllerProcess implements vscode.Disposable {
     });
   }
 
+  /** Resolves once no child controller runs (at once when none does). */
+  whenExited(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const sub = this.onDidExit(() => {
+        sub.dispose();
+        resolve();
+      });
+    });
+  }
+
   /** SIGTERM lets the controller stop its balancers and leave containers as they are. */
   stop(): void {
     this.child?.kill('SIGTERM');

@@ -218,17 +218,24 @@ export class Ctx implements vscode.Disposable {
     this.controller.start(this.location.dir, this.config.engineEnv());
   }
 
-  /** Asks the controller to shut down (removeAll also removes the stack's containers) and waits for it to go. */
+  /**
+   * Asks the controller to shut down (removeAll also removes the stack's containers) and waits
+   * until it is gone. This editor's own child has gone when it exits, which after a removal is
+   * once the containers are gone, so an Up right after a Down starts afresh.
+   */
   async stopController(removeAll: boolean): Promise<void> {
     const conn = this.session?.connection;
-    const gone = new Promise<void>((resolve) => {
-      const subs = [this.onDidChangeStatus((s) => !s && done()), this.controller.onDidExit(() => done())];
-      const done = () => {
-        subs.forEach((d) => d.dispose());
-        resolve();
-      };
-      if (!conn && !this.controller.running) done();
-    });
+    // Our own child has gone when it exits; a controller started elsewhere, when its stream ends.
+    const gone = this.controller.running
+      ? this.controller.whenExited()
+      : new Promise<void>((resolve) => {
+          if (!conn) return resolve();
+          const sub = this.onDidChangeStatus((s) => {
+            if (s) return;
+            sub.dispose();
+            resolve();
+          });
+        });
     if (conn) {
       try {
         await conn.post('/v1/shutdown', { down: removeAll });

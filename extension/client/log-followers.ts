@@ -17,11 +17,17 @@ export class LogFollowers implements vscode.Disposable {
 
   constructor(private readonly source: LogSource) {}
 
+  /** Follows `target` in its own output channel, shown without taking focus. */
   follow(target: string): void {
-    const dir = this.source.location?.dir;
-    if (!dir) return;
     this.stop(target);
     const channel = vscode.window.createOutputChannel(`Flotilla Logs: ${target}`);
+    if (this.start(target, channel)) channel.show(true);
+    else channel.dispose();
+  }
+
+  private start(target: string, channel: vscode.OutputChannel): boolean {
+    const dir = this.source.location?.dir;
+    if (!dir) return false;
     const args = ['logs', '-f', '--prefix', ...(this.source.logTimestamps ? ['--timestamps'] : []), target];
     const child = spawn(process.execPath, [this.source.cliPath, ...args, '--stack', dir], {
       cwd: dir,
@@ -29,13 +35,13 @@ export class LogFollowers implements vscode.Disposable {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const follower = { channel, child };
-    // A stopped follower's channel is gone: its process's last words have nowhere to go.
+    // A replaced follower's process may still say something: only the current one writes.
     const live = () => this.followers.get(target) === follower;
     child.stdout.on('data', (b: Buffer) => live() && channel.append(b.toString()));
     child.stderr.on('data', (b: Buffer) => live() && channel.append(b.toString()));
     child.on('exit', (code) => live() && channel.appendLine(`[logs ended${code ? `: exit ${code}` : ''}]`));
     this.followers.set(target, follower);
-    channel.show(true);
+    return true;
   }
 
   /** Targets being followed. */
@@ -48,9 +54,14 @@ export class LogFollowers implements vscode.Disposable {
     return this.followers.get(target)?.child.spawnargs.slice(2);
   }
 
-  /** Starts every follower again (the timestamp toggle changed). */
+  /** Follows every target again, in the same channels, without revealing them (the timestamp toggle changed). */
   restartAll(): void {
-    for (const target of this.targets) this.follow(target);
+    for (const [target, f] of [...this.followers]) {
+      this.followers.delete(target);
+      f.child.kill();
+      f.channel.appendLine(`[following again, timestamps ${this.source.logTimestamps ? 'on' : 'off'}]`);
+      this.start(target, f.channel);
+    }
   }
 
   private stop(target: string): void {

@@ -50,6 +50,11 @@ export async function up(ctx: Ctx): Promise<boolean> {
         ctx.controller.onDidExit((e) => exited.fire(exitCause(e))),
       );
       try {
+        if (ctx.controller.running) {
+          // The last controller is still stopping (a Down removing containers): start after it.
+          progress.report({ message: 'waiting for the previous controller to stop' });
+          await ctx.controller.whenExited();
+        }
         ctx.views.setStarting(true);
         ctx.controller.start(loc.dir, ctx.config.engineEnv());
         // The session attaches when the handle file appears; file watchers can lag, so

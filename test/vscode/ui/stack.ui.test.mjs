@@ -6,6 +6,7 @@
 // hand scale does not survive it). Screenshots of each state go to test-artifacts/vscode/.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { ROOT, startCodeServer } from '../../../extension/scripts/code-server.mjs';
@@ -399,6 +400,8 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
   });
 
   it('shows a diagnostic in the Problems panel for a broken manifest', async () => {
+    const manifest = path.join(workspace, 'k8s', 'web.yaml');
+    const original = fs.readFileSync(manifest, 'utf8');
     await page.keyboard.press('Control+P');
     const input = page.locator('.quick-input-widget input');
     await input.fill('web.yaml');
@@ -412,10 +415,12 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     const problem = page.locator('.markers-panel .monaco-list-row', { hasText: /FK1001|YAML/ }).first();
     await problem.waitFor({ timeout: 60_000 });
     await screenshot(page, '07-problem');
-    // Undo the break: the diagnostic goes away again.
+    // Undo the break: the diagnostic goes away again. (The web workbench saves edits after a
+    // second, so the file on disk must be whole again too before Up runs once more.)
     await editor.locator('.view-lines').click();
     await page.keyboard.press('Control+Z');
     await problem.waitFor({ state: 'detached', timeout: 60_000 });
+    await eventually('web.yaml whole again on disk', () => fs.readFileSync(manifest, 'utf8') === original, 30_000);
     await runCommand(page, 'View: Close All Editors');
   });
 
