@@ -141,6 +141,8 @@ export function replicaIcon(r: ReplicaStatus): { id: string; color?: string } {
       return { id: 'watch', color: 'testing.iconQueued' };
     case 'Terminating':
       return { id: 'trash' };
+    case 'Completed':
+      return { id: 'pass', color: 'testing.iconPassed' };
     default:
       return { id: 'circle-slash', color: 'testing.iconFailed' };
   }

@@ -5,7 +5,7 @@
 // The stack's row heads the list rather than holding the deployments: its totals change
 // with every replica that turns Ready, and VS Code forgets a refreshed row's children for a
 // moment, so a parent stack row would make a +1 clicked at that moment lose its row.
-import type { BuildProgress, DeploymentStatus, ReplicaStatus, StackStatus } from '../../engine/api/protocol';
+import type { BuildProgress, DeploymentStatus, JobStatus, ReplicaStatus, StackStatus } from '../../engine/api/protocol';
 import {
   buildDescription,
   buildIcon,
@@ -24,6 +24,7 @@ export type TopologyNode =
   | { kind: 'stack'; id: string }
   | { kind: 'deployment'; id: string; deployment: string }
   | { kind: 'replica'; id: string; deployment: string; replica: string }
+  | { kind: 'job'; id: string; job: string }
   | { kind: 'build'; id: string; image: string };
 
 export interface TopologyInput {
@@ -62,14 +63,46 @@ export function topologyRows(input: TopologyInput): RowModel<TopologyNode> {
   });
   for (const d of s.deployments) {
     deploymentRow(model, d, input.pendingScale.get(d.name));
-    for (const r of d.replicas) replicaRow(model, d, r, input.now);
+    for (const r of d.replicas) replicaRow(model, deploymentId(d.name), d.name, r, input.now);
+  }
+  for (const j of s.jobs ?? []) {
+    const id = `job/${j.name}`;
+    const description = jobDescription(j);
+    addRow(model, {
+      id,
+      node: { kind: 'job', id, job: j.name },
+      children: [],
+      branch: true,
+      label: j.name,
+      description,
+      tooltip: [`${j.kind} ${j.name}: ${description}`, j.schedule && `schedule: ${j.schedule}`, j.message]
+        .filter(Boolean)
+        .join('\n'),
+      icon: j.condition === 'Failed' ? { id: 'error', color: 'testing.iconFailed' } : { id: 'watch' },
+      contextValue: 'flotilla.job',
+      accessibility: `${j.kind.toLowerCase()} ${j.name} ${description}`,
+    });
+    for (const r of j.replicas) replicaRow(model, id, j.name, r, input.now);
   }
   return model;
 }
 
+/** "Job · 1 running", "Job · complete", "CronJob · next 12:05": the one fact that matters. */
+function jobDescription(j: JobStatus): string {
+  if (j.kind === 'CronJob') {
+    if (j.suspend) return 'CronJob · suspended';
+    return `CronJob · ${j.nextScheduleTime ? `next ${j.nextScheduleTime.slice(11, 16)} UTC` : `${j.active} running`}`;
+  }
+  if (j.condition === 'Complete') return 'Job · complete';
+  if (j.condition === 'Failed') return 'Job · failed';
+  return `Job · ${j.active} running, ${j.succeeded}${j.completions !== undefined ? `/${j.completions}` : ''} done`;
+}
+
 function deploymentRow(model: RowModel<TopologyNode>, d: DeploymentStatus, pendingTarget: number | undefined): void {
   const id = deploymentId(d.name);
-  const description = deploymentDescription(d, pendingTarget);
+  // Workloads of other kinds (StatefulSet, DaemonSet, ...) say theirs; a Deployment needs not.
+  const kind = d.kind && d.kind !== 'Deployment' ? d.kind : undefined;
+  const description = `${kind ? `${kind} · ` : ''}${deploymentDescription(d, pendingTarget)}`;
   addRow(model, {
     id,
     node: { kind: 'deployment', id, deployment: d.name },
@@ -81,17 +114,17 @@ function deploymentRow(model: RowModel<TopologyNode>, d: DeploymentStatus, pendi
     icon: deploymentIcon(d),
     // The suffix shows "Reset to Manifest"; every deployment menu matches the prefix.
     contextValue: d.scaledByHand ? 'flotilla.deployment.scaledByHand' : 'flotilla.deployment',
-    accessibility: `deployment ${d.name} ${description}`,
+    accessibility: `${(kind ?? 'deployment').toLowerCase()} ${d.name} ${description}`,
   });
 }
 
-function replicaRow(model: RowModel<TopologyNode>, d: DeploymentStatus, r: ReplicaStatus, now: number): void {
+function replicaRow(model: RowModel<TopologyNode>, parent: string, owner: string, r: ReplicaStatus, now: number): void {
   const id = `replica/${r.name}`;
   const description = replicaDescription(r, now);
   addRow(model, {
     id,
-    node: { kind: 'replica', id, deployment: d.name, replica: r.name },
-    parent: deploymentId(d.name),
+    node: { kind: 'replica', id, deployment: owner, replica: r.name },
+    parent,
     children: [],
     label: r.name,
     description,

@@ -82,6 +82,28 @@ describe('view rows', () => {
     assert.equal(changedRows(before, none), 'all');
   });
 
+  it('says the kind of a workload that is not a Deployment, and lists Jobs with their pods', () => {
+    const s = status();
+    s.deployments[1].kind = 'StatefulSet';
+    s.jobs = [
+      {
+        name: 'migrate',
+        kind: 'Job',
+        active: 0,
+        succeeded: 1,
+        failed: 0,
+        completions: 1,
+        condition: 'Complete',
+        replicas: [replica('migrate-abc12', { state: 'Completed', ready: false })],
+      },
+    ];
+    const m = topologyRows(input(s));
+    assert.equal(m.rows.get('deployment/api')?.accessibility, 'statefulset api StatefulSet · 2/2 ready');
+    assert.equal(m.rows.get('deployment/web')?.accessibility, 'deployment web 1/1 ready');
+    assert.equal(m.rows.get('job/migrate')?.description, 'Job · complete');
+    assert.deepEqual(m.rows.get('job/migrate')?.children, ['replica/migrate-abc12']);
+  });
+
   it('shows the stack building, one row per image at its step, while it starts', () => {
     const m = topologyRows(
       input(undefined, {
