@@ -192,13 +192,18 @@ function workloadService(
         .join(', ')}`,
     );
   }
+  if (w.template.initContainers?.length && !w.ordinal?.index) {
+    warnings.push(
+      `${w.kind} ${w.name}: init containers (${w.template.initContainers.map((x) => `"${x.name}"`).join(', ')}) do not run on a swarm: a task runs one container`,
+    );
+  }
   const health = probeHealth(c);
   warnings.push(...health.warnings.map((m) => `${w.kind} ${w.name}: ${m}`));
   const grace = stack.settings.terminationGracePeriodSeconds ?? w.template.terminationGracePeriodSeconds;
   const labels: Record<string, string> = {
     [SWARM_LABELS.stack]: stack.name,
     [SWARM_LABELS.role]: 'workload',
-    [SWARM_LABELS.source]: `${w.kind}/${w.name}`,
+    [SWARM_LABELS.source]: `${w.kind}/${w.ordinal ? `${w.name}-${w.ordinal.index}` : w.name}`,
     [SWARM_LABELS.workload]: w.name,
   };
   if (w.ordinal) labels[SWARM_LABELS.ordinal] = String(w.ordinal.index);
@@ -219,6 +224,9 @@ function workloadService(
   for (const m of c.volumeMounts ?? []) {
     const volume = w.ordinal?.volumes[m.name];
     if (volume) {
+      // The model may list the claim as a pod volume too: the ordinal's own volume replaces that mount.
+      const same = mounts.findIndex((x) => x.Target === m.mountPath);
+      if (same >= 0) mounts.splice(same, 1);
       mounts.push({
         Type: 'volume',
         Source: volume,
@@ -265,7 +273,7 @@ function workloadService(
     spec.UpdateConfig = w.update;
     spec.RollbackConfig = { ...w.update, FailureAction: 'pause' };
   }
-  return finish(spec, 'workload', `${w.kind}/${w.name}`, w.name, w.hpa);
+  return finish(spec, 'workload', labels[SWARM_LABELS.source], w.name, w.hpa);
 }
 
 /** The spec's hash leaves the replica count out: scaling is not a change that needs a rolling update. */

@@ -3,7 +3,14 @@
 // real node; Ready is Swarm's running state, which a task with a healthcheck reaches only once healthy.
 // Service URLs are every node's address on the published port; endpoints are the selected Ready tasks.
 import type Dockerode from 'dockerode';
-import type { DeploymentStatus, ReplicaState, ReplicaStatus, ServiceStatus, StackStatus } from '../../api/protocol';
+import type {
+  DeploymentStatus,
+  JobStatus,
+  ReplicaState,
+  ReplicaStatus,
+  ServiceStatus,
+  StackStatus,
+} from '../../api/protocol';
 import { resolveTargetPort } from '../../controller/pod-spec';
 import { selectorMatches } from '../../model/resources';
 import type { StackSpec } from '../../model/types';
@@ -66,13 +73,45 @@ export async function swarmStatus(docker: Dockerode, stack: StackSpec): Promise<
     }
     const manifest = stack.deployments.find((d) => d.name === workload);
     const first = infos[0]?.Spec?.TaskTemplate;
+    const source = infos[0]?.Spec?.Labels?.[SWARM_LABELS.source] ?? '';
     deployments.push({
       name: workload,
+      kind: source.split('/')[0] || undefined,
       desired,
       ready: replicas.filter((r) => r.ready).length,
       manifest: manifest ? { file: manifest.source.file, line: manifest.source.line } : undefined,
       images: [first && 'ContainerSpec' in first ? (first.ContainerSpec?.Image ?? '') : ''],
       replicas,
+    });
+  }
+  const jobs: JobStatus[] = [];
+  for (const svc of services.values()) {
+    const spec = svc.info.Spec;
+    const job = spec?.Mode?.ReplicatedJob;
+    if (spec?.Labels?.[SWARM_LABELS.role] !== 'workload' || !job) continue;
+    const tasks = tasksOf.get(spec.Name ?? '') ?? [];
+    const state = (t: TaskInfo) => t.Status?.State ?? '';
+    const succeeded = tasks.filter((t) => state(t) === 'complete').length;
+    const completions = job.TotalCompletions ?? 1;
+    jobs.push({
+      name: spec.Labels[SWARM_LABELS.workload] ?? spec.Name ?? '',
+      kind: 'Job',
+      active: tasks.filter(
+        (t) => t.DesiredState === 'complete' && !['complete', 'failed', 'rejected', 'shutdown'].includes(state(t)),
+      ).length,
+      succeeded,
+      failed: tasks.filter((t) => state(t) === 'failed' || state(t) === 'rejected').length,
+      completions,
+      parallelism: job.MaxConcurrent,
+      condition: succeeded >= completions ? 'Complete' : undefined,
+      replicas: tasks.map((t, i) => ({
+        name: `${spec.Labels?.[SWARM_LABELS.workload] ?? 'job'}-${i + 1}`,
+        container: t.Status?.ContainerStatus?.ContainerID ?? '',
+        node: t.NodeID ? (hostname.get(t.NodeID) ?? t.NodeID) : '',
+        state: STATES[state(t)] ?? 'Pending',
+        ready: false,
+        restarts: 0,
+      })),
     });
   }
   deployments.sort((a, b) => a.name.localeCompare(b.name));
@@ -121,6 +160,7 @@ export async function swarmStatus(docker: Dockerode, stack: StackSpec): Promise<
     dir: stack.dir,
     controller: { running: false },
     deployments,
+    jobs,
     services: serviceStatus,
     pending,
   };
