@@ -167,6 +167,43 @@ containers:
     });
   });
 
+  it('fails the pod when an init container fails under restartPolicy Never: a Job counts it against backoffLimit', async () => {
+    const job = (init: string) => `apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate}
+spec:
+  backoffLimit: 1
+  template:
+    spec:
+      restartPolicy: Never
+      volumes: [{name: work, emptyDir: {}}]
+      initContainers:
+        - {name: prep, image: ${BUSYBOX}, command: [sh, -c, "${init}"], volumeMounts: [{name: work, mountPath: /work}]}
+      containers:
+        - {name: main, image: ${BUSYBOX}, command: [sh, -c, "cat /work/ready"], volumeMounts: [{name: work, mountPath: /work}]}
+`;
+    const settled = async () =>
+      waitFor('the Job to finish', () => {
+        const j = run!.ctl.status().jobs?.[0];
+        return j && (j.succeeded > 0 || j.failed > 1) ? j : undefined;
+      });
+    run = await startStack(
+      writeStack({ 'flotilla.yaml': stackFile(name), 'k8s/job.yaml': job('echo yes > /work/ready') }),
+    );
+    assert.equal((await settled()).succeeded, 1, 'the init container prepared what the main container read');
+    await run.stop();
+    await removeStack(name);
+    const events: string[] = [];
+    run = await startStack(writeStack({ 'flotilla.yaml': stackFile(name), 'k8s/job.yaml': job('exit 3') }));
+    run.ctl.on('event', (e) => events.push(`${e.reason}: ${e.message}`));
+    const failed = await settled();
+    assert.deepEqual([failed.succeeded, failed.failed], [0, 2]);
+    assert.ok(
+      events.some((e) => e.startsWith('Init:Error: init container prep exited with code 3')),
+      events.join('\n'),
+    );
+  });
+
   it('runs postStart before the next container starts and preStop before SIGTERM (exec and httpGet)', async () => {
     const dir = writeStack({
       'flotilla.yaml': `name: ${name}\nmanifests: ["k8s/*.yaml"]\nsettings: {backoffBaseSeconds: 0.2, resyncSeconds: 5}\n`,

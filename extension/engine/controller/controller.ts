@@ -130,7 +130,8 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
             `replica/${e.replica}`,
             ok ? `${what} completed` : `${what} exited with code ${e.exitCode ?? '?'}`,
           );
-        } else if (rt && !rt.terminating) {
+        } else if (rt && !rt.terminating && e.role !== 'sandbox') {
+          // (A sandbox that dies takes its pod's containers with it: their exits say so.)
           this.emitEvent(
             'Warning',
             'Exited',

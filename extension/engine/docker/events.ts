@@ -16,6 +16,8 @@ export interface ContainerEvent {
   /** The manifest container it runs (init containers: `initContainer` is set). */
   container?: string;
   initContainer?: boolean;
+  /** `sandbox` for a pod's pause container (see LABELS.role). */
+  role?: string;
   time: number; // epoch ms
 }
 
@@ -113,6 +115,7 @@ export class StackEvents extends EventEmitter<StackEventsEvents> {
       exitCode: attrs.exitCode !== undefined ? Number(attrs.exitCode) : undefined,
       container: attrs[LABELS.container],
       initContainer: attrs[LABELS.initContainer] !== undefined,
+      role: attrs[LABELS.role],
       time: e.timeNano ? Math.floor(e.timeNano / 1e6) : (e.time ?? Date.now() / 1000) * 1000,
     });
   }
