@@ -23,6 +23,8 @@ export interface PrivateDocker {
   socket: string;
   /** unix://… for DOCKER_HOST. */
   host: string;
+  /** The network namespace the daemon's containers live in (`nsenter --net=/run/netns/NAME` to reach them). */
+  netns: string;
   docker: Docker;
   /** Stops the daemon (SIGTERM, as `systemctl stop docker` does) and waits until its socket is gone. */
   stop(): Promise<void>;
@@ -133,6 +135,7 @@ export async function startPrivateDocker(opts: { images?: string[] } = {}): Prom
     dir,
     socket,
     host: `unix://${socket}`,
+    netns,
     docker,
     start,
     stop,

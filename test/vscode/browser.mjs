@@ -3,9 +3,10 @@ import { chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.FLOTILLA_CHROMIUM ?? '/usr/bin/chromium';
 
-export function launchBrowser() {
+/** @param {string} [executablePath] another Chromium (a wrapper that runs it elsewhere, say) */
+export function launchBrowser(executablePath = CHROMIUM) {
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     args: [
       '--no-sandbox',

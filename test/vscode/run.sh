@@ -33,7 +33,8 @@ if [[ "$which" == all || "$which" == ui ]]; then
   # The UI test runs the example stack: it needs a Docker engine and the local base images.
   [[ -f extension/scripts/ensure-docker.sh ]] && bash extension/scripts/ensure-docker.sh
   [[ -f extension/scripts/base-images.sh ]] && bash extension/scripts/base-images.sh
-  npx mocha --no-config --timeout 600000 'test/vscode/ui/*.test.mjs' || status=1
+  # tsx lets a UI test use the TypeScript test support (the fresh-machine test's private Docker daemon).
+  npx mocha --no-config --node-option import=tsx --timeout 900000 'test/vscode/ui/*.test.mjs' || status=1
 fi
 return $status
 }
