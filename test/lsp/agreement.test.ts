@@ -98,6 +98,16 @@ describe('lint and the loader agree on every fixture', function () {
   this.timeout(60_000);
   after(() => rmSync(tmp, { recursive: true, force: true }));
 
+  it('an error in a kind up leaves out is shown and blocks nothing', async () => {
+    const dir = write('inert', AGREEMENT_CASES['an error in a kind up leaves out']);
+    const errors = (await lintStackDir(dir, { images: null })).filter((d) => d.severity === 'error');
+    assert.deepEqual(errors.map((d) => [d.code, d.blocking]).sort(), [
+      ['FK1005', false],
+      ['FK2001', false],
+    ]);
+    assert.deepEqual(loadStack(dir).problems, []);
+  });
+
   for (const [name, dir] of [...committedStacks(), ...cases()]) {
     it(name, async () => {
       const loaded = loadStack(dir).problems.filter(isError);

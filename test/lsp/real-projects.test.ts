@@ -6,6 +6,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadStack } from '../../extension/engine/model/load-stack';
+import { isRunKind } from '../../extension/engine/model/honoured';
+import { isHelmTemplate } from '../../extension/engine/model/not-manifests';
 import { LineIndex } from '../../language-server/src/core/lines';
 import type { Finding } from '../../language-server/src/core/types';
 import { lintDockerfile } from '../../language-server/src/dockerfile/lint';
@@ -146,6 +148,14 @@ describe('lint on what real projects write', function () {
       ['FK3004'],
     );
     assert.match(onTpl[0].message, /^deployment\.yaml is a Helm template .*helm template/);
+    assert.ok(
+      !isHelmTemplate('ci.yaml', 'on: push\njobs:\n  b:\n    steps:\n      - run: echo ${{ github.sha }}\n'),
+      'a CI expression is not Helm',
+    );
+    assert.ok(
+      !isHelmTemplate('cm.yaml', 'kind: ConfigMap\ndata:\n  t: |\n    {{ .Labels.x }}\n'),
+      'a template inside a block is data',
+    );
     // picked up by a stack's glob, up skips it the same way
     const stack = project({
       'flotilla.yaml': 'name: t\nmanifests: ["k8s/*.yaml"]\n',
@@ -243,20 +253,21 @@ describe('lint on what real projects write', function () {
     );
   });
 
-  it('errors only Flotilla policy makes are not raised on kinds up leaves out', async () => {
+  it('duplicate names in a kind up leaves out are warnings; security rules follow what up runs', async () => {
+    const sa = 'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: agent}\n';
     const ds =
-      'apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      hostPID: true\n      containers: [{name: c, image: i, securityContext: {privileged: true}}]\n';
-    const found = await lintPaths([project({ 'agent/ds.yaml': ds, 'agent/ds2.yaml': ds })], { images: null });
-    assert.deepEqual(
-      found.filter((d) => /^FP/.test(d.code)),
-      [],
-      'a DaemonSet is not run, so it reaches no host',
-    );
+      'apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      hostPID: true\n      containers: [{name: c, image: i}]\n';
+    const found = await lintPaths([project({ 'agent/sa.yaml': sa, 'agent/sa2.yaml': sa, 'agent/ds.yaml': ds })], {
+      images: null,
+    });
     const dup = found.filter((d) => d.code === 'FX1010');
     assert.deepEqual(
       dup.map((d) => [d.severity, d.blocking]),
       [['warning', false]],
+      'kubectl apply keeps the last ServiceAccount; up runs neither',
     );
+    const policy = found.filter((d) => /^FP/.test(d.code)).map((d) => [d.code, d.blocking]);
+    assert.deepEqual(policy, isRunKind('DaemonSet') ? [['FP1003', true]] : [], 'only what up runs reaches the host');
     const hpa =
       'apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: elsewhere}\n  maxReplicas: 2\n';
     const loose = await lintPaths([project({ 'hpa/h.yaml': hpa })], { images: null });

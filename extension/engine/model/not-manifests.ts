@@ -127,7 +127,8 @@ export function isHelmTemplate(file: string, text: string): boolean {
     }
     if (line.startsWith('#')) continue;
     const bare = line.replace(/"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'/g, '""');
-    if (bare.includes('{{')) return true;
+    // `${{ }}` is a CI expression (GitHub Actions), not Helm
+    if (bare.replace(/\$\{\{/g, '').includes('{{')) return true;
     if (/[:-]\s*[|>][-+0-9]*\s*(#.*)?$/.test(bare)) blockIndent = indent;
   }
   return false;

@@ -1,5 +1,6 @@
 // Checks across all manifests of a stack (FX1xxx): the mistakes no single-document schema can
 // see, such as a Service selecting nothing or an HPA scaling a Deployment without CPU requests.
+import * as path from 'node:path';
 import { isMap, isScalar, type Node } from 'yaml';
 import { KINDS } from '../../../extension/engine/model/honoured';
 import type { Finding } from '../core/types';
@@ -116,7 +117,7 @@ function duplicates(all: Resource[], at: At): void {
         r,
         getIn(r.doc, r.root, 'metadata', 'name'),
         'FX1010',
-        `${r.kind} "${r.name}" is already defined in ${first.file}:${(nodeRange(first.y.lines, getIn(first.doc, first.root, 'metadata', 'name'))?.start.line ?? 0) + 1}.`,
+        `${r.kind} "${r.name}" is already defined in ${shortPath(r.file, first.file)}:${(nodeRange(first.y.lines, getIn(first.doc, first.root, 'metadata', 'name'))?.start.line ?? 0) + 1}.`,
       );
     } else seen.set(key, r);
   }
@@ -209,6 +210,13 @@ function workloadSelector(r: Resource, at: At): void {
   }
   const message = `${r.kind} ${r.name}: selector ${bad.join(', ')} does not match the pod template labels (${labelText(labels)}); the API server rejects this.`;
   for (const node of places) at(r, node, 'FX1002', message);
+}
+
+/** Where another file is, seen from a file: the same file, a sibling's name, or a relative path. */
+function shortPath(from: string, to: string): string {
+  if (from === to) return 'this file';
+  const rel = path.relative(path.dirname(from), to);
+  return rel.startsWith('..' + path.sep + '..') ? to : rel;
 }
 
 function labelText(labels: Record<string, string>): string {

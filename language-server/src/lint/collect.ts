@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FileFinding, LintDiagnostic } from '../core/types';
-import { KUSTOMIZATION_FILES } from '../../../extension/engine/model/not-manifests';
+import { isHelmTemplate, KUSTOMIZATION_FILES } from '../../../extension/engine/model/not-manifests';
 import { isDockerfileName, isJsonName, isYamlName, walk } from '../stack/glob';
 import { isStackFile, lintLoose, lintStack, ParseCache, readDisk, stackFileIn, type LintOptions } from './project';
 import { looksLikeManifest } from '../k8s/resources';
@@ -90,6 +90,11 @@ export async function lintPaths(paths: string[], options: LintOptions = {}): Pro
         // a file named on the command line is a manifest; in a walk only YAML or JSON that looks like one
         if (!isDir || text === '\0too-large') manifests.push(f);
         else if (MANIFEST_KEYS.every((k) => k.test(text))) {
+          // a Helm template is taken as is (one note), never parsed
+          if (isHelmTemplate(f, text)) {
+            manifests.push(f);
+            continue;
+          }
           const e = opts.cache.entry(f, text);
           if (looksLikeManifest((e.yaml ??= parseYaml(text)))) manifests.push(f);
         }

@@ -39,7 +39,7 @@ export const AGREEMENT_CASES: Record<string, Files> = {
   'an error in a kind up leaves out': m(
     DEP,
     'apiVersion: storage.k8s.io/v1beta1\nkind: StorageClass\nmetadata: {name: fast}\nprovisioner: x\n',
-    'apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  serviceName: db\n  selector: {matchLabels: {app: db}}\n  template:\n    metadata: {labels: {app: dbx}}\n    spec: {containers: [{name: db, image: nginx:1.25, colour: red}]}\n',
+    'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web}\nspec:\n  rules: [{http: {paths: [{path: /, pathType: Prefix, colour: red, backend: {service: {name: web, port: {number: 80}}}}]}}]\n',
   ),
   'a removed apiVersion in a kind up runs': m(DEP.replace('apps/v1', 'extensions/v1beta1')),
   'autoscaling/v1 and v2beta2 HPAs': m(
