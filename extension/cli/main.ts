@@ -18,7 +18,9 @@ const HELP = `flotilla: run Kubernetes manifests on your local Docker engine
 usage: flotilla <command> [--stack DIR] [options]
 
   up                      build, apply and run the controller in the foreground (Ctrl-C stops it;
-                          replicas keep running). --no-watch: do not rebuild/roll on save
+                          replicas keep running). --no-watch: do not rebuild/roll on save.
+                          --dry-run: load, lint and schedule, then print what would run (replicas
+                          per node, volumes, ports, images, what is ignored); creates nothing
   status [--json]         deployments, replicas, services and endpoints (with or without a controller)
   scale DEPLOYMENT N      set the replica count (kept across controller restarts)
   restart DEPLOYMENT      rolling restart

@@ -8,6 +8,7 @@ import { downStack } from '../../engine/controller/controller';
 import { connectDocker } from '../../engine/docker/client';
 import { createController, prepareStack, reloadStack, type PrepareOptions } from '../../engine/runner';
 import { StackWatcher } from '../../engine/watch';
+import { dockerUnreachable, dryRun } from '../../engine/dry-run';
 import { type Args, stackDir } from '../args';
 import { formatEvent } from '../output';
 import { lintForEngine } from '../lint-bridge';
@@ -18,6 +19,7 @@ import { progressChannel } from '../progress';
 
 export async function up(args: Args): Promise<number> {
   const dir = stackDir(args);
+  if (args.flags.has('--dry-run')) return dryRunUp(dir);
   const running = await ControllerClient.connect(dir);
   if (running) {
     throw new Error(
@@ -95,4 +97,18 @@ export async function up(args: Args): Promise<number> {
   await done;
   unsubscribe();
   return stopFailed ? 1 : 0;
+}
+
+/** `up --dry-run`: the plan, printed; nothing is created, and Docker is only read if it answers. */
+async function dryRunUp(dir: string): Promise<number> {
+  let docker: Awaited<ReturnType<typeof connectDocker>> | undefined;
+  let dockerError: string | undefined;
+  try {
+    docker = await connectDocker();
+  } catch (e) {
+    dockerError = dockerUnreachable(e);
+  }
+  const report = await dryRun(dir, { docker, dockerError, lint: lintForEngine });
+  process.stdout.write(report.lines.join('\n') + '\n');
+  return 0;
 }

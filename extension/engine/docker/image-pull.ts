@@ -32,7 +32,8 @@ interface Use {
 /** Each image a stack runs but does not build, once per pull policy, with its first user (for messages). */
 export function imageUses(stack: StackSpec, built: Record<string, string>): Use[] {
   const out = new Map<string, Use>();
-  for (const d of stack.deployments) {
+  // Jobs and CronJobs' Job templates run images too.
+  for (const d of [...stack.deployments, ...stack.jobs, ...stack.cronJobs.map((c) => c.job)]) {
     for (const c of [...(d.template.initContainers ?? []), ...d.template.containers]) {
       if (built[c.image]) continue;
       const policy = c.imagePullPolicy ?? 'IfNotPresent';
@@ -60,7 +61,7 @@ export async function checkImages(
       );
   await Promise.all(
     imageUses(stack, built).map(async ({ image, policy, d, container, at }) => {
-      const who = `deployment ${d.name}, container ${container}`;
+      const who = `${(d.kind ?? 'Deployment').toLowerCase()} ${d.name}, container ${container}`;
       if (policy === 'Never') {
         if (!(await present(image))) {
           out.problems.push({
