@@ -54,7 +54,8 @@ export function buildGraph(status: StackStatus, facts: ManifestFacts): Graph {
       id: `deployment/${d.name}`,
       kind: 'deployment',
       name: d.name,
-      label: `${d.ready}/${d.desired} ready${d.hpa ? ' · HPA' : ''}`,
+      // Another kind says what it is: "StatefulSet · 2/3 ready".
+      label: `${d.kind && d.kind !== 'Deployment' ? `${d.kind} · ` : ''}${d.ready}/${d.desired} ready${d.hpa ? ' · HPA' : ''}`,
       state,
     });
   }

@@ -57,6 +57,15 @@ describe('graph model', () => {
     });
   });
 
+  it('labels a workload of another kind with its kind', () => {
+    const s = status();
+    s.deployments[1].kind = 'StatefulSet';
+    const g = buildGraph(s, { deployments: [], services: [] });
+    const label = (id: string) => g.nodes.find((n) => n.id === id)?.label;
+    assert.equal(label('deployment/api'), 'StatefulSet · 1/2 ready');
+    assert.equal(label('deployment/web'), '1/1 ready');
+  });
+
   it('falls back to observed endpoints when manifests give no labels', () => {
     const g = buildGraph(status(), { deployments: [], services: [] });
     assert.deepEqual(g.edges, [{ from: 'service/web', to: 'deployment/web', kind: 'selects' }]);
