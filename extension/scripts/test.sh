@@ -27,7 +27,7 @@ npx mocha --require tsx/cjs --timeout 120000 --reporter spec \
   'test/unit/**/*.test.ts' 'test/lsp/**/*.test.ts' 'test/integration/**/*.test.ts' 2>&1 | tee "$log"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 
-stage "Docker Swarm lab (3 nodes and a registry in network namespaces; about 2 minutes)"
+stage "Docker Swarm lab (3 nodes and a registry in network namespaces; about 3 minutes)"
 npx mocha --require tsx/cjs --timeout 600000 --reporter spec 'test/swarm/**/*.test.ts' 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 
