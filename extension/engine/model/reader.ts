@@ -17,7 +17,19 @@ export const MAX_PROBLEMS_PER_DOCUMENT = 100;
 
 export class Reader {
   readonly problems: Problem[] = [];
-  constructor(readonly doc: YamlDoc) {}
+  /** With `trace`, the shape of every path read with a value ("spec.ports[].port"): tests check it against honoured.ts. */
+  readonly reads?: Set<string>;
+
+  constructor(
+    readonly doc: YamlDoc,
+    opts: { trace?: boolean } = {},
+  ) {
+    if (opts.trace) this.reads = new Set();
+  }
+
+  private seen(v: unknown, path: YamlPath): void {
+    if (this.reads && v !== undefined && v !== null) this.reads.add(pathShape(path));
+  }
 
   at(path: YamlPath): SourceRef {
     return locate(this.doc, path);
@@ -45,6 +57,7 @@ export class Reader {
   }
 
   obj(v: unknown, path: YamlPath): Obj | undefined {
+    this.seen(v, path);
     if (v === undefined || v === null) return undefined;
     if (isObj(v)) return v;
     this.fail(path, `expected a mapping, got ${describe(v)}`);
@@ -52,6 +65,7 @@ export class Reader {
   }
 
   arr(v: unknown, path: YamlPath): unknown[] {
+    this.seen(v, path);
     if (v === undefined || v === null) return [];
     if (Array.isArray(v)) return v;
     this.fail(path, `expected a list, got ${describe(v)}`);
@@ -59,6 +73,7 @@ export class Reader {
   }
 
   str(v: unknown, path: YamlPath, required = false): string | undefined {
+    this.seen(v, path);
     if (v === undefined || v === null) {
       if (required) this.fail(path, 'is required');
       return undefined;
@@ -70,6 +85,7 @@ export class Reader {
   }
 
   int(v: unknown, path: YamlPath, opts: { min?: number; max?: number } = {}): number | undefined {
+    this.seen(v, path);
     if (v === undefined || v === null) return undefined;
     if (typeof v !== 'number' || !Number.isInteger(v)) {
       this.fail(path, `expected an integer, got ${describe(v)}`);
@@ -81,6 +97,7 @@ export class Reader {
   }
 
   bool(v: unknown, path: YamlPath): boolean | undefined {
+    this.seen(v, path);
     if (v === undefined || v === null) return undefined;
     if (typeof v === 'boolean') return v;
     this.fail(path, `expected true or false, got ${describe(v)}`);
@@ -98,6 +115,7 @@ export class Reader {
   }
 
   intOrString(v: unknown, path: YamlPath): IntOrString | undefined {
+    this.seen(v, path);
     if (v === undefined || v === null) return undefined;
     if (typeof v === 'number' && Number.isInteger(v)) return v;
     if (typeof v === 'string' && v !== '') return v;
@@ -106,8 +124,9 @@ export class Reader {
   }
 
   oneOf<T extends string>(v: unknown, path: YamlPath, allowed: readonly T[], def: T): T {
+    this.seen(v, path);
     if (v === undefined || v === null) return def;
-    if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
+    if (isOneOf(v, allowed)) return v;
     this.fail(path, `must be one of ${allowed.join(', ')}; got ${JSON.stringify(v)}`);
     return def;
   }
@@ -130,6 +149,17 @@ export class Reader {
       return undefined;
     }
   }
+}
+
+function isOneOf<T extends string>(v: unknown, allowed: readonly T[]): v is T {
+  return allowed.some((a) => a === v);
+}
+
+/** "spec.ports[].port": a path with its list indices left out, as honoured.ts names fields. */
+export function pathShape(path: YamlPath): string {
+  let s = '';
+  for (const p of path) s += typeof p === 'number' ? '[]' : s ? `.${p}` : p;
+  return s;
 }
 
 export function dotted(path: YamlPath): string {
