@@ -75,6 +75,21 @@ describe('lint on what real projects write', function () {
     );
   });
 
+  it('a build context with a Containerfile (and no Dockerfile) builds from it, for up and lint alike', async () => {
+    const dir = project({
+      ...stackOf(DEP.replace('nginx:1.25', 't/app')),
+      'flotilla.yaml': STACK + 'build:\n  - {image: t/app, context: app}\n',
+      'app/Containerfile': 'FROM debian:12\nFOOBAR x\n',
+    });
+    assert.equal(loadStack(dir).stack?.builds[0].dockerfile, path.join(dir, 'app/Containerfile'));
+    const found = await lint(dir);
+    assert.ok(!found.some((d) => d.code === 'FS1006'), 'no "No Dockerfile"');
+    assert.deepEqual(
+      found.filter((d) => d.code === 'FD1001').map((d) => path.relative(dir, d.file)),
+      ['app/Containerfile'],
+    );
+  });
+
   it('a line continuation inside a RUN heredoc is not a package (FD3008)', () => {
     const df =
       'FROM debian:12\nRUN <<EOF\napt-get update\napt-get install -y --no-install-recommends \\\n  curl=7.88.1 \\\n  git=1:2.39.2\nrm -rf /var/lib/apt/lists/*\nEOF\n';

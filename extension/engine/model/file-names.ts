@@ -12,6 +12,9 @@ export const STACK_FILE_GLOB = '**/{flotilla.yaml,flotilla.yml,skaffold.yaml,ska
 export const DOCKERFILE_GLOB = '**/{Dockerfile,Dockerfile.*,Containerfile,Containerfile.*,*.Dockerfile,*.dockerfile}';
 const DOCKERFILE_NAME = /^(Dockerfile|Containerfile)(\..+)?$|\.(dockerfile|Dockerfile)$/;
 
+/** The Dockerfile a build context uses when the stack file names none, in order (Podman's Containerfile too). */
+export const DEFAULT_DOCKERFILES = ['Dockerfile', 'Containerfile'];
+
 /** Manifests are YAML or JSON. */
 export const MANIFEST_GLOB = '**/*.{yaml,yml,json}';
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import { errorMessage } from '../util/errors';
 import { applyEnv } from './env-overrides';
-import { STACK_FILES } from './file-names';
+import { DEFAULT_DOCKERFILES, STACK_FILES } from './file-names';
 import { isDirectory } from './glob';
 import type { Problem } from './problems';
 import { isError } from './problems';
@@ -429,7 +429,11 @@ class StackReader {
   ): BuildSpec | undefined {
     const ctxRel = str(ctxNode) ?? '.';
     const context = path.resolve(this.dir, ctxRel);
-    const dockerfile = path.resolve(context, str(dfNode) ?? 'Dockerfile');
+    const named = str(dfNode);
+    const dockerfile = named
+      ? path.resolve(context, named)
+      : (DEFAULT_DOCKERFILES.map((f) => path.join(context, f)).find((f) => fs.existsSync(f)) ??
+        path.join(context, DEFAULT_DOCKERFILES[0]));
     const imageNode = this.get(b, 'image');
     const where = (n: AnyNode) => n ?? imageNode ?? b;
     // A context or Dockerfile outside the stack folder is never read: the stack file must not
