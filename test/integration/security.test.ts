@@ -372,7 +372,7 @@ stringData: {token: ${s2}${extra}}
       );
       await waitFor(
         'the second reload error to be printed',
-        () => /secret\.yaml:\d+:\d+ YAML/.test(log) || undefined,
+        () => /secret\.yaml:\d+:\d+ FK1001 YAML/.test(log) || undefined,
         30_000,
       );
       const statusJson = flotilla(['status', '--stack', dir, '--json']);
