@@ -95,6 +95,8 @@ export class Run {
   readonly out = new Map<string, Finding[]>();
   readonly texts = new Map<string, string>();
   readonly renders = new Map<string, SourceMap>();
+  /** Manifests that do not parse as YAML right now (a key being typed, say). */
+  readonly unparsed = new Set<string>();
   constructor(readonly opts: LintOptions) {
     this.read = opts.read ?? readDisk;
     this.cache = opts.cache ?? new ParseCache();
@@ -147,6 +149,7 @@ export class Run {
     e.yaml ??= parseYaml(text);
     e.own ??= lintManifestFile(file, e.yaml);
     e.resources ??= resourcesOf(file, e.yaml);
+    if (e.yaml.docs.some((d) => d.errors.length > 0)) this.unparsed.add(file);
     this.add(file, e.own);
     return e.resources;
   }
@@ -246,14 +249,17 @@ async function crossAndSecurity(
   stack: Stack | undefined,
   dockerfiles: Map<string, ParsedDockerfile | null>,
 ): Promise<void> {
-  const images = await run.images();
-  const cross: Located[] = checkCross({
-    resources,
-    builds: stack?.builds ?? [],
-    dockerfiles,
-    localImages: images,
-    loose: !stack,
-  });
+  // A manifest that does not parse (a half-typed key) yields resources with parts missing, and
+  // the cross-resource checks would report what is only unfinished: they wait until it parses.
+  const cross: Located[] = run.unparsed.size
+    ? []
+    : checkCross({
+        resources,
+        builds: stack?.builds ?? [],
+        dockerfiles,
+        localImages: await run.images(),
+        loose: !stack,
+      });
   for (const f of cross) run.add(f.file, [f]);
   const allow = stack?.allow ?? {
     privileged: false,
