@@ -81,8 +81,10 @@ export function textPathAt(lines: LineIndex, line: number, character: number): T
     if (k) res.kind = k[1].replace(/['"]/g, '');
     if (a) res.apiVersion = a[1].replace(/['"]/g, '');
   }
+  // Upwards: keys beside the cursor, then the parents' keys; a list item's own keys stop at its dash.
   let sameLevel = true;
-  for (let l = line - 1; l >= start && target > 0; l--) {
+  for (let l = line - 1; l >= start; l--) {
+    if (target === 0 && !sameLevel) break; // every parent found
     const t = lines.lineText(l);
     if (!t.trim() || t.trimStart().startsWith('#') || /^---/.test(t)) continue;
     const c = contentIndent(t);
@@ -99,6 +101,15 @@ export function textPathAt(lines: LineIndex, line: number, character: number): T
         target = c.indent - 2;
       }
     }
+  }
+  // Downwards: the keys of the same mapping below the cursor, up to its end or the next list item.
+  for (let l = line + 1; l < end; l++) {
+    const t = lines.lineText(l);
+    if (!t.trim() || t.trimStart().startsWith('#')) continue;
+    const c = contentIndent(t);
+    if (c.indent < cur.indent || (c.dash && c.indent === cur.indent)) break;
+    const key = c.indent === cur.indent ? /^([\w.\-/]+):/.exec(c.rest)?.[1] : undefined;
+    if (key) res.siblings.push(key);
   }
   return res;
 }
