@@ -24,7 +24,8 @@ import {
   WATCHED_GLOBS,
 } from './protocol';
 import { parseYaml } from './yaml/parse';
-import { codeActions } from './server/code-actions';
+import { codeActions, pinActions } from './server/code-actions';
+import { localDigest } from './core/docker-images';
 import { dockerfileCompletion, manifestCompletion } from './server/completion';
 import { dockerfileHover, manifestHover } from './server/hover';
 import { definition, dockerfileSymbols, manifestSymbols } from './server/navigation';
@@ -127,9 +128,12 @@ connection.onCompletion(({ textDocument, position }) => {
     : manifestCompletion(lines, position.line, position.character);
 });
 
-connection.onCodeAction(({ textDocument, context }) => {
+connection.onCodeAction(async ({ textDocument, context }) => {
   const doc = documents.get(textDocument.uri);
-  return doc ? codeActions(textDocument.uri, new LineIndex(doc.getText()), context.diagnostics) : [];
+  if (!doc) return [];
+  const lines = new LineIndex(doc.getText());
+  const pins = validator.usesDocker ? await pinActions(textDocument.uri, lines, context.diagnostics, localDigest) : [];
+  return [...pins, ...codeActions(textDocument.uri, lines, context.diagnostics)];
 });
 
 connection.onDefinition(({ textDocument, position }) => {

@@ -32,3 +32,30 @@ async function query(timeoutMs: number, socketPath?: string): Promise<Set<string
     return null;
   }
 }
+
+/**
+ * `repo@sha256:…` for an image the local engine pulled (or pushed) under `ref`, so a floating tag
+ * can be pinned to exactly what runs here; undefined when the engine has no registry digest for it
+ * (images built locally have none) or cannot be asked.
+ */
+export async function localDigest(ref: string, timeoutMs = 1500, socketPath?: string): Promise<string | undefined> {
+  try {
+    const Docker = (await import('dockerode')).default;
+    const docker = new Docker({ timeout: timeoutMs, ...(socketPath ? { socketPath } : {}) });
+    const info = await docker.getImage(ref).inspect();
+    const repo = repoOf(ref);
+    const digests = info.RepoDigests ?? [];
+    return digests.find((d) => repoOf(d) === repo) ?? undefined;
+  } catch {
+    return undefined; // not present, or no engine: nothing to pin to
+  }
+}
+
+/** The repository part of a reference: without its tag or digest (a registry port is not a tag). */
+function repoOf(ref: string): string {
+  const at = ref.indexOf('@');
+  const noDigest = at >= 0 ? ref.slice(0, at) : ref;
+  const slash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  return colon > slash ? noDigest.slice(0, colon) : noDigest;
+}

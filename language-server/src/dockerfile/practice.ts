@@ -57,13 +57,13 @@ function checkFromImage(from: Instruction, stages: Set<string>, out: Finding[]):
   if (!lastSeg.includes(':')) {
     out.push({
       code: 'FD3006',
-      message: `Tag the image version: "${v}" floats with every push (hadolint DL3006).`,
+      message: `Tag the image version: "${v}" floats with every push.`,
       range: img.getRange(),
     });
   } else if (lastSeg.endsWith(':latest')) {
     out.push({
       code: 'FD3007',
-      message: `"${v}" uses :latest; pin a version instead (hadolint DL3007).`,
+      message: `"${v}" uses :latest, which floats with every push: pin a version or its digest.`,
       range: img.getRange(),
     });
   }

@@ -17,6 +17,36 @@ function isTextEdit(e: unknown): e is TextEdit {
   return typeof e === 'object' && e !== null && 'range' in e && 'newText' in e && typeof e.newText === 'string';
 }
 
+/** Codes of the floating-tag rules (no tag, `:latest`): their range is the image reference. */
+const FLOATING_TAG = new Set(['FD3006', 'FD3007']);
+
+/**
+ * "Pin to the local image's digest" for a floating tag whose image the local engine has under a
+ * registry digest. `digestOf` asks the engine (undefined: no digest, nothing offered).
+ */
+export async function pinActions(
+  uri: string,
+  lines: LineIndex,
+  diagnostics: Diagnostic[],
+  digestOf: (ref: string) => Promise<string | undefined>,
+): Promise<CodeAction[]> {
+  const out: CodeAction[] = [];
+  for (const d of diagnostics) {
+    if (d.source !== 'flotilla' || !FLOATING_TAG.has(String(d.code))) continue;
+    const ref = lines.text.slice(lines.offset(d.range.start), lines.offset(d.range.end)).trim();
+    const digest = ref ? await digestOf(ref) : undefined;
+    if (!digest) continue;
+    out.push({
+      title: `Pin to the local image's digest (${digest.slice(digest.indexOf('@') + 1, digest.indexOf('@') + 20)}…)`,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [d],
+      isPreferred: true,
+      edit: { changes: { [uri]: [{ range: d.range, newText: digest }] } },
+    });
+  }
+  return out;
+}
+
 export function codeActions(uri: string, lines: LineIndex, diagnostics: Diagnostic[]): CodeAction[] {
   const out: CodeAction[] = [];
   for (const d of diagnostics) {

@@ -73,6 +73,11 @@ export class Validator {
     private readonly opts: ValidatorOptions,
   ) {}
 
+  /** Whether the local Docker engine may be asked (images, digests): false in tests without one. */
+  get usesDocker(): boolean {
+    return this.opts.docker;
+  }
+
   readonly read = (file: string): string | undefined => {
     const uri = this.uris.get(file);
     const doc = uri ? this.docs.get(uri) : undefined;
