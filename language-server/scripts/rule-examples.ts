@@ -29,7 +29,7 @@ export const EXAMPLES: Record<string, string> = {
   FX1002: "A Deployment's selector must match its own template labels; the API server rejects the object otherwise.",
   FX1005: 'CPU utilization is computed relative to requests; without `resources.requests.cpu` the HPA cannot scale.',
   FX1006:
-    'With an HPA, `replicas` in the Deployment is overwritten on every sync; keeping it causes surprises on re-apply.',
+    'An HPA keeps the replica count within its minReplicas–maxReplicas: a `replicas` outside that range is changed at once, so the manifest says something that never runs. Within the range it is the starting count.',
   FX1012:
     'The image built from this Dockerfile does not EXPOSE the port the manifest expects: often a port mismatch between code and manifest.',
   FX1013:

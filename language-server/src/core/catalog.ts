@@ -92,7 +92,7 @@ export const RULES: Record<string, RuleInfo> = {
   FX1003: { severity: e, title: 'HPA target not found' },
   FX1004: { severity: e, title: 'HPA minReplicas greater than maxReplicas' },
   FX1005: { severity: w, title: 'HPA CPU utilization metric on containers without CPU requests' },
-  FX1006: { severity: i, title: '`replicas` is managed by an HPA' },
+  FX1006: { severity: i, title: '`replicas` outside its HPA’s range' },
   FX1007: { severity: w, title: 'Service targetPort not declared by the selected containers' },
   FX1008: { severity: w, title: 'Probe port not declared by the container' },
   FX1009: { severity: e, title: 'Resource request above its limit' },

@@ -80,12 +80,16 @@ export function checkCross(input: CrossInput): Located[] {
       workloadSelector(r, at);
       const h = hpaTargets.get(r);
       const rp = pairOf(getIn(r.doc, r.root, 'spec'), 'replicas');
-      if (h && rp) {
+      const replicas = isScalar(rp?.value) && typeof rp.value.value === 'number' ? rp.value.value : undefined;
+      const range = h ? hpaRange(h) : undefined;
+      // A starting count within the HPA's range is what the autoscaler keeps until it has
+      // metrics: only a count it must change at once is worth a word.
+      if (h && rp && range && replicas !== undefined && (replicas < range.min || replicas > range.max)) {
         at(
           r,
           rp.key,
           'FX1006',
-          `replicas is managed by HorizontalPodAutoscaler ${h.name}: the autoscaler overrides this value; leave it out so re-applying does not reset the scale.`,
+          `replicas ${replicas} is outside the ${range.min}–${range.max} of HorizontalPodAutoscaler ${h.name}, which changes it at once: start within the range, or leave replicas out.`,
         );
       }
       for (const c of containerInfos(r)) container(r, c, input, at);
@@ -237,6 +241,16 @@ function nearestWorkload(sel: Record<string, string>, svc: Resource, all: Resour
     if (n > score) [best, score] = [w, n];
   }
   return best;
+}
+
+/** An HPA's minReplicas (default 1) and maxReplicas, when both are numbers. */
+function hpaRange(h: Resource): { min: number; max: number } | undefined {
+  const spec = getIn(h.doc, h.root, 'spec');
+  const minNode = getIn(h.doc, spec, 'minReplicas');
+  const maxNode = getIn(h.doc, spec, 'maxReplicas');
+  const min = isScalar(minNode) && typeof minNode.value === 'number' ? minNode.value : 1;
+  const max = isScalar(maxNode) && typeof maxNode.value === 'number' ? maxNode.value : undefined;
+  return max === undefined ? undefined : { min, max };
 }
 
 function hpa(h: Resource, all: Resource[], at: At): void {

@@ -120,7 +120,7 @@ export const MANIFEST_CASES: Cases = {
   FX1003: { bad: m(DEP, HPA.replace('name: web}', 'name: ghost}')), good: m(NOREPL, HPA) },
   FX1004: { bad: m(NOREPL, HPA.replace('minReplicas: 1', 'minReplicas: 6')), good: m(NOREPL, HPA) },
   FX1005: { bad: m(NOREPL.replace('cpu: 100m, ', ''), HPA), good: m(NOREPL, HPA) },
-  FX1006: { bad: m(DEP, HPA), good: m(NOREPL, HPA) },
+  FX1006: { bad: m(DEP, HPA.replace('minReplicas: 1', 'minReplicas: 3')), good: m(DEP, HPA) },
   FX1007: { bad: m(DEP, SVC.replace('targetPort: 80', 'targetPort: 8080')), good: m(DEP, SVC) },
   FX1008: { bad: m(DEP.replace('port: 80}', 'port: 9090}')), good: m(DEP) },
   FX1009: { bad: m(DEP.replace('cpu: 100m', 'cpu: "1"')), good: m(DEP) },
