@@ -165,6 +165,24 @@ export default function (): void {
       assert.deepEqual(engine.requests, [{ path: '/v1/scale', body: { deployment: 'web', reset: true } }]);
     });
 
+    it("the HPA's ⚠ says in the row's tooltip what it warns of", async () => {
+      const { ctx } = await flotilla();
+      const s = shopStatus(workspaceDir());
+      const hpa = s.deployments[1].hpa;
+      assert.ok(hpa);
+      hpa.unableReason = 'no container of api requests cpu';
+      await show(s);
+      const api = ctx.topology.deploymentNode('api');
+      assert.ok(api);
+      const item = await ctx.topology.getTreeItem(api);
+      assert.equal(item.description, '2/2 ready · HPA ⚠');
+      const resolved = await ctx.topology.resolveTreeItem(item, api);
+      assert.match(
+        String(resolved.tooltip),
+        /⚠ the HPA cannot scale this deployment: no container of api requests cpu/,
+      );
+    });
+
     it('the status item reads as a sentence to a screen reader, not as an icon name', async () => {
       const { ctx } = await flotilla();
       assert.equal(ctx.views.statusBar.accessibilityLabel, 'Flotilla stack shop is degraded: 3 of 4 replicas ready');
