@@ -213,6 +213,8 @@ describe('workload kinds in the controller (in-memory Docker)', function () {
     assert.equal(of(h, 'batch').length, 3, 'completed pods stay');
     assert.ok(js.replicas.every((r) => r.state === 'Completed'));
     assert.ok(h.events.some((e) => e.reason === 'Completed' && e.object === 'job/batch'));
+    assert.ok(!h.events.some((e) => e.reason === 'Exited'), 'a pod that did its work is no warning');
+    assert.equal(h.events.filter((e) => e.reason === 'Completed' && e.object.startsWith('replica/')).length, 3);
     assert.equal(h.ctl.status().deployments.length, 0, 'a Job is not a long-running workload');
   });
 

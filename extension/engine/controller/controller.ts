@@ -12,7 +12,7 @@ import type { DockerApi } from '../docker/api';
 import { StackEvents } from '../docker/events';
 import { ensureNetwork } from '../docker/network';
 import type { ObservedPod } from '../docker/observe';
-import type { DeploymentSpec, StackSpec } from '../model/types';
+import type { DeploymentSpec, RestartPolicy, StackSpec } from '../model/types';
 import { systemClock, type Clock } from '../util/clock';
 import { downStack } from './down';
 import type {
@@ -132,9 +132,11 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
           );
         } else if (rt && !rt.terminating && e.role !== 'sandbox') {
           // (A sandbox that dies takes its pod's containers with it: their exits say so.)
+          // A Job's pod (or a run-once Pod) that exits 0 has done its work: not a warning.
+          const done = e.exitCode === 0 && this.restartPolicyOf(e.deployment) !== 'Always';
           this.emitEvent(
-            'Warning',
-            'Exited',
+            done ? 'Normal' : 'Warning',
+            done ? 'Completed' : 'Exited',
             `replica/${e.replica}`,
             `container exited with code ${e.exitCode ?? '?'}`,
           );
@@ -369,6 +371,14 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
       this.stack.dir,
       (p) => this.pods?.preStop(p),
     );
+  }
+
+  /** The restartPolicy of a workload's pods (a Job or a CronJob's run included). */
+  private restartPolicyOf(workload: string | undefined): RestartPolicy | undefined {
+    if (!workload) return undefined;
+    const d =
+      this.stack.deployments.find((x) => x.name === workload) ?? this.reconciler.jobs.find(this.stack, workload);
+    return d?.template.restartPolicy;
   }
 
   private graceSeconds(deployment: string): number {

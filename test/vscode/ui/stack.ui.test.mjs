@@ -104,8 +104,10 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
       const total = /(\d+)\/(\d+) ready/.exec(labels.find((l) => l.startsWith(`stack ${stack} `)) ?? '');
       let ready = 0;
       let desired = 0;
-      for (const l of labels.filter((x) => x.startsWith('deployment '))) {
-        const m = /^deployment \S+ (\d+)\/(\d+) ready/.exec(l);
+      // Every long-running workload counts (the example's StatefulSet says its kind first).
+      const workload = /^(deployment|statefulset|daemonset|replicaset|replicationcontroller|pod) /;
+      for (const l of labels.filter((x) => workload.test(x))) {
+        const m = /^\S+ \S+ (?:\w+ · )?(\d+)\/(\d+) ready/.exec(l);
         if (!m) return `unreadable row: ${l}`;
         ready += Math.min(Number(m[1]), Number(m[2]));
         desired += Number(m[2]);

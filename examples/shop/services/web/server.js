@@ -2,7 +2,7 @@
 const http = require('node:http');
 const os = require('node:os');
 
-const api = process.env.API_URL || 'http://api:3000';
+const api = process.env.API_URL || 'http://api';
 const greeting = process.env.GREETING || 'Shop';
 
 function fetchJson(url) {

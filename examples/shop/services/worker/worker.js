@@ -1,7 +1,7 @@
 // A background worker: posts a job to the API Service every few seconds.
 const http = require('node:http');
 
-const api = new URL(process.env.API_URL || 'http://api:3000');
+const api = new URL(process.env.API_URL || 'http://api');
 const every = Number(process.env.INTERVAL_SECONDS || 5) * 1000;
 
 function tick() {
