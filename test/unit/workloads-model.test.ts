@@ -4,6 +4,7 @@
 // parse, a Job pod that restarts Always).
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
+import { hpaTarget } from '../../extension/engine/controller/autoscaling';
 import { loadStack } from '../../extension/engine/model/load-stack';
 import type { StackSpec } from '../../extension/engine/model/types';
 import { manifests, workload } from '../support/manifests';
@@ -225,5 +226,36 @@ spec:
       workload('db', { kind: 'StatefulSet', shell: 'sleep 1', pod: { restartPolicy: 'Never' } }),
     );
     assert.match(problems.join('\n'), /a StatefulSet's pods run until stopped: restartPolicy must be Always/);
+  });
+
+  it('an HPA may target a StatefulSet (and a ReplicaSet), by kind and name; a DaemonSet is no target', () => {
+    const hpa = (kind: string, name: string) => `apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: ${kind.toLowerCase()}-${name}}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: ${kind}, name: ${name}}
+  minReplicas: 1
+  maxReplicas: 4
+  metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}]
+`;
+    const { stack, problems } = load(
+      manifests(
+        workload('db', { kind: 'StatefulSet', replicas: 1, shell: 'sleep 1', requests: { cpu: '100m' } }),
+        workload('rs', { kind: 'ReplicaSet', replicas: 1, shell: 'sleep 1', requests: { cpu: '100m' } }),
+        workload('agent', { kind: 'DaemonSet', shell: 'sleep 1' }),
+        hpa('StatefulSet', 'db'),
+        hpa('ReplicaSet', 'rs'),
+        hpa('DaemonSet', 'agent'),
+        hpa('Deployment', 'db'),
+      ),
+    );
+    assert.deepEqual(problems, []);
+    const targets = stack!.hpas.map((h) => [h.name, hpaTarget(stack!, h)?.name ?? 'none']);
+    assert.deepEqual(targets, [
+      ['statefulset-db', 'db'],
+      ['replicaset-rs', 'rs'],
+      ['daemonset-agent', 'none'],
+      ['deployment-db', 'none'],
+    ]);
   });
 });

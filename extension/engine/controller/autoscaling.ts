@@ -7,7 +7,7 @@ import type { HpaStatus } from '../api/protocol';
 import { podPhase } from '../docker/observe';
 import { Autoscaler, podSamples, type ObservedReplica } from '../scaler/autoscaler';
 import { StatsSampler } from '../scaler/stats-sampler';
-import type { HpaSpec } from '../model/types';
+import type { DeploymentSpec, HpaSpec, StackSpec } from '../model/types';
 import type { BalancerSink } from './balancer-sink';
 import type { StackController } from './controller';
 import { SCALABLE } from './intents';
@@ -67,13 +67,7 @@ export class AutoscalingLoop {
     const pods = this.ctl.observedPods();
     const metrics = this.balancers?.set.podMetrics(now) ?? new Map<string, Record<string, number>>();
     for (const hpa of stack.hpas) {
-      // scaleTargetRef names a Deployment, StatefulSet, ReplicaSet or ReplicationController by kind.
-      const d = stack.deployments.find(
-        (x) =>
-          x.name === hpa.target.name &&
-          hpa.target.kind === (x.kind ?? 'Deployment') &&
-          SCALABLE.some((k) => k === hpa.target.kind),
-      );
+      const d = hpaTarget(stack, hpa);
       if (!d) continue;
       const scaler = this.scalerFor(hpa);
       const replicas: ObservedReplica[] = pods
@@ -153,4 +147,10 @@ export class AutoscalingLoop {
     for (const p of this.ctl.observedPods()) for (const c of p.containers) if (c.state === 'running') ids.push(c.id);
     this.sampler.track(ids);
   }
+}
+
+/** The workload an HPA scales: scaleTargetRef names a Deployment, StatefulSet, ReplicaSet or ReplicationController by kind and name. */
+export function hpaTarget(stack: StackSpec, hpa: HpaSpec): DeploymentSpec | undefined {
+  if (!SCALABLE.some((k) => k === hpa.target.kind)) return undefined;
+  return stack.deployments.find((x) => x.name === hpa.target.name && hpa.target.kind === (x.kind ?? 'Deployment'));
 }
