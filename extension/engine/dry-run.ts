@@ -53,10 +53,8 @@ export async function dryRun(dir: string, opts: DryRunOptions = {}): Promise<Dry
   const errors = ((await opts.lint?.(stack.dir)) ?? []).filter((p) => (p.severity ?? 'error') === 'error');
   if (errors.length) throw new StackError(errors);
   const docker = opts.docker;
-  const now = opts.now ?? Date.now();
   const lines: string[] = [];
   const say = (l = '') => lines.push(l);
-  const rel = (f: string) => path.relative(process.cwd(), f) || '.';
 
   say(`stack ${stack.name} (${rel(stack.file)}): up would run it as follows; nothing was created.`);
   if (!docker) {
@@ -65,29 +63,61 @@ export async function dryRun(dir: string, opts: DryRunOptions = {}): Promise<Dry
     const running = await observeStack(docker, stack.name).catch(() => []); // a listing is only informative here
     if (running.length) say(`Docker: ${running.length} replica(s) of this stack run already; up would adopt them`);
   }
-
   const nodes = await nodePool(stack, docker);
   say('');
   say(`nodes: ${nodes.map((n) => `${n.name} (${n.cpuMilli}m cpu, ${mib(n.memoryBytes)} MiB)`).join(', ')}`);
-
-  const state = StateStore.read(path.join(stateDir(stack.dir), 'state.json'));
   const claims = new Set(docker ? (await listClaimVolumes(docker, stack.name).catch(() => [])).map((v) => v.name) : []);
-  const volumeLines: string[] = [];
-  const placedPods: { replica: string; node: string; d: DeploymentSpec }[] = [];
-
+  const plan = workloadLines(stack, nodes, claims, opts.now ?? Date.now());
+  section(say, 'workloads', plan.lines);
+  section(say, 'volumes', [...claimLines(stack, claims), ...plan.volumes]);
+  section(say, 'ports', portLines(stack, plan.placed));
+  const missingImages = await images(stack, docker, say);
+  const notes = noteLines(stack);
+  if (notes.length) section(say, 'ignored or not honoured (up leaves these out)', notes);
   say('');
-  say('workloads:');
+  say(
+    missingImages.length
+      ? `up would proceed: it would first pull ${missingImages.join(', ')} (not present locally)`
+      : 'up would proceed.',
+  );
+  return { stack, lines, missingImages };
+}
+
+function section(say: (l?: string) => void, title: string, lines: string[]): void {
+  say('');
+  say(`${title}:`);
+  for (const l of lines.length ? lines : ['  (none)']) say(l);
+}
+
+function rel(file: string): string {
+  return path.relative(process.cwd(), file) || '.';
+}
+
+interface Placed {
+  replica: string;
+  node: string;
+  d: DeploymentSpec;
+}
+
+/** Each workload's replicas placed on the nodes as a fresh `up` would, with each replica's volumes. */
+function workloadLines(
+  stack: StackSpec,
+  nodes: NodeSpec[],
+  claims: Set<string>,
+  now: number,
+): { lines: string[]; volumes: string[]; placed: Placed[] } {
+  const state = StateStore.read(path.join(stateDir(stack.dir), 'state.json'));
+  const out: { lines: string[]; volumes: string[]; placed: Placed[] } = { lines: [], volumes: [], placed: [] };
   for (const d of stack.deployments) {
-    const ctx = { stack, imageIds: {} };
-    const hash = podTemplateHash(ctx, d);
+    const hash = podTemplateHash({ stack, imageIds: {} }, d);
     const desired =
       kindOf(d) === 'DaemonSet'
         ? daemonNodes(nodes, d.template.nodeSelector).length
         : kindOf(d) === 'Pod'
           ? 1
           : (handScale(state, d)?.replicas ?? manifestReplicas(d));
-    // A fresh start: what the planner would create with nothing running. OrderedReady
-    // StatefulSets create one ordinal at a time; all of them are shown.
+    // What the planner would create with nothing running. OrderedReady StatefulSets
+    // create one ordinal at a time; all of them are shown.
     const slots =
       kindOf(d) === 'StatefulSet'
         ? Array.from({ length: desired }, (_, i) => ({ replica: `${d.name}-${i}` }))
@@ -97,17 +127,17 @@ export async function dryRun(dir: string, opts: DryRunOptions = {}): Promise<Dry
       bindAddress: stack.settings.bindAddress,
       observed: [],
       terminating: () => false,
-      inflight: placedPods.map((p) => boundOf(p.d, p.replica, p.node)),
+      inflight: out.placed.map((p) => boundOf(p.d, p.replica, p.node)),
       deployment: d,
       hash,
       count: slots.length,
       slots,
     });
-    for (const p of placed) placedPods.push({ replica: p.replica, node: p.node, d });
-    say(`  ${kindOf(d)} ${d.name}: ${desired} replica(s)${describeKind(d)}`);
-    for (const p of placed) say(`    ${p.replica} → ${p.node}`);
-    for (const p of pending) say(`    ${p.replica} → Pending: ${p.reason}`);
-    volumeLines.push(
+    for (const p of placed) out.placed.push({ replica: p.replica, node: p.node, d });
+    out.lines.push(`  ${kindOf(d)} ${d.name}: ${desired} replica(s)${describeKind(d)}`);
+    for (const p of placed) out.lines.push(`    ${p.replica} → ${p.node}`);
+    for (const p of pending) out.lines.push(`    ${p.replica} → Pending: ${p.reason}`);
+    out.volumes.push(
       ...volumesOf(
         stack,
         d,
@@ -117,81 +147,69 @@ export async function dryRun(dir: string, opts: DryRunOptions = {}): Promise<Dry
     );
   }
   for (const j of stack.jobs) {
-    say(`  Job ${j.name}: ${describeJob(j.job)}`);
-    volumeLines.push(...volumesOf(stack, j, [`${j.name}-…`], claims));
+    out.lines.push(`  Job ${j.name}: ${describeJob(j.job)}`);
+    out.volumes.push(...volumesOf(stack, j, [`${j.name}-…`], claims));
   }
   for (const c of stack.cronJobs) {
     const parsed = parseCron(c.schedule);
     const next = 'schedule' in parsed && !c.suspend ? parsed.schedule.next(now) : undefined;
-    say(
-      `  CronJob ${c.name}: "${c.schedule}" (UTC), concurrencyPolicy ${c.concurrencyPolicy}${c.suspend ? ', suspended' : next !== undefined ? `, next run ${new Date(next).toISOString()}` : ''}; each run: ${describeJob(c.job.job)}`,
+    const when = c.suspend ? ', suspended' : next !== undefined ? `, next run ${new Date(next).toISOString()}` : '';
+    out.lines.push(
+      `  CronJob ${c.name}: "${c.schedule}" (UTC), concurrencyPolicy ${c.concurrencyPolicy}${when}; each run: ${describeJob(c.job.job)}`,
     );
-    volumeLines.push(...volumesOf(stack, runOf(c, `${c.name}-…`), [`${c.name}-…`], claims));
+    out.volumes.push(...volumesOf(stack, runOf(c, `${c.name}-…`), [`${c.name}-…`], claims));
   }
-  if (!stack.deployments.length && !stack.jobs.length && !stack.cronJobs.length) say('  (none)');
+  return out;
+}
 
-  say('');
-  say('volumes:');
-  for (const c of stack.claims) {
+function claimLines(stack: StackSpec, claims: Set<string>): string[] {
+  return stack.claims.map((c) => {
     const name = claimVolumeName(stack.name, c.name);
-    say(`  claim ${c.name} → ${name}${claims.has(name) ? ' (exists: its data is kept)' : ' (created at up)'}`);
-  }
-  for (const l of volumeLines) say(l);
-  if (!stack.claims.length && !volumeLines.length) say('  (none)');
+    return `  claim ${c.name} → ${name}${claims.has(name) ? ' (exists: its data is kept)' : ' (created at up)'}`;
+  });
+}
 
-  say('');
-  say('ports:');
+/** Each Service port with its resolved target and host address, then the pods' hostPorts. */
+function portLines(stack: StackSpec, placed: Placed[]): string[] {
+  const out: string[] = [];
   const stored = new PortStore(stack.dir).read();
   for (const s of stack.services) {
+    const backing = stack.deployments.find((d) =>
+      Object.entries(s.selector).every(([k, v]) => d.template.labels[k] === v),
+    );
     for (const p of s.ports) {
       const plan = planHostPort({ key: portKey(s.name, p.port), nodePort: p.nodePort, stored });
       const host =
         plan.kind === 'fixed'
           ? `${stack.settings.bindAddress}:${plan.port}`
           : `${stack.settings.bindAddress}:<chosen at up, from ${plan.candidates[0] ?? '?'}>`;
-      const backing = stack.deployments.find((d) =>
-        Object.entries(s.selector).every(([k, v]) => d.template.labels[k] === v),
-      );
       const target = backing ? resolveTargetPort(p.targetPort, backing.template.containers) : undefined;
       const to =
         typeof p.targetPort === 'string' && target !== undefined ? `${p.targetPort} (${target})` : p.targetPort;
-      say(`  service ${s.name} port ${p.port} → target ${to}; on this machine ${host}`);
+      out.push(`  service ${s.name} port ${p.port} → target ${to}; on this machine ${host}`);
     }
   }
-  for (const { d, replica } of placedPods) {
+  for (const { d, replica } of placed) {
     for (const c of d.template.containers) {
       for (const p of c.ports.filter((x) => x.hostPort)) {
-        say(`  hostPort ${p.hostIP ?? stack.settings.bindAddress}:${p.hostPort} → ${replica}:${p.containerPort}`);
+        out.push(`  hostPort ${p.hostIP ?? stack.settings.bindAddress}:${p.hostPort} → ${replica}:${p.containerPort}`);
       }
     }
   }
-  if (
-    !stack.services.length &&
-    !placedPods.some((p) => p.d.template.containers.some((c) => c.ports.some((x) => x.hostPort)))
-  ) {
-    say('  (none)');
-  }
+  return out;
+}
 
-  const missingImages = await images(stack, docker, say);
-
-  const notes = [...stack.warnings];
-  if (notes.length || stack.ignored.length) {
-    say('');
-    say('ignored or not honoured (up leaves these out):');
-    for (const w of notes) say(`  ${rel(w.file)}:${w.line}:${w.column}${w.code ? ` ${w.code}` : ''} ${w.message}`);
-    for (const i of stack.ignored) {
-      if (!notes.some((w) => w.file === i.source.file && w.line === i.source.line)) {
-        say(`  ${rel(i.source.file)}:${i.source.line} ${i.kind} "${i.name}" is not run by Flotilla`);
-      }
-    }
-  }
-  say('');
-  say(
-    missingImages.length
-      ? `up would proceed: it would first pull ${missingImages.join(', ')} (not present locally)`
-      : 'up would proceed.',
+/** What `up` leaves out, with the reasons the table of honoured fields gives. */
+function noteLines(stack: StackSpec): string[] {
+  const out = stack.warnings.map(
+    (w) => `  ${rel(w.file)}:${w.line}:${w.column}${w.code ? ` ${w.code}` : ''} ${w.message}`,
   );
-  return { stack, lines, missingImages };
+  for (const i of stack.ignored) {
+    if (!stack.warnings.some((w) => w.file === i.source.file && w.line === i.source.line)) {
+      out.push(`  ${rel(i.source.file)}:${i.source.line} ${i.kind} "${i.name}" is not run by Flotilla`);
+    }
+  }
+  return out;
 }
 
 async function nodePool(stack: StackSpec, docker: Docker | undefined): Promise<NodeSpec[]> {
