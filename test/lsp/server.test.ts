@@ -111,6 +111,28 @@ describe('language server over stdio', function () {
     );
   });
 
+  it('shows problems of a kustomize layout in the base file that holds them', async () => {
+    const dir = path.join(tmp, 'kz');
+    mkdirSync(path.join(dir, 'base'), { recursive: true });
+    mkdirSync(path.join(dir, 'dev'), { recursive: true });
+    writeFileSync(path.join(dir, 'flotilla.yaml'), 'name: kz\nkustomize: dev\n');
+    writeFileSync(path.join(dir, 'base', 'kustomization.yaml'), 'resources: [app.yaml]\n');
+    writeFileSync(path.join(dir, 'dev', 'kustomization.yaml'), 'resources: [../base]\nnamePrefix: dev-\n');
+    const app =
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.25\n          colour: red\n';
+    const file = path.join(dir, 'base', 'app.yaml');
+    writeFileSync(file, app);
+    const d = await c.open(file, app);
+    const unknown = d.find((x) => x.code === 'FK2001');
+    assert.ok(unknown, JSON.stringify(d.map((x) => x.code)));
+    assert.equal(unknown.range.start.line, 15, 'at the line of the base file, not of the rendered output');
+    // an edit of the base (saved) is rendered again
+    const fixed = app.replace('          colour: red\n', '');
+    writeFileSync(file, fixed);
+    const after = await c.change(file, [{ text: fixed }], (x) => !codes(x).includes('FK2001'));
+    assert.ok(!codes(after).includes('FK2001'));
+  });
+
   it('offers the conversion of an autoscaling/v1 HPA to v2', async () => {
     const file = path.join(tmp, 'hpa.yaml');
     const hpa =
