@@ -13,9 +13,16 @@ export function deref(node: AnyNode, doc: Document): AnyNode {
   return n && isAlias(n) ? undefined : n;
 }
 
+// Parsed documents are not changed after parsing (an edit parses the text again): the pair
+// lists of a mapping are computed once per node.
+const ownPairs = new WeakMap<object, Pair<Node, Node | null>[]>();
+const mergedPairs = new WeakMap<object, Pair<Node, Node | null>[]>();
+
 export function mapPairs(node: AnyNode): Pair<Node, Node | null>[] {
   if (!isMap(node)) return [];
-  return node.items.filter((p): p is Pair<Node, Node | null> => isPair(p));
+  let pairs = ownPairs.get(node);
+  if (!pairs) ownPairs.set(node, (pairs = node.items.filter((p): p is Pair<Node, Node | null> => isPair(p))));
+  return pairs;
 }
 
 /** A pair's key as text; undefined for complex keys and merge keys. */
@@ -36,6 +43,8 @@ export function isMergeKey(p: Pair<Node, Node | null>): boolean {
 export function effectivePairs(node: AnyNode, doc: Document): Pair<Node, Node | null>[] {
   const own = mapPairs(node);
   if (!own.some(isMergeKey)) return own;
+  const known = node && mergedPairs.get(node);
+  if (known) return known;
   const out: Pair<Node, Node | null>[] = [];
   const seen = new Set<string>();
   for (const p of own) {
@@ -57,6 +66,7 @@ export function effectivePairs(node: AnyNode, doc: Document): Pair<Node, Node | 
       }
     }
   }
+  if (node) mergedPairs.set(node, out);
   return out;
 }
 
