@@ -24,6 +24,7 @@ import type {
   HealthMonitor,
   PodLifecycle,
 } from './hooks';
+import { exitEvent } from './exit-events';
 import { Intents } from './intents';
 import { DEFAULT_RATE_LIMITS, controllerRateLimiter } from './rate-limiter';
 import { isPodReady } from './readiness';
@@ -118,30 +119,12 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
     await ensureNetwork(this.docker, this.stack.name, this.stack.dir);
     await this.endpointSink?.applyServices?.(this.stack);
     this.events.on('container', (e) => {
-      if (e.action === 'die' && e.replica) {
-        const rt = this.runtime.peek(e.replica);
-        if (rt && !rt.terminating && e.initContainer) {
-          // An init container is meant to exit: only a failure is a warning.
-          const ok = e.exitCode === 0;
-          const what = `init container ${e.container ?? ''}`;
-          this.emitEvent(
-            ok ? 'Normal' : 'Warning',
-            ok ? 'Completed' : 'Exited',
-            `replica/${e.replica}`,
-            ok ? `${what} completed` : `${what} exited with code ${e.exitCode ?? '?'}`,
-          );
-        } else if (rt && !rt.terminating && e.role !== 'sandbox') {
-          // (A sandbox that dies takes its pod's containers with it: their exits say so.)
-          // A Job's pod (or a run-once Pod) that exits 0 has done its work: not a warning.
-          const done = e.exitCode === 0 && this.restartPolicyOf(e.deployment) !== 'Always';
-          this.emitEvent(
-            done ? 'Normal' : 'Warning',
-            done ? 'Completed' : 'Exited',
-            `replica/${e.replica}`,
-            `container exited with code ${e.exitCode ?? '?'}`,
-          );
-        }
-      }
+      const said = exitEvent(
+        e,
+        e.replica ? this.runtime.peek(e.replica) : undefined,
+        this.restartPolicyOf(e.deployment),
+      );
+      if (said) this.emitEvent(said.type, said.reason, said.object, said.message);
       if (!e.deployment || !['die', 'start', 'destroy', 'oom'].includes(e.action)) return;
       const dep = e.deployment;
       // Docker logs `die` before it records the stopped state that `list` reads; inspect
