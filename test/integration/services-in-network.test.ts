@@ -6,6 +6,7 @@
 // takes it away.
 import assert from 'node:assert/strict';
 import * as dns from 'node:dns';
+import { readStatus } from '../../extension/engine/api/read-status';
 import { downStack } from '../../extension/engine/controller/controller';
 import { networkName } from '../../extension/engine/docker/labels';
 import { proxyContainerName } from '../../extension/engine/proxy/proxy-container';
@@ -118,6 +119,27 @@ spec:
   clusterIP: None
   selector: {app: member}
   ports: [{port: 8080}]
+---
+`,
+  // A StatefulSet's pods are named under its governing headless Service.
+  `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 2
+  podManagementPolicy: Parallel
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers:
+        - {name: db, image: flotilla.local/busybox:1, command: ${httpd(8080)}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec: {clusterIP: None, selector: {app: db}, ports: [{port: 8080}]}
 ---
 `,
   deployment(
@@ -240,6 +262,18 @@ describe('Services inside the stack network (real engine)', function () {
     assert.equal(await lookupFrom(client, 'm1.members'), 'ENOTFOUND');
   });
 
+  it("resolves a StatefulSet's pods as POD.SERVICE and the Service to all of them", async () => {
+    const pods = await replicasOf(name, 'db');
+    assert.deepEqual(
+      pods.map((p) => p.replica),
+      ['db-0', 'db-1'],
+    );
+    assert.deepEqual(await lookupFrom(client, 'db-0.db'), [pods[0].ip]);
+    assert.deepEqual(await lookupFrom(client, 'db-1.db.default.svc.cluster.local'), [pods[1].ip]);
+    assert.deepEqual(await lookupFrom(client, 'db'), pods.map((p) => p.ip).sort());
+    assert.match(await httpFrom(client, 'http://db-1.db:8080/'), /^200 db-1$/);
+  });
+
   it('sends traffic only to Ready endpoints; headless DNS follows readiness unless publishNotReadyAddresses', async () => {
     const [a, b] = await replicasOf(name, 'flaky');
     assert.deepEqual(await lookupFrom(client, 'flaky-hl'), [a.ip, b.ip].sort());
@@ -297,8 +331,11 @@ describe('Services inside the stack network (real engine)', function () {
   });
 
   it('keeps serving while the controller is stopped, and a new controller resyncs the proxy', async () => {
+    const webIP = clusterIP('web');
     await stack?.stop();
     stack = undefined;
+    const offline = await readStatus(dir);
+    assert.equal(offline.services.find((s) => s.name === 'web')?.clusterIP, webIP, 'status without a controller');
     const [gone, kept] = await replicasOf(name, 'web');
     assert.match(await httpFrom(client, 'http://web/'), /^200 web-/, 'served without a controller');
     // A replica removed behind everyone's back: the proxy still lists it, and retries on the other.

@@ -76,6 +76,7 @@ describe('ClusterIP allocation', () => {
       assert.equal(store.read().subnet, '10.231.0.0/16');
       const again = new ClusterIpStore(dir).assign(['default/api', 'default/web'], '10.231.128.0/17', '10.231.0.0/16');
       assert.deepEqual([...again].sort(), [...ips].sort(), 'the same after a restart');
+      assert.deepEqual([...store.kept()].sort(), [...ips].sort(), 'read back without allocating');
       const moved = store.assign(['default/web'], '172.30.128.0/17', '172.30.0.0/16');
       assert.equal(
         moved.get('default/web')?.split('.').slice(2).join('.'),

@@ -403,9 +403,9 @@ function podIdentity(
   const out: Pick<Docker.ContainerCreateOptions, 'Hostname' | 'Domainname'> = {
     Hostname: d.template.hostname ?? p.replica,
   };
-  const net = ctx.network;
-  if (net?.mode === 'cluster' && d.template.subdomain) {
-    out.Domainname = `${d.template.subdomain}.${podNamespace(d)}.svc.${net.domain}`;
+  if (d.template.subdomain) {
+    const domain = ctx.network?.mode === 'cluster' ? ctx.network.domain : 'cluster.local';
+    out.Domainname = `${d.template.subdomain}.${podNamespace(d)}.svc.${domain}`;
   }
   return out;
 }

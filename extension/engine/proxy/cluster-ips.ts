@@ -159,6 +159,15 @@ export class ClusterIpStore {
     return new Map(keys.map((k) => [k, ipText(range.base + offsets[k])]));
   }
 
+  /** The ClusterIPs kept, without allocating (status without a controller). */
+  kept(): Map<string, string> {
+    const f = this.read();
+    const halves = f.subnet ? splitSubnet(f.subnet) : undefined;
+    if (!halves) return new Map();
+    const base = parseCidr(halves.services).base;
+    return new Map(Object.entries(f.offsets).map(([k, off]) => [k, ipText(base + off)]));
+  }
+
   rememberSubnet(subnet: string): void {
     const f = this.read();
     if (f.subnet !== subnet) this.write({ ...f, subnet });

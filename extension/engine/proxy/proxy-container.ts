@@ -15,7 +15,7 @@ import type Docker from 'dockerode';
 import type { DockerApi, ListedContainer } from '../docker/api';
 import { withTimeout } from '../docker/client';
 import { LABELS, networkName } from '../docker/labels';
-import { statusCodeOf } from '../util/errors';
+import { isRecord, statusCodeOf } from '../util/errors';
 import { removeStackProxyImage } from './proxy-image';
 
 const ATTACH_TIMEOUT_MS = 10_000;
@@ -149,6 +149,7 @@ export async function removeProxy(docker: DockerApi | Docker, stack: string): Pr
 export class ProxyLink {
   private stream: Duplex | undefined;
   private closed = false;
+  private readonly waiting = new AbortController();
 
   constructor(
     private readonly docker: Docker,
@@ -185,8 +186,30 @@ export class ProxyLink {
     stream.on('end', ended);
     stream.on('close', ended);
     stream.on('error', ended);
+    // Docker does not always end an attach whose container is removed while it is answered:
+    // waiting for the container to stop is the other signal (it answers at once if it is gone).
+    // Not awaited: it settles when the container stops or close() aborts it, and both ends are handled.
+    void this.docker
+      .getContainer(this.containerId)
+      .wait({ abortSignal: this.waiting.signal })
+      .then(
+        () => ended(),
+        () => ended(),
+      );
+    if (stream.destroyed || stream.readableEnded) return ended();
     stream.resume(); // the proxy's log lines: `docker logs` has them
     stream.write(`\n${firstLine}\n`);
+  }
+
+  /** Whether the container still runs (the safety net for an end that went unseen). */
+  async alive(): Promise<boolean> {
+    try {
+      const info: unknown = await this.docker.getContainer(this.containerId).inspect();
+      return isRecord(info) && isRecord(info.State) && info.State.Running === true;
+    } catch (e) {
+      if (statusCodeOf(e) === 404) return false;
+      throw e;
+    }
   }
 
   send(line: string): void {
@@ -195,6 +218,7 @@ export class ProxyLink {
 
   close(): void {
     this.closed = true;
+    this.waiting.abort();
     const s = this.stream;
     this.stream = undefined;
     s?.end();

@@ -98,9 +98,7 @@ export class ProxySink implements EndpointSink {
     this.heal();
     if (!this.checkTimer) {
       const every = this.opts.checkEveryMs ?? stack.settings.resyncSeconds * 1000;
-      this.checkTimer = setInterval(() => {
-        if (!this.link?.open) this.heal();
-      }, every);
+      this.checkTimer = setInterval(() => void this.check(), every); // check() reports its own failures
       this.checkTimer.unref();
     }
   }
@@ -130,6 +128,17 @@ export class ProxySink implements EndpointSink {
     await this.healing?.catch(() => undefined);
     this.link?.close();
     this.link = undefined;
+  }
+
+  /** Periodic safety net: a proxy that is gone, or a link whose end went unseen, is healed. */
+  private async check(): Promise<void> {
+    const link = this.link;
+    if (link?.open && (await link.alive().catch(() => true))) return;
+    if (this.link === link && link?.open) {
+      link.close();
+      this.link = undefined;
+    }
+    this.heal();
   }
 
   private stateLine(): string | undefined {
