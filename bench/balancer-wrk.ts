@@ -1,4 +1,4 @@
-// Helpers for the load-balancer benchmark: a free loopback port, and a bounded wrk
+// Helpers for the load-balancer benchmarks: a free loopback port, and a bounded wrk
 // run parsed into requests/s and latency percentiles.
 
 import { spawn } from 'node:child_process';
@@ -30,6 +30,26 @@ function toMs(v: string, unit: string): number {
   return n;
 }
 
+/** wrk's --latency report as numbers; undefined when it holds no Requests/sec line (wrk failed). */
+export function parseWrk(out: string): WrkResult | undefined {
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  if (!rps) return undefined;
+  const pct = (q: string): number => {
+    const m = new RegExp(`^\\s+${q}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
+    return m ? toMs(m[1], m[2]) : NaN;
+  };
+  const err = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  const reqs = /(\d+) requests in/.exec(out);
+  return {
+    rps: Number(rps[1]),
+    requests: reqs ? Number(reqs[1]) : 0,
+    p50Ms: pct('50'),
+    p99Ms: pct('99'),
+    errors: (err ? err.slice(1).reduce((a, x) => a + Number(x), 0) : 0) + (non2xx ? Number(non2xx[1]) : 0),
+  };
+}
+
 export function runWrk(url: string, connections: number, seconds: number): Promise<WrkResult> {
   return new Promise((resolve, reject) => {
     const p = spawn('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', '--latency', url]);
@@ -39,22 +59,9 @@ export function runWrk(url: string, connections: number, seconds: number): Promi
     const killer = setTimeout(() => p.kill('SIGKILL'), (seconds + 20) * 1000);
     p.on('close', (code) => {
       clearTimeout(killer);
-      const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
-      const pct = (q: string): number => {
-        const m = new RegExp(`^\\s+${q}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
-        return m ? toMs(m[1], m[2]) : NaN;
-      };
-      const err = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-      const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-      if (!rps) return reject(new Error(`wrk failed (${code}): ${out}`));
-      const reqs = /(\d+) requests in/.exec(out);
-      resolve({
-        rps: Number(rps[1]),
-        requests: reqs ? Number(reqs[1]) : 0,
-        p50Ms: pct('50'),
-        p99Ms: pct('99'),
-        errors: (err ? err.slice(1).reduce((a, x) => a + Number(x), 0) : 0) + (non2xx ? Number(non2xx[1]) : 0),
-      });
+      const r = parseWrk(out);
+      if (!r) return reject(new Error(`wrk failed (${code}): ${out}`));
+      resolve(r);
     });
   });
 }

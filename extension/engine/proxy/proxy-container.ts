@@ -19,6 +19,12 @@ import { isRecord, statusCodeOf } from '../util/errors';
 import { removeStackProxyImage } from './proxy-image';
 
 const ATTACH_TIMEOUT_MS = 10_000;
+/**
+ * Twice a container's default CPU weight: every request inside the network goes through the
+ * proxy, so when the machine is busy it should wait less than the replicas it serves (as
+ * kube-proxy runs as a node-critical component). Idle, it uses next to nothing.
+ */
+const PROXY_CPU_SHARES = 2048;
 
 /** Inside the container: the last state, served at once after a restart. */
 export const PROXY_STATE_FILE = '/var/lib/flotilla-proxy/state.json';
@@ -55,7 +61,7 @@ export function proxyContainerOptions(spec: ProxyContainerSpec): Docker.Containe
     PROXY_STATE_FILE,
   ];
   const config = createHash('sha256')
-    .update(JSON.stringify({ image: spec.imageId, cmd, address: spec.address }))
+    .update(JSON.stringify({ image: spec.imageId, cmd, address: spec.address, shares: PROXY_CPU_SHARES }))
     .digest('hex')
     .slice(0, 12);
   return {
@@ -69,6 +75,7 @@ export function proxyContainerOptions(spec: ProxyContainerSpec): Docker.Containe
     HostConfig: {
       Init: true,
       CapAdd: ['NET_ADMIN'],
+      CpuShares: PROXY_CPU_SHARES,
       NetworkMode: net,
       RestartPolicy: { Name: 'unless-stopped' },
     },
