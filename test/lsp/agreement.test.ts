@@ -110,7 +110,8 @@ describe('lint and the loader agree on every fixture', function () {
 
   for (const [name, dir] of [...committedStacks(), ...cases()]) {
     it(name, async () => {
-      const loaded = loadStack(dir).problems.filter(isError);
+      const all = loadStack(dir);
+      const loaded = all.problems.filter(isError);
       const lint = await lintStackDir(dir, { images: null });
       const blocking = lint.filter((d) => d.blocking);
       const texts = new Map<string, string[]>();
@@ -122,6 +123,19 @@ describe('lint and the loader agree on every fixture', function () {
         [],
         `up refuses on these, lint shows no blocking error there:\nlint: ${lint.map((d) => show(d, dir)).join('\n      ')}`,
       );
+      // what up leaves out, it says exactly as lint does: same places, codes and words
+      if (all.stack) {
+        const told = (xs: { file: string; line: number; code?: string; message: string }[]) =>
+          xs
+            .filter((x) => x.code === 'FK3001' || x.code === 'FK3002')
+            .map((x) => `${path.relative(dir, x.file)}:${x.line} ${x.code} ${x.message}`)
+            .sort();
+        assert.deepEqual(
+          told(lint),
+          told(all.stack.warnings),
+          'up and lint report the same unhonoured fields and kinds',
+        );
+      }
       // lint's own rules explain each refusal; the engine's words (FK1007) stand in only where allowed below
       const net = lint.filter((d) => d.code === 'FK1007');
       if (!ENGINE_ONLY[name]) {

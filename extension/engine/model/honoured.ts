@@ -406,6 +406,15 @@ export function unhonoured(doc: Document, root: AnyNode = deref(doc.contents, do
   const out: Unhonoured[] = [];
   const top: Fields = { apiVersion: Y, kind: Y, status: 'status is written by the cluster, not read', ...rule.fields };
   walk({ doc, kind, out }, root, top, '', []);
+  // an HPA whose every metric has no local source is left out as a whole (resources.ts)
+  const metrics = items(doc, getIn(doc, root, 'spec', 'metrics'));
+  const measurable = metrics.some((m) => ['Resource', 'Pods'].includes(str(getIn(doc, m, 'type')) ?? 'Resource'));
+  const at = offsetsOf(getIn(doc, root, 'apiVersion')) ?? offsetsOf(root);
+  if (kind === 'HorizontalPodAutoscaler' && metrics.length && !measurable && at) {
+    const name = str(getIn(doc, root, 'metadata', 'name')) ?? '';
+    const message = `HorizontalPodAutoscaler ${name} is not run: none of its metrics can be measured locally.`;
+    out.push({ code: 'FK3001', message, range: at, path: [] });
+  }
   return out;
 }
 
