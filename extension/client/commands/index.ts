@@ -24,44 +24,13 @@ import {
 
 type Node = RowNode | string;
 
+const reg = (id: string, fn: (...args: unknown[]) => unknown) => vscode.commands.registerCommand(id, fn);
+
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
-  const reg = (id: string, fn: (...args: unknown[]) => unknown) => vscode.commands.registerCommand(id, fn);
-  /** An intent that needs the running controller. */
-  const live = <A extends unknown[], R>(fn: (conn: EngineConnection, ...args: A) => Promise<R>) =>
-    requiresSession(ctx, fn);
-  /**
-   * +1 / −1 live only on deployment rows (the palette hides them), so they never ask which
-   * deployment: without a row they act on the deployment selected in Topology, or say why not.
-   */
-  const scaleStep = (delta: number) =>
-    onRow(
-      live(async (conn, node?: Node) => {
-        const deployment = rowDeployment(node) ?? selectedDeployment(ctx);
-        if (deployment) await scaleBy(ctx, conn, deployment, delta);
-        else fail(`Flotilla: Scale ${delta > 0 ? '+1' : '−1'} acts on a deployment: select one in Topology first.`);
-      }),
-    );
   return [
     reg('flotilla.up', () => up(ctx)),
     reg('flotilla.down', () => down(ctx)),
-    reg(
-      'flotilla.scale',
-      onRow(live((conn, node?: Node, value?: unknown) => scaleTo(ctx, conn, node, numberOrUndefined(value)))),
-    ),
-    reg('flotilla.scaleUp', scaleStep(+1)),
-    reg('flotilla.scaleDown', scaleStep(-1)),
-    reg(
-      'flotilla.resetScale',
-      onRow(
-        live(async (conn, node?: Node) => {
-          const deployment = rowDeployment(node) ?? (await pickScaledByHand(ctx));
-          if (deployment) await resetScale(ctx, conn, deployment);
-        }),
-      ),
-    ),
-    reg('flotilla.rollingRestart', onRow(live((conn, node?: Node) => rollingRestart(ctx, conn, node)))),
-    reg('flotilla.restartReplica', onRow(live((conn, node?: Node) => restartReplica(ctx, conn, node)))),
-    reg('flotilla.killReplica', onRow(live((conn, node?: Node) => killReplica(ctx, conn, node)))),
+    ...intentCommands(ctx),
     reg(
       'flotilla.logs',
       onRow((node) => followLogs(ctx, node)),
@@ -93,6 +62,40 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
   ];
 }
 
+/** Intents the running controller carries out: scale, reset, restarts, kill. */
+function intentCommands(ctx: Ctx): vscode.Disposable[] {
+  const live = <A extends unknown[], R>(fn: (conn: EngineConnection, ...args: A) => Promise<R>) =>
+    requiresSession(ctx, fn);
+  /**
+   * +1 / −1 live only on deployment rows (the palette hides them), so they never ask which
+   * deployment: without a row they act on the deployment selected in Topology, or say why not.
+   */
+  const scaleStep = (delta: number) =>
+    onRow(
+      live(async (conn, node?: Node) => {
+        const deployment = rowDeployment(node) ?? selectedDeployment(ctx);
+        if (deployment) await scaleBy(ctx, conn, deployment, delta);
+        else fail(`Flotilla: Scale ${delta > 0 ? '+1' : '−1'} acts on a deployment: select one in Topology first.`);
+      }),
+    );
+  const reset = live(async (conn, node?: Node) => {
+    const deployment = rowDeployment(node) ?? (await pickScaledByHand(ctx));
+    if (deployment) await resetScale(ctx, conn, deployment);
+  });
+  return [
+    reg(
+      'flotilla.scale',
+      onRow(live((conn, node?: Node, value?: unknown) => scaleTo(ctx, conn, node, asNumber(value)))),
+    ),
+    reg('flotilla.scaleUp', scaleStep(+1)),
+    reg('flotilla.scaleDown', scaleStep(-1)),
+    reg('flotilla.resetScale', onRow(reset)),
+    reg('flotilla.rollingRestart', onRow(live((conn, node?: Node) => rollingRestart(ctx, conn, node)))),
+    reg('flotilla.restartReplica', onRow(live((conn, node?: Node) => restartReplica(ctx, conn, node)))),
+    reg('flotilla.killReplica', onRow(live((conn, node?: Node) => killReplica(ctx, conn, node)))),
+  ];
+}
+
 /** A command on a row, or from the palette (no row: it asks). A click on a lost row is told so. */
 function onRow<R>(fn: (node?: Node, ...rest: unknown[]) => R): (...args: unknown[]) => R | undefined {
   return (...args) => {
@@ -105,7 +108,7 @@ function onRow<R>(fn: (node?: Node, ...rest: unknown[]) => R): (...args: unknown
   };
 }
 
-function numberOrUndefined(v: unknown): number | undefined {
+function asNumber(v: unknown): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 

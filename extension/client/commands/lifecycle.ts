@@ -8,6 +8,7 @@ import { Cancelled, errorMessage } from '../../engine/util/errors';
 import type { BuildProgress } from '../../engine/api/protocol';
 import { exitCause } from '../controller-process';
 import type { Ctx } from '../ctx';
+import type { StackSession } from '../session';
 import { fail, warn } from '../notify';
 import { findManifests, findStackFile } from '../stack-file';
 import { allReady, reportEvents, waitForStatus } from './wait';
@@ -38,47 +39,55 @@ export async function up(ctx: Ctx): Promise<boolean> {
   // Output channel; the notification says which image is at which step.
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Flotilla: starting ${loc.name}`, cancellable: true },
-    async (progress, token) => {
-      const scope: vscode.Disposable[] = [];
-      const exited = new vscode.EventEmitter<string>();
-      scope.push(
-        exited,
-        reportEvents(ctx, progress),
-        ctx.controller.onDidReceiveMessage((m) => {
-          if (m.kind === 'build' && !session.connected) progress.report({ message: buildMessage(m.build) });
-        }),
-        ctx.controller.onDidExit((e) => exited.fire(exitCause(e))),
-      );
-      try {
-        if (ctx.controller.running) {
-          // The last controller is still stopping (a Down removing containers): start after it.
-          progress.report({ message: 'waiting for the previous controller to stop' });
-          await ctx.controller.whenExited();
-        }
-        ctx.views.setStarting(true);
-        ctx.controller.start(loc.dir, ctx.config.engineEnv());
-        // The session attaches when the handle file appears; file watchers can lag, so
-        // also retry reading it (a local file, not Docker) until the controller serves.
-        const retry = setInterval(() => {
-          if (session.connected) clearInterval(retry);
-          else session.attachSoon();
-        }, 300);
-        scope.push(new vscode.Disposable(() => clearInterval(retry)));
-        await waitForStatus(ctx, token, allReady, exited.event);
-        return true;
-      } catch (err) {
-        if (err instanceof Cancelled) {
-          ctx.log.info('up cancelled: stopping the controller');
-          await ctx.stopController(true);
-        } else {
-          fail(`Flotilla: ${errorMessage(err)}`, { 'Show Output': () => ctx.log.show() });
-        }
-        return false;
-      } finally {
-        scope.forEach((d) => d.dispose());
-      }
-    },
+    (progress, token) => startController(ctx, loc.dir, session, progress, token),
   );
+}
+
+/** Starts this editor's controller and waits until every replica is Ready, or says why not. */
+async function startController(
+  ctx: Ctx,
+  dir: string,
+  session: StackSession,
+  progress: vscode.Progress<{ message?: string }>,
+  token: vscode.CancellationToken,
+): Promise<boolean> {
+  const exited = new vscode.EventEmitter<string>();
+  const scope: vscode.Disposable[] = [
+    exited,
+    reportEvents(ctx, progress),
+    ctx.controller.onDidReceiveMessage((m) => {
+      if (m.kind === 'build' && !session.connected) progress.report({ message: buildMessage(m.build) });
+    }),
+    ctx.controller.onDidExit((e) => exited.fire(exitCause(e))),
+  ];
+  try {
+    if (ctx.controller.running) {
+      // The last controller is still stopping (a Down removing containers): start after it.
+      progress.report({ message: 'waiting for the previous controller to stop' });
+      await ctx.controller.whenExited();
+    }
+    ctx.views.setStarting(true);
+    ctx.controller.start(dir, ctx.config.engineEnv());
+    // The session attaches when the handle file appears; file watchers can lag, so
+    // also retry reading it (a local file, not Docker) until the controller serves.
+    const retry = setInterval(() => {
+      if (session.connected) clearInterval(retry);
+      else session.attachSoon();
+    }, 300);
+    scope.push(new vscode.Disposable(() => clearInterval(retry)));
+    await waitForStatus(ctx, token, allReady, exited.event);
+    return true;
+  } catch (err) {
+    if (err instanceof Cancelled) {
+      ctx.log.info('up cancelled: stopping the controller');
+      await ctx.stopController(true);
+    } else {
+      fail(`Flotilla: ${errorMessage(err)}`, { 'Show Output': () => ctx.log.show() });
+    }
+    return false;
+  } finally {
+    scope.forEach((d) => d.dispose());
+  }
 }
 
 function buildMessage(b: BuildProgress): string {

@@ -39,8 +39,11 @@ export interface ToWebview {
 }
 
 export function buildGraph(status: StackStatus, facts: ManifestFacts): Graph {
+  return { stack: status.stack, nodes: graphNodes(status), edges: graphEdges(status, facts) };
+}
+
+function graphNodes(status: StackStatus): GraphNode[] {
   const nodes: GraphNode[] = [];
-  const edges: GraphEdge[] = [];
   for (const d of status.deployments) {
     const failing = d.rollout?.state === 'Failed' || d.replicas.some((r) => r.backoff || r.state === 'Waiting');
     const state = failing
@@ -55,7 +58,7 @@ export function buildGraph(status: StackStatus, facts: ManifestFacts): Graph {
       kind: 'deployment',
       name: d.name,
       // Another kind says what it is: "StatefulSet · 2/3 ready".
-      label: `${d.kind && d.kind !== 'Deployment' ? `${d.kind} · ` : ''}${d.ready}/${d.desired} ready${d.hpa ? ' · HPA' : ''}`,
+      label: `${kindPrefix(d.kind)}${d.ready}/${d.desired} ready${d.hpa ? ' · HPA' : ''}`,
       state,
     });
   }
@@ -69,6 +72,11 @@ export function buildGraph(status: StackStatus, facts: ManifestFacts): Graph {
       state: ready > 0 ? 'ok' : s.endpoints.length ? 'progressing' : 'idle',
     });
   }
+  return nodes;
+}
+
+function graphEdges(status: StackStatus, facts: ManifestFacts): GraphEdge[] {
+  const edges: GraphEdge[] = [];
   const deployments = new Set(status.deployments.map((d) => d.name));
   const add = (e: GraphEdge) => {
     if (!edges.some((x) => x.from === e.from && x.to === e.to && x.kind === e.kind)) edges.push(e);
@@ -103,7 +111,11 @@ export function buildGraph(status: StackStatus, facts: ManifestFacts): Graph {
       }
     }
   }
-  return { stack: status.stack, nodes, edges };
+  return edges;
+}
+
+function kindPrefix(kind: string | undefined): string {
+  return kind && kind !== 'Deployment' ? `${kind} · ` : '';
 }
 
 /** True when `value` names `host` as a DNS label: "api", "http://api:8080/x", "api.default.svc". */
