@@ -82,7 +82,14 @@ export async function up(args: Args): Promise<number> {
   say(`stack ${ctl.stack.name}: controller running (pid ${handle.pid}); Ctrl-C stops the controller`);
   for (const svc of ctl.status().services) {
     for (const p of svc.ports) {
-      say(`service ${svc.name} port ${p.port}: ${p.url ?? `not published (${p.error ?? 'no host port'})`}`);
+      // Inside the stack network pods use the Service's name (or its ClusterIP) on its port.
+      const inside =
+        svc.clusterIP === 'None'
+          ? ` (in the stack: ${svc.name}, headless)`
+          : svc.clusterIP
+            ? ` (in the stack: ${svc.name}:${p.port}, ClusterIP ${svc.clusterIP})`
+            : '';
+      say(`service ${svc.name} port ${p.port}: ${p.url ?? `not published (${p.error ?? 'no host port'})`}${inside}`);
     }
   }
   const watcher = args.flags.has('--no-watch') ? undefined : new StackWatcher(ctl, prep, say);
