@@ -2,16 +2,14 @@
 // The base is flotilla.local/node:20 when present (built from this machine's own
 // node by extension/scripts/base-images.sh), else node:20-alpine, or what the user
 // configures (FLOTILLA_PROXY_BASE_IMAGE). It must provide `node` and `ip`
-// (busybox's or iproute2's). The image is tagged per stack, so `down` can take it
-// away with the stack; stacks with the same program share its layers (the classic
-// builder's cache finds them), and a build is skipped when the tag already holds
-// this program on this base.
+// (busybox's or iproute2's). Stacks running the same program on the same base share one
+// image, each with its own tag, so `down` takes the stack's tag away and the image goes
+// with the last one; a build happens only for a new program or base.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { tarStream } from '../build/tar';
-import { LABELS } from '../docker/labels';
 import { statusCodeOf } from '../util/errors';
 
 export const PROXY_IMAGE_REPO = 'flotilla.local/proxy';
@@ -85,18 +83,24 @@ export interface ProxyImageOptions {
   onOutput?: (line: string) => void;
 }
 
+/** What makes a proxy image: the program, the base (by id when present) and the labels asked for. */
+async function proxyImageHash(docker: Docker, baseRef: string, labels: Record<string, string> = {}): Promise<string> {
+  const text = await proxyProgram();
+  const base = await imageInfo(docker, baseRef);
+  return createHash('sha256')
+    .update(text)
+    .update(`\n${baseRef}\n${base?.Id ?? ''}\n${JSON.stringify(labels)}`)
+    .digest('hex')
+    .slice(0, 16);
+}
+
 /** Builds (or finds) the proxy image; its ENTRYPOINT is `node /flotilla/proxy.js`, arguments go in Cmd. */
 export async function buildProxyImage(
   docker: Docker,
   opts: ProxyImageOptions,
 ): Promise<{ image: string; id: string; cached: boolean }> {
   const text = await proxyProgram();
-  const base = await imageInfo(docker, opts.base);
-  const hash = createHash('sha256')
-    .update(text)
-    .update(`\n${opts.base}\n${base?.Id ?? ''}\n${JSON.stringify(opts.labels ?? {})}`)
-    .digest('hex')
-    .slice(0, 16);
+  const hash = await proxyImageHash(docker, opts.base, opts.labels);
   const existing = await imageInfo(docker, opts.tag);
   if (existing && existing.Config?.Labels?.[PROXY_IMAGE_LABEL] === hash) {
     return { image: opts.tag, id: existing.Id, cached: true };
@@ -142,16 +146,32 @@ export function stackProxyImage(stack: string): string {
   return `${PROXY_IMAGE_REPO}:${stack.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 128)}`;
 }
 
+/**
+ * The stack's proxy image: one image per program and base, shared by every stack that runs
+ * it, each stack holding its own tag (so `down` takes the stack's away, and the image goes
+ * with the last tag). A new stack only tags the image another built: no build on its `up`.
+ */
 export async function ensureStackProxyImage(docker: Docker, stack: string): Promise<{ image: string; id: string }> {
   const base = await chooseProxyBase(docker);
-  return buildProxyImage(docker, { tag: stackProxyImage(stack), base, labels: { [LABELS.stack]: stack } });
+  const tag = stackProxyImage(stack);
+  const hash = await proxyImageHash(docker, base);
+  const existing = await imageInfo(docker, tag);
+  if (existing?.Config?.Labels?.[PROXY_IMAGE_LABEL] === hash) return { image: tag, id: existing.Id };
+  const [same] = await docker.listImages({ filters: { label: [`${PROXY_IMAGE_LABEL}=${hash}`] } });
+  if (same) {
+    const [repo, name] = [tag.slice(0, tag.lastIndexOf(':')), tag.slice(tag.lastIndexOf(':') + 1)];
+    await docker.getImage(same.Id).tag({ repo, tag: name });
+    return { image: tag, id: same.Id };
+  }
+  const built = await buildProxyImage(docker, { tag, base });
+  return { image: built.image, id: built.id };
 }
 
 /** Untags the stack's proxy image (Docker deletes it when no other stack's tag shares it). */
 export async function removeStackProxyImage(docker: Docker, stack: string): Promise<void> {
   const tag = stackProxyImage(stack);
   const info = await imageInfo(docker, tag);
-  if (!info || info.Config?.Labels?.[LABELS.stack] !== stack) return; // only the image we labelled
+  if (!info?.Config?.Labels?.[PROXY_IMAGE_LABEL]) return; // only a proxy image Flotilla labelled
   await docker
     .getImage(tag)
     .remove({ noprune: false })
