@@ -131,6 +131,8 @@
         },
         svg,
       );
+      // Hover text: the node, and what its label leaves out (a failing replica's whole reason).
+      el('title', {}, g).textContent = `${n.kind} ${n.name}: ${n.label}${n.detail ? `\n${n.detail}` : ''}`;
       el('rect', { width: W, height: H, rx: 6 }, g);
       el('circle', { class: 'dot', cx: W - 14, cy: 14, r: 5 }, g);
       el('text', { class: 'kind', x: 10, y: 16 }, g).textContent = n.kind;

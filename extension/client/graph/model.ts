@@ -3,6 +3,7 @@
 // Deployment → Service when a container env value names the Service (e.g.
 // http://api:8080). Pure, so it is unit-testable; manifests are parsed by manifests.ts.
 import type { StackStatus } from '../../engine/api/protocol';
+import { failingReplicas } from '../views/format';
 
 export interface ManifestFacts {
   deployments: { name: string; labels: Record<string, string>; envValues: string[] }[];
@@ -13,8 +14,10 @@ export interface GraphNode {
   id: string; // "deployment/web", "service/api"
   kind: 'deployment' | 'service';
   name: string;
-  label: string; // secondary line: "2/3 ready" or the URL
+  label: string; // secondary line: "2/3 ready", "0/1 · Init:CrashLoopBackOff" or the URL
   state: 'ok' | 'progressing' | 'failing' | 'idle';
+  /** Hover text: what the label leaves out (each failing replica with its whole reason). */
+  detail?: string;
 }
 
 export interface GraphEdge {
@@ -45,7 +48,12 @@ export function buildGraph(status: StackStatus, facts: ManifestFacts): Graph {
 function graphNodes(status: StackStatus): GraphNode[] {
   const nodes: GraphNode[] = [];
   for (const d of status.deployments) {
-    const failing = d.rollout?.state === 'Failed' || d.replicas.some((r) => r.backoff || r.state === 'Waiting');
+    // A replica that cannot run says why (Init:CrashLoopBackOff, CreateContainerConfigError, ...).
+    const failures = failingReplicas(d);
+    const failing =
+      d.rollout?.state === 'Failed' ||
+      failures.length > 0 ||
+      d.replicas.some((r) => r.backoff || r.state === 'Waiting');
     const state = failing
       ? 'failing'
       : d.ready < d.desired || d.rollout?.state === 'Progressing'
@@ -53,13 +61,15 @@ function graphNodes(status: StackStatus): GraphNode[] {
         : d.desired === 0
           ? 'idle'
           : 'ok';
+    const counts = `${kindPrefix(d.kind)}${d.ready}/${d.desired}`;
     nodes.push({
       id: `deployment/${d.name}`,
       kind: 'deployment',
       name: d.name,
-      // Another kind says what it is: "StatefulSet · 2/3 ready".
-      label: `${kindPrefix(d.kind)}${d.ready}/${d.desired} ready${d.hpa ? ' · HPA' : ''}`,
+      // Another kind says what it is: "StatefulSet · 2/3 ready"; a failing replica's reason beats the HPA badge.
+      label: failures.length ? `${counts} · ${failures[0].code}` : `${counts} ready${d.hpa ? ' · HPA' : ''}`,
       state,
+      detail: failures.length ? failures.map((f) => `${f.replica}: ${f.detail}`).join('\n') : undefined,
     });
   }
   for (const s of status.services) {

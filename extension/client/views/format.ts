@@ -58,6 +58,7 @@ export function deploymentTooltip(d: DeploymentStatus, pendingTarget?: number): 
         'and Down or a change of the manifest’s replicas drops it',
     );
   }
+  for (const f of failingReplicas(d)) lines.push(`${f.replica}: ${f.detail}`);
   if (d.images?.length) lines.push(`images: ${d.images.join(', ')}`);
   if (d.rollout) {
     const r = d.rollout;
@@ -76,20 +77,51 @@ export function deploymentTooltip(d: DeploymentStatus, pendingTarget?: number): 
   return lines.join('\n');
 }
 
+/**
+ * What kubectl's STATUS column would say when it says more than the state: the engine's `reason`
+ * (Init:1/2, Init:CrashLoopBackOff, CreateContainerConfigError, FailedMount: …, Completed), else the code
+ * a Pending replica's reason starts with ("FailedMount: MountVolume.SetUp failed…"), or Unschedulable for the
+ * scheduler's "0/2 nodes are available: …". `code` is the short
+ * form a 300 px row has room for; `detail` the whole text, for the tooltip.
+ */
+export function replicaReason(r: ReplicaStatus): { code: string; detail: string } | undefined {
+  // The scheduler's "0/2 nodes are available: 2 Insufficient cpu." is Kubernetes' Unschedulable.
+  if (!r.reason && r.pendingReason && /^\d+\/\d+ nodes? (are|is) available/.test(r.pendingReason)) {
+    return { code: 'Unschedulable', detail: r.pendingReason };
+  }
+  const text = r.reason ?? (r.pendingReason && /^[A-Z][A-Za-z]+(:|$)/.test(r.pendingReason) ? r.pendingReason : '');
+  if (!text) return undefined;
+  // "Init:1/2" keeps its colon; "FailedMount: message" is cut at the colon that starts the message.
+  const code = /^(\S+?)(?::\s|$)/.exec(text)?.[1] ?? text;
+  return { code, detail: text };
+}
+
+/** Reasons that mean the replica cannot run as it is (shown in red, and on its workload in the graph). */
+export function isFailureReason(code: string): boolean {
+  return /(CrashLoopBackOff|Error|ErrImagePull|ImagePullBackOff|InvalidImageName|FailedMount|OOMKilled|ContainerCannotRun)$/.test(
+    code,
+  );
+}
+
 export function replicaDescription(r: ReplicaStatus, now: number): string {
-  if (r.state === 'Pending') return `Pending${r.pendingReason ? `: ${r.pendingReason}` : ''}`;
-  const state = r.backoff
-    ? `${r.backoff.reason} ${backoffSeconds(r, now)}s`
-    : r.ready
-      ? 'Ready'
-      : r.state === 'Running'
-        ? 'Not ready'
-        : r.state;
+  const reason = replicaReason(r);
+  let state: string;
+  if (r.backoff) {
+    // An init container's crash loop says so (Init:CrashLoopBackOff); the countdown is the same.
+    const loop = reason && /CrashLoopBackOff$/.test(reason.code) ? reason.code : r.backoff.reason;
+    state = `${loop} ${backoffSeconds(r, now)}s`;
+  } else if (r.ready) state = 'Ready';
+  else if (reason) state = reason.code;
+  else if (r.state === 'Running') state = 'Not ready';
+  else state = r.state;
   return r.restarts > 0 ? `${state} · ↻${r.restarts}` : state;
 }
 
 export function replicaTooltip(r: ReplicaStatus, now: number): string {
-  const lines = [`${r.name}: ${r.state}${r.ready ? ', Ready' : ''}`, `node: ${r.node || '—'}`];
+  const lines = [`${r.name}: ${r.state}${r.ready ? ', Ready' : ''}`];
+  const reason = replicaReason(r);
+  if (reason) lines.push(`reason: ${reason.detail}`);
+  lines.push(`node: ${r.node || '—'}`);
   if (r.cpuPercent !== undefined) lines.push(`CPU: ${r.cpuPercent.toFixed(1)}%`);
   if (r.memoryBytes !== undefined) lines.push(`memory: ${formatBytes(r.memoryBytes)}`);
   lines.push(`restarts: ${r.restarts}`);
@@ -99,7 +131,7 @@ export function replicaTooltip(r: ReplicaStatus, now: number): string {
     if (r.backoff.lastExitCode !== undefined) lines.push(`last exit code: ${r.backoff.lastExitCode}`);
     if (r.backoff.lastProbeFailure) lines.push(`probe: ${r.backoff.lastProbeFailure}`);
   }
-  if (r.pendingReason) lines.push(`pending: ${r.pendingReason}`);
+  if (r.pendingReason && r.pendingReason !== reason?.detail) lines.push(`pending: ${r.pendingReason}`);
   return lines.join('\n');
 }
 
@@ -129,7 +161,10 @@ export function backoffSeconds(r: ReplicaStatus, now: number): number {
 
 /** Codicon id and theme colour id for a replica's state. */
 export function replicaIcon(r: ReplicaStatus): { id: string; color?: string } {
-  if (r.backoff || r.state === 'Waiting') return { id: 'error', color: 'testing.iconFailed' };
+  const reason = replicaReason(r);
+  if (r.backoff || r.state === 'Waiting' || (reason && isFailureReason(reason.code))) {
+    return { id: 'error', color: 'testing.iconFailed' };
+  }
   switch (r.state) {
     case 'Running':
       return r.ready
@@ -148,8 +183,16 @@ export function replicaIcon(r: ReplicaStatus): { id: string; color?: string } {
   }
 }
 
+/** The replicas of a workload that cannot run as they are, with their reason ("web-1: Init:Error"). */
+export function failingReplicas(d: DeploymentStatus): { replica: string; code: string; detail: string }[] {
+  return d.replicas.flatMap((r) => {
+    const reason = replicaReason(r);
+    return reason && isFailureReason(reason.code) ? [{ replica: r.name, ...reason }] : [];
+  });
+}
+
 export function deploymentIcon(d: DeploymentStatus): { id: string; color?: string } {
-  if (d.rollout?.state === 'Failed' || d.replicas.some((r) => r.backoff)) {
+  if (d.rollout?.state === 'Failed' || d.replicas.some((r) => r.backoff) || failingReplicas(d).length) {
     return { id: 'warning', color: 'testing.iconFailed' };
   }
   if (d.rollout?.state === 'Progressing') return { id: 'sync~spin' };

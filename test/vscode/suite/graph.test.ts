@@ -4,13 +4,15 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { Graph } from '../../../extension/client/graph/model';
 import { FakeEngine, shopStatus } from './fake-engine';
-import { flotilla, until, workspaceDir } from './util';
+import { flotilla, showStatus, until, workspaceDir } from './util';
 
 export default function (): void {
   describe('topology graph', () => {
+    let engine: FakeEngine;
     before(async () => {
       const api = await flotilla();
-      await api.ctx.useEngine(new FakeEngine(shopStatus(workspaceDir())));
+      engine = new FakeEngine(shopStatus(workspaceDir()));
+      await api.ctx.useEngine(engine);
     });
 
     after(() => vscode.commands.executeCommand('workbench.action.closeAllEditors'));
@@ -52,6 +54,29 @@ export default function (): void {
           );
         }
       }
+    });
+
+    it("says on a workload's node why a replica cannot run", async () => {
+      const api = await flotilla();
+      await vscode.commands.executeCommand('flotilla.showGraph');
+      const panel = api.graph();
+      assert.ok(panel, 'no graph panel');
+      const s = shopStatus(workspaceDir());
+      s.deployments[0].ready = 0;
+      s.deployments[0].replicas[0] = {
+        ...s.deployments[0].replicas[0],
+        state: 'Pending',
+        ready: false,
+        reason: 'FailedMount: MountVolume.SetUp failed for volume "cfg" : configmap "cfg" not found',
+      };
+      await showStatus(engine, s);
+      const web = await until(() => {
+        const n = panel.lastGraph?.nodes.find((x) => x.id === 'deployment/web');
+        return n?.state === 'failing' ? n : undefined;
+      }, panel.onDidPostGraph);
+      assert.equal(web.label, '0/1 · FailedMount');
+      assert.match(web.detail ?? '', /web-7c9d-1: FailedMount: MountVolume\.SetUp failed for volume "cfg"/);
+      await showStatus(engine, shopStatus(workspaceDir()));
     });
   });
 }

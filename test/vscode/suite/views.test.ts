@@ -52,6 +52,40 @@ export default function (): void {
       await showStatus(engine, shopStatus(workspaceDir()));
     });
 
+    it("shows a replica's kubectl reason: its code on the row, the whole text in the tooltip", async () => {
+      const { ctx } = await flotilla();
+      const s = shopStatus(workspaceDir());
+      const web = s.deployments[0];
+      web.ready = 0;
+      web.replicas[0] = { ...web.replicas[0], state: 'Creating', ready: false, restarts: 2, reason: 'Init:Error' };
+      s.deployments[1].replicas[1] = {
+        ...s.deployments[1].replicas[1],
+        state: 'Pending',
+        ready: false,
+        container: '',
+        node: '',
+        reason: 'CreateContainerConfigError',
+        pendingReason: 'CreateContainerConfigError: configmap "api-settings" not found',
+      };
+      await showStatus(engine, s);
+      const row = async (id: string) => {
+        const node = ctx.topology.node(id);
+        assert.ok(node, id);
+        return ctx.topology.resolveTreeItem(await item(ctx.topology, node), node);
+      };
+      const init = await row('replica/web-7c9d-1');
+      assert.equal(init.description, 'Init:Error · ↻2');
+      assert.match(String(init.tooltip), /reason: Init:Error/);
+      assert.ok(init.iconPath instanceof vscode.ThemeIcon && init.iconPath.id === 'error');
+      const config = await row('replica/api-5d8f-2');
+      assert.equal(config.description, 'CreateContainerConfigError');
+      assert.match(String(config.tooltip), /configmap "api-settings" not found/);
+      const deployment = await row('deployment/web');
+      assert.ok(deployment.iconPath instanceof vscode.ThemeIcon && deployment.iconPath.id === 'warning');
+      assert.match(String(deployment.tooltip), /web-7c9d-1: Init:Error/);
+      await showStatus(engine, shopStatus(workspaceDir()));
+    });
+
     it('shows services → URLs → endpoints with readiness and connections', async () => {
       const { ctx } = await flotilla();
       const services = ctx.endpoints.getChildren();

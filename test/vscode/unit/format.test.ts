@@ -3,8 +3,10 @@ import * as assert from 'node:assert/strict';
 import {
   backoffSeconds,
   deploymentDescription,
+  deploymentIcon,
   deploymentTooltip,
   replicaDescription,
+  replicaIcon,
   replicaTooltip,
   stackHealth,
   stackTotals,
@@ -35,17 +37,89 @@ describe('tree wording', () => {
     assert.equal(replicaDescription(r, now), 'CrashLoopBackOff 10s · ↻2');
   });
 
-  it('shows the Pending reason; node and resource figures go to the tooltip', () => {
-    assert.equal(
-      replicaDescription(
-        replica({ state: 'Pending', ready: false, node: '', pendingReason: '0/2 nodes have enough cpu' }),
-        0,
-      ),
-      'Pending: 0/2 nodes have enough cpu',
-    );
+  it('says why a replica is Pending in one word; the whole reason, node and resource figures go to the tooltip', () => {
+    const unschedulable = replica({
+      state: 'Pending',
+      ready: false,
+      node: '',
+      pendingReason: '0/2 nodes are available: 2 Insufficient cpu.',
+    });
+    assert.equal(replicaDescription(unschedulable, 0), 'Unschedulable');
+    assert.match(replicaTooltip(unschedulable, 0), /reason: 0\/2 nodes are available: 2 Insufficient cpu\./);
+    const waiting = replica({ state: 'Pending', ready: false, node: '', pendingReason: 'not created yet' });
+    assert.equal(replicaDescription(waiting, 0), 'Pending');
+    assert.match(replicaTooltip(waiting, 0), /pending: not created yet/);
     const busy = replica({ cpuPercent: 3.14159, memoryBytes: 50 * 1024 * 1024 });
     assert.equal(replicaDescription(busy, 0), 'Ready');
     assert.match(replicaTooltip(busy, 0), /node: node-a\nCPU: 3\.1%\nmemory: 50\.0 MiB/);
+  });
+
+  it("shows kubectl's reason: its code in the description, the whole text in the tooltip", () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    const cases: [Partial<ReplicaStatus>, string, RegExp, string][] = [
+      [{ state: 'Creating', reason: 'Init:1/2' }, 'Init:1/2', /reason: Init:1\/2/, 'loading~spin'],
+      [{ state: 'Creating', reason: 'Init:Error', restarts: 2 }, 'Init:Error · ↻2', /reason: Init:Error/, 'error'],
+      [
+        {
+          state: 'Creating',
+          reason: 'Init:CrashLoopBackOff',
+          restarts: 3,
+          backoff: { reason: 'CrashLoopBackOff', nextRetrySeconds: 20, nextRetryAt: '2026-01-01T00:00:20Z' },
+        },
+        'Init:CrashLoopBackOff 20s · ↻3',
+        /reason: Init:CrashLoopBackOff\nnode/,
+        'error',
+      ],
+      [
+        {
+          state: 'Pending',
+          node: '',
+          container: '',
+          reason: 'CreateContainerConfigError',
+          pendingReason: 'CreateContainerConfigError: configmap "settings" not found',
+        },
+        'CreateContainerConfigError',
+        /reason: CreateContainerConfigError\n[^]*pending: CreateContainerConfigError: configmap "settings" not found/,
+        'error',
+      ],
+      [
+        {
+          state: 'Pending',
+          node: '',
+          container: '',
+          pendingReason: 'FailedMount: MountVolume.SetUp failed for volume "cfg" : configmap "cfg" not found',
+        },
+        'FailedMount',
+        /reason: FailedMount: MountVolume\.SetUp failed for volume "cfg" : configmap "cfg" not found/,
+        'error',
+      ],
+      [{ state: 'Completed', reason: 'Completed' }, 'Completed', /reason: Completed/, 'pass'],
+      [{ state: 'Creating', reason: 'PodInitializing' }, 'PodInitializing', /reason: PodInitializing/, 'loading~spin'],
+    ];
+    for (const [over, description, tooltip, icon] of cases) {
+      const r = replica({ ready: false, ...over });
+      assert.equal(replicaDescription(r, now), description);
+      assert.match(replicaTooltip(r, now), tooltip);
+      assert.equal(replicaIcon(r).id, icon, description);
+      assert.ok(description.length <= 34, `"${description}" is too long for a 300 px side bar`);
+    }
+  });
+
+  it('a workload with a replica that cannot run warns, and its tooltip says which and why', () => {
+    const d: DeploymentStatus = {
+      name: 'api',
+      desired: 2,
+      ready: 1,
+      replicas: [
+        replica({ name: 'api-1' }),
+        replica({ name: 'api-2', state: 'Creating', ready: false, reason: 'Init:CrashLoopBackOff' }),
+      ],
+    };
+    assert.deepEqual(deploymentIcon(d), { id: 'warning', color: 'testing.iconFailed' });
+    assert.match(deploymentTooltip(d), /^api: 1\/2 ready\napi-2: Init:CrashLoopBackOff/);
+    assert.equal(deploymentDescription(d), '1/2 ready');
+    d.replicas[1].reason = 'Init:1/2';
+    assert.equal(deploymentIcon(d).id, 'layers');
   });
 
   it('puts the one most important badge in the description: a rollout beats the HPA range', () => {

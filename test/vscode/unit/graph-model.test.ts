@@ -66,6 +66,26 @@ describe('graph model', () => {
     assert.equal(label('deployment/web'), '1/1 ready');
   });
 
+  it("marks a workload failing when a replica cannot run, and says kubectl's reason", () => {
+    const s = status();
+    s.deployments[1].replicas = [
+      { name: 'api-1', container: '', node: '', state: 'Creating', ready: false, restarts: 2, reason: 'Init:Error' },
+      { name: 'api-2', container: '', node: '', state: 'Creating', ready: false, restarts: 0, reason: 'Init:0/1' },
+    ];
+    s.deployments[1].ready = 0;
+    const g = buildGraph(s, { deployments: [], services: [] });
+    const api = g.nodes.find((n) => n.id === 'deployment/api');
+    assert.equal(api?.state, 'failing');
+    assert.equal(api?.label, '0/2 · Init:Error');
+    assert.equal(api?.detail, 'api-1: Init:Error');
+    // Still starting (Init:0/1) is progress, not failure.
+    s.deployments[1].replicas[0].reason = 'PodInitializing';
+    const again = buildGraph(s, { deployments: [], services: [] }).nodes.find((n) => n.id === 'deployment/api');
+    assert.equal(again?.state, 'progressing');
+    assert.equal(again?.label, '0/2 ready');
+    assert.equal(again?.detail, undefined);
+  });
+
   it('falls back to observed endpoints when manifests give no labels', () => {
     const g = buildGraph(status(), { deployments: [], services: [] });
     assert.deepEqual(g.edges, [{ from: 'service/web', to: 'deployment/web', kind: 'selects' }]);
