@@ -281,7 +281,7 @@ async function postStart(
   if (r.ok) return;
   opts.onEvent?.('Warning', 'FailedPostStartHook', r.message);
   // As the kubelet: the container is stopped (SIGTERM, grace period), and restarted (or not) by
-  // the restart policy.
+  // the restart policy. A container that already stopped needs nothing more.
   await docker
     .getContainer(id)
     .stop({ t: graceSeconds })
@@ -299,6 +299,7 @@ async function addressOf(docker: Docker, id: string, stack: string): Promise<str
 
 /** The stack network's gateway: the Docker host as the pods see it, their status.hostIP. */
 async function gatewayOf(docker: Docker, stack: string): Promise<string | undefined> {
+  // No network (a pod without one, or removed meanwhile): the pod has no hostIP to tell.
   const info = await docker
     .getNetwork(networkName(stack))
     .inspect()

@@ -67,6 +67,7 @@ export async function buildAndPush(
   );
   for (const image of stackImages(stack)) {
     if (out.has(image)) continue;
+    // Not a local image (inspect says 404): it is a registry image, handled just below.
     const local = await docker
       .getImage(image)
       .inspect()

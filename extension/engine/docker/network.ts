@@ -41,6 +41,7 @@ const inflight = new Map<string, Promise<StackNetwork>>();
 /** Like ensureNetwork, with the subnet, the Service range and whether this call created it. */
 export function provideNetwork(docker: DockerApi, stack: string, stackDir: string): Promise<StackNetwork> {
   const prev = inflight.get(stack) ?? Promise.resolve(undefined);
+  // The previous call's failure went to its own caller; this one starts afresh either way.
   const next = prev.catch(() => undefined).then(() => provideOnce(docker, stack, stackDir));
   inflight.set(stack, next);
   const forget = (): void => {

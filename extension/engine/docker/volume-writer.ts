@@ -181,6 +181,7 @@ async function withWriter<T>(
       },
     });
   } finally {
+    // The write's own outcome is what the caller needs; a helper left behind is labelled and removed with the stack.
     await c.remove({ force: true, v: true }).catch(() => undefined);
   }
 }

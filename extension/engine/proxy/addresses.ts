@@ -58,6 +58,7 @@ export class AddressManager {
     const have = await this.current();
     for (const ip of [...have]) {
       if (keep.has(ip)) continue;
+      // An address already gone is what we want; one that stays is retried by the next retain.
       await this.run(['addr', 'del', `${ip}/32`, 'dev', this.iface]).catch(() => undefined);
       have.delete(ip);
     }

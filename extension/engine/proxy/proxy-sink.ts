@@ -125,6 +125,7 @@ export class ProxySink implements EndpointSink {
     this.closed = true;
     clearTimeout(this.retryTimer);
     clearInterval(this.checkTimer);
+    // Closing only waits for a heal in flight to settle; its failure was reported where it ran.
     await this.healing?.catch(() => undefined);
     this.link?.close();
     this.link = undefined;

@@ -20,6 +20,7 @@ const filter = encodeURIComponent(JSON.stringify({ label: [${JSON.stringify(`${S
 async function sample() {
   const list = await api('/containers/json?filters=' + filter);
   return Promise.all(list.map(async (c) => {
+    // A task that ended between the listing and this call has no stats: it is left out of this sample.
     const s = await api('/containers/' + c.Id + '/stats?stream=false').catch(() => undefined);
     if (!s || !s.precpu_stats || !s.precpu_stats.system_cpu_usage) return undefined;
     const dTotal = s.cpu_stats.cpu_usage.total_usage - s.precpu_stats.cpu_usage.total_usage;
