@@ -125,7 +125,7 @@ spec:
     assert.equal(env.ADVERTISE, `${ip}:8080`);
   });
 
-  it('blocks the pod while an init container fails: Init:Error, Init:CrashLoopBackOff, then runs once it succeeds', async () => {
+  it('blocks the pod while an init container fails: Init:Error, Init:CrashLoopBackOff, then runs once it succeeds (its app container declaring a port)', async () => {
     const dir = writeStack({
       'flotilla.yaml': `name: ${name}\nmanifests: ["k8s/*.yaml"]\nsettings: {backoffBaseSeconds: 3, backoffMaxSeconds: 6, terminationGracePeriodSeconds: 1, resyncSeconds: 5}\n`,
       'k8s/app.yaml': podDeployment(
@@ -140,6 +140,7 @@ containers:
   - name: app
     image: ${BUSYBOX}
     command: ${SLEEP}
+    ports: [{name: http, containerPort: 8080}]
     volumeMounts: [{name: state, mountPath: /state}]`,
       ),
     });

@@ -354,6 +354,7 @@ describe('pod runtime (pure parts)', () => {
       const withSandbox = containerCreateOptions(ctx, d, place, { ...rt, sandbox: 'st_app_POD' }, c, 0);
       assert.equal(withSandbox.HostConfig?.NetworkMode, 'container:st_app_POD');
       assert.equal(withSandbox.HostConfig?.PortBindings, undefined);
+      assert.equal(withSandbox.ExposedPorts, undefined, 'Docker refuses exposed ports in container network mode');
       const sb = sandboxOptions(ctx, d, place, 'flotilla.local/pause:x', rt.planned);
       assert.equal(sb.StopSignal, 'SIGKILL');
       assert.equal(sb.Labels?.['dev.flotilla.role'], 'sandbox');

@@ -116,7 +116,10 @@ describe('pod spec', () => {
   });
 
   it('turns limits into cgroup limits, labels the replica and aliases it by its Services', () => {
-    const d = deployment([container(), container({ name: 'sidecar', image: 'side', ports: [] })]);
+    const d = deployment([
+      container(),
+      container({ name: 'sidecar', image: 'side', ports: [{ name: 'metrics', containerPort: 9090, protocol: 'TCP' }] }),
+    ]);
     const ctx: PodContext = { stack: stackWith([d]), imageIds: {} };
     const [main, side] = containerOptions(ctx, d, {
       replica: 'api-abc-xyz12',
@@ -133,6 +136,9 @@ describe('pod spec', () => {
     assert.deepEqual(main.NetworkingConfig?.EndpointsConfig?.flotilla_shop.Aliases, ['api-abc-xyz12', 'api']);
     assert.equal(main.Hostname, 'api-abc-xyz12');
     assert.equal(side.HostConfig?.NetworkMode, 'container:shop_api-abc-xyz12');
+    // Docker refuses exposed ports on a container in another's network namespace.
+    assert.deepEqual(main.ExposedPorts, { '3000/tcp': {} });
+    assert.equal(side.ExposedPorts, undefined);
     assert.equal(side.name, 'shop_api-abc-xyz12_sidecar');
   });
 
@@ -272,7 +278,14 @@ describe('pod spec', () => {
     });
 
     it("gives the replica only its own name, the proxy's DNS with the namespace's search list, and hostname/subdomain", () => {
-      const d = deployment([container(), container({ name: 'sidecar', image: 'side', ports: [] })]);
+      const d = deployment([
+        container(),
+        container({
+          name: 'sidecar',
+          image: 'side',
+          ports: [{ name: 'metrics', containerPort: 9090, protocol: 'TCP' }],
+        }),
+      ]);
       d.template.namespace = 'shop';
       d.template.hostname = 'api-0';
       d.template.subdomain = 'db-hl';

@@ -319,7 +319,11 @@ export function containerCreateOptions(
     Image: ctx.imageIds[c.image] ?? c.image,
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
     Labels: labels,
-    ExposedPorts: Object.fromEntries(c.ports.map((pt) => [`${pt.containerPort}/${pt.protocol.toLowerCase()}`, {}])),
+    // Only the network's owner may declare ports: Docker refuses exposed ports on a container
+    // that joins another's network namespace (a sidecar, or any container of a pod with a sandbox).
+    ExposedPorts: owner
+      ? Object.fromEntries(c.ports.map((pt) => [`${pt.containerPort}/${pt.protocol.toLowerCase()}`, {}]))
+      : undefined,
     HostConfig: {
       // tini as PID 1 forwards SIGTERM, so apps that never expected to be PID 1 still stop in time.
       Init: true,
