@@ -128,12 +128,17 @@ describe('workload kinds in the controller (in-memory Docker)', function () {
     assert.deepEqual(names(of(h, 'db')), ['db-0', 'db-1', 'db-2']);
   });
 
-  it('a killed StatefulSet pod comes back with the same name', async () => {
+  it('a killed StatefulSet pod comes back with the same name, as a new pod: its restarts start again at 0', async () => {
     const h = await start(workload('db', { kind: 'StatefulSet', replicas: 2, shell: 'sleep 3600' }));
     await waitFor('2 running', () => runningOf(h, 'db').length === 2);
-    const db0 = of(h, 'db').find((c) => c.labels['dev.flotilla.replica'] === 'db-0')!;
-    await h.docker.getContainer(db0.id).remove({ force: true });
+    const db0 = () => of(h, 'db').find((c) => c.labels['dev.flotilla.replica'] === 'db-0')!;
+    const restarts = () => h.ctl.status().deployments[0].replicas.find((r) => r.name === 'db-0')?.restarts;
+    h.docker.exit(db0().id, 1);
+    await waitFor('db-0 restarted in place', () => restarts() === 1 && db0().state === 'running');
+    await h.docker.getContainer(db0().id).remove({ force: true });
     await waitFor('db-0 again', () => names(runningOf(h, 'db')).join() === 'db-0,db-1');
+    await h.ctl.idle();
+    assert.equal(restarts(), 0, 'a new pod under the old name has not restarted');
   });
 
   it('DaemonSet: one pod per node its nodeSelector matches, unschedulable nodes included; no scale', async () => {

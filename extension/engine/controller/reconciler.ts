@@ -296,6 +296,12 @@ export class Reconciler {
     });
     const creates = placed.map((pl) => {
       this.inflight.set(pl.replica, pl);
+      // A new pod has not restarted, even under a name an earlier pod had (a StatefulSet
+      // ordinal, a bare Pod after down): what was counted for that one is not carried over.
+      this.host.runtime.delete(pl.replica);
+      this.host.store.update((s) => {
+        delete s.restarts[pl.replica];
+      });
       const placement = {
         replica: pl.replica,
         node: pl.node,
