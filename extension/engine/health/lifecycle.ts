@@ -12,6 +12,7 @@ import type Docker from 'dockerode';
 import type { LifecycleHandler } from '../model/pod-types';
 import type { ContainerPort } from '../model/types';
 import { dockerExec, resolvePort, PROBE_USER_AGENT } from './checks';
+import { errorMessage } from '../util/errors';
 
 export interface HookTarget {
   docker: Docker;
@@ -71,7 +72,7 @@ export async function runHook(
     }
     return fail(`lifecycle hook ${where} has no action`);
   } catch (e) {
-    return fail(`lifecycle hook ${where} failed - error: ${(e as Error).message}`);
+    return fail(`lifecycle hook ${where} failed - error: ${errorMessage(e)}`);
   }
 }
 
