@@ -5,18 +5,18 @@
 // file's folder.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
+import { isMap, isScalar, isSeq } from 'yaml';
 import { errorMessage } from '../util/errors';
 import { applyEnv } from './env-overrides';
-import { DEFAULT_DOCKERFILES, STACK_FILES } from './file-names';
-import { isDirectory } from './glob';
+import { STACK_FILES } from './file-names';
 import type { Problem } from './problems';
 import { isError } from './problems';
-import { isQuantity, parseCpu, parseMemory } from './quantity';
-import { closest } from './spelling';
+import { parseCpu, parseMemory } from './quantity';
+import { readBuilds, readSkaffoldBuilds } from './stack-build';
+import { fits, STACK_KEYS, StackNodeReader } from './stack-reader';
 import type { BuildSpec, NodeSpec, SourceRef, StackSettings } from './types';
-import { deref, getIn, items, keyOf, mapPairs, offsetsOf, str, type AnyNode } from './yaml-nodes';
-import { parseYamlFile, type YamlDoc } from './yaml-source';
+import { deref, keyOf, mapPairs, str, type AnyNode } from './yaml-nodes';
+import { parseYamlFile } from './yaml-source';
 
 export { STACK_FILES };
 
@@ -52,23 +52,7 @@ export const DEFAULT_SETTINGS: StackSettings = {
   allow: { privileged: false, hostNetwork: false, hostPID: false, hostPath: false, capabilities: false },
 };
 
-/** Keys of flotilla.yaml per section, for validation, hover and completion. */
-export const STACK_KEYS = {
-  '': ['name', 'manifests', 'kustomize', 'build', 'nodes', 'settings', 'security'],
-  build: ['image', 'context', 'dockerfile', 'args', 'target'],
-  nodes: ['name', 'cpu', 'memory', 'labels', 'unschedulable'],
-  settings: [
-    'backoffBaseSeconds',
-    'backoffMaxSeconds',
-    'terminationGracePeriodSeconds',
-    'resyncSeconds',
-    'hpaSyncSeconds',
-    'hpaDownscaleStabilizationSeconds',
-    'bindAddress',
-  ],
-  security: ['allow'],
-  'security.allow': ['privileged', 'hostNetwork', 'hostPID', 'hostPath', 'capabilities'],
-} as const;
+export { STACK_KEYS } from './stack-reader';
 
 /** The smallest value each numeric setting accepts (seconds). */
 const SETTING_MIN: Record<string, number> = {
@@ -158,114 +142,7 @@ export function readStackText(
   return { stack, problems: r.problems };
 }
 
-type Want = 'string' | 'number' | 'boolean' | 'quantity' | 'map' | 'list' | 'string-or-list';
-
-const SHAPES: Record<string, Record<string, Want>> = {
-  '': {
-    name: 'string',
-    manifests: 'list',
-    kustomize: 'string-or-list',
-    build: 'list',
-    nodes: 'list',
-    settings: 'map',
-    security: 'map',
-  },
-  build: { image: 'string', context: 'string', dockerfile: 'string', args: 'map', target: 'string' },
-  nodes: { name: 'string', cpu: 'quantity', memory: 'quantity', labels: 'map', unschedulable: 'boolean' },
-  settings: {
-    ...Object.fromEntries(STACK_KEYS.settings.map((k): [string, Want] => [k, 'number'])),
-    bindAddress: 'string',
-  },
-  security: { allow: 'map' },
-  'security.allow': Object.fromEntries(STACK_KEYS['security.allow'].map((k): [string, Want] => [k, 'boolean'])),
-};
-
-const WANT_TEXT: Record<Want, string> = {
-  string: 'a string',
-  number: 'a number',
-  boolean: 'true or false',
-  quantity: 'a quantity such as "2", 1500m or 2Gi',
-  map: 'a mapping',
-  list: 'a list',
-  'string-or-list': 'a folder or a list of folders',
-};
-
-class StackReader {
-  readonly problems: Problem[] = [];
-  readonly file: string;
-  readonly dir: string;
-
-  constructor(readonly y: YamlDoc) {
-    this.file = y.file;
-    this.dir = path.dirname(y.file);
-  }
-
-  get root(): AnyNode {
-    return deref(this.y.doc.contents, this.y.doc);
-  }
-
-  get(node: AnyNode, ...keys: (string | number)[]): AnyNode {
-    return getIn(this.y.doc, node, ...keys);
-  }
-
-  list(node: AnyNode): Node[] {
-    return items(this.y.doc, node);
-  }
-
-  source(node: AnyNode | Pair): SourceRef {
-    const o = offsetsOf(node) ?? offsetsOf(this.root) ?? [0, 0];
-    const s = this.y.lines.linePos(o[0]);
-    const e = this.y.lines.linePos(o[1]);
-    return { file: this.file, line: s.line, column: s.col, endLine: e.line, endColumn: e.col };
-  }
-
-  at(
-    node: AnyNode | Pair,
-    code: string,
-    message: string,
-    opts: { severity?: Problem['severity']; fix?: Problem['fix'] } = {},
-  ): void {
-    this.problems.push({ ...this.source(node), code, message, ...opts });
-  }
-
-  /** Checks one mapping's keys and value types against its section; returns it when it is a mapping. */
-  section(node: AnyNode, section: keyof typeof SHAPES, where: string, required: string[] = []): AnyNode {
-    const n = deref(node, this.y.doc);
-    if (!n || (isScalar(n) && n.value === null)) return undefined;
-    if (!isMap(n)) {
-      this.at(n, 'FS1002', `${where} must be a mapping.`);
-      return undefined;
-    }
-    const shape = SHAPES[section];
-    const keys = Object.keys(shape);
-    for (const p of mapPairs(n)) {
-      const k = keyOf(p);
-      if (k === undefined || !(k in shape)) {
-        const guess = k === undefined ? undefined : closest(k, keys);
-        this.at(
-          p,
-          'FS1001',
-          `Unknown key "${k}" in ${where}.${guess ? ` Did you mean "${guess}"?` : ''} Known keys: ${keys.join(', ')}.`,
-          { fix: guess ? { title: `Rename to ${guess}`, newText: guess } : undefined },
-        );
-        continue;
-      }
-      const v = deref(p.value, this.y.doc);
-      if (!v || (isScalar(v) && v.value === null)) continue;
-      if (!fits(v, shape[k])) {
-        this.at(v, 'FS1002', `${where === 'the stack file' ? '' : `${where}.`}${k} must be ${WANT_TEXT[shape[k]]}.`);
-      }
-    }
-    for (const k of required) {
-      const v = this.get(n, k);
-      if (!v || (isScalar(v) && (v.value === null || v.value === ''))) {
-        const pair = mapPairs(n).find((p) => keyOf(p) === k);
-        this.at(pair ?? n, 'FS1003', `${where} needs "${k}".`);
-      }
-    }
-    return n;
-  }
-
+class StackReader extends StackNodeReader {
   flotilla(): StackFile & { explicitBind: boolean } {
     const root = this.root;
     this.section(root, '', 'the stack file', ['name']);
@@ -292,24 +169,7 @@ class StackReader {
         'The stack file needs "manifests" (globs such as ["k8s/*.yaml"]) or "kustomize" (a folder with a kustomization.yaml).',
       );
     }
-    const builds: BuildSpec[] = [];
-    const images = new Set<string>();
-    for (const b of this.list(this.get(root, 'build'))) {
-      if (!this.section(b, 'build', 'build[]', ['image', 'context'])) continue;
-      const image = str(this.get(b, 'image'));
-      const context = str(this.get(b, 'context'));
-      if (image && images.has(image)) this.at(this.get(b, 'image'), 'FS1007', `Image "${image}" is built twice.`);
-      if (!image || context === undefined) continue;
-      images.add(image);
-      const spec = this.build(
-        b,
-        image,
-        this.get(b, 'context'),
-        this.get(b, 'dockerfile'),
-        this.args(this.get(b, 'args')),
-      );
-      if (spec) builds.push({ ...spec, target: str(this.get(b, 'target')) });
-    }
+    const builds = readBuilds(this, root);
     const nodes = this.nodes(this.get(root, 'nodes'));
     const settingsNode = this.get(root, 'settings');
     return {
@@ -330,22 +190,7 @@ class StackReader {
   skaffold(): StackFile & { explicitBind: boolean } {
     const root = this.root;
     const rawName = str(this.get(root, 'metadata', 'name')) ?? path.basename(this.dir);
-    const builds: BuildSpec[] = [];
-    for (const a of this.list(this.get(root, 'build', 'artifacts'))) {
-      const image = str(this.get(a, 'image'));
-      if (!image) {
-        this.at(a, 'FS1003', 'build.artifacts[] needs "image".');
-        continue;
-      }
-      const spec = this.build(
-        a,
-        image,
-        this.get(a, 'context'),
-        this.get(a, 'docker', 'dockerfile'),
-        this.args(this.get(a, 'docker', 'buildArgs')),
-      );
-      if (spec) builds.push({ ...spec, target: str(this.get(a, 'docker', 'target')) });
-    }
+    const builds = readSkaffoldBuilds(this, root);
     // skaffold v4 (manifests.*) and v2 (deploy.kubectl / deploy.kustomize) layouts
     const globs = [
       ...this.paths(this.get(root, 'manifests', 'rawYaml'), 'manifests.rawYaml', 'A manifest glob'),
@@ -406,58 +251,6 @@ class StackReader {
       out.push({ value: g.value, source: this.source(g) });
     }
     return out;
-  }
-
-  args(node: AnyNode): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const p of mapPairs(deref(node, this.y.doc))) {
-      const k = keyOf(p);
-      const v = deref(p.value, this.y.doc);
-      if (k === undefined) continue;
-      if (isScalar(v) && v.value !== null && typeof v.value !== 'object') out[k] = String(v.value);
-      else this.at(v ?? p, 'FS1002', `Build argument ${k} must be a string.`);
-    }
-    return out;
-  }
-
-  build(
-    b: Node,
-    image: string,
-    ctxNode: AnyNode,
-    dfNode: AnyNode,
-    buildArgs: Record<string, string>,
-  ): BuildSpec | undefined {
-    const ctxRel = str(ctxNode) ?? '.';
-    const context = path.resolve(this.dir, ctxRel);
-    const named = str(dfNode);
-    const dockerfile = named
-      ? path.resolve(context, named)
-      : (DEFAULT_DOCKERFILES.map((f) => path.join(context, f)).find((f) => fs.existsSync(f)) ??
-        path.join(context, DEFAULT_DOCKERFILES[0]));
-    const imageNode = this.get(b, 'image');
-    const where = (n: AnyNode) => n ?? imageNode ?? b;
-    // A context or Dockerfile outside the stack folder is never read: the stack file must not
-    // be a way to send (or echo in messages) files the project does not own.
-    const checks: [string, AnyNode, string][] = [
-      [context, ctxNode, 'build context'],
-      [dockerfile, dfNode ?? ctxNode, 'Dockerfile'],
-    ];
-    for (const [p, node, what] of checks) {
-      if (!inside(this.dir, p)) {
-        this.at(
-          where(node),
-          'FS1008',
-          `The ${what} ${path.relative(this.dir, p)} is outside the stack folder: Flotilla only builds from files under ${this.dir}.`,
-        );
-        return undefined;
-      }
-    }
-    if (!isDirectory(context)) {
-      this.at(where(ctxNode), 'FS1005', `Build context "${ctxRel}" is not a folder (${context}).`);
-    } else if (!fs.existsSync(dockerfile)) {
-      this.at(where(dfNode ?? ctxNode), 'FS1006', `No Dockerfile at ${path.relative(this.dir, dockerfile)}.`);
-    }
-    return { image, context, dockerfile, buildArgs, source: this.source(imageNode ?? b) };
   }
 
   nodes(node: AnyNode): NodeSpec[] {
@@ -528,33 +321,4 @@ class StackReader {
       allow,
     };
   }
-}
-
-function fits(v: Node, want: Want): boolean {
-  const val = isScalar(v) ? v.value : undefined;
-  switch (want) {
-    case 'map':
-      return isMap(v);
-    case 'list':
-      return isSeq(v);
-    case 'string-or-list':
-      return isSeq(v) || typeof val === 'string';
-    case 'quantity':
-      return isQuantity(val);
-    default:
-      return typeof val === want;
-  }
-}
-
-/** `p` is the stack folder or below it, also after resolving symlinks. */
-function inside(dir: string, p: string): boolean {
-  const real = (x: string): string => {
-    try {
-      return fs.realpathSync(x);
-    } catch {
-      return x; // missing: compared as written, and reported as missing elsewhere
-    }
-  };
-  const rel = path.relative(real(dir), real(p));
-  return rel === '' || (!rel.startsWith('..' + path.sep) && rel !== '..' && !path.isAbsolute(rel));
 }

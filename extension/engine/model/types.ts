@@ -317,6 +317,23 @@ export interface NodeSpec {
   unschedulable: boolean;
 }
 
+/** One `sync` rule of a build: files matching `src` (relative to the context) are copied to `dest` in the container. */
+export interface SyncRule {
+  src: string;
+  /** Absolute path in the container. */
+  dest: string;
+  source: SourceRef;
+}
+
+/** Live update of a built image: the stack file's `sync`, `restart` and `rebuildOn` (see sync/ in the engine). */
+export interface LiveUpdateSpec {
+  sync: SyncRule[];
+  /** What runs after files were copied: a signal to the main process, a command in the container, or a restart of it. */
+  restart?: { signal: string } | { exec: string[] } | { process: true };
+  /** Globs (relative to the context) whose changes always rebuild and roll. */
+  rebuildOn: string[];
+}
+
 export interface BuildSpec {
   /** The name manifests use in `image:` (a tag is optional there). */
   image: string;
@@ -327,6 +344,8 @@ export interface BuildSpec {
   buildArgs: Record<string, string>;
   target?: string;
   source: SourceRef;
+  /** Set when the build entry has sync rules: saves that match them are copied into running replicas. */
+  liveUpdate?: LiveUpdateSpec;
 }
 
 /** Knobs for a fast local loop; every default is Kubernetes' own. */

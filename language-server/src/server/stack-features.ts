@@ -23,7 +23,10 @@ export function stackHover(y: YamlFile, lines: LineIndex, line: number, characte
 export function stackCompletion(lines: LineIndex, line: number, character: number): CompletionItem[] {
   const tp = textPathAt(lines, line, character);
   if (tp.valueKey) {
-    const bool = STACK_CHILDREN['security.allow'].includes(tp.valueKey) || tp.valueKey === 'unschedulable';
+    const bool =
+      STACK_CHILDREN['security.allow'].includes(tp.valueKey) ||
+      tp.valueKey === 'unschedulable' ||
+      tp.valueKey === 'process';
     return bool ? ['true', 'false'].map((v) => ({ label: v, kind: CompletionItemKind.Value })) : [];
   }
   const keys = STACK_CHILDREN[tp.parents.join('.')] ?? [];
