@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { StackStatus } from '../../extension/engine/api/protocol';
 import { publishedPort } from '../../extension/engine/deploy/swarm/plan';
 import { swarmNetworkName } from '../../extension/engine/deploy/swarm/names';
-import { resolveTargetPort } from '../../extension/engine/controller/pod-spec';
+import { resolveTargetPort } from '../../extension/engine/controller/pod-network';
 import { loadStackOrThrow } from '../../extension/engine/model/load-stack';
 import type { DeploymentSpec, ServiceSpec, StackSpec } from '../../extension/engine/model/types';
 import { ensureBusyboxImage } from '../support/base-images';

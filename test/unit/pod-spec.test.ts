@@ -6,9 +6,9 @@ import {
   podTemplateHash,
   replicaName,
   resolveEnv,
-  serviceEnv,
   type PodContext,
 } from '../../extension/engine/controller/pod-spec';
+import { serviceEnv } from '../../extension/engine/controller/pod-network';
 import { DEFAULT_SETTINGS } from '../../extension/engine/model/stack-file';
 import type { ContainerSpec, DeploymentSpec, StackSpec } from '../../extension/engine/model/types';
 

@@ -2,7 +2,7 @@
 // else read the stack files and Docker's labelled containers directly.
 import { handScale, manifestReplicas } from '../controller/hand-scale';
 import { daemonNodes } from '../controller/daemon-set';
-import { isHeadless, serviceKey } from '../controller/pod-spec';
+import { isHeadless, serviceKey } from '../controller/pod-network';
 import { buildStatus } from '../controller/status';
 import { StateStore, stateDir } from '../controller/state-store';
 import { connectDocker } from '../docker/client';

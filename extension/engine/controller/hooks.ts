@@ -8,7 +8,8 @@ import type { ControllerRateLimits } from './rate-limiter';
 import type { EngineEvent, HpaStatus, StackStatus } from '../api/protocol';
 import type { ObservedPod } from '../docker/observe';
 import type { DeploymentSpec, StackSpec } from '../model/types';
-import type { PodContext, PodNetwork, ReplicaPlacement } from './pod-spec';
+import type { PodNetwork } from './pod-network';
+import type { PodContext, ReplicaPlacement } from './pod-spec';
 import type { PreStopRunner } from './replica-ops';
 import type { EndpointTarget } from './status';
 

@@ -1,16 +1,16 @@
 // Desired Docker containers for one replica: a pure function of the deployment,
 // the stack's Services/ConfigMaps/Secrets, the placement and the Service layer
-// (ClusterIPs and cluster DNS, or the older alias layout). The pod template
+// (ClusterIPs and cluster DNS, or the older alias layout: see pod-network.ts). The pod template
 // hash is computed here too, from everything that ends up in the container, so
 // a change to any of it (manifest, rebuilt image, ConfigMap value, restart
 // annotation) starts a rollout.
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import { LABELS, networkName } from '../docker/labels';
-import { selectorMatches } from '../model/resources';
-import type { ContainerSpec, DeploymentSpec, EnvVar, ServiceSpec, StackSpec } from '../model/types';
+import type { ContainerSpec, DeploymentSpec, EnvVar, StackSpec } from '../model/types';
 import { errorMessage } from '../util/errors';
 import { expandVars, fieldValue, podFacts, resourceValue, type PodFacts } from './downward-api';
+import { podAliases, podDns, podIdentity, podNamespace, serviceEnv, servicesFor, type PodNetwork } from './pod-network';
 import { mountsFor, planVolumes, volumeKeySets, type PlannedVolume } from './pod-volumes';
 
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
@@ -25,105 +25,7 @@ export interface PodContext {
   network?: PodNetwork;
 }
 
-/**
- * How pods find Services on the stack network:
- * - cluster: each Service has a ClusterIP served by the stack's proxy, and pods use the
- *   proxy's DNS (search `NS.svc.DOMAIN svc.DOMAIN DOMAIN`, ndots:5), as in a cluster;
- * - aliases: each replica answers to its Services' names on their target ports (a stack
- *   network made by an older Flotilla, kept until the next down/up).
- */
-export type PodNetwork =
-  { mode: 'cluster'; dnsServer: string; domain: string; clusterIPs: ReadonlyMap<string, string> } | { mode: 'aliases' };
-
-/** A Service's key in the ClusterIP table: NAMESPACE/NAME. */
-export function serviceKey(s: { name: string; namespace?: string }): string {
-  return `${s.namespace ?? 'default'}/${s.name}`;
-}
-
-export function isHeadless(s: ServiceSpec): boolean {
-  return s.clusterIP === 'None';
-}
-
-/** The namespace a workload's pods run in. */
-export function podNamespace(d: DeploymentSpec): string {
-  return d.template.namespace ?? 'default';
-}
-
 export class EnvResolutionError extends Error {}
-
-/** Services whose selector matches this deployment's pods. */
-export function servicesFor(stack: StackSpec, d: DeploymentSpec): ServiceSpec[] {
-  return stack.services.filter(
-    (s) =>
-      Object.keys(s.selector).length > 0 &&
-      selectorMatches({ matchLabels: s.selector, matchExpressions: [] }, d.template.labels),
-  );
-}
-
-/** A Service port's target as a number, resolving a named container port. */
-export function resolveTargetPort(target: number | string, containers: ContainerSpec[]): number | undefined {
-  if (typeof target === 'number') return target;
-  if (/^\d+$/.test(target)) return Number(target);
-  for (const c of containers) for (const p of c.ports) if (p.name === target) return p.containerPort;
-  return undefined;
-}
-
-/**
- * Kubernetes' service env vars for a pod in `namespace`. With ClusterIPs, exactly what the
- * kubelet sets: for each Service of the namespace that has a ClusterIP,
- * <NAME>_SERVICE_HOST/_SERVICE_PORT(_<PORTNAME>) and the docker-link style
- * <NAME>_PORT(_<port>_<PROTO>(_PROTO|_PORT|_ADDR)). In the alias layout the host is the
- * Service's name and the port the resolved target port (where the replicas listen).
- */
-export function serviceEnv(stack: StackSpec, network?: PodNetwork, namespace = 'default'): Record<string, string> {
-  if (network?.mode === 'cluster') return clusterServiceEnv(stack, network.clusterIPs, namespace);
-  const env: Record<string, string> = {};
-  for (const s of stack.services) {
-    const backing = stack.deployments.find((d) => servicesFor(stack, d).includes(s));
-    const ports = s.ports.map((p) => ({
-      name: p.name,
-      port: backing ? (resolveTargetPort(p.targetPort, backing.template.containers) ?? p.port) : p.port,
-    }));
-    if (!ports.length) continue;
-    const key = envName(s.name);
-    env[`${key}_SERVICE_HOST`] = s.name;
-    env[`${key}_SERVICE_PORT`] = String(ports[0].port);
-    for (const p of ports) {
-      if (p.name) env[`${key}_SERVICE_PORT_${envName(p.name)}`] = String(p.port);
-    }
-  }
-  return env;
-}
-
-function clusterServiceEnv(
-  stack: StackSpec,
-  clusterIPs: ReadonlyMap<string, string>,
-  namespace: string,
-): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const s of stack.services) {
-    const ip = clusterIPs.get(serviceKey(s));
-    if ((s.namespace ?? 'default') !== namespace || isHeadless(s) || ip === undefined || !s.ports.length) continue;
-    const key = envName(s.name);
-    env[`${key}_SERVICE_HOST`] = ip;
-    env[`${key}_SERVICE_PORT`] = String(s.ports[0].port);
-    for (const p of s.ports) if (p.name) env[`${key}_SERVICE_PORT_${envName(p.name)}`] = String(p.port);
-    const first = s.ports[0];
-    env[`${key}_PORT`] = `${first.protocol.toLowerCase()}://${ip}:${first.port}`;
-    for (const p of s.ports) {
-      const k = `${key}_PORT_${p.port}_${p.protocol}`;
-      env[k] = `${p.protocol.toLowerCase()}://${ip}:${p.port}`;
-      env[`${k}_PROTO`] = p.protocol.toLowerCase();
-      env[`${k}_PORT`] = String(p.port);
-      env[`${k}_ADDR`] = ip;
-    }
-  }
-  return env;
-}
-
-function envName(name: string): string {
-  return name.toUpperCase().replace(/-/g, '_');
-}
 
 /**
  * The container's environment, in Kubernetes' precedence: service vars, envFrom, then env, with
@@ -341,9 +243,11 @@ export function containerCreateOptions(
   const groups = supplementalGroups(d);
   if (groups.length) opts.HostConfig!.GroupAdd = groups.map(String);
   if (owner) {
-    Object.assign(opts, podIdentity(ctx, d, p));
-    Object.assign(opts.HostConfig!, podDns(ctx, d));
-    opts.NetworkingConfig = { EndpointsConfig: { [networkName(stack.name)]: { Aliases: podAliases(ctx, d, p) } } };
+    Object.assign(opts, podIdentity(ctx.network, d, p.replica));
+    Object.assign(opts.HostConfig!, podDns(ctx.network, d));
+    opts.NetworkingConfig = {
+      EndpointsConfig: { [networkName(stack.name)]: { Aliases: podAliases(ctx.stack, ctx.network, d, p.replica) } },
+    };
     Object.assign(opts.HostConfig!, { PortBindings: portBindings(stack, d) });
     opts.ExposedPorts = { ...opts.ExposedPorts, ...exposedHostPorts(d) };
   }
@@ -373,7 +277,7 @@ export function sandboxOptions(
   return {
     name: `${stack.name}_${p.replica}_POD`,
     Image: image,
-    ...podIdentity(ctx, d, p),
+    ...podIdentity(ctx.network, d, p.replica),
     // The pause program has no signal handlers; as PID 1 it would ignore SIGTERM.
     StopSignal: 'SIGKILL',
     Labels: { ...replicaLabels(ctx, d, p), [LABELS.role]: 'sandbox', ...hostPortLabel(d) },
@@ -383,55 +287,11 @@ export function sandboxOptions(
       RestartPolicy: { Name: 'no' },
       PortBindings: portBindings(stack, d),
       Binds: held.length ? held.map((v) => `${v.dockerName}:/.flotilla-hold/${v.name}:rw,nocopy`) : undefined,
-      ...podDns(ctx, d),
+      ...podDns(ctx.network, d),
     },
-    NetworkingConfig: { EndpointsConfig: { [networkName(stack.name)]: { Aliases: podAliases(ctx, d, p) } } },
-  };
-}
-
-/**
- * The pod's names on the stack network: its replica name; in the alias layout also its
- * Services' names (with ClusterIPs they are the proxy's, so DNS never names a replica that is not Ready).
- */
-export function podAliases(ctx: PodContext, d: DeploymentSpec, p: Pick<ReplicaPlacement, 'replica'>): string[] {
-  if (ctx.network?.mode === 'cluster') return [p.replica];
-  return [p.replica, ...servicesFor(ctx.stack, d).map((s) => s.name)];
-}
-
-/** The network owner's hostname (spec.hostname, else the replica) and, with a subdomain, its domain. */
-function podIdentity(
-  ctx: PodContext,
-  d: DeploymentSpec,
-  p: Pick<ReplicaPlacement, 'replica'>,
-): Pick<Docker.ContainerCreateOptions, 'Hostname' | 'Domainname'> {
-  const out: Pick<Docker.ContainerCreateOptions, 'Hostname' | 'Domainname'> = {
-    Hostname: d.template.hostname ?? p.replica,
-  };
-  if (d.template.subdomain) {
-    const domain = ctx.network?.mode === 'cluster' ? ctx.network.domain : 'cluster.local';
-    out.Domainname = `${d.template.subdomain}.${podNamespace(d)}.svc.${domain}`;
-  }
-  return out;
-}
-
-/**
- * The network owner's DNS with ClusterIPs (dnsPolicy ClusterFirst): the proxy as server and the
- * namespace's search list. Docker's embedded DNS (127.0.0.11) still answers container names and
- * relays the rest to the proxy. Containers sharing the owner's network namespace share its DNS.
- */
-function podDns(ctx: PodContext, d: DeploymentSpec): Pick<Docker.HostConfig, 'Dns' | 'DnsSearch' | 'DnsOptions'> {
-  return ctx.network?.mode === 'cluster' ? clusterDns(ctx.network, podNamespace(d)) : {};
-}
-
-/** The DNS settings of a pod in a cluster. */
-export function clusterDns(
-  net: { dnsServer: string; domain: string },
-  namespace: string,
-): Pick<Docker.HostConfig, 'Dns' | 'DnsSearch' | 'DnsOptions'> {
-  return {
-    Dns: [net.dnsServer],
-    DnsSearch: [`${namespace}.svc.${net.domain}`, `svc.${net.domain}`, net.domain],
-    DnsOptions: ['ndots:5'],
+    NetworkingConfig: {
+      EndpointsConfig: { [networkName(stack.name)]: { Aliases: podAliases(ctx.stack, ctx.network, d, p.replica) } },
+    },
   };
 }
 

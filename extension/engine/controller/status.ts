@@ -7,7 +7,7 @@ import type { ObservedPod } from '../docker/observe';
 import { selectorMatches } from '../model/resources';
 import type { StackSpec } from '../model/types';
 import { buildJobStatuses } from './job-status';
-import { resolveTargetPort } from './pod-spec';
+import { resolveTargetPort } from './pod-network';
 import { isPodReady } from './readiness';
 import { workloadReplicas, type StatusInputs } from './replica-status';
 

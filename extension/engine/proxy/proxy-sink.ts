@@ -8,7 +8,7 @@
 import type Docker from 'dockerode';
 import type { StackStatus } from '../api/protocol';
 import type { EndpointSink } from '../controller/hooks';
-import { isHeadless, serviceKey, type PodNetwork } from '../controller/pod-spec';
+import { isHeadless, serviceKey, type PodNetwork } from '../controller/pod-network';
 import type { EndpointTarget } from '../controller/status';
 import { provideNetwork } from '../docker/network';
 import type { StackSpec } from '../model/types';

@@ -3,7 +3,7 @@
 // ones, or all with publishNotReadyAddresses, target ports resolved per replica) and,
 // for a headless Service, the pods DNS answers with, named by their hostname when
 // their subdomain is the Service's name.
-import { isHeadless, serviceKey } from '../controller/pod-spec';
+import { isHeadless, serviceKey } from '../controller/pod-network';
 import type { EndpointTarget } from '../controller/status';
 import type { StackSpec } from '../model/types';
 import type { ProxyService, ProxyState } from './protocol';

@@ -4,7 +4,7 @@
 // else the liveness probe; a startup probe's budget becomes the start period.
 import type Dockerode from 'dockerode';
 import type { ContainerSpec, Probe } from '../../model/types';
-import { resolveTargetPort } from '../../controller/pod-spec';
+import { resolveTargetPort } from '../../controller/pod-network';
 
 const SECOND = 1e9;
 

@@ -9,7 +9,8 @@
 //   requests/limits → reservations/limits; nodeSelector → constraints; probes → healthcheck;
 //   maxSurge/maxUnavailable → update_config; the stack file's nodes → swarm node labels
 import type Dockerode from 'dockerode';
-import { resolveEnv, resolveTargetPort, serviceEnv } from '../../controller/pod-spec';
+import { resolveTargetPort, serviceEnv } from '../../controller/pod-network';
+import { resolveEnv } from '../../controller/pod-spec';
 import { selectorMatches } from '../../model/resources';
 import type { ContainerSpec, DeploymentSpec, HpaSpec, PodTemplate, ServiceSpec, StackSpec } from '../../model/types';
 import { fileMounts, type BlobSink } from './file-volumes';

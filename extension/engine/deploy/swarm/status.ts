@@ -11,7 +11,7 @@ import type {
   ServiceStatus,
   StackStatus,
 } from '../../api/protocol';
-import { resolveTargetPort } from '../../controller/pod-spec';
+import { resolveTargetPort } from '../../controller/pod-network';
 import { selectorMatches } from '../../model/resources';
 import type { StackSpec } from '../../model/types';
 import { stackServices } from './apply';
