@@ -36,14 +36,34 @@ function flotilla(args: string[], env: NodeJS.ProcessEnv = process.env): { code:
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
-/** Local addresses (hex, as in /proc/net/tcp) listening on a TCP port. */
-function listeners(port: number): string[] {
+/** Inodes of the sockets a process holds open (from /proc/PID/fd links `socket:[INODE]`). */
+function socketInodes(pid: number): Set<string> {
+  const out = new Set<string>();
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    let link: string;
+    try {
+      link = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue; // the descriptor closed between the listing and the read; it holds no listener of ours
+    }
+    const m = /^socket:\[(\d+)\]$/.exec(link);
+    if (m) out.add(m[1]);
+  }
+  return out;
+}
+
+/**
+ * Local addresses (hex, as in /proc/net/tcp) listening on a TCP port in process `pid` (the tests run the
+ * stack's controller in their own process): another program listening on the same port is not counted.
+ */
+function listeners(port: number, pid: number): string[] {
+  const mine = socketInodes(pid);
   const out: string[] = [];
   for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
     if (!fs.existsSync(f)) continue;
     for (const line of fs.readFileSync(f, 'utf8').split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
-      if (cols.length < 4 || cols[3] !== '0A') continue; // LISTEN
+      if (cols.length < 10 || cols[3] !== '0A' || !mine.has(cols[9])) continue; // LISTEN, held by pid
       const [addr, p] = cols[1].split(':');
       if (parseInt(p, 16) === port) out.push(addr);
     }
@@ -142,7 +162,7 @@ describe('safe defaults (real Docker)', function () {
       const url = new URL(await waitFor('a Service URL', () => run!.ctl.status().services[0]?.urls[0]));
       assert.equal(url.hostname, '127.0.0.1');
       const port = Number(url.port);
-      assert.deepEqual(listeners(port), ['0100007F'], 'one listener, on 127.0.0.1');
+      assert.deepEqual(listeners(port, process.pid), ['0100007F'], 'one listener, on 127.0.0.1');
       assert.equal(await connect('127.0.0.1', port), 'open');
       const external = Object.values(os.networkInterfaces())
         .flat()
@@ -160,7 +180,19 @@ describe('safe defaults (real Docker)', function () {
       run = await startStack(dir);
       const url = new URL(await waitFor('a Service URL', () => run!.ctl.status().services[0]?.urls[0]));
       assert.equal(url.hostname, '127.0.0.2');
-      assert.deepEqual(listeners(Number(url.port)), ['0200007F']);
+      const port = Number(url.port);
+      // Another program on 127.0.0.1 with the same port is not the stack's listener.
+      const other = spawn(process.execPath, ['-e', `require('net').createServer().listen(${port}, '127.0.0.1')`]);
+      try {
+        await waitFor('the other program to listen', async () => (await connect('127.0.0.1', port)) === 'open');
+        assert.deepEqual(listeners(port, process.pid), ['0200007F']);
+      } finally {
+        if (other.exitCode === null && other.signalCode === null) {
+          const gone = new Promise((r) => other.once('exit', r));
+          other.kill('SIGTERM');
+          await gone;
+        }
+      }
     });
   });
 
@@ -176,7 +208,11 @@ describe('safe defaults (real Docker)', function () {
       try {
         const file = path.join(dir, '.flotilla/controller.json');
         assert.equal(fs.statSync(file).mode & 0o777, 0o600, 'the handle file is readable by its owner only');
-        assert.deepEqual(listeners(handle.port), ['0100007F'], 'the control port listens on 127.0.0.1 only');
+        assert.deepEqual(
+          listeners(handle.port, process.pid),
+          ['0100007F'],
+          'the control port listens on 127.0.0.1 only',
+        );
         const call = (method: string, route: string, headers: Record<string, string>, body?: string) =>
           new Promise<number>((resolve, reject) => {
             const req = http.request({ host: '127.0.0.1', port: handle.port, path: route, method, headers }, (res) => {
