@@ -48,6 +48,13 @@ spec:
   selector: {app: web}
   ports: [{name: http, port: 80, targetPort: 8080}]
 ---
+apiVersion: v1
+kind: Service
+metadata: {name: web-alt}
+spec:
+  selector: {app: web}
+  ports: [{name: http-alt, port: 8081, targetPort: 8080}, {name: admin, port: 9000, targetPort: 8080}]
+---
 `,
   // Another namespace, port 80 → named targetPort (9090)
   deployment(
@@ -242,6 +249,15 @@ describe('Services inside the stack network (real engine)', function () {
     assert.equal(env.WEB_PORT_80_TCP_ADDR, ip);
     assert.equal(env.WEB_PORT_80_TCP_PORT, '80');
     assert.equal(env.WEB_PORT_80_TCP_PROTO, 'tcp');
+    // A dashed name and port names in upper case with underscores; _SERVICE_PORT is the first port.
+    assert.equal(env.WEB_ALT_SERVICE_HOST, clusterIP('web-alt'));
+    assert.equal(env.WEB_ALT_SERVICE_PORT, '8081');
+    assert.equal(env.WEB_ALT_SERVICE_PORT_HTTP_ALT, '8081');
+    assert.equal(env.WEB_ALT_SERVICE_PORT_ADMIN, '9000');
+    assert.match(
+      await httpFrom(client, `http://${env.WEB_ALT_SERVICE_HOST}:${env.WEB_ALT_SERVICE_PORT_ADMIN}/`),
+      /^200 web-/,
+    );
     assert.equal(env.FLAKY_SERVICE_HOST, clusterIP('flaky'));
     assert.equal(env.API_SERVICE_HOST, undefined, 'another namespace');
     assert.equal(env.FLAKY_HL_SERVICE_HOST, undefined, 'headless');
@@ -262,14 +278,17 @@ describe('Services inside the stack network (real engine)', function () {
     assert.equal(await lookupFrom(client, 'm1.members'), 'ENOTFOUND');
   });
 
-  it("resolves a StatefulSet's pods as POD.SERVICE and the Service to all of them", async () => {
+  it("resolves a StatefulSet's pods as POD.SERVICE (and its longer forms) and the Service to all of them", async () => {
     const pods = await replicasOf(name, 'db');
     assert.deepEqual(
       pods.map((p) => p.replica),
       ['db-0', 'db-1'],
     );
-    assert.deepEqual(await lookupFrom(client, 'db-0.db'), [pods[0].ip]);
-    assert.deepEqual(await lookupFrom(client, 'db-1.db.default.svc.cluster.local'), [pods[1].ip]);
+    for (const pod of pods) {
+      for (const svc of ['db', 'db.default', 'db.default.svc', 'db.default.svc.cluster.local']) {
+        assert.deepEqual(await lookupFrom(client, `${pod.replica}.${svc}`), [pod.ip], `${pod.replica}.${svc}`);
+      }
+    }
     assert.deepEqual(await lookupFrom(client, 'db'), pods.map((p) => p.ip).sort());
     assert.match(await httpFrom(client, 'http://db-1.db:8080/'), /^200 db-1$/);
   });
