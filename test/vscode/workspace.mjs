@@ -19,8 +19,10 @@ function alive(pid) {
  * @param {{ ownImages?: boolean, slowBuild?: string, nodeImage?: string }} [opts]
  *   ownImages: the images are named `<stackName>/web` etc., so this run builds its own and can
  *   remove them after (the shared `shop/*` tags stay untouched);
- *   slowBuild: the service whose Dockerfile gets a short extra step, so a build lasts long
- *   enough to be seen in the editor;
+ *   slowBuild: the service whose Dockerfile gets a 3 s extra step, so a build lasts long
+ *   enough to be seen in the editor. The step's text is new on every run: Docker's layer
+ *   cache (shared by every run on the engine) would otherwise skip it, and a build made of
+ *   cached steps is over in about a second;
  *   nodeImage: the base image the Dockerfiles build FROM (their NODE_IMAGE default).
  */
 export function scratchWorkspace(tag, stackName, opts = {}) {
@@ -55,7 +57,10 @@ export function scratchWorkspace(tag, stackName, opts = {}) {
     edit(`services/${service}/Dockerfile`, (text) => {
       let out = text;
       if (opts.nodeImage) out = out.replace(/^ARG NODE_IMAGE=.*$/m, `ARG NODE_IMAGE=${opts.nodeImage}`);
-      if (opts.slowBuild === service) out = out.replace(/^(WORKDIR .*)$/m, '$1\nRUN sleep 3');
+      if (opts.slowBuild === service) {
+        const run = `${path.basename(base)}-${Date.now()}`;
+        out = out.replace(/^(WORKDIR .*)$/m, `$1\nRUN echo 'slow step of ${run}' && sleep 3`);
+      }
       return out;
     });
   }

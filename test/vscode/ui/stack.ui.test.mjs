@@ -144,12 +144,17 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await runCommand(page, 'Flotilla: Up');
     const building = treeItem(page, new RegExp(`^image ${STACK}/web \\d+/\\d+`));
     const failed = page.locator('.notifications-toasts .notification-toast .codicon-error');
-    await building.or(failed).first().waitFor({ timeout: UP_TIMEOUT });
+    const ready = treeItem(page, new RegExp(`^stack ${STACK} up · (\\d+)/\\1 ready`));
+    // A stack already Ready means the build went by unseen: say so now, with the rows shown.
+    await building.or(failed).or(ready).first().waitFor({ timeout: UP_TIMEOUT });
     if (await failed.isVisible()) assert.fail(await page.locator('.notifications-toasts').innerText());
+    if (await ready.isVisible()) {
+      const rows = (await recorded(page)).rows.filter((r) => r.startsWith('image ') || r.startsWith('stack '));
+      assert.fail(`the web image's build was never shown at a step; rows seen:\n${rows.join('\n')}`);
+    }
     await treeItem(page, new RegExp(`^stack ${STACK} (building|starting)`)).waitFor();
     await screenshot(page, 'build-in-progress');
     // Ready, or fail at once with the error the extension showed.
-    const ready = treeItem(page, new RegExp(`^stack ${STACK} up · (\\d+)/\\1 ready`));
     await ready.or(failed).first().waitFor({ timeout: UP_TIMEOUT });
     if (await failed.isVisible()) assert.fail(await page.locator('.notifications-toasts').innerText());
     await atLeast(treeItem(page, /^replica api-\S+ Ready/), 2, 10_000);
