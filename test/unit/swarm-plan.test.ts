@@ -237,6 +237,62 @@ describe('swarm plan: other workload kinds and file volumes', () => {
       [['volume', 'shop_data-db-1', '/data']],
     );
     assert.ok(spec(0).Networks?.[0].Aliases?.includes('db-0.db.default.svc.cluster.local'));
+    // Each ordinal's claim volume is prepared on its own node, by a one-shot service that mounts the same volume.
+    const setup = ordinals[1].claimSetup;
+    assert.ok(setup, 'an ordinal with a claim has a setup service');
+    const st = setup.TaskTemplate;
+    assert.ok(st && 'ContainerSpec' in st && st.ContainerSpec);
+    assert.equal(setup.Name, 'shop_db-1_claims');
+    assert.deepEqual(setup.Mode, { Replicated: { Replicas: 1 } });
+    assert.equal(st.RestartPolicy?.Condition, 'none');
+    assert.deepEqual(st.Placement?.Constraints, ['node.id==id3']);
+    assert.equal(st.ContainerSpec.Image, 'p');
+    assert.equal(st.ContainerSpec.User, '0');
+    assert.deepEqual(
+      st.ContainerSpec.Mounts?.map((m) => [m.Type, m.Source, m.ReadOnly, m.VolumeOptions?.Labels]),
+      [['volume', 'shop_data-db-1', false, spec(1).ContainerSpec?.Mounts?.[0].VolumeOptions?.Labels]],
+    );
+    assert.match(st.ContainerSpec.Command?.join(' ') ?? '', /chmod 0777/);
+    assert.equal(setup.Labels?.['dev.flotilla.role'], 'setup');
+  });
+
+  it('prepares a fresh claim volume for fsGroup as the kubelet does: group-owned, setgid, group rwx', () => {
+    const base = api();
+    assert.ok(base);
+    const stack = withKind({
+      ...base,
+      name: 'db',
+      kind: 'StatefulSet',
+      replicas: 1,
+      template: {
+        ...base.template,
+        security: { fsGroup: 2000, supplementalGroups: [] },
+        containers: [
+          { ...base.template.containers[0], volumeMounts: [{ name: 'data', mountPath: '/data', readOnly: false }] },
+        ],
+      },
+      statefulSet: {
+        serviceName: 'db',
+        podManagementPolicy: 'OrderedReady',
+        updateStrategy: 'RollingUpdate',
+        partition: 0,
+        volumeClaimTemplates: [
+          { name: 'data', source: base.source, storageBytes: 1 << 20, accessModes: ['ReadWriteOnce'] },
+        ],
+      },
+    });
+    const p = planSwarm({ stack, images: {}, proxyImage: 'p', nodes: NODES });
+    const t = p.services.find((s) => s.object === 'db')?.claimSetup?.TaskTemplate;
+    assert.ok(t && 'ContainerSpec' in t);
+    const script = t.ContainerSpec?.Command?.join(' ') ?? '';
+    assert.match(script, /chgrp 2000 "\$d" && chmod 02777 "\$d"/);
+    assert.match(script, /chgrp 2000 "\$d" && chmod g\+rwxs "\$d"/);
+    // No image to run it on: the plan says what the user gets instead of failing.
+    const none = planSwarm({ stack, images: {}, proxyImage: '', nodes: NODES });
+    assert.equal(none.services.find((s) => s.object === 'db')?.claimSetup, undefined);
+    assert.ok(none.warnings.some((w) => /claim volumes stay as Docker makes them/.test(w)));
+    // A Deployment has no claim template, so nothing to prepare.
+    assert.ok(p.services.filter((s) => s.object !== 'db').every((s) => !s.claimSetup));
   });
 
   it('runs a DaemonSet as a global service and a Job as a replicated job', () => {

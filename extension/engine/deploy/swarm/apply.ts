@@ -11,8 +11,10 @@ import {
   listServices,
   type ServiceInfo,
 } from './engine-api';
+import { needsClaimSetup, runClaimSetup } from './claim-setup';
 import { SWARM_LABELS } from './names';
 import type { DesiredBlob, DesiredService, SwarmNode, SwarmPlan } from './plan-types';
+import { pinnedNode } from './workload-kinds';
 
 export interface ApplyResult {
   created: string[];
@@ -23,6 +25,7 @@ export interface ApplyResult {
 
 export interface ApplyOptions {
   onOutput?: (line: string) => void;
+  signal?: AbortSignal;
 }
 
 export async function swarmNodes(docker: Dockerode): Promise<SwarmNode[]> {
@@ -69,6 +72,14 @@ export async function applySwarmPlan(
   await Promise.all(
     plan.services.map(async (want) => {
       const have = existing.get(want.name);
+      if (want.claimSetup && needsClaimSetup(have?.info.Spec, pinnedNode(want.spec))) {
+        say(`preparing the claim volumes of ${want.source}`);
+        await runClaimSetup(docker, want.claimSetup, { signal: opts.signal }).catch((e: unknown) => {
+          throw new Error(
+            `${want.source}: its claim volumes could not be prepared: ${e instanceof Error ? e.message : String(e)}`,
+          );
+        });
+      }
       if (!have) {
         await docker.createService(want.spec);
         result.created.push(want.name);

@@ -24,7 +24,7 @@ export interface DeployOptions extends SwarmTarget {
   onOutput?: (line: string) => void;
   timeoutMs?: number;
   signal?: AbortSignal;
-  /** Build the proxy image even without Services: --watch runs the stats agent on it. */
+  /** Build the proxy image even without Services: --watch runs the stats agent on it (claim setup jobs too). */
   needNodeImage?: boolean;
   /** Builds the Service proxy image on the manager and returns its local tag. */
   proxyImage: (docker: Docker, stack: StackSpec) => Promise<string>;
@@ -91,7 +91,9 @@ export async function deploySwarm(opts: DeployOptions): Promise<DeployResult> {
 
   const [pushed, proxyTag] = await Promise.all([
     buildAndPush(docker, stack, { registry: opts.registry, onOutput: say, signal: opts.signal }),
-    stack.services.length || opts.needNodeImage ? opts.proxyImage(docker, stack) : Promise.resolve(undefined),
+    stack.services.length || opts.needNodeImage || hasClaimTemplates(stack)
+      ? opts.proxyImage(docker, stack)
+      : Promise.resolve(undefined),
   ]);
   let proxyImage = '';
   if (proxyTag) {
@@ -112,7 +114,7 @@ export async function deploySwarm(opts: DeployOptions): Promise<DeployResult> {
     currentPins: current.pins,
   });
   for (const w of plan.warnings) say(`warning: ${w}`);
-  const applied = await applySwarmPlan(docker, plan, { onOutput: say });
+  const applied = await applySwarmPlan(docker, plan, { onOutput: say, signal: opts.signal });
   await waitConverged(docker, stack.name, {
     timeoutMs: opts.timeoutMs ?? 300_000,
     readyNodes: nodes.filter((n) => n.ready).length,
@@ -122,6 +124,11 @@ export async function deploySwarm(opts: DeployOptions): Promise<DeployResult> {
   const pruned = await pruneBlobs(docker, plan);
   if (pruned) say(`removed ${pruned} config/secret version(s) no longer used`);
   return { docker, proxyImage, stack, plan, applied };
+}
+
+/** A StatefulSet with claim templates: its volumes are prepared by a job on the proxy image (claim-setup.ts). */
+function hasClaimTemplates(stack: StackSpec): boolean {
+  return stack.deployments.some((d) => (d.statefulSet?.volumeClaimTemplates.length ?? 0) > 0);
 }
 
 /** Replica counts (an HPA's target keeps its own) and StatefulSet pins (an ordinal stays with its volume). */

@@ -2,7 +2,7 @@
 // apply.ts makes real. Kept apart so tests and the status reader share the shapes.
 import type Dockerode from 'dockerode';
 
-export type SwarmRole = 'workload' | 'proxy' | 'stats';
+export type SwarmRole = 'workload' | 'proxy' | 'stats' | 'setup';
 
 export interface DesiredService {
   name: string;
@@ -16,6 +16,8 @@ export interface DesiredService {
   hash: string;
   /** An HPA scales this service: a re-deploy keeps the current count within [min, max]. */
   hpa?: { min: number; max: number };
+  /** A StatefulSet ordinal's claim volumes: the one-shot job that prepares them on its node (claim-setup.ts). */
+  claimSetup?: Dockerode.ServiceSpec;
 }
 
 /** A Swarm config or secret: immutable, so its name carries a hash of its content. */

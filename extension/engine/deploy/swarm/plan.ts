@@ -6,6 +6,7 @@
 //                 run globally and publish in host mode, so every node answers on the port
 //   headless    → no proxy: the names are aliases of the selected tasks themselves
 //   ConfigMap/Secret values → env (as the manifests ask), and configs/secrets where files are mounted
+//   claim templates → a named volume per ordinal, made writable by a setup job before the ordinal starts
 //   requests/limits → reservations/limits; nodeSelector → constraints; probes → healthcheck;
 //   maxSurge/maxUnavailable → update_config; the stack file's nodes → swarm node labels
 import type Dockerode from 'dockerode';
@@ -13,6 +14,7 @@ import { resolveTargetPort, serviceEnv } from '../../controller/pod-network';
 import { resolveEnv } from '../../controller/pod-spec';
 import { selectorMatches } from '../../model/resources';
 import type { ContainerSpec, DeploymentSpec, HpaSpec, PodTemplate, ServiceSpec, StackSpec } from '../../model/types';
+import { claimSetupSpec } from './claim-setup';
 import { fileMounts, type BlobSink } from './file-volumes';
 import { probeHealth } from './health';
 import {
@@ -222,13 +224,14 @@ function workloadService(
   if (health.health) containerSpec.HealthCheck = health.health;
   const mounts = mountsOf(stack.name, c, w.template);
   // A StatefulSet's claim templates: a named volume per ordinal, kept on its node (down leaves it there).
+  const claims: Dockerode.MountSettings[] = [];
   for (const m of c.volumeMounts ?? []) {
     const volume = w.ordinal?.volumes[m.name];
     if (volume) {
       // The model may list the claim as a pod volume too: the ordinal's own volume replaces that mount.
       const same = mounts.findIndex((x) => x.Target === m.mountPath);
       if (same >= 0) mounts.splice(same, 1);
-      mounts.push({
+      const mount: Dockerode.MountSettings = {
         Type: 'volume',
         Source: volume,
         Target: m.mountPath,
@@ -238,7 +241,9 @@ function workloadService(
           Labels: { [SWARM_LABELS.stack]: stack.name, [SWARM_LABELS.workload]: w.name },
           DriverConfig: { Name: 'local', Options: {} },
         },
-      });
+      };
+      mounts.push(mount);
+      if (!claims.some((x) => x.Source === volume)) claims.push(mount);
     }
   }
   if (mounts.length) containerSpec.Mounts = mounts;
@@ -274,7 +279,23 @@ function workloadService(
     spec.UpdateConfig = w.update;
     spec.RollbackConfig = { ...w.update, FailureAction: 'pause' };
   }
-  return finish(spec, 'workload', labels[SWARM_LABELS.source], w.name, w.hpa);
+  const out = finish(spec, 'workload', labels[SWARM_LABELS.source], w.name, w.hpa);
+  if (claims.length && w.ordinal?.nodeId) {
+    if (inp.proxyImage) {
+      out.claimSetup = claimSetupSpec({
+        stack: stack.name,
+        service: name,
+        source: labels[SWARM_LABELS.source],
+        nodeId: w.ordinal.nodeId,
+        image: inp.proxyImage,
+        mounts: claims,
+        fsGroup: w.template.security?.fsGroup,
+      });
+    } else {
+      warnings.push(`${w.kind} ${w.name}: no setup image, so its claim volumes stay as Docker makes them (root, 0755)`);
+    }
+  }
+  return out;
 }
 
 /** The spec's hash leaves the replica count out: scaling is not a change that needs a rolling update. */
