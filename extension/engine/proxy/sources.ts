@@ -4,7 +4,10 @@
 //   controller killed mid-line leaves half a line; the next attach starts with a
 //   newline and the full state). When stdin ends the last state keeps being served.
 // - DNS polling (single-Service mode, Swarm): resolve a name such as
-//   `tasks.<service>` every interval; its A records are the endpoints.
+//   `tasks.<service>` every interval; its A records are the endpoints. A query gets
+//   one interval to answer: while a service has no healthy task, Docker's DNS relays
+//   the name upstream, and c-ares' default retries (about 25 s when upstream is
+//   unreachable) would hide the first Ready task that long.
 import { promises as dns } from 'node:dns';
 import { errnoCode, errorMessage } from '../util/errors';
 import type { ProxyPort, ProxyState } from './protocol';
@@ -66,12 +69,15 @@ const EMPTY_CODES = new Set(['ENOTFOUND', 'ENODATA', 'NXDOMAIN', 'NOTFOUND']);
 export class DnsPollSource implements EndpointSource {
   private timer: NodeJS.Timeout | undefined;
   private last: string | undefined;
+  /** The last lookup error logged: a name that keeps failing is logged once, not every interval. */
+  private lastError: string | undefined;
   private stopped = false;
 
   constructor(private readonly opts: DnsPollOptions) {}
 
   start(onState: StateHandler): void {
-    const resolve4 = this.opts.resolve4 ?? ((n: string) => dns.resolve4(n));
+    const resolver = new dns.Resolver({ timeout: Math.max(250, this.opts.intervalMs), tries: 1 });
+    const resolve4 = this.opts.resolve4 ?? ((n: string) => resolver.resolve4(n));
     const tick = async (): Promise<void> => {
       let ips: string[] | undefined;
       try {
@@ -79,9 +85,13 @@ export class DnsPollSource implements EndpointSource {
       } catch (e) {
         const code = errnoCode(e) ?? '';
         if (EMPTY_CODES.has(code)) ips = [];
-        else this.opts.log(`resolving ${this.opts.lookup}: ${errorMessage(e)}; keeping the last endpoints`);
+        else if (errorMessage(e) !== this.lastError) {
+          this.lastError = errorMessage(e);
+          this.opts.log(`resolving ${this.opts.lookup}: ${this.lastError}; keeping the last endpoints`);
+        }
       }
       if (ips !== undefined) {
+        this.lastError = undefined;
         const key = ips.join(',');
         if (key !== this.last) {
           this.last = key;
