@@ -29,6 +29,11 @@ export async function down(args: Args): Promise<number> {
     process.stdout.write(
       `stack ${stack.name}: removed ${r.services} service(s), ${r.configs} config(s), ${r.secrets} secret(s)${r.network ? ' and its network' : ''} from the swarm\n`,
     );
+    if (r.jobContainers === 'left') {
+      process.stdout.write(
+        `the containers of ${r.jobs.join(', ')} may remain on their nodes (Swarm before Docker 23 keeps a removed Job's tasks): remove them there with docker container rm\n`,
+      );
+    }
     return 0;
   }
   const client = await ControllerClient.connect(dir);

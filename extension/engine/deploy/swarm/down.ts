@@ -1,9 +1,11 @@
 // `flotilla down --target swarm`: removes what the stack created on the swarm and nothing else: its services
 // (their tasks' containers go with them on every node), configs, secrets, the overlay network once no task
-// holds it, and the node labels it set. StatefulSet volumes stay on their nodes: they hold the user's data.
+// holds it, and the node labels it set; a Job's containers, which Swarm leaves on the nodes, go too.
+// StatefulSet volumes stay on their nodes: they hold the user's data.
 import type Dockerode from 'dockerode';
 import { stackServices } from './apply';
 import { editNodeLabels, listConfigs, listNodes, listSecrets, listTasks } from './engine-api';
+import { jobCleanupSpec, runJobCleanup } from './job-cleanup';
 import { SWARM_LABELS, swarmNetworkName } from './names';
 
 export interface DownResult {
@@ -11,11 +13,24 @@ export interface DownResult {
   configs: number;
   secrets: number;
   network: boolean;
+  /** The Job services removed, and what became of their containers on the nodes (see job-cleanup.ts). */
+  jobs: string[];
+  jobContainers: 'none' | 'removed' | 'left';
 }
 
 export async function downSwarm(docker: Dockerode, stack: string, timeoutMs = 120_000): Promise<DownResult> {
   const services = await stackServices(docker, stack);
-  const ids = [...services.values()].map((s) => s.info.ID);
+  const isJob = (spec: Dockerode.ServiceSpec | undefined) => !!(spec?.Mode?.ReplicatedJob ?? spec?.Mode?.GlobalJob);
+  const jobs = [...services.entries()].filter(([, s]) => isJob(s.info.Spec)).map(([name]) => name);
+  // A removed Job's tasks stay in the swarm (Docker < 23), so only the other services' tasks are waited for.
+  const ids = [...services.values()].filter((s) => !isJob(s.info.Spec)).map((s) => s.info.ID);
+  const nodeImage = [...services.values()]
+    .map((s) => s.info.Spec)
+    .filter((spec) => ['proxy', 'stats'].includes(spec?.Labels?.[SWARM_LABELS.role] ?? ''))
+    .map((spec) =>
+      spec?.TaskTemplate && 'ContainerSpec' in spec.TaskTemplate ? spec.TaskTemplate.ContainerSpec?.Image : '',
+    )
+    .find((image) => !!image);
   for (const s of services.values()) await s.remove();
   // The tasks' containers stop on their nodes after the services are gone; the network can go only then.
   const until = Date.now() + timeoutMs;
@@ -49,6 +64,12 @@ export async function downSwarm(docker: Dockerode, stack: string, timeoutMs = 12
       secrets++;
     }
   }
+  let jobContainers: DownResult['jobContainers'] = 'none';
+  if (jobs.length) {
+    const ready = (await listNodes(docker)).filter((n) => n.Status?.State === 'ready').length;
+    jobContainers =
+      nodeImage && (await runJobCleanup(docker, jobCleanupSpec(stack, nodeImage, jobs), ready)) ? 'removed' : 'left';
+  }
   let network = false;
   const name = swarmNetworkName(stack);
   for (const n of await docker.listNetworks({ filters: { name: [name] } })) {
@@ -56,7 +77,7 @@ export async function downSwarm(docker: Dockerode, stack: string, timeoutMs = 12
     network = await retry(() => docker.getNetwork(n.Id).remove());
   }
   await unlabelNodes(docker, stack);
-  return { services: services.size, configs, secrets, network };
+  return { services: services.size, configs, secrets, network, jobs, jobContainers };
 }
 
 /** Takes off the node labels the stack set (recorded under dev.flotilla.labels.<stack>). */
