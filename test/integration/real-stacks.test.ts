@@ -9,11 +9,15 @@ import * as path from 'node:path';
 import type { JobStatus } from '../../extension/engine/api/protocol';
 import { LABELS } from '../../extension/engine/docker/labels';
 import { listClaimVolumes, removeClaimVolumes } from '../../extension/engine/docker/volumes';
+import { run as execIn } from './proxy-support';
 import { reloadStack } from '../../extension/engine/runner';
 import { lintPaths } from '../../language-server/src/lint/collect';
 import { ensureNodeImage } from '../support/node-image';
 import { addResource, copyRealStack, ensureNodeBashImage, REAL_STACKS, replicaLogs } from '../support/real-stacks';
 import { docker, removeStack, startStack, uniqueName, waitFor, type Running } from '../support/stack-fixture';
+
+/** A quicker restart after a crash and stop at down than a cluster's defaults (10 s, 30 s). */
+const FAST = 'settings: {backoffBaseSeconds: 1, terminationGracePeriodSeconds: 2}\n';
 
 /** A Job running `script` in `image` once (the client a tutorial runs with `kubectl run`). */
 function clientJob(image: string, shell: string, script: string): string {
@@ -68,7 +72,7 @@ describe('public stacks on the real engine (stand-in images)', function () {
 
     before(async () => {
       await ensureNodeImage(docker);
-      r = await startStack(copyRealStack('microservices-demo', name));
+      r = await startStack(copyRealStack('microservices-demo', name, FAST));
     });
     after(async () => {
       await r?.stop();
@@ -140,7 +144,7 @@ describe('public stacks on the real engine (stand-in images)', function () {
 
     before(async () => {
       await ensureNodeBashImage(docker);
-      r = await startStack(copyRealStack('mysql', name));
+      r = await startStack(copyRealStack('mysql', name, FAST));
     });
     after(async () => {
       await r?.stop();
@@ -192,6 +196,42 @@ describe('public stacks on the real engine (stand-in images)', function () {
         [...ids].every((id) => ['100', '101', '102'].includes(id)),
         `server ids from the init container: ${[...ids].join(', ')}`,
       );
+    });
+
+    it('a deleted pod comes back under its name on its own claim: a new pod (no restarts) with its data', async () => {
+      const run = r!;
+      const replica = () => run.ctl.status().deployments[0].replicas.find((x) => x.name === 'mysql-1');
+      const containers = () =>
+        docker.listContainers({
+          all: true,
+          filters: { label: [`${LABELS.stack}=${name}`, `${LABELS.replica}=mysql-1`] },
+        });
+      const app = async () => (await containers()).find((c) => c.Labels[LABELS.container] === 'mysql');
+      // The server dies once: restarted in place, counted.
+      await docker.getContainer((await app())!.Id).kill();
+      await waitFor('mysql-1 restarted in place, Ready', () => replica()?.restarts === 1 && replica()?.ready, 60_000);
+      // The pod is deleted: every container of it goes.
+      const old = new Set((await containers()).map((c) => c.Id));
+      await Promise.all([...old].map((id) => docker.getContainer(id).remove({ force: true })));
+      await waitFor(
+        'a new mysql-1 Ready',
+        async () => {
+          const now = await app();
+          return replica()?.ready && now !== undefined && !old.has(now.Id);
+        },
+        90_000,
+      );
+      assert.equal(replica()?.restarts, 0, 'a new pod under the old name has not restarted');
+      // Its claim kept the replicated rows: served by the new pod itself.
+      const rows = await execIn((await app())!.Id, [
+        'mysql',
+        '-h',
+        '127.0.0.1',
+        '-e',
+        'SELECT @@server_id; SELECT * FROM test.messages',
+      ]);
+      assert.match(rows, /^101$/m);
+      assert.match(rows, /^hello$/m);
     });
 
     it('flotilla lint finds no error in the project', async () => {

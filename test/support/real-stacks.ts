@@ -17,8 +17,11 @@ import { ensureNodeImage, NODE_IMAGE } from './node-image';
 
 export const REAL_STACKS = path.resolve(__dirname, '../fixtures/real-stacks');
 
-/** Copies test/fixtures/real-stacks/<project> to a temporary folder, its stack renamed `name`. */
-export function copyRealStack(project: string, name: string): string {
+/**
+ * Copies test/fixtures/real-stacks/<project> to a temporary folder, its stack renamed `name`;
+ * `extra` is appended to its stack file (settings for a test, never the project's manifests).
+ */
+export function copyRealStack(project: string, name: string, extra = ''): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `flotilla-${project}-`));
   fs.cpSync(path.join(REAL_STACKS, project), dir, {
     recursive: true,
@@ -27,7 +30,7 @@ export function copyRealStack(project: string, name: string): string {
   const file = path.join(dir, 'flotilla.yaml');
   const text = fs.readFileSync(file, 'utf8');
   if (!/^name: .*$/m.test(text)) throw new Error(`${project}/flotilla.yaml has no name: line`);
-  fs.writeFileSync(file, text.replace(/^name: .*$/m, `name: ${name}`));
+  fs.writeFileSync(file, text.replace(/^name: .*$/m, `name: ${name}`) + extra);
   return dir;
 }
 
