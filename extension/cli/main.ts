@@ -74,8 +74,9 @@ main(process.argv.slice(2)).then(
     const code = result === 0 && hadInternalError() ? 1 : result;
     process.exitCode = code;
     // Exit once stdout has drained: to a pipe, writes are asynchronous and process.exit
-    // would cut long output (lint --format json | jq) at the pipe buffer.
-    if (!['up', 'logs'].includes(process.argv[2] ?? '')) process.stdout.write('', () => process.exit(code));
+    // would cut long output (lint --format json | jq) at the pipe buffer. `up` exits too once its
+    // controller has stopped, even if a handle (a file watch, a socket) were left open.
+    if (process.argv[2] !== 'logs') process.stdout.write('', () => process.exit(code));
   },
   (e: unknown) => {
     const msg =

@@ -18,6 +18,9 @@ export class StackWatcher {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
+  private closed = false;
+  /** Aborts the running reload's builds when the watcher closes. */
+  private readonly abort = new AbortController();
 
   constructor(
     private readonly ctl: StackController,
@@ -30,7 +33,6 @@ export class StackWatcher {
     this.watcher = watch(this.roots(), {
       ignoreInitial: true,
       ignored: (p) => IGNORED.test(p),
-      awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 50 },
     });
     // changed() and reload() report every failure themselves (reload prints it), so they never reject.
     this.watcher.on('all', (_event, file) => void this.changed(file));
@@ -56,13 +58,22 @@ export class StackWatcher {
     return [...new Set(all)].filter((d, _i, list) => !list.some((o) => o !== d && d.startsWith(o + path.sep)));
   }
 
-  close(): void {
+  /**
+   * Stops watching, then waits for a reload already running. Nothing is watched or reloaded
+   * after this: chokidar's add() re-opens a closed watcher, so a reload finishing late must
+   * not add the roots again, and a save seen just before must not start one.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
     clearTimeout(this.timer);
-    void this.watcher?.close(); // closing file watches cannot fail in a way anyone could act on
+    this.again = false;
+    this.abort.abort();
+    await this.watcher?.close();
+    await this.running;
   }
 
   private async changed(file: string): Promise<void> {
-    if (!(await this.relevant(file))) return;
+    if (this.closed || !(await this.relevant(file)) || this.closed) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.reload(path.relative(this.ctl.stack.dir, file)), this.debounceMs); // never rejects
   }
@@ -83,20 +94,21 @@ export class StackWatcher {
   }
 
   private async reload(trigger: string): Promise<void> {
+    if (this.closed) return;
     if (this.running) {
       this.again = true;
       return;
     }
     this.say(`change detected (${trigger}): reloading`);
-    this.running = reloadStack(this.ctl, this.prep)
+    this.running = reloadStack(this.ctl, { ...this.prep, signal: this.abort.signal })
       .then((msg) => {
         this.say(msg);
-        this.watcher?.add(this.roots()); // a kustomize render may now read new bases
+        if (!this.closed) this.watcher?.add(this.roots()); // a kustomize render may now read new bases
       })
       .catch((e: unknown) => this.say(`not applied, the running stack is unchanged:\n${errorMessage(e)}`))
       .finally(() => {
         this.running = undefined;
-        if (this.again) {
+        if (this.again && !this.closed) {
           this.again = false;
           void this.reload('further changes'); // never rejects: failures are printed
         }

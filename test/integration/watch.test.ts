@@ -39,7 +39,7 @@ describe('rebuild and roll on save (real Docker)', function () {
   const said: string[] = [];
 
   afterEach(async () => {
-    watcher?.close();
+    await watcher?.close();
     await run?.stop();
     await removeStack(name);
     const imgs = await docker.listImages({ filters: { label: [`dev.flotilla.stack=${name}`] } });

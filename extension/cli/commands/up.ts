@@ -50,6 +50,8 @@ export async function up(args: Args): Promise<number> {
 
   let stopping: Promise<void> | undefined;
   let stopFailed = false;
+  // Made now, started once the controller serves: shutdown may be asked for before that.
+  const watcher = args.flags.has('--no-watch') ? undefined : new StackWatcher(ctl, prep, say);
   let finished!: () => void;
   const done = new Promise<void>((r) => (finished = r));
   const stopOnce = (down: boolean) =>
@@ -65,7 +67,8 @@ export async function up(args: Args): Promise<number> {
   });
   serving.server = control;
   const shutdown = async (down: boolean): Promise<void> => {
-    watcher?.close();
+    // The watcher first: a reload it runs must neither apply to a stopped controller nor re-open watches.
+    await watcher?.close();
     await ctl.stop(false);
     await control.close();
     if (down) {
@@ -92,18 +95,35 @@ export async function up(args: Args): Promise<number> {
       say(`service ${svc.name} port ${p.port}: ${p.url ?? `not published (${p.error ?? 'no host port'})`}${inside}`);
     }
   }
-  const watcher = args.flags.has('--no-watch') ? undefined : new StackWatcher(ctl, prep, say);
   watcher?.start();
 
-  // stopOnce never rejects (it reports a failed shutdown itself), so nothing is lost by not awaiting here.
-  process.once('SIGINT', () => void stopOnce(false));
-  process.once('SIGTERM', () => void stopOnce(false));
+  // The first signal stops the controller gracefully; a second one while it stops exits at once.
+  // stopOnce never rejects (it reports a failed shutdown itself), so nothing is lost by not awaiting it.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      say(`${signal} again: exiting without waiting for the controller to stop`);
+      process.exit(130);
+    }
+    void stopOnce(false);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const unsubscribe = onInternalError((message) =>
     ctl.emitEvent('Warning', 'InternalError', `stack/${ctl.stack.name}`, message),
   );
   await done;
   unsubscribe();
+  // main.ts exits the process after this returns, whatever handles are left (the controller has
+  // stopped, so nothing left open can matter). FLOTILLA_DEBUG_HANDLES names them, for tests.
+  if (process.env.FLOTILLA_DEBUG_HANDLES) await reportOpenHandles();
   return stopFailed ? 1 : 0;
+}
+
+/** Lists what would still keep the process alive once the event loop settles (piped stdio shows as PipeWrap). */
+async function reportOpenHandles(): Promise<void> {
+  await new Promise((r) => setTimeout(r, 200));
+  const left = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
+  process.stderr.write(`open handles after stop: ${left.length ? left.join(', ') : 'none'}\n`);
 }
 
 /** `up --dry-run`: the plan, printed; nothing is created, and Docker is only read if it answers. */

@@ -61,6 +61,7 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
   private readonly reconciler: Reconciler;
   private readonly intents: Intents;
   private resync?: NodeJS.Timeout;
+  private stopped = false;
   private lastEndpoints = '';
   health?: HealthMonitor;
   endpointSink?: EndpointSink;
@@ -162,6 +163,8 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
 
   /** Applies a newly loaded stack (manifest edit, rebuilt image): level-based, so just swap and enqueue. */
   apply(stack: StackSpec, imageIds: Record<string, string>, nodes: StackSpec['nodes']): void {
+    // A reload finishing after stop() must not reopen listeners or restart the HPA timer.
+    if (this.stopped) throw new Error('the controller has stopped; the change was not applied');
     const next = new Set(this.workloadKeys(stack));
     const gone = this.workloadKeys(this.stack).filter((k) => !next.has(k));
     this.stack = stack;
@@ -340,6 +343,7 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
    * container and the network the stack labelled.
    */
   async stop(down: boolean): Promise<void> {
+    this.stopped = true;
     clearInterval(this.resync);
     this.events.stop();
     this.health?.stop();

@@ -43,7 +43,13 @@ export function resolvePort(port: IntOrString, ports: ContainerPort[]): number |
   return found ? found.containerPort : new Error(`port ${port} not found`);
 }
 
-export async function runCheck(target: CheckTarget, probe: Probe, timeoutSeconds: number): Promise<CheckOutcome> {
+/** `signal` cancels a check from the host (its socket closed at once); the outcome is then a failure nobody reads. */
+export async function runCheck(
+  target: CheckTarget,
+  probe: Probe,
+  timeoutSeconds: number,
+  signal?: AbortSignal,
+): Promise<CheckOutcome> {
   const timeoutMs = Math.max(1, timeoutSeconds) * 1000;
   try {
     if (probe.exec) return await execCheck(target, probe.exec.command, timeoutMs);
@@ -52,7 +58,7 @@ export async function runCheck(target: CheckTarget, probe: Probe, timeoutSeconds
       if (port instanceof Error) return { ok: false, output: port.message, errored: true };
       const url = probeUrl(probe.httpGet, target.address, port);
       return target.route === 'direct'
-        ? await httpDirect(url, probe.httpGet, timeoutMs)
+        ? await httpDirect(url, probe.httpGet, timeoutMs, signal)
         : await httpInContainer(target, url, probe.httpGet, timeoutMs);
     }
     if (probe.grpc) {
@@ -63,7 +69,7 @@ export async function runCheck(target: CheckTarget, probe: Probe, timeoutSeconds
       const port = resolvePort(probe.tcpSocket.port, target.ports);
       if (port instanceof Error) return { ok: false, output: port.message, errored: true };
       return target.route === 'direct'
-        ? await tcpDirect(target.address, port, timeoutMs)
+        ? await tcpDirect(target.address, port, timeoutMs, signal)
         : await tcpInContainer(target, port, timeoutMs);
     }
     return { ok: false, output: 'probe has no httpGet, tcpSocket, exec or grpc action', errored: true };
@@ -114,7 +120,12 @@ function dialError(err: NodeJS.ErrnoException, hostPort: string): string {
  * a redirect to another host ends the probe with that 3xx, which passes. The timeout
  * covers the whole chain, as Go's Client.Timeout does.
  */
-function httpDirect(url: string, action: HttpGetAction, timeoutMs: number): Promise<CheckOutcome> {
+function httpDirect(
+  url: string,
+  action: HttpGetAction,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<CheckOutcome> {
   return new Promise((resolve) => {
     const first = new URL(url);
     let current = url;
@@ -124,9 +135,11 @@ function httpDirect(url: string, action: HttpGetAction, timeoutMs: number): Prom
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', cancel);
       req?.destroy();
       resolve(o);
     };
+    const cancel = (): void => done({ ok: false, output: 'probe cancelled' });
     const timer = setTimeout(
       () =>
         done({
@@ -168,20 +181,26 @@ function httpDirect(url: string, action: HttpGetAction, timeoutMs: number): Prom
       });
       req = r;
     };
+    if (signal?.aborted) return cancel();
+    signal?.addEventListener('abort', cancel, { once: true });
     get(url, 0);
   });
 }
 
-function tcpDirect(host: string, port: number, timeoutMs: number): Promise<CheckOutcome> {
+function tcpDirect(host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<CheckOutcome> {
   return new Promise((resolve) => {
+    if (signal?.aborted) return resolve({ ok: false, output: 'probe cancelled' });
     const hostPort = `${host}:${port}`;
     const sock = net.connect({ host, port });
     const done = (o: CheckOutcome): void => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', cancel);
       sock.destroy();
       resolve(o);
     };
+    const cancel = (): void => done({ ok: false, output: 'probe cancelled' });
     const timer = setTimeout(() => done({ ok: false, output: `dial tcp ${hostPort}: i/o timeout` }), timeoutMs);
+    signal?.addEventListener('abort', cancel, { once: true });
     sock.once('connect', () => done({ ok: true, output: '' }));
     sock.once('error', (err: NodeJS.ErrnoException) => done({ ok: false, output: dialError(err, hostPort) }));
   });

@@ -61,6 +61,8 @@ export class Prober {
   private isReady = false;
   private stopped = false;
   private lastFailureMsg?: string;
+  /** Cancels checks in flight when the prober stops, so none outlives it. */
+  private readonly abort = new AbortController();
 
   constructor(private readonly opts: ProberOptions) {
     this.target = {
@@ -104,6 +106,7 @@ export class Prober {
   stop(): void {
     this.stopped = true;
     for (const w of this.workers.values()) this.halt(w);
+    this.abort.abort();
   }
 
   private onStartupPassed(): void {
@@ -145,7 +148,7 @@ export class Prober {
     if (this.stopped || w.stopped || w.running) return;
     w.running = true;
     const startedAt = Date.now();
-    const outcome = await runCheck(this.target, w.probe, w.probe.timeoutSeconds);
+    const outcome = await runCheck(this.target, w.probe, w.probe.timeoutSeconds, this.abort.signal);
     w.running = false;
     if (this.stopped || w.stopped) return;
     if (!outcome.ok) {
