@@ -211,6 +211,12 @@ export interface ControlRequests {
   '/v1/replica/restart': { replica: string };
   '/v1/replica/kill': { replica: string };
   '/v1/reload': Record<string, never>;
+  /**
+   * A view shows these replicas' CPU and memory: the controller reads them every 2 s for the
+   * next minute (renew while the view stays open; an empty list stops). Usage is read nowhere
+   * else except for an HPA's targets.
+   */
+  '/v1/usage': { replicas: string[] };
   /** Stop the controller; with down=true also remove everything the stack labelled. */
   '/v1/shutdown': { down: boolean };
 }

@@ -158,6 +158,13 @@ export class ControlServer {
           return reply(await this.ctl.killReplica(String(body.replica)));
         case '/v1/reload':
           return reply(await this.hooks.reload());
+        case '/v1/usage': {
+          const replicas = Array.isArray(body.replicas)
+            ? body.replicas.filter((r): r is string => typeof r === 'string')
+            : [];
+          this.ctl.requestUsage(replicas);
+          return reply(`reading the usage of ${replicas.length} replica(s)`);
+        }
         case '/v1/shutdown':
           reply(body.down ? 'stopping and removing the stack' : 'stopping the controller');
           // The shutdown hook reports its own failure (up.ts stopOnce), so nothing is lost by not awaiting it.
@@ -188,6 +195,7 @@ const ROUTES: readonly (keyof ControlRequests)[] = [
   '/v1/replica/restart',
   '/v1/replica/kill',
   '/v1/reload',
+  '/v1/usage',
   '/v1/shutdown',
 ];
 

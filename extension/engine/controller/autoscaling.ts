@@ -1,40 +1,50 @@
-// The HPA controller loop and the usage figures behind it: streamed container
-// stats (one open stream per running container, no polling) and the balancer's
-// per-replica connection metrics, fed every hpaSyncSeconds into one Autoscaler
-// per HorizontalPodAutoscaler. Decisions go to the controller as the target's
-// replica count, exactly like the HPA writing the scale subresource.
+// The HPA controller loop and the usage figures behind it: container CPU and memory,
+// read only where something uses them (an HPA's targets with a CPU or memory metric,
+// once per hpaSyncSeconds; the replicas an open view shows, every 2 s while it asks), and
+// the balancer's per-replica connection metrics, fed every hpaSyncSeconds into one
+// Autoscaler per HorizontalPodAutoscaler. Decisions go to the controller as the target's
+// replica count, exactly like the HPA writing the scale subresource. A stack without an
+// HPA and without a view asking reads nothing at all.
 import type { HpaStatus } from '../api/protocol';
 import { podPhase } from '../docker/observe';
 import { Autoscaler, podSamples, type ObservedReplica } from '../scaler/autoscaler';
-import { StatsSampler } from '../scaler/stats-sampler';
+import { UsageSampler } from '../scaler/usage-sampler';
 import type { DeploymentSpec, HpaSpec, StackSpec } from '../model/types';
 import type { BalancerSink } from './balancer-sink';
 import type { StackController } from './controller';
 import { SCALABLE } from './intents';
 import { isPodReady } from './readiness';
 
+/** How often replicas shown in a view are read, and how long a view's request lasts unless renewed. */
+export const VIEW_SAMPLE_MS = 2000;
+export const VIEW_LEASE_MS = 60_000;
+
 export class AutoscalingLoop {
-  readonly sampler: StatsSampler;
+  readonly sampler: UsageSampler;
   private readonly scalers = new Map<string, Autoscaler>();
   private readonly statuses = new Map<string, HpaStatus>();
   private timer?: NodeJS.Timeout;
   private first?: NodeJS.Timeout;
+  private viewTimer?: NodeJS.Timeout;
+  /** Replicas an open view shows, with when the request lapses. */
+  private readonly viewed = new Map<string, number>();
+  private stopped = false;
 
   constructor(
     private readonly ctl: StackController,
     private readonly balancers?: BalancerSink,
   ) {
-    this.sampler = new StatsSampler(ctl.docker);
+    this.sampler = new UsageSampler(ctl.docker);
   }
 
-  private readonly onChanged = (): void => this.trackContainers();
-
   start(): void {
-    this.ctl.on('changed', this.onChanged);
     this.adoptTargets();
     this.schedule();
-    // A first look soon after start, so status shows the HPA before a full period passes.
-    this.first = setTimeout(() => this.sync(), 2000);
+    // A first reading now and a first look soon after start, so status shows the HPA (with a
+    // CPU rate over those 2 s) before a full period passes.
+    if (!this.ctl.stack.hpas.length) return;
+    void this.sampleTargets(); // never rejects
+    this.first = setTimeout(() => void this.tick(), 2000); // never rejects
   }
 
   /** A reload may change HPAs and the sync period. */
@@ -45,11 +55,73 @@ export class AutoscalingLoop {
   }
 
   stop(): void {
-    // A reconcile finishing after the stop must not reopen stats streams.
-    this.ctl.off('changed', this.onChanged);
+    this.stopped = true;
     clearInterval(this.timer);
     clearTimeout(this.first);
-    this.sampler.stop();
+    clearInterval(this.viewTimer);
+    this.viewTimer = undefined;
+  }
+
+  /**
+   * A view shows these replicas: read their usage every 2 s for the next minute (a view renews
+   * its request while it stays open). Replaces what was asked before.
+   */
+  requestUsage(replicas: readonly string[], leaseMs = VIEW_LEASE_MS): void {
+    if (this.stopped) return;
+    const until = Date.now() + leaseMs;
+    this.viewed.clear();
+    for (const r of replicas) this.viewed.set(r, until);
+    if (this.viewed.size && !this.viewTimer) {
+      this.viewTimer = setInterval(() => void this.sampleViewed(), VIEW_SAMPLE_MS); // never rejects
+      void this.sampleViewed(); // never rejects
+    }
+  }
+
+  /** One HPA period: read the targets' usage, then decide. */
+  private async tick(): Promise<void> {
+    await this.sampleTargets();
+    if (!this.stopped) this.sync();
+  }
+
+  /** Running containers of the targets of HPAs with a CPU or memory metric. */
+  private targetContainers(): string[] {
+    const stack = this.ctl.stack;
+    const names = new Set(
+      stack.hpas
+        .filter((h) => h.metrics.some((m) => m.type === 'Resource'))
+        .flatMap((h) => hpaTarget(stack, h)?.name ?? []),
+    );
+    if (!names.size) return [];
+    return this.ctl
+      .observedPods()
+      .filter((p) => names.has(p.deployment))
+      .flatMap((p) => p.containers.filter((c) => c.state === 'running').map((c) => c.id));
+  }
+
+  private viewedContainers(): string[] {
+    const now = Date.now();
+    for (const [r, until] of this.viewed) if (until < now) this.viewed.delete(r);
+    return this.ctl
+      .observedPods()
+      .filter((p) => this.viewed.has(p.replica))
+      .flatMap((p) => p.containers.filter((c) => c.state === 'running').map((c) => c.id));
+  }
+
+  private async sampleTargets(): Promise<void> {
+    const targets = this.targetContainers();
+    this.sampler.retain([...targets, ...this.viewedContainers()]);
+    await this.sampler.sample(targets);
+  }
+
+  private async sampleViewed(): Promise<void> {
+    const ids = this.viewedContainers();
+    if (!this.viewed.size) {
+      clearInterval(this.viewTimer);
+      this.viewTimer = undefined;
+    }
+    this.sampler.retain([...ids, ...this.targetContainers()]);
+    await this.sampler.sample(ids);
+    if (!this.stopped) this.ctl.emit('changed');
   }
 
   status(deployment: string): HpaStatus | undefined {
@@ -103,7 +175,10 @@ export class AutoscalingLoop {
   }
 
   private schedule(): void {
-    this.timer = setInterval(() => this.sync(), this.ctl.stack.settings.hpaSyncSeconds * 1000);
+    // Without an HPA there is nothing to sync: no timer at all.
+    if (this.stopped || !this.ctl.stack.hpas.length) return;
+    // tick() never rejects: a container that cannot be read just has no figure.
+    this.timer = setInterval(() => void this.tick(), this.ctl.stack.settings.hpaSyncSeconds * 1000);
   }
 
   /** An HPA owns its target's replica count from the start, clamped to its bounds. */
@@ -140,12 +215,6 @@ export class AutoscalingLoop {
   private hpaFor(deployment: string): HpaSpec | undefined {
     const d = this.ctl.stack.deployments.find((x) => x.name === deployment);
     return this.ctl.stack.hpas.find((h) => h.target.kind === (d?.kind ?? 'Deployment') && h.target.name === deployment);
-  }
-
-  private trackContainers(): void {
-    const ids: string[] = [];
-    for (const p of this.ctl.observedPods()) for (const c of p.containers) if (c.state === 'running') ids.push(c.id);
-    this.sampler.track(ids);
   }
 }
 

@@ -217,6 +217,11 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
     return this.intents.restart(deployment);
   }
 
+  /** A view shows these replicas: their CPU and memory are read while it keeps asking. */
+  requestUsage(replicas: readonly string[]): void {
+    this.autoscaling?.requestUsage?.(replicas);
+  }
+
   /** Sets the HPA's decision for a deployment (undefined hands control back to spec/scale). */
   setAutoscaled(deployment: string, replicas: number | undefined): void {
     this.intents.setAutoscaled(deployment, replicas);

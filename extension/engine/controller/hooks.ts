@@ -66,6 +66,8 @@ export interface Autoscaling {
   stop(): void;
   status(deployment: string): HpaStatus | undefined;
   usage(containerId: string): { cpuPercent: number; memoryBytes: number } | undefined;
+  /** A view shows these replicas: read their usage while it keeps asking (a lease it renews). */
+  requestUsage?(replicas: readonly string[]): void;
 }
 
 export interface ControllerOptions<D extends DockerApi = Docker> {

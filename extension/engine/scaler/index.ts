@@ -6,7 +6,8 @@
 // - hpa.ts: decide(): pause, bounds, largest recommendation, stabilization windows and
 //   rate policies with Kubernetes' defaults. Pure: history in, history out.
 // - autoscaler.ts: Autoscaler keeps one HPA's history; podSamples() builds its inputs.
-// - stats-sampler.ts: CPU and memory per container from streamed Docker stats.
+// - usage-sampler.ts, usage-source.ts: CPU and memory per container, read when asked, from the
+//   container's cgroup files on a local engine and from the Engine API elsewhere.
 // The loop that runs them against a stack is the controller's (controller/autoscaling.ts).
 
 export {
@@ -36,4 +37,5 @@ export {
   type SyncResult,
   type ObservedReplica,
 } from './autoscaler';
-export { StatsSampler, usageFromFrame, type ContainerUsage, type StatsFrame } from './stats-sampler';
+export { UsageSampler, type ContainerUsage } from './usage-sampler';
+export { readingFromFrame, readingFromCgroup, cgroupFilesFor, parseMountinfo, type UsageReading } from './usage-source';
