@@ -1,17 +1,17 @@
 // The `flotilla` CLI: the same engine as the VS Code extension, headless.
 // Exit 0 on success; on failure a one-line reason (or the file:line list of
 // problems) on stderr and a non-zero code.
-import { parseArgs, stackDir, UsageError } from './args';
+import { parseArgs, stackDir, UsageError, type Args } from './args';
 import { hadInternalError, installCrashHandlers } from './crash';
-import { deploy } from './commands/deploy';
-import { render } from './commands/render';
-import { down } from './commands/down';
-import { scale, restart } from './commands/intents';
-import { logs } from './commands/logs';
-import { status } from './commands/status';
-import { up } from './commands/up';
-import { lint } from './commands/lint';
 import { errorMessage } from '../engine/util/errors';
+import type * as UpCommand from './commands/up';
+import type * as StatusCommand from './commands/status';
+import type * as IntentCommands from './commands/intents';
+import type * as LogsCommand from './commands/logs';
+import type * as DownCommand from './commands/down';
+import type * as LintCommand from './commands/lint';
+import type * as DeployCommand from './commands/deploy';
+import type * as RenderCommand from './commands/render';
 
 const HELP = `flotilla: run Kubernetes manifests on your local Docker engine
 
@@ -45,17 +45,38 @@ usage: flotilla <command> [--stack DIR] [options]
   --stack DIR             the folder holding flotilla.yaml or skaffold.yaml (default: .)
 `;
 
-const COMMANDS: Record<string, (a: ReturnType<typeof parseArgs>) => Promise<number>> = {
-  up,
-  status,
-  scale,
-  restart,
-  logs,
-  down,
-  lint,
-  deploy,
-  render,
+// Each command's code is evaluated only when it runs (a require at the call, which the bundle
+// keeps lazy): `status` and `scale` start without the engine, the language server's rules or the
+// deploy targets.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const COMMANDS: Record<string, (a: Args) => Promise<number>> = {
+  up: (a) => load('up', require('./commands/up')).up(a),
+  status: (a) => load('status', require('./commands/status')).status(a),
+  scale: (a) => load('intents', require('./commands/intents')).scale(a),
+  restart: (a) => load('intents', require('./commands/intents')).restart(a),
+  logs: (a) => load('logs', require('./commands/logs')).logs(a),
+  down: (a) => load('down', require('./commands/down')).down(a),
+  lint: (a) => load('lint', require('./commands/lint')).lint(a),
+  deploy: (a) => load('deploy', require('./commands/deploy')).deploy(a),
+  render: (a) => load('render', require('./commands/render')).render(a),
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** Types what a lazy require returned (the module named by `_which`). */
+function load<K extends keyof Commands>(_which: K, module: Commands[K]): Commands[K] {
+  return module;
+}
+
+interface Commands {
+  up: typeof UpCommand;
+  status: typeof StatusCommand;
+  intents: typeof IntentCommands;
+  logs: typeof LogsCommand;
+  down: typeof DownCommand;
+  lint: typeof LintCommand;
+  deploy: typeof DeployCommand;
+  render: typeof RenderCommand;
+}
 
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);

@@ -29,12 +29,30 @@ export class ControllerClient {
     }
     if (!isControllerHandle(handle) || !processAlive(handle.pid)) return undefined;
     const client = new ControllerClient(handle);
-    try {
-      await client.status(2000);
-      return client;
-    } catch {
-      return undefined; // a handle left by a controller that no longer answers
-    }
+    // A small request, not a whole status: a large stack's status is built and sent once, by the caller.
+    return (await client.alive(2000)) ? client : undefined;
+  }
+
+  /** Whether the controller answers (an older one without /v1/ping answers 404, which counts). */
+  private alive(timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: this.handle.port,
+          path: '/v1/ping',
+          headers: this.headers(),
+          timeout: timeoutMs,
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode === 200 || res.statusCode === 404);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('no answer')));
+      req.on('error', () => resolve(false)); // a handle left by a controller that no longer answers
+      req.end();
+    });
   }
 
   status(timeoutMs = 10_000): Promise<StackStatus> {

@@ -1,22 +1,35 @@
-// Status whether or not a controller runs: ask the controller when one answers,
-// else read the stack files and Docker's labelled containers directly.
-import { handScale, manifestReplicas } from '../controller/hand-scale';
-import { daemonNodes } from '../controller/daemon-set';
-import { isHeadless, serviceKey } from '../controller/pod-network';
-import { buildStatus } from '../controller/status';
-import { StateStore, stateDir } from '../controller/state-store';
-import { connectDocker } from '../docker/client';
-import { observeStack } from '../docker/observe';
-import { StackError } from '../model/problems';
-import { loadStack } from '../model/load-stack';
-import { ClusterIpStore } from '../proxy/cluster-ips';
+// Status whether or not a controller runs: ask the controller when one answers (its
+// in-memory state, nothing read from Docker), else read the stack files and Docker's
+// labelled containers directly. The second path's modules load only when it runs.
 import { ControllerClient } from './client';
 import type { StackStatus } from './protocol';
 import * as path from 'node:path';
+import type * as HandScale from '../controller/hand-scale';
+import type * as DaemonSet from '../controller/daemon-set';
+import type * as PodNetwork from '../controller/pod-network';
+import type * as Status from '../controller/status';
+import type * as Store from '../controller/state-store';
+import type * as Client from '../docker/client';
+import type * as Observe from '../docker/observe';
+import type * as LoadStack from '../model/load-stack';
+import type * as Problems from '../model/problems';
+import type * as ClusterIps from '../proxy/cluster-ips';
 
 export async function readStatus(dir: string): Promise<StackStatus> {
   const client = await ControllerClient.connect(dir);
   if (client) return client.status();
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded only on this path (see the header) */
+  const { handScale, manifestReplicas }: typeof HandScale = require('../controller/hand-scale');
+  const { daemonNodes }: typeof DaemonSet = require('../controller/daemon-set');
+  const { isHeadless, serviceKey }: typeof PodNetwork = require('../controller/pod-network');
+  const { buildStatus }: typeof Status = require('../controller/status');
+  const { StateStore, stateDir }: typeof Store = require('../controller/state-store');
+  const { connectDocker }: typeof Client = require('../docker/client');
+  const { observeStack }: typeof Observe = require('../docker/observe');
+  const { loadStack }: typeof LoadStack = require('../model/load-stack');
+  const { StackError }: typeof Problems = require('../model/problems');
+  const { ClusterIpStore }: typeof ClusterIps = require('../proxy/cluster-ips');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const { stack, problems } = loadStack(dir);
   if (!stack) throw new StackError(problems);
   const docker = await connectDocker();

@@ -122,6 +122,7 @@ export class ControlServer {
     if (!this.authorized(req)) return send(401, { ok: false, message: 'missing or wrong token' });
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     try {
+      if (req.method === 'GET' && url.pathname === '/v1/ping') return send(200, { ok: true });
       if (req.method === 'GET' && url.pathname === '/v1/status') return send(200, this.ctl.status());
       if (req.method === 'GET' && url.pathname === '/v1/watch') {
         res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });

@@ -133,10 +133,13 @@ export class PodLifecycleManager implements PodLifecycle {
 
   /** Init containers' progress in the kubectl STATUS column (Init:N/M, Init:Error, Init:CrashLoopBackOff). */
   decorate(status: StackStatus, pods: readonly ObservedPod[], now: number): void {
+    // Maps, not a search per replica: status stays linear in the stack's size.
+    const byReplica = new Map(pods.map((p) => [p.replica, p]));
+    const specs = new Map(this.host.stack.deployments.map((x) => [x.name, x]));
     for (const d of status.deployments) {
-      const spec = this.host.stack.deployments.find((x) => x.name === d.name);
+      const spec = specs.get(d.name);
       for (const r of d.replicas) {
-        const pod = pods.find((p) => p.replica === r.name);
+        const pod = byReplica.get(r.name);
         const backoff = this.initBackoffs.get(r.name);
         const reason = pod && spec ? podReason(pod, spec, backoff, now) : undefined;
         if (reason) r.reason = reason;
