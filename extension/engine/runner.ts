@@ -135,7 +135,8 @@ export function createController(docker: Docker, p: Prepared, opts: { clock?: Cl
   ctl.clusterNetwork = proxy;
   ctl.autoscaling = new AutoscalingLoop(ctl, balancers);
   ctl.pods = new PodLifecycleManager({
-    docker,
+    // The controller's client: what a pod's start changes, the next listing sees.
+    docker: ctl.docker,
     get stack() {
       return ctl.stack;
     },

@@ -10,6 +10,7 @@ import type Docker from 'dockerode';
 import type { EngineEvent, StackStatus } from '../api/protocol';
 import type { DockerApi } from '../docker/api';
 import { StackEvents } from '../docker/events';
+import { withMutationHook } from '../docker/mutations';
 import { ensureNetwork } from '../docker/network';
 import type { ObservedPod } from '../docker/observe';
 import type { DeploymentSpec, RestartPolicy, StackSpec } from '../model/types';
@@ -75,7 +76,8 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
 
   constructor(opts: ControllerOptions<D>) {
     super();
-    this.docker = opts.docker;
+    // Every change made through this client tells the reconciler its last listing is stale.
+    this.docker = withMutationHook(opts.docker, () => this.reconciler.invalidate());
     this.stack = opts.stack;
     this.imageIds = opts.imageIds ?? {};
     this.nodes = opts.nodes;
@@ -120,6 +122,7 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
     await ensureNetwork(this.docker, this.stack.name, this.stack.dir);
     await this.endpointSink?.applyServices?.(this.stack);
     this.events.on('container', (e) => {
+      this.reconciler.invalidate();
       const said = exitEvent(
         e,
         e.replica ? this.runtime.peek(e.replica) : undefined,

@@ -60,9 +60,18 @@ export class ReplicaError extends Error {
   }
 }
 
+/**
+ * How long one listing of the stack's containers may serve the passes that follow it while
+ * nothing changed: a resync enqueues every workload at once, and a 100-workload stack then
+ * costs Docker one listing, not a hundred.
+ */
+export const LISTING_REUSE_MS = 2000;
+
 export class Reconciler {
   /** The pods seen by the last listing (any workload's pass refreshes it). */
   pods: ObservedPod[] = [];
+  private listing?: { generation: number; at: number; pods: Promise<ObservedPod[]> };
+  private generation = 0;
   readonly pending = new Map<string, PendingStatus[]>();
   readonly rollouts = new Map<string, { status: RolloutStatus; progress?: RolloutProgress }>();
   readonly jobs: JobRunner;
@@ -76,8 +85,8 @@ export class Reconciler {
     const { stack } = this.host.desired();
     const now = this.host.now();
     this.host.store.reload();
-    const listedAt = this.host.now();
-    this.pods = await observeStack(this.host.docker, stack.name, signal);
+    const { pods, listedAt } = await this.listPods(stack.name, signal);
+    this.pods = pods;
     const mine = this.pods.filter((p) => p.deployment === key);
     const d = stack.deployments.find((x) => x.name === key);
     if (d) return this.reconcileWorkload(d, mine, now, listedAt, signal);
@@ -90,6 +99,33 @@ export class Reconciler {
     this.pending.delete(key);
     this.rollouts.delete(key);
     return;
+  }
+
+  /**
+   * Something may have changed in Docker (an event, a call of ours that changed a container):
+   * the next pass lists afresh.
+   */
+  invalidate(): void {
+    this.generation++;
+  }
+
+  /**
+   * The stack's pods: the last listing when it was taken after the last change and moments
+   * ago (or is still on its way), else a new one. `listedAt` is when that listing was asked
+   * for: state changed after it is not in it.
+   */
+  private async listPods(stack: string, signal: AbortSignal): Promise<{ pods: ObservedPod[]; listedAt: number }> {
+    const now = this.host.now();
+    let l = this.listing;
+    if (!l || l.generation !== this.generation || now - l.at >= LISTING_REUSE_MS) {
+      const entry = { generation: this.generation, at: now, pods: observeStack(this.host.docker, stack, signal) };
+      this.listing = l = entry;
+      // A failed listing is not reused; its own pass reports the error.
+      entry.pods.catch(() => {
+        if (this.listing === entry) this.listing = undefined;
+      });
+    }
+    return { pods: await l.pods, listedAt: l.at };
   }
 
   /** The pod context of a workload: the stack, its images and its restart annotation. */

@@ -36,10 +36,22 @@ export function stateDir(stackDir: string): string {
 export class StateStore {
   private state: StackState;
   private file: string;
+  /** The file's identity when last read: reload() reads it again only when it changed. */
+  private seen = '';
 
   constructor(stackDir: string) {
     this.file = path.join(stateDir(stackDir), 'state.json');
+    this.seen = this.stamp();
     this.state = StateStore.read(this.file);
+  }
+
+  private stamp(): string {
+    try {
+      const st = fs.statSync(this.file);
+      return `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch {
+      return 'none';
+    }
   }
 
   static read(file: string): StackState {
@@ -61,8 +73,11 @@ export class StateStore {
     };
   }
 
-  /** Re-reads the file: another process (the CLI) may have written an intent. */
+  /** Re-reads the file if it changed: another process (the CLI) may have written an intent. */
   reload(): StackState {
+    const stamp = this.stamp();
+    if (stamp === this.seen) return this.state;
+    this.seen = stamp;
     this.state = StateStore.read(this.file);
     return this.state;
   }
@@ -78,6 +93,7 @@ export class StateStore {
     const tmp = `${this.file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(this.state, null, 2));
     fs.renameSync(tmp, this.file);
+    this.seen = this.stamp();
   }
 }
 

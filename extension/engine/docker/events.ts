@@ -21,6 +21,24 @@ export interface ContainerEvent {
   time: number; // epoch ms
 }
 
+/**
+ * The events that change what a listing shows. Exec probes, attaches and file copies also make
+ * container events (several per probe); the engine leaves them out, so they cost nothing here.
+ */
+const LIFECYCLE = [
+  'create',
+  'start',
+  'restart',
+  'die',
+  'stop',
+  'destroy',
+  'oom',
+  'pause',
+  'unpause',
+  'rename',
+  'update',
+];
+
 export interface StackEventsEvents {
   container: [ContainerEvent];
   connected: [];
@@ -57,7 +75,7 @@ export class StackEvents extends EventEmitter<StackEventsEvents> {
     if (this.stopped) return;
     try {
       const stream = await this.docker.getEvents({
-        filters: { type: ['container'], label: [`${LABELS.stack}=${this.stack}`] },
+        filters: { type: ['container'], label: [`${LABELS.stack}=${this.stack}`], event: [...LIFECYCLE] },
       });
       if (this.stopped) return destroy(stream);
       this.stream = stream;
