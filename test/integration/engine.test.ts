@@ -153,9 +153,19 @@ describe('engine core (real Docker)', function () {
     }
   });
 
-  it("reports each replica's CPU and memory from streamed stats", async () => {
+  it("reports each replica's CPU and memory once a view asks for them", async () => {
     const dir = writeStack({ 'flotilla.yaml': stackFile(name), 'k8s/app.yaml': httpDeployment('web', 2) });
     run = await startStack(dir);
+    const ctl = run.ctl;
+    const names = await waitFor('2 replicas', () => {
+      const r = ctl.status().deployments[0].replicas.filter((x) => x.state === 'Running');
+      return r.length === 2 ? r.map((x) => x.name) : undefined;
+    });
+    assert.ok(
+      ctl.status().deployments[0].replicas.every((x) => x.cpuPercent === undefined),
+      'nothing read unasked',
+    );
+    ctl.requestUsage(names);
     const replicas = await waitFor('cpu and memory on both replicas', () => {
       const r = run!.ctl.status().deployments[0].replicas;
       return r.length === 2 && r.every((x) => x.cpuPercent !== undefined && (x.memoryBytes ?? 0) > 0) ? r : undefined;

@@ -133,7 +133,7 @@ describe('kustomize layouts', function () {
     let run: Running | undefined;
     let watcher: StackWatcher | undefined;
     afterEach(async () => {
-      watcher?.close();
+      await watcher?.close();
       await run?.stop();
       await removeStack(name);
     });

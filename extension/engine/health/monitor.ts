@@ -21,6 +21,7 @@ import type { ObservedPod } from '../docker/observe';
 import type { ContainerSpec, DeploymentSpec, Probe } from '../model/types';
 import type { ProbeRoute } from './checks';
 import { PROBE_DEFAULTS, withProbeDefaults, type ProbeKind } from './probe-state';
+import { PortWatcher } from './port-watch';
 import { Prober } from './prober';
 import { probeRouteForStack } from './reachability';
 
@@ -52,12 +53,16 @@ interface Watch {
 
 export class ProbeMonitor implements HealthMonitor {
   private readonly watches = new Map<string, Watch>();
+  /** Sees a fresh container's probe port open, for one more check then (prober.ts). */
+  private readonly ports: PortWatcher;
 
   constructor(
     private readonly docker: Docker,
     private readonly hooks: HealthHooks,
     private readonly opts: MonitorOptions = {},
-  ) {}
+  ) {
+    this.ports = new PortWatcher(docker);
+  }
 
   watch(pod: ObservedPod, d: DeploymentSpec): void {
     const key = pod.containers.map((c) => c.id).join(',');
@@ -90,6 +95,7 @@ export class ProbeMonitor implements HealthMonitor {
 
   stop(): void {
     for (const r of [...this.watches.keys()]) this.unwatch(r);
+    this.ports.stop();
   }
 
   /** Replicas being probed (tests, status). */
@@ -128,6 +134,11 @@ export class ProbeMonitor implements HealthMonitor {
         container: spec!,
         route,
         startedAt,
+        portOpen:
+          this.opts.portWatch === false
+            ? undefined
+            : (port, onOpen) =>
+                this.ports.watch({ containerId: c.id, address, port, route }, onOpen, startupUntil - Date.now()),
         onReadyChange: () => this.publishReady(pod.replica, w),
         onLivenessFailed: (replica, reason) => {
           if (w.cancelled || w.livenessReported) return;
@@ -178,6 +189,8 @@ export interface MonitorOptions {
   route?: ProbeRoute;
   /** The least time a fresh container counts as starting (tests lower it). */
   minStartupMs?: number;
+  /** false: no extra check when the probe's port opens (only the periodic ones, as before; benches compare). */
+  portWatch?: boolean;
 }
 
 /**

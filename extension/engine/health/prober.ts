@@ -19,10 +19,17 @@
 // As the kubelet: the first attempt is at startedAt + initialDelaySeconds, then every
 // periodSeconds; liveness and readiness wait for the startup probe; after reporting a
 // liveness failure the liveness probe holds (the container is about to be replaced).
+//
+// Ready sooner: a fresh container usually fails its first check (the server is not listening
+// yet) and would wait a whole period for the next. With `portOpen`, the prober runs one more
+// check of the startup probe (else the readiness probe) as soon as the probe's port listens,
+// never before initialDelaySeconds. Only its success counts: a failure of that extra check is
+// not recorded, so failures still count once per period and a failing probe never makes a
+// replica unready sooner than the kubelet would.
 
 import type Docker from 'dockerode';
 import type { ContainerSpec, Probe } from '../model/types';
-import { runCheck, type CheckTarget, type ProbeRoute } from './checks';
+import { resolvePort, runCheck, type CheckTarget, type ProbeRoute } from './checks';
 import { ProbeTracker, probeMessage, withProbeDefaults, type ProbeKind } from './probe-state';
 
 export interface ProberOptions {
@@ -41,6 +48,8 @@ export interface ProberOptions {
   onLivenessFailed?: (replica: string, reason: string) => void;
   onProbeFailed?: (replica: string, message: string, kind: ProbeKind) => void;
   onStarted?: (replica: string) => void;
+  /** Calls back once `port` listens in the container (see port-watch.ts); returns the cancel. */
+  portOpen?: (port: number, onOpen: () => void) => () => void;
 }
 
 interface Worker {
@@ -51,6 +60,8 @@ interface Worker {
   running: boolean;
   stopped: boolean;
   lastFailure?: string;
+  /** The port opened while a check was in flight: check once more after it, unless it passed. */
+  extraAfter?: boolean;
 }
 
 export class Prober {
@@ -63,6 +74,7 @@ export class Prober {
   private lastFailureMsg?: string;
   /** Cancels checks in flight when the prober stops, so none outlives it. */
   private readonly abort = new AbortController();
+  private cancelPortWatch?: () => void;
 
   constructor(private readonly opts: ProberOptions) {
     this.target = {
@@ -101,12 +113,35 @@ export class Prober {
     const startup = this.workers.get('startup');
     if (startup) this.schedule(startup);
     else this.onStartupPassed();
+    this.watchPort();
   }
 
   stop(): void {
     this.stopped = true;
     for (const w of this.workers.values()) this.halt(w);
     this.abort.abort();
+    this.cancelPortWatch?.();
+  }
+
+  /** The probe that stands between this container and Ready: startup until it passed, then readiness. */
+  private gate(): Worker | undefined {
+    return this.isStarted ? this.workers.get('readiness') : this.workers.get('startup');
+  }
+
+  private watchPort(): void {
+    const w = this.workers.get('startup') ?? this.workers.get('readiness');
+    if (!w || !this.opts.portOpen || this.stopped) return;
+    const port = probePort(w.probe, this.opts.container.ports);
+    if (port === undefined) return;
+    this.cancelPortWatch = this.opts.portOpen(port, () => {
+      this.cancelPortWatch = undefined;
+      const gate = this.gate();
+      if (!gate || gate.stopped || this.stopped || gate.tracker.result === 'success') return;
+      // Never before initialDelaySeconds: the scheduled first attempt comes then anyway.
+      if (Date.now() < this.startedAtMs + gate.probe.initialDelaySeconds * 1000) return;
+      if (gate.running) gate.extraAfter = true;
+      else void this.attempt(gate, true); // never rejects
+    });
   }
 
   private onStartupPassed(): void {
@@ -143,14 +178,26 @@ export class Prober {
     w.timer = setTimeout(() => void this.attempt(w), Math.max(0, due - now));
   }
 
-  private async attempt(w: Worker): Promise<void> {
-    w.timer = undefined;
-    if (this.stopped || w.stopped || w.running) return;
+  /** One check. An `extra` one (the port just opened) leaves the periodic schedule alone and counts only a success. */
+  private async attempt(w: Worker, extra = false): Promise<void> {
+    if (!extra) w.timer = undefined;
+    if (this.stopped || w.stopped) return;
+    if (w.running) {
+      // An extra check is in flight: the period goes on from now.
+      if (!extra) this.schedule(w, Date.now());
+      return;
+    }
     w.running = true;
     const startedAt = Date.now();
     const outcome = await runCheck(this.target, w.probe, w.probe.timeoutSeconds, this.abort.signal);
     w.running = false;
     if (this.stopped || w.stopped) return;
+    if (extra) {
+      if (!outcome.ok) return;
+      const flipped = w.tracker.record(true);
+      if (flipped) this.apply(w, true);
+      return;
+    }
     if (!outcome.ok) {
       w.lastFailure = this.lastFailureMsg = probeMessage(w.kind, outcome);
       this.opts.onProbeFailed?.(this.opts.replica, this.lastFailureMsg, w.kind);
@@ -158,6 +205,10 @@ export class Prober {
     const flipped = w.tracker.record(outcome.ok);
     if (flipped) this.apply(w, flipped === 'success');
     this.schedule(w, startedAt);
+    if (w.extraAfter) {
+      w.extraAfter = false;
+      if (!outcome.ok && !w.stopped) void this.attempt(w, true); // never rejects
+    }
   }
 
   private apply(w: Worker, success: boolean): void {
@@ -178,4 +229,12 @@ export class Prober {
         return;
     }
   }
+}
+
+/** The TCP port a probe checks (httpGet, tcpSocket, grpc); undefined for exec or a port name not found. */
+export function probePort(probe: Probe, ports: ContainerSpec['ports']): number | undefined {
+  const p = probe.httpGet?.port ?? probe.tcpSocket?.port ?? probe.grpc?.port;
+  if (p === undefined) return undefined;
+  const n = resolvePort(p, ports);
+  return n instanceof Error ? undefined : n;
 }

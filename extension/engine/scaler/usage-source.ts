@@ -11,6 +11,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
+import { localProcess } from '../docker/local-process';
 
 export interface UsageReading {
   /** Cumulative CPU time of the container, in nanoseconds. */
@@ -230,17 +231,14 @@ export class CgroupUsageSource implements UsageSource {
   }
 
   private async resolve(id: string): Promise<CgroupFiles | undefined> {
+    // Another PID namespace (a remote engine, a VM) shows some other process, or none, under that pid.
+    const p = await localProcess(this.docker, id, this.proc);
+    if (!p) return undefined;
     try {
-      const info = await this.docker.getContainer(id).inspect();
-      const pid = info.State?.Pid;
-      if (!pid) return undefined;
       this.mounts ??= fs.readFile(path.join(this.proc, 'self/mountinfo'), 'utf8').then(parseMountinfo);
-      const text = await fs.readFile(path.join(this.proc, String(pid), 'cgroup'), 'utf8');
-      // Another PID namespace (a remote engine, a VM) shows some other process under that pid.
-      if (!text.includes(info.Id)) return undefined;
-      return cgroupFilesFor(text, await this.mounts);
+      return cgroupFilesFor(p.cgroup, await this.mounts);
     } catch {
-      return undefined; // no such process here, or no cgroup mounts: not readable from this host
+      return undefined; // no cgroup mounts to read here
     }
   }
 }
