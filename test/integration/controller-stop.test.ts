@@ -80,13 +80,11 @@ describe('stopping a controller under load (real Docker)', function () {
     for (let round = 1; round <= ROUNDS; round++) {
       up = startUp(dir);
       const current = up;
-      await waitFor(
+      const url = await waitFor(
         `round ${round}: controller running`,
-        () => current.out.some((l) => /controller running/.test(l)),
+        () => current.out.map((l) => /service web port 80: (http:\S+)/.exec(l)?.[1]).find(Boolean),
         120_000,
       );
-      const url = current.out.map((l) => /service web port 80: (http:\S+)/.exec(l)?.[1]).find(Boolean);
-      assert.ok(url, current.out.join('\n'));
       const client = await ControllerClient.connect(dir);
       assert.ok(client, 'the controller answers');
 

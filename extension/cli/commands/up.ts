@@ -119,9 +119,13 @@ export async function up(args: Args): Promise<number> {
   return stopFailed ? 1 : 0;
 }
 
-/** Lists what would still keep the process alive once the event loop settles (piped stdio shows as PipeWrap). */
+/**
+ * Lists what would still keep the process alive once the event loop settles (piped stdio shows
+ * as PipeWrap). Bounded timers that outlive a close are let run out first: chokidar's 1 s
+ * directory-read throttle, an HTTP keep-alive timeout.
+ */
 async function reportOpenHandles(): Promise<void> {
-  await new Promise((r) => setTimeout(r, 200));
+  await new Promise((r) => setTimeout(r, 1500));
   const left = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
   process.stderr.write(`open handles after stop: ${left.length ? left.join(', ') : 'none'}\n`);
 }

@@ -44,7 +44,8 @@ export class AutoscalingLoop {
     // CPU rate over those 2 s) before a full period passes.
     if (!this.ctl.stack.hpas.length) return;
     void this.sampleTargets(); // never rejects
-    this.first = setTimeout(() => void this.tick(), 2000); // never rejects
+    // (A sync period of 2 s or less brings the first look as soon.)
+    if (this.ctl.stack.settings.hpaSyncSeconds > 2) this.first = setTimeout(() => void this.tick(), 2000); // never rejects
   }
 
   /** A reload may change HPAs and the sync period. */

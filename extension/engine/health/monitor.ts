@@ -55,6 +55,7 @@ export class ProbeMonitor implements HealthMonitor {
   private readonly watches = new Map<string, Watch>();
   /** Sees a fresh container's probe port open, for one more check then (prober.ts). */
   private readonly ports: PortWatcher;
+  private stopped = false;
 
   constructor(
     private readonly docker: Docker,
@@ -65,6 +66,8 @@ export class ProbeMonitor implements HealthMonitor {
   }
 
   watch(pod: ObservedPod, d: DeploymentSpec): void {
+    // A reconcile finishing after stop() must not start probers again.
+    if (this.stopped) return;
     const key = pod.containers.map((c) => c.id).join(',');
     const existing = this.watches.get(pod.replica);
     if (existing?.key === key) return;
@@ -94,6 +97,7 @@ export class ProbeMonitor implements HealthMonitor {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const r of [...this.watches.keys()]) this.unwatch(r);
     this.ports.stop();
   }

@@ -28,6 +28,11 @@ export interface UsageSamplerOptions {
 
 /** Readings taken at once against one engine (the Engine API path sends one request each). */
 const CONCURRENCY = 8;
+/**
+ * The shortest window a CPU rate is taken over: two askers reading a container moments apart
+ * (an HPA sync and a view) would otherwise give a rate over a millisecond, which says nothing.
+ */
+const MIN_WINDOW_MS = 500;
 
 export class UsageSampler {
   private readonly previous = new Map<string, UsageReading>();
@@ -85,6 +90,11 @@ export class UsageSampler {
 
   private record(id: string, r: UsageReading): void {
     const before = this.previous.get(id);
+    if (before && r.time - before.time >= 0 && r.time - before.time < MIN_WINDOW_MS) {
+      const last = this.latest.get(id);
+      if (last) this.latest.set(id, { ...last, memoryBytes: r.memoryBytes });
+      return; // too soon for a rate: the window goes on from the earlier reading
+    }
     this.previous.set(id, r);
     const dt = before ? r.time - before.time : 0;
     const dcpu = before ? r.cpuNanos - before.cpuNanos : -1;
