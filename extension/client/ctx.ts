@@ -18,6 +18,7 @@ import { StackSession } from './session';
 import { findStackFile, watchStackFile, type StackLocation } from './stack-file';
 import type { EndpointsProvider } from './views/endpoints';
 import { StackViews } from './views/stack-views';
+import { UsageRequests } from './usage-requests';
 import type { TopologyProvider, TopologyNode } from './views/topology';
 
 export class Ctx implements vscode.Disposable {
@@ -29,6 +30,12 @@ export class Ctx implements vscode.Disposable {
   readonly logs = new LogFollowers(this);
   /** Fires once every view shows a new snapshot of the current stack, and with undefined when it stops. */
   readonly onDidChangeStatus = this.views.onDidCommit;
+  /** The replicas the Topology view shows get their CPU and memory read (nothing else does). */
+  private readonly usage = new UsageRequests(
+    this.views.topologyView,
+    () => this.session?.connection,
+    () => this.views.status,
+  );
   private sessionScope: vscode.Disposable[] = [];
   private readonly disposables: vscode.Disposable[] = [];
   private graphPanel: GraphPanel | undefined;
@@ -57,6 +64,8 @@ export class Ctx implements vscode.Disposable {
         if (m.kind === 'build') this.views.onBuild(m.build);
       }),
       this.views.onDidCommit((status) => this.onCommit(status)),
+      this.usage,
+      this.views.topologyView.onDidChangeVisibility(() => this.usage.update()),
       this.config.onDidChange((change) => this.onConfigChange(change)),
     );
   }
@@ -182,6 +191,7 @@ export class Ctx implements vscode.Disposable {
   }
 
   private onCommit(status: StackStatus | undefined): void {
+    this.usage.update();
     if (status) this.setDockerUnreachable(status.controller.dockerConnected === false);
     setContext('flotilla.running', !!status?.controller.running);
   }

@@ -13,6 +13,8 @@ import type { EngineApi, EngineConnection } from '../../../extension/client/engi
 
 export class FakeEngine implements EngineApi {
   readonly requests: { path: keyof ControlRequests; body: unknown }[] = [];
+  /** Usage requests (the Topology view asks while visible), kept apart from the commands' requests. */
+  readonly usageRequests: string[][] = [];
   private listeners = new Set<(m: WatchMessage) => void>();
   private readonly posted = new vscode.EventEmitter<void>();
   readonly onDidPost = this.posted.event;
@@ -33,6 +35,11 @@ export class FakeEngine implements EngineApi {
           });
         }),
       post: async <P extends keyof ControlRequests>(path: P, body: ControlRequests[P]): Promise<ControlResponse> => {
+        const replicas = field(body, 'replicas');
+        if (path === '/v1/usage' && Array.isArray(replicas)) {
+          this.usageRequests.push(replicas.map(String));
+          return { ok: true };
+        }
         this.requests.push({ path, body });
         this.posted.fire();
         await this.hold;
