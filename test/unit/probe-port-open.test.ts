@@ -18,10 +18,14 @@ interface Server {
   close(): Promise<void>;
 }
 
+const PATH = `/probe-port-open-${process.pid}`;
+
 async function server(): Promise<Server> {
   const s = { status: 503, hits: 0 };
-  const srv = http.createServer((_req, res) => {
-    s.hits++;
+  const srv = http.createServer((req, res) => {
+    // Only this test's prober asks for PATH: a stray check from elsewhere in the run that lands
+    // on a reused port is not counted.
+    if (req.url === PATH) s.hits++;
     res.statusCode = s.status;
     res.end('x');
   });
@@ -39,7 +43,7 @@ async function server(): Promise<Server> {
 
 function probe(port: number, over: Partial<Probe> = {}): Probe {
   return {
-    httpGet: { path: '/', port, scheme: 'HTTP', httpHeaders: [] },
+    httpGet: { path: PATH, port, scheme: 'HTTP', httpHeaders: [] },
     initialDelaySeconds: 0,
     periodSeconds: 60,
     timeoutSeconds: 1,
