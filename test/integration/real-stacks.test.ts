@@ -1,6 +1,6 @@
 // Public Kubernetes stacks, as their projects publish them, on the real engine: Online
-// Boutique (GoogleCloudPlatform/microservices-demo's release manifests) and the MySQL
-// StatefulSet tutorial (kubernetes/website), with only their images pointed at local
+// Boutique (GoogleCloudPlatform/microservices-demo's release manifests), the guestbook
+// (kubernetes/examples) and the MySQL StatefulSet tutorial (kubernetes/website), with only their images pointed at local
 // stand-ins by a kustomization (test/fixtures/real-stacks/README.md). Every workload gets
 // Ready, a client Job applied afterwards inside the stack reaches the Services by name (short
 // and fully qualified) on their Service port, and `flotilla lint` finds no error in them.
@@ -12,6 +12,7 @@ import { listClaimVolumes, removeClaimVolumes } from '../../extension/engine/doc
 import { run as execIn } from './proxy-support';
 import { reloadStack } from '../../extension/engine/runner';
 import { lintPaths } from '../../language-server/src/lint/collect';
+import { BUSYBOX_IMAGE } from '../support/base-images';
 import { ensureNodeImage } from '../support/node-image';
 import { addResource, copyRealStack, ensureNodeBashImage, REAL_STACKS, replicaLogs } from '../support/real-stacks';
 import { docker, removeStack, startStack, uniqueName, waitFor, type Running } from '../support/stack-fixture';
@@ -135,6 +136,67 @@ describe('public stacks on the real engine (stand-in images)', function () {
 
     it('flotilla lint finds no error in the project', async () => {
       assert.deepEqual(await lintErrors(path.join(REAL_STACKS, 'microservices-demo')), []);
+    });
+  });
+
+  describe('guestbook (kubernetes/examples web/guestbook)', () => {
+    const name = uniqueName('t-guestbook');
+    let r: Running | undefined;
+
+    before(async () => {
+      await ensureNodeImage(docker);
+      r = await startStack(copyRealStack('guestbook', name, FAST));
+    });
+    after(async () => {
+      await r?.stop();
+      await removeStack(name);
+    });
+
+    it('runs the Redis master, two replicas and three frontends to Ready', async () => {
+      const run = r!;
+      await waitFor('all 3 Deployments Ready', () => allReady(run, 3), 90_000);
+      const counts = run.ctl
+        .status()
+        .deployments.map((d) => `${d.name}=${d.ready}`)
+        .sort();
+      assert.deepEqual(counts, ['frontend=3', 'redis-master=1', 'redis-replica=2']);
+    });
+
+    it('a client Job signs the guestbook through the frontend Service and reads it back from the replicas; so does the host, on the NodePort', async () => {
+      const { status, logs } = await runClient(
+        r!,
+        name,
+        clientJob(
+          BUSYBOX_IMAGE,
+          'sh',
+          [
+            'set -e',
+            // guestbook.php writes to redis-master and reads from redis-replica, both by name.
+            '# (Ready without probes, as in a cluster: the first write may come before Redis listens.)',
+            'for i in $(seq 1 30); do',
+            '  set=$(wget -q -O - "http://frontend/guestbook.php?cmd=set&key=messages&value=,hello") && break; sleep 1',
+            'done',
+            'echo "SET $set"',
+            // The replicas copy the master asynchronously: polled, with a deadline.
+            'for i in $(seq 1 30); do',
+            '  got=$(wget -q -O - "http://frontend.default.svc.cluster.local:80/guestbook.php?cmd=get&key=messages")',
+            '  case "$got" in *hello*) break ;; esac; sleep 1',
+            'done',
+            'echo "GET $got"',
+          ].join('\n'),
+        ),
+      );
+      assert.equal(status.condition, 'Complete', `client Job: ${status.message ?? ''}\n${logs}`);
+      assert.match(logs, /^SET \{"message": "Updated"\}$/m);
+      assert.match(logs, /^GET \{"data": ",hello"\}$/m);
+      const url = r!.ctl.status().services.find((s) => s.name === 'frontend')?.urls[0];
+      assert.ok(url, 'the NodePort Service has a host URL');
+      const res = await fetch(`${url}/guestbook.php?cmd=get&key=messages`);
+      assert.deepEqual([res.status, await res.text()], [200, '{"data": ",hello"}']);
+    });
+
+    it('flotilla lint finds no error in the project', async () => {
+      assert.deepEqual(await lintErrors(path.join(REAL_STACKS, 'guestbook')), []);
     });
   });
 
