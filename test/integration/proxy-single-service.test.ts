@@ -4,7 +4,12 @@
 // on a Swarm network), Service port → target port, and refused when no backend is left.
 import assert from 'node:assert/strict';
 import { LABELS } from '../../extension/engine/docker/labels';
-import { buildProxyImage, LOCAL_NODE_BASE, PROXY_IMAGE_LABEL } from '../../extension/engine/proxy/proxy-image';
+import {
+  buildProxyImage,
+  LOCAL_NODE_BASE,
+  PROXY_IMAGE_LABEL,
+  PROXY_NODE_FLAGS,
+} from '../../extension/engine/proxy/proxy-image';
 import { docker, uniqueName, waitFor } from '../support/stack-fixture';
 import { ensureNodeImage } from '../support/node-image';
 import { httpFrom } from './proxy-support';
@@ -58,7 +63,7 @@ describe('Service proxy, single-Service mode (real engine)', function () {
     const info = await docker.getImage(tag).inspect();
     assert.equal(info.Config.Labels?.[LABELS.stack], name);
     assert.ok(info.Config.Labels?.[PROXY_IMAGE_LABEL]);
-    assert.deepEqual(info.Config.Entrypoint, ['node', '/flotilla/proxy.js']);
+    assert.deepEqual(info.Config.Entrypoint, ['node', ...PROXY_NODE_FLAGS, '/flotilla/proxy.js']);
   });
 
   it('forwards its Service port to the target port of every address the name resolves to, and refuses when none is left', async () => {

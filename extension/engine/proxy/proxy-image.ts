@@ -19,6 +19,15 @@ export const REGISTRY_NODE_BASE = 'node:20-alpine';
 export const PROXY_IMAGE_LABEL = 'dev.flotilla.proxy-image';
 /** Where the program sits in the image. */
 export const PROXY_PROGRAM_PATH = '/flotilla/proxy.js';
+/**
+ * Node's flags for the proxy. Every GC pause stops every connection through it, and on a busy
+ * machine a pause that loses its core lasts tens of ms (BENCHMARKS.md, "Services inside the
+ * stack network"). A young generation of 16 MiB from the start (V8 starts at 1 MiB and grows it
+ * only when many objects survive, which forwarding garbage never does) scavenges about a tenth as
+ * often; GC on the main thread alone does not wait for helper threads the machine has descheduled.
+ * The young generation's flags are not allowed in NODE_OPTIONS, hence the ENTRYPOINT.
+ */
+export const PROXY_NODE_FLAGS = ['--min-semi-space-size=16', '--max-semi-space-size=16', '--single-threaded-gc'];
 
 let program: Promise<string> | undefined;
 
@@ -83,18 +92,25 @@ export interface ProxyImageOptions {
   onOutput?: (line: string) => void;
 }
 
-/** What makes a proxy image: the program, the base (by id when present) and the labels asked for. */
+function proxyDockerfile(base: string): string {
+  const entrypoint = JSON.stringify(['node', ...PROXY_NODE_FLAGS, PROXY_PROGRAM_PATH]);
+  return [`FROM ${base}`, `COPY proxy.js ${PROXY_PROGRAM_PATH}`, `ENTRYPOINT ${entrypoint}`, 'CMD ["--help"]', ''].join(
+    '\n',
+  );
+}
+
+/** What makes a proxy image: the program, its Dockerfile, the base (by id when present) and the labels asked for. */
 async function proxyImageHash(docker: Docker, baseRef: string, labels: Record<string, string> = {}): Promise<string> {
   const text = await proxyProgram();
   const base = await imageInfo(docker, baseRef);
   return createHash('sha256')
     .update(text)
-    .update(`\n${baseRef}\n${base?.Id ?? ''}\n${JSON.stringify(labels)}`)
+    .update(`\n${proxyDockerfile(baseRef)}\n${base?.Id ?? ''}\n${JSON.stringify(labels)}`)
     .digest('hex')
     .slice(0, 16);
 }
 
-/** Builds (or finds) the proxy image; its ENTRYPOINT is `node /flotilla/proxy.js`, arguments go in Cmd. */
+/** Builds (or finds) the proxy image; its ENTRYPOINT is `node FLAGS /flotilla/proxy.js`, arguments go in Cmd. */
 export async function buildProxyImage(
   docker: Docker,
   opts: ProxyImageOptions,
@@ -105,13 +121,7 @@ export async function buildProxyImage(
   if (existing && existing.Config?.Labels?.[PROXY_IMAGE_LABEL] === hash) {
     return { image: opts.tag, id: existing.Id, cached: true };
   }
-  const dockerfile = [
-    `FROM ${opts.base}`,
-    `COPY proxy.js ${PROXY_PROGRAM_PATH}`,
-    `ENTRYPOINT ["node", "${PROXY_PROGRAM_PATH}"]`,
-    'CMD ["--help"]',
-    '',
-  ].join('\n');
+  const dockerfile = proxyDockerfile(opts.base);
   const context = tarStream([
     { path: 'Dockerfile', type: 'file', mode: 0o644, size: 0, content: Buffer.from(dockerfile) },
     { path: 'proxy.js', type: 'file', mode: 0o644, size: 0, content: Buffer.from(text) },
