@@ -1,25 +1,21 @@
-// The Swarm view: a swarm deployment's replicas by node (node → replica, with its workload and state), read
-// with `flotilla status --target swarm --json` (the same StackStatus the local views show). Loaded after a
-// deploy and on Refresh; the swarm is another machine's, so the view polls nothing by itself.
-import * as vscode from 'vscode';
-import type { ReplicaStatus, StackStatus } from '../../engine/api/protocol';
+// The Swarm view: a swarm deployment in the rows Topology uses (views/topology-model.ts, swarmRows): the
+// stack's row holding the swarm's nodes, each holding the replicas it runs. Read with `flotilla status
+// --target swarm --json` (the same StackStatus the local views show), after a deploy and on Refresh; the
+// swarm is another machine's, so the view polls nothing by itself.
+import type { StackStatus } from '../../engine/api/protocol';
 import type { Ctx } from '../ctx';
-import { replicasByNode } from './by-node';
+import { RowTreeProvider } from '../views/row-tree';
+import { addRow, emptyModel, type RowModel } from '../views/rows';
+import { swarmRows, type TopologyNode } from '../views/topology-model';
 import { runCli } from './deploy-command';
 
-export type SwarmNode =
-  | { kind: 'node'; id: string; node: string }
-  | { kind: 'replica'; id: string; node: string; deployment: string; replica: ReplicaStatus }
-  | { kind: 'message'; id: string; text: string };
-
-export class SwarmView implements vscode.TreeDataProvider<SwarmNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<SwarmNode | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
+export class SwarmView extends RowTreeProvider<TopologyNode> {
   private status: StackStatus | undefined;
-  private error: string | undefined;
   private target: { host: string; stackDir: string } | undefined;
 
-  constructor(private readonly ctx: Ctx) {}
+  constructor(private readonly ctx: Ctx) {
+    super();
+  }
 
   get current(): StackStatus | undefined {
     return this.status;
@@ -35,52 +31,30 @@ export class SwarmView implements vscode.TreeDataProvider<SwarmNode>, vscode.Dis
       ['status', '--target', 'swarm', '--host', target.host, '--stack', target.stackDir, '--json'],
       (l) => (out += l + '\n'),
     );
+    let error: string | undefined;
     try {
       this.status = r.code === 0 ? (JSON.parse(out) as StackStatus) : undefined;
-      this.error = r.code === 0 ? undefined : (r.tail.pop() ?? 'status failed');
+      if (r.code !== 0) error = r.tail.pop() ?? 'status failed';
     } catch {
       this.status = undefined;
-      this.error = 'the status could not be read';
+      error = 'the status could not be read';
     }
-    this.changed.fire(undefined);
+    this.show(this.status ? swarmRows(this.status, Date.now()) : messageRows(error ?? 'no status'));
     return this.status;
   }
+}
 
-  getTreeItem(n: SwarmNode): vscode.TreeItem {
-    if (n.kind === 'message') return new vscode.TreeItem(n.text);
-    if (n.kind === 'node') {
-      const item = new vscode.TreeItem(n.node, vscode.TreeItemCollapsibleState.Expanded);
-      item.iconPath = new vscode.ThemeIcon('server');
-      item.id = n.id;
-      item.contextValue = 'flotilla.swarmNode';
-      return item;
-    }
-    const item = new vscode.TreeItem(n.replica.name);
-    item.id = n.id;
-    item.description = `${n.deployment} · ${n.replica.state}${n.replica.ready ? '' : ' (not ready)'}`;
-    item.iconPath = new vscode.ThemeIcon(n.replica.ready ? 'pass' : 'circle-outline');
-    item.tooltip = `${n.replica.name} on ${n.node}${n.replica.address ? ` at ${n.replica.address}` : ''}, restarts ${n.replica.restarts}`;
-    item.contextValue = 'flotilla.swarmReplica';
-    return item;
-  }
-
-  getChildren(n?: SwarmNode): SwarmNode[] {
-    if (!n) {
-      if (this.error) return [{ kind: 'message', id: 'error', text: this.error }];
-      if (!this.status) return [];
-      return [...replicasByNode(this.status).keys()].map((node) => ({ kind: 'node', id: `node/${node}`, node }));
-    }
-    if (n.kind !== 'node' || !this.status) return [];
-    return (replicasByNode(this.status).get(n.node) ?? []).map((x) => ({
-      kind: 'replica',
-      id: `replica/${n.node}/${x.replica.name}`,
-      node: n.node,
-      deployment: x.deployment,
-      replica: x.replica,
-    }));
-  }
-
-  dispose(): void {
-    this.changed.dispose();
-  }
+/** One row saying why the swarm's status is not shown. */
+function messageRows(text: string): RowModel<TopologyNode> {
+  const model = emptyModel<TopologyNode>();
+  addRow(model, {
+    id: 'message',
+    node: { kind: 'message', id: 'message' },
+    children: [],
+    label: text,
+    icon: { id: 'error', color: 'testing.iconFailed' },
+    contextValue: 'flotilla.swarmMessage',
+    accessibility: `swarm status ${text}`,
+  });
+  return model;
 }

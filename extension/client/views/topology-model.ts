@@ -1,6 +1,8 @@
 // The Topology view's rows for one moment: the stack's row, then deployments → replicas,
 // from a status snapshot; while the stack starts, the stack's row → one row per image being
-// built. Pure data, so the wording and the structure are tested without a window.
+// built. A swarm deployment (the Swarm view) gets the same rows another way round: the
+// stack's row holding the swarm's nodes, each holding its replicas. Pure data, so the
+// wording and the structure are tested without a window.
 //
 // The stack's row heads the list rather than holding the deployments: its totals change
 // with every replica that turns Ready, and VS Code forgets a refreshed row's children for a
@@ -18,14 +20,17 @@ import {
   stackDescription,
   stackHealth,
 } from './format';
-import { addRow, emptyModel, type RowModel } from './rows';
+import { NOT_SCHEDULED, replicasByNode } from './by-node';
+import { addRow, emptyModel, type Row, type RowModel } from './rows';
 
 export type TopologyNode =
   | { kind: 'stack'; id: string }
+  | { kind: 'node'; id: string; node: string }
   | { kind: 'deployment'; id: string; deployment: string }
   | { kind: 'replica'; id: string; deployment: string; replica: string }
   | { kind: 'job'; id: string; job: string }
-  | { kind: 'build'; id: string; image: string };
+  | { kind: 'build'; id: string; image: string }
+  | { kind: 'message'; id: string };
 
 export interface TopologyInput {
   /** The stack's name from its file; a snapshot's own name wins. */
@@ -48,19 +53,7 @@ export function topologyRows(input: TopologyInput): RowModel<TopologyNode> {
     if (input.starting && input.stackName) startingRows(model, input.stackName, input.starting.builds);
     return model;
   }
-  const stackId = `stack/${s.stack}`;
-  const health = stackHealth(s);
-  addRow(model, {
-    id: stackId,
-    node: { kind: 'stack', id: stackId },
-    children: [],
-    label: s.stack,
-    description: stackDescription(s),
-    tooltip: s.controller.lastError ? `${s.dir}\n${s.controller.lastError}` : s.dir,
-    icon: { id: health === 'up' ? 'vm-running' : health === 'degraded' ? 'vm-outline' : 'vm' },
-    contextValue: s.controller.running ? 'flotilla.stack.up' : 'flotilla.stack.down',
-    accessibility: `stack ${s.stack} ${stackDescription(s)}`,
-  });
+  stackRow(model, s, false);
   for (const d of s.deployments) {
     deploymentRow(model, d, input.pendingScale.get(d.name));
     for (const r of d.replicas) replicaRow(model, deploymentId(d.name), d.name, r, input.now);
@@ -84,6 +77,68 @@ export function topologyRows(input: TopologyInput): RowModel<TopologyNode> {
     });
     for (const r of j.replicas) replicaRow(model, id, j.name, r, input.now);
   }
+  return model;
+}
+
+/** The stack's row (its health and ready totals); returns its id. */
+function stackRow(model: RowModel<TopologyNode>, s: StackStatus, branch: boolean): string {
+  const id = `stack/${s.stack}`;
+  const health = stackHealth(s);
+  addRow(model, {
+    id,
+    node: { kind: 'stack', id },
+    children: [],
+    branch: branch || undefined,
+    label: s.stack,
+    description: stackDescription(s),
+    tooltip: s.controller.lastError ? `${s.dir}\n${s.controller.lastError}` : s.dir,
+    icon: { id: health === 'up' ? 'vm-running' : health === 'degraded' ? 'vm-outline' : 'vm' },
+    contextValue: s.controller.running ? 'flotilla.stack.up' : 'flotilla.stack.down',
+    accessibility: `stack ${s.stack} ${stackDescription(s)}`,
+  });
+  return id;
+}
+
+/** The swarm's nodes under the stack's row, each saying how many replicas it runs and holding them. */
+function nodeRows(model: RowModel<TopologyNode>, stackId: string, s: StackStatus, now: number): void {
+  for (const [node, placed] of replicasByNode(s)) {
+    const id = `node/${node}`;
+    const description = `${placed.length} replica${placed.length === 1 ? '' : 's'}`;
+    const label = node === NOT_SCHEDULED ? 'not scheduled' : node;
+    addRow(model, {
+      id,
+      node: { kind: 'node', id, node },
+      parent: stackId,
+      children: [],
+      branch: true,
+      label,
+      description,
+      tooltip: [`${label}: ${description}`, ...placed.map((p) => `${p.replica.name} (${p.replica.state})`)].join('\n'),
+      icon: node === NOT_SCHEDULED ? { id: 'watch', color: 'testing.iconQueued' } : { id: 'server' },
+      contextValue: 'flotilla.node',
+      accessibility: `node ${label} ${description}`,
+    });
+    for (const p of placed) {
+      const row = replicaRow(model, id, p.workload, p.replica, now, p.workload);
+      // Another machine's replica: the local controller's commands (kill, logs, shell) do not reach it.
+      row.contextValue = 'flotilla.swarmReplica';
+    }
+  }
+}
+
+/**
+ * A deployment on a swarm, as the Swarm view shows it: the stack's row holding the swarm's nodes, each
+ * holding the replicas it runs (the same grouping, rows and words as Topology's, for the other target).
+ */
+export function swarmRows(s: StackStatus, now: number): RowModel<TopologyNode> {
+  const model = emptyModel<TopologyNode>();
+  // No local controller runs a swarm deployment (its status says so): the swarm does, so the stack's
+  // health is its replicas'.
+  const deployed: StackStatus = { ...s, controller: { ...s.controller, running: true } };
+  const stackId = stackRow(model, deployed, true);
+  const stack = model.rows.get(stackId);
+  if (stack) stack.contextValue = 'flotilla.swarmStack'; // none of the local stack's commands
+  nodeRows(model, stackId, deployed, now);
   return model;
 }
 
@@ -118,10 +173,18 @@ function deploymentRow(model: RowModel<TopologyNode>, d: DeploymentStatus, pendi
   });
 }
 
-function replicaRow(model: RowModel<TopologyNode>, parent: string, owner: string, r: ReplicaStatus, now: number): void {
+/** A replica's row; `workload` is said before its state where the parent row is not the workload's. */
+function replicaRow(
+  model: RowModel<TopologyNode>,
+  parent: string,
+  owner: string,
+  r: ReplicaStatus,
+  now: number,
+  workload?: string,
+): Row<TopologyNode> {
   const id = `replica/${r.name}`;
-  const description = replicaDescription(r, now);
-  addRow(model, {
+  const description = `${workload ? `${workload} · ` : ''}${replicaDescription(r, now)}`;
+  return addRow(model, {
     id,
     node: { kind: 'replica', id, deployment: owner, replica: r.name },
     parent,

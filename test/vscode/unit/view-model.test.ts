@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { PendingScale } from '../../../extension/client/pending-scale';
 import { endpointRows } from '../../../extension/client/views/endpoints-model';
 import { changedRows } from '../../../extension/client/views/rows';
-import { topologyRows, type TopologyInput } from '../../../extension/client/views/topology-model';
+import { swarmRows, topologyRows, type TopologyInput } from '../../../extension/client/views/topology-model';
 import type { ReplicaStatus, StackStatus } from '../../../extension/engine/api/protocol';
 
 const replica = (name: string, over: Partial<ReplicaStatus> = {}): ReplicaStatus => ({
@@ -63,6 +63,29 @@ describe('view rows', () => {
     assert.equal(m.rows.get('stack/shop')?.accessibility, 'stack shop up · 3/3 ready');
     assert.equal(m.rows.get('deployment/api')?.accessibility, 'deployment api 2/2 ready');
     assert.equal(m.rows.get('replica/api-1')?.accessibility, 'replica api-1 Ready');
+  });
+
+  it('shows a swarm deployment in the same rows: the stack holding its nodes, each holding its replicas', () => {
+    const s = status();
+    s.controller = { running: false }; // what `flotilla status --target swarm` says: no local controller
+    s.deployments[1].replicas[1] = replica('api-2', { node: 'n2', ready: false, state: 'Pending', container: '' });
+    s.deployments[0].replicas[0].node = 'n2';
+    s.deployments[1].replicas[0].node = 'n1';
+    s.deployments[1].ready = 1;
+    const m = swarmRows(s, 0);
+    assert.deepEqual(m.roots, ['stack/shop']);
+    assert.equal(m.rows.get('stack/shop')?.accessibility, 'stack shop degraded · 2/3 ready');
+    assert.equal(m.rows.get('stack/shop')?.contextValue, 'flotilla.swarmStack');
+    assert.deepEqual(m.rows.get('stack/shop')?.children, ['node/n1', 'node/n2']);
+    assert.deepEqual(m.rows.get('node/n2')?.children, ['replica/api-2', 'replica/web-1']);
+    assert.equal(m.rows.get('node/n2')?.accessibility, 'node n2 2 replicas');
+    assert.equal(m.rows.get('node/n2')?.tooltip, 'n2: 2 replicas\napi-2 (Pending)\nweb-1 (Running)');
+    // Topology's words for a replica, after its workload's name; none of the local controller's commands.
+    const local = topologyRows(input(s)).rows.get('replica/api-2');
+    assert.equal(m.rows.get('replica/api-2')?.description, `api · ${local?.description}`);
+    assert.equal(m.rows.get('replica/web-1')?.accessibility, 'replica web-1 web · Ready');
+    assert.equal(m.rows.get('replica/web-1')?.contextValue, 'flotilla.swarmReplica');
+    assert.equal(m.rows.get('replica/web-1')?.parent, 'node/n2');
   });
 
   it('refreshes only the rows a snapshot changed, never the whole tree for a metric', () => {
