@@ -64,24 +64,42 @@ async function lintErrors(dir: string): Promise<string[]> {
     .map((d) => `${d.file}:${d.line}:${d.column} ${d.code} ${d.message}`);
 }
 
+/**
+ * Runs test/fixtures/real-stacks/<project> for the enclosing describe under a unique name:
+ * started (after `base` has the image its stand-ins build on) before its tests, and removed
+ * with its claims after them.
+ */
+function useRealStack(
+  project: string,
+  prefix: string,
+  base: (d: typeof docker) => Promise<string>,
+): { name: string; running: () => Running } {
+  const name = uniqueName(prefix);
+  let r: Running | undefined;
+  before(async () => {
+    await base(docker);
+    r = await startStack(copyRealStack(project, name, FAST));
+  });
+  after(async () => {
+    await r?.stop();
+    await removeStack(name);
+    await removeClaimVolumes(docker, name);
+  });
+  const running = () => {
+    if (!r) throw new Error(`${project} did not start`);
+    return r;
+  };
+  return { name, running };
+}
+
 describe('public stacks on the real engine (stand-in images)', function () {
   this.timeout(300_000);
 
   describe('Online Boutique (microservices-demo release manifests)', () => {
-    const name = uniqueName('t-boutique');
-    let r: Running | undefined;
-
-    before(async () => {
-      await ensureNodeImage(docker);
-      r = await startStack(copyRealStack('microservices-demo', name, FAST));
-    });
-    after(async () => {
-      await r?.stop();
-      await removeStack(name);
-    });
+    const { name, running } = useRealStack('microservices-demo', 't-boutique', ensureNodeImage);
 
     it('runs every Deployment to Ready, the load generator after its init container found the frontend', async () => {
-      const run = r!;
+      const run = running();
       await waitFor('all 12 Deployments Ready', () => allReady(run, 12), 150_000);
       const loadgen = run.ctl.status().deployments.find((d) => d.name === 'loadgenerator')!;
       // Its init container waited for http://frontend:80 (Service port 80, the pods' 8080).
@@ -92,7 +110,7 @@ describe('public stacks on the real engine (stand-in images)', function () {
 
     it('a client inside the stack gets the home page and a checkout by the frontend Service name, every call answered by the right service', async () => {
       const { status, logs } = await runClient(
-        r!,
+        running(),
         name,
         clientJob(
           'busybox',
@@ -140,20 +158,10 @@ describe('public stacks on the real engine (stand-in images)', function () {
   });
 
   describe('guestbook (kubernetes/examples web/guestbook)', () => {
-    const name = uniqueName('t-guestbook');
-    let r: Running | undefined;
-
-    before(async () => {
-      await ensureNodeImage(docker);
-      r = await startStack(copyRealStack('guestbook', name, FAST));
-    });
-    after(async () => {
-      await r?.stop();
-      await removeStack(name);
-    });
+    const { name, running } = useRealStack('guestbook', 't-guestbook', ensureNodeImage);
 
     it('runs the Redis master, two replicas and three frontends to Ready', async () => {
-      const run = r!;
+      const run = running();
       await waitFor('all 3 Deployments Ready', () => allReady(run, 3), 90_000);
       const counts = run.ctl
         .status()
@@ -164,7 +172,7 @@ describe('public stacks on the real engine (stand-in images)', function () {
 
     it('a client Job signs the guestbook through the frontend Service and reads it back from the replicas; so does the host, on the NodePort', async () => {
       const { status, logs } = await runClient(
-        r!,
+        running(),
         name,
         clientJob(
           BUSYBOX_IMAGE,
@@ -189,7 +197,9 @@ describe('public stacks on the real engine (stand-in images)', function () {
       assert.equal(status.condition, 'Complete', `client Job: ${status.message ?? ''}\n${logs}`);
       assert.match(logs, /^SET \{"message": "Updated"\}$/m);
       assert.match(logs, /^GET \{"data": ",hello"\}$/m);
-      const url = r!.ctl.status().services.find((s) => s.name === 'frontend')?.urls[0];
+      const url = running()
+        .ctl.status()
+        .services.find((s) => s.name === 'frontend')?.urls[0];
       assert.ok(url, 'the NodePort Service has a host URL');
       const res = await fetch(`${url}/guestbook.php?cmd=get&key=messages`);
       assert.deepEqual([res.status, await res.text()], [200, '{"data": ",hello"}']);
@@ -201,21 +211,10 @@ describe('public stacks on the real engine (stand-in images)', function () {
   });
 
   describe('MySQL StatefulSet tutorial (replicated, with claims)', () => {
-    const name = uniqueName('t-mysql');
-    let r: Running | undefined;
-
-    before(async () => {
-      await ensureNodeBashImage(docker);
-      r = await startStack(copyRealStack('mysql', name, FAST));
-    });
-    after(async () => {
-      await r?.stop();
-      await removeStack(name);
-      await removeClaimVolumes(docker, name);
-    });
+    const { name, running } = useRealStack('mysql', 't-mysql', ensureNodeBashImage);
 
     it('runs mysql-0, -1, -2 in order through their init containers, each on its own claim', async () => {
-      const run = r!;
+      const run = running();
       await waitFor('the StatefulSet Ready', () => allReady(run, 1), 150_000);
       const st = run.ctl.status().deployments[0];
       assert.deepEqual(
@@ -228,7 +227,7 @@ describe('public stacks on the real engine (stand-in images)', function () {
 
     it("a client Job writes to the primary by its pod name and reads the rows replicated to every secondary, by the tutorial's commands", async () => {
       const { status, logs } = await runClient(
-        r!,
+        running(),
         name,
         clientJob(
           'mysql:5.7',
@@ -261,7 +260,7 @@ describe('public stacks on the real engine (stand-in images)', function () {
     });
 
     it('a deleted pod comes back under its name on its own claim: a new pod (no restarts) with its data', async () => {
-      const run = r!;
+      const run = running();
       const replica = () => run.ctl.status().deployments[0].replicas.find((x) => x.name === 'mysql-1');
       const containers = () =>
         docker.listContainers({
