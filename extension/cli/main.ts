@@ -19,6 +19,7 @@ usage: flotilla <command> [--stack DIR] [options]
 
   up                      build, apply and run the controller in the foreground (Ctrl-C stops it;
                           replicas keep running). --no-watch: do not rebuild/roll on save.
+                          --no-live-update: saves matching a build's sync rules rebuild and roll too
                           --dry-run: load, lint and schedule, then print what would run (replicas
                           per node, volumes, ports, images, what is ignored); creates nothing
   status [--json]         deployments, replicas, services and endpoints (with or without a controller)

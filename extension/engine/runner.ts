@@ -39,6 +39,11 @@ export interface PrepareOptions {
    * preparation fails, so a refused stack still leaves nothing behind.
    */
   network?: boolean;
+  /**
+   * Images used as they are (image reference → id) instead of being built: live update's
+   * synced images, whose context differs from the image while their replicas hold the files.
+   */
+  reuse?: Record<string, string>;
 }
 
 /** Loads, validates and builds. Throws StackError (file:line problems) or a build error; changes nothing that runs. */
@@ -52,6 +57,12 @@ export async function prepareStack(docker: Docker, dir: string, opts: PrepareOpt
   const builds = Promise.all(
     stack.builds.map(async (b) => {
       const report = (p: Omit<BuildProgress, 'image'>) => opts.onBuild?.({ image: b.image, ...p });
+      const reused = opts.reuse?.[b.image];
+      if (reused) {
+        imageIds[b.image] = reused;
+        imageIds[withTag(b.image)] = reused;
+        return;
+      }
       report({ state: 'building' });
       let res: BuildResult;
       try {

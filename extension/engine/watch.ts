@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { contextIncludes } from './build';
 import type { StackController } from './controller/controller';
-import { reloadStack, type PrepareOptions } from './runner';
+import type { PrepareOptions } from './runner';
+import { LiveUpdater } from './sync/live-updater';
 import { errorMessage } from './util/errors';
 
 const IGNORED = /(^|[/\\])(node_modules|\.git|\.flotilla|\.cache)([/\\]|$)/;
@@ -18,16 +19,22 @@ export class StackWatcher {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
+  /** Files saved since the last batch started (absolute paths). */
+  private readonly pending = new Set<string>();
+  private readonly live: LiveUpdater;
   private closed = false;
   /** Aborts the running reload's builds when the watcher closes. */
   private readonly abort = new AbortController();
 
   constructor(
     private readonly ctl: StackController,
-    private readonly prep: PrepareOptions,
+    prep: PrepareOptions,
     private readonly say: (line: string) => void,
     private readonly debounceMs = 300,
-  ) {}
+    liveUpdate = true,
+  ) {
+    this.live = new LiveUpdater(ctl, prep, say, liveUpdate);
+  }
 
   start(): void {
     this.watcher = watch(this.roots(), {
@@ -67,6 +74,7 @@ export class StackWatcher {
     this.closed = true;
     clearTimeout(this.timer);
     this.again = false;
+    this.pending.clear();
     this.abort.abort();
     await this.watcher?.close();
     await this.running;
@@ -74,8 +82,9 @@ export class StackWatcher {
 
   private async changed(file: string): Promise<void> {
     if (this.closed || !(await this.relevant(file)) || this.closed) return;
+    this.pending.add(file);
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.reload(path.relative(this.ctl.stack.dir, file)), this.debounceMs); // never rejects
+    this.timer = setTimeout(() => void this.flush(), this.debounceMs); // never rejects
   }
 
   /** The stack file, any YAML or JSON file (a new manifest may match a glob), a file of a kustomize folder, or a file a build context sends (.dockerignore honoured). */
@@ -93,24 +102,28 @@ export class StackWatcher {
     return false;
   }
 
-  private async reload(trigger: string): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Runs the saves gathered so far as one batch: a sync when live update takes every file
+   * (live-update.ts), else a reload. Saves arriving meanwhile wait and form the next batch,
+   * so a burst (a checkout touching hundreds of files) is one sync or one reload.
+   */
+  private async flush(): Promise<void> {
+    if (this.closed || !this.pending.size) return;
     if (this.running) {
       this.again = true;
       return;
     }
-    this.say(`change detected (${trigger}): reloading`);
-    this.running = reloadStack(this.ctl, { ...this.prep, signal: this.abort.signal })
-      .then((msg) => {
-        this.say(msg);
-        if (!this.closed) this.watcher?.add(this.roots()); // a kustomize render may now read new bases
-      })
+    const batch = [...this.pending];
+    this.pending.clear();
+    this.running = this.live
+      .run(batch, this.abort.signal)
       .catch((e: unknown) => this.say(`not applied, the running stack is unchanged:\n${errorMessage(e)}`))
       .finally(() => {
         this.running = undefined;
+        if (!this.closed) this.watcher?.add(this.roots()); // a kustomize render may now read new bases
         if (this.again && !this.closed) {
           this.again = false;
-          void this.reload('further changes'); // never rejects: failures are printed
+          void this.flush(); // never rejects: failures are printed
         }
       });
     await this.running;

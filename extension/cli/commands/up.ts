@@ -51,7 +51,9 @@ export async function up(args: Args): Promise<number> {
   let stopping: Promise<void> | undefined;
   let stopFailed = false;
   // Made now, started once the controller serves: shutdown may be asked for before that.
-  const watcher = args.flags.has('--no-watch') ? undefined : new StackWatcher(ctl, prep, say);
+  const watcher = args.flags.has('--no-watch')
+    ? undefined
+    : new StackWatcher(ctl, prep, say, undefined, !args.flags.has('--no-live-update'));
   let finished!: () => void;
   const done = new Promise<void>((r) => (finished = r));
   const stopOnce = (down: boolean) =>

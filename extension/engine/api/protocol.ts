@@ -37,6 +37,19 @@ export interface ReplicaStatus {
   pendingReason?: string;
   /** kubectl's STATUS when it says more than `state`: Init:1/2, Init:Error, Init:CrashLoopBackOff, PodInitializing. */
   reason?: string;
+  /**
+   * Set for replicas of an image with live update (a build with sync rules): `built` runs the image
+   * as built; `synced` runs it plus the files live update copied in since, `hash` naming that set.
+   */
+  liveUpdate?: ReplicaLiveUpdate;
+}
+
+export interface ReplicaLiveUpdate {
+  state: 'built' | 'synced';
+  /** sha256 of the synced files' paths and contents (state synced). */
+  hash?: string;
+  /** How many paths were synced (deletions included). */
+  files?: number;
 }
 
 export interface RolloutStatus {
@@ -176,6 +189,20 @@ export interface EngineEvent {
   reason: string; // e.g. Scheduled, Created, Started, Killing, BackOff, ScalingReplicaSet
   object: string; // "deployment/web", "replica/web-7c9d-2", "service/api", "stack/shop"
   message: string;
+  /** A live update (reason Synced, or LiveUpdateFailed when it fell back to rebuild and roll). */
+  sync?: LiveSyncEvent;
+}
+
+/** What one live update of an image did, for the editor's status bar. */
+export interface LiveSyncEvent {
+  image: string;
+  files: number;
+  replicas: number;
+  /** From the batch of saves being read to the last replica restarted. */
+  ms: number;
+  hash: string;
+  /** Why it fell back to rebuild and roll. */
+  failed?: string;
 }
 
 /** Progress of one image the stack builds, step by step as the Dockerfile runs. */

@@ -35,6 +35,8 @@ import { RuntimeTable } from './runtime';
 import { StateStore } from './state-store';
 import { buildStatus, serviceEndpoints } from './status';
 import { WorkQueue } from './workqueue';
+import type { LiveFiles } from '../sync/live-files';
+import { decorateLive, liveImageIds } from '../sync/live-status';
 
 export { downStack } from './down';
 
@@ -70,6 +72,8 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
   clusterNetwork?: ClusterNetwork;
   autoscaling?: Autoscaling;
   pods?: PodLifecycle;
+  /** Live update's synced files (sync/live-files.ts): replicas created from a synced image get them. */
+  live?: LiveFiles;
   dockerConnected = true;
   lastError?: string;
   readonly startedAt = new Date().toISOString();
@@ -106,6 +110,7 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
       health: () => this.health,
       pods: () => this.pods,
       podNetwork: () => this.clusterNetwork?.podNetwork(),
+      live: () => this.live,
       desiredReplicas: (d: DeploymentSpec) => this.desiredReplicas(d),
       graceSeconds: (deployment: string) => this.graceSeconds(deployment),
       emitEvent: (type: EngineEvent['type'], reason: string, object: string, message: string) =>
@@ -123,9 +128,10 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
     await this.endpointSink?.applyServices?.(this.stack);
     this.events.on('container', (e) => {
       this.reconciler.invalidate();
+      const rt = e.replica ? this.runtime.peek(e.replica) : undefined;
       const said = exitEvent(
         e,
-        e.replica ? this.runtime.peek(e.replica) : undefined,
+        rt && { terminating: rt.terminating || !!rt.restarting },
         this.restartPolicyOf(e.deployment),
       );
       if (said) this.emitEvent(said.type, said.reason, said.object, said.message);
@@ -193,6 +199,28 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
   /** Every work-queue key of a stack: its long-running workloads, Jobs, CronJobs and their runs. */
   private workloadKeys(stack: StackSpec): string[] {
     return [...stack.deployments.map((d) => d.name), ...this.reconciler.jobs.keys(stack)];
+  }
+
+  /** The image ids the running stack uses (image reference → id). */
+  currentImageIds(): Readonly<Record<string, string>> {
+    return this.imageIds;
+  }
+
+  /**
+   * Live update restarts a replica's process in place: while it does, the replica is out of its
+   * Services' endpoints and its exit is no crash; afterwards it is Ready when its probes say so.
+   */
+  restartingInPlace(replica: string, restarting: boolean): void {
+    const rt = this.runtime.peek(replica);
+    if (!rt) return;
+    rt.restarting = restarting;
+    rt.probeReady = restarting ? false : undefined;
+    rt.readySince = undefined;
+    // Probes start afresh once it runs again: a prober a pass started meanwhile saw the old process.
+    this.health?.unwatch(replica);
+    if (!restarting) rt.restartedAt = this.clock.now();
+    this.publishEndpoints();
+    this.queue.add(rt.deployment);
   }
 
   /** Waits until no reconcile is queued or running (tests, `down`). */
@@ -308,6 +336,7 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
     });
     if (this.endpointSink?.decorate) this.endpointSink.decorate(this.stack, status);
     this.pods?.decorate(status, this.reconciler.pods, this.clock.now());
+    if (this.live) decorateLive(status, this.reconciler.pods, this.live, liveImageIds(this.stack, this.imageIds));
     for (const d of status.deployments) {
       const hpa = this.autoscaling?.status(d.name);
       if (hpa) d.hpa = hpa;

@@ -23,6 +23,14 @@ export interface PodContext {
   restartedAt?: string;
   /** How pods find Services; undefined is the alias layout. */
   network?: PodNetwork;
+  /** Live update's synced files: a container created from a synced image gets them before it starts. */
+  live?: LiveStart;
+}
+
+/** What pod-start asks of live update (sync/live-files.ts), around a container's start. */
+export interface LiveStart {
+  beforeStart(docker: Docker, containerId: string, imageId: string): Promise<void>;
+  afterStart(docker: Docker, containerId: string, imageId: string): Promise<void>;
 }
 
 export class EnvResolutionError extends Error {}

@@ -140,7 +140,10 @@ async function startContainers(
     throwIfCancelled(opts.signal, 'the controller stopped before the replica was created');
     const created = await docker.createContainer(containerCreateOptions(ctx, d, p, rt, c, i));
     ids.push(created.id);
+    const imageId = ctx.imageIds[c.image];
+    if (ctx.live && imageId) await ctx.live.beforeStart(docker, created.id, imageId);
     await created.start();
+    if (ctx.live && imageId) await ctx.live.afterStart(docker, created.id, imageId);
     if (rt.facts.podIP === undefined) rt.facts.podIP = await addressOf(docker, created.id, ctx.stack.name);
     if (c.lifecycle?.postStart) {
       await postStart(docker, created.id, c, p.replica, rt.facts.podIP, graceOf(ctx, d), opts);

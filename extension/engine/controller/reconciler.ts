@@ -17,7 +17,7 @@ import type { HealthMonitor, PodLifecycle } from './hooks';
 import { JobRunner } from './job-runner';
 import { placeReplicas } from './placement';
 import type { PodNetwork } from './pod-network';
-import { containerOptions, podTemplateHash, type PodContext } from './pod-spec';
+import { containerOptions, podTemplateHash, type LiveStart, type PodContext } from './pod-spec';
 import { isPodReady } from './readiness';
 import { createReplica, removeReplica, restartReplica, stopReplica } from './replica-ops';
 import { restartCount, type ReplicaRuntime, type RuntimeTable } from './runtime';
@@ -41,6 +41,8 @@ export interface ReconcilerHost {
   pods(): PodLifecycle | undefined;
   /** How pods find Services; undefined: the alias layout. */
   podNetwork(): PodNetwork | undefined;
+  /** Live update's synced files, when wired (runner.ts). */
+  live?(): LiveStart | undefined;
   desiredReplicas(d: DeploymentSpec): number;
   graceSeconds(deployment: string): number;
   emitEvent(type: EngineEvent['type'], reason: string, object: string, message: string): void;
@@ -136,6 +138,7 @@ export class Reconciler {
       imageIds,
       restartedAt: this.host.store.get().restartedAt[d.name],
       network: this.host.podNetwork(),
+      live: this.host.live?.(),
     };
   }
 
