@@ -14,6 +14,8 @@ export interface FlotillaSettings {
   confirmKill: boolean;
   /** Follow Logs prefixes each line with its timestamp. */
   logTimestamps: boolean;
+  /** Saves matching a build's sync rules are copied into running replicas (else rebuild and roll). */
+  liveUpdate: boolean;
 }
 
 export interface ConfigChange {
@@ -77,6 +79,7 @@ function readSettings(): FlotillaSettings {
     terminationGracePeriodSeconds: c.get<number | null>('fastDev.terminationGracePeriodSeconds', null),
     confirmKill: c.get<boolean>('confirmKill', true),
     logTimestamps: c.get<boolean>('logs.timestamps', false),
+    liveUpdate: c.get<boolean>('liveUpdate.enabled', true),
   };
 }
 
@@ -91,6 +94,7 @@ export function engineEnv(cfg: FlotillaSettings): Record<string, string> {
     env.FLOTILLA_NODE_MEMORY = cfg.nodePool.memory;
   }
   if (cfg.dockerHost) env.DOCKER_HOST = cfg.dockerHost;
+  if (!cfg.liveUpdate) env.FLOTILLA_LIVE_UPDATE = '0';
   if (cfg.backoffBaseSeconds !== null) env.FLOTILLA_BACKOFF_BASE_SECONDS = String(cfg.backoffBaseSeconds);
   if (cfg.backoffMaxSeconds !== null) env.FLOTILLA_BACKOFF_MAX_SECONDS = String(cfg.backoffMaxSeconds);
   if (cfg.terminationGracePeriodSeconds !== null) {

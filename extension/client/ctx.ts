@@ -15,6 +15,7 @@ import { startLanguageClient } from './language-client';
 import { LogFollowers } from './log-followers';
 import { inform, setContext } from './notify';
 import { StackSession } from './session';
+import { showLiveUpdates } from './live-update';
 import { findStackFile, watchStackFile, type StackLocation } from './stack-file';
 import type { EndpointsProvider } from './views/endpoints';
 import { StackViews } from './views/stack-views';
@@ -162,6 +163,7 @@ export class Ctx implements vscode.Disposable {
         session,
         session.onDidChangeStatus((s) => this.views.push(s, this.location?.name)),
         session.onDidReceiveBuild((b) => this.views.onBuild(b)),
+        showLiveUpdates(session, this.log),
       );
       this.views.push(undefined, loc.name);
       await session.attach();

@@ -53,7 +53,7 @@ export async function up(args: Args): Promise<number> {
   // Made now, started once the controller serves: shutdown may be asked for before that.
   const watcher = args.flags.has('--no-watch')
     ? undefined
-    : new StackWatcher(ctl, prep, say, undefined, !args.flags.has('--no-live-update'));
+    : new StackWatcher(ctl, prep, say, undefined, liveUpdateOn(args));
   let finished!: () => void;
   const done = new Promise<void>((r) => (finished = r));
   const stopOnce = (down: boolean) =>
@@ -144,4 +144,9 @@ async function dryRunUp(dir: string): Promise<number> {
   const report = await dryRun(dir, { docker, dockerError, lint: lintForEngine });
   process.stdout.write(report.lines.join('\n') + '\n');
   return 0;
+}
+
+/** Live update is on unless `--no-live-update` or FLOTILLA_LIVE_UPDATE=0 (the editor's flotilla.liveUpdate.enabled). */
+function liveUpdateOn(args: Args): boolean {
+  return !args.flags.has('--no-live-update') && process.env.FLOTILLA_LIVE_UPDATE !== '0';
 }
