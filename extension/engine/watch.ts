@@ -3,7 +3,9 @@
 // honours) triggers one debounced reload: images whose context hash is unchanged
 // are not rebuilt, and only deployments whose pod template hash changed roll,
 // because the controller is level-based. A reload that fails leaves the running
-// stack exactly as it was and prints the problems with file and line.
+// stack exactly as it was and prints the problems with file and line. A batch of saves
+// that a build's sync rules all take is copied into the running replicas instead
+// (sync/live-updater.ts).
 import * as path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { contextIncludes } from './build';

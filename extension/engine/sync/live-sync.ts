@@ -35,6 +35,11 @@ export interface LiveHost {
   stack: StackSpec;
   live: LiveFiles;
   imageId(image: string): string | undefined;
+  /**
+   * A replica that must take the files: one of a long-running workload, not being removed. A
+   * Job's pod runs to completion on what it started with; one started later gets the files.
+   */
+  takesFiles(pod: ObservedPod): boolean;
   /** Restarts a replica's containers in place, keeping their writable layer; readiness is the probes' again. */
   restartInPlace(pod: ObservedPod, containerIds: string[]): Promise<void>;
 }
@@ -103,6 +108,7 @@ export async function syncBuild(host: LiveHost, b: BuildSpec, files: Map<string,
   const overlay = host.live.add(imageId, changes);
   const pods = await observeStack(host.docker, host.stack.name);
   const targets = pods
+    .filter((p) => host.takesFiles(p))
     .map((p) => ({ pod: p, ids: p.containers.filter((c) => c.image === imageId).map((c) => c.id) }))
     .filter((t) => t.ids.length > 0);
   const results = await Promise.allSettled(

@@ -39,6 +39,8 @@ export class LiveUpdater {
       stack: ctl.stack,
       live,
       imageId: (image) => ctl.currentImageIds()[image],
+      takesFiles: (pod) =>
+        ctl.stack.deployments.some((d) => d.name === pod.deployment) && !ctl.runtime.peek(pod.replica)?.terminating,
       restartInPlace: (pod, containerIds) => this.restartInPlace(pod.replica, pod.deployment, containerIds),
     };
     const outcomes = await Promise.all([...plan.builds].map(([b, f]) => syncBuild(host, b, f)));
