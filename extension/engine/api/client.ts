@@ -108,7 +108,18 @@ export class ControllerClient {
   private request<T>(method: string, route: string, body: unknown, timeoutMs: number): Promise<T> {
     return new Promise((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port: this.handle.port, path: route, method, headers: this.headers(), timeout: timeoutMs },
+        {
+          host: '127.0.0.1',
+          port: this.handle.port,
+          path: route,
+          method,
+          headers: this.headers(),
+          timeout: timeoutMs,
+          // A connection per request: a kept-alive socket the controller closes after its idle
+          // timeout (5 s) while a request is being sent on it fails with "socket hang up", and a
+          // POST cannot be sent again safely. On loopback a new connection costs well under 1 ms.
+          agent: false,
+        },
         (res) => {
           let raw = '';
           res.setEncoding('utf8');
