@@ -17,8 +17,12 @@
 //            CLI process, beside `node -e 0` as the machine's floor) and GET /v1/status; kills of
 //            single replicas until the replacement answers and is Ready; every Deployment scaled
 //            to 3 through the control API until every container answers; SIGINT; `down`.
-// Medians per size go to a Markdown table on stdout and to an SVG chart drawn here. The load
-// average is printed with every phase: on a shared machine, read same-run ratios.
+// Both sides also count the CPU seconds each process used from the start of up until all
+// answer (where up's time goes). `--profile N` adds one more flotilla round at size N with the
+// controller's CPU profile (summarised up to all Ready), kept out of the medians.
+// Medians per size go to Markdown tables on stdout and to an SVG chart drawn by
+// bench/curve-report.ts, rewritten after every size. The load average is printed with every
+// phase: on a shared machine, read same-run ratios.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -31,10 +35,28 @@ import type { StackStatus } from '../extension/engine/api/protocol';
 import { LABELS } from '../extension/engine/docker/labels';
 import { ensureBusyboxImage } from '../test/support/base-images';
 import { writeCurveStack, type CurveStack, PORT } from './curve-stack';
+import {
+  type ComposeFigures,
+  type FlotillaFigures,
+  med,
+  type SizeResult,
+  summariseProfile,
+  svg,
+  table,
+  upTable,
+} from './curve-report';
 import { run, stopUp } from './support/cli';
-import { containerFigures, cpuOver, cpuSeconds, cpuSecondsOf, loadAverage, pidsOf, rssBytes } from './support/procfs';
+import {
+  childrenCpuSeconds,
+  containerFigures,
+  cpuOver,
+  cpuSeconds,
+  cpuSecondsOf,
+  loadAverage,
+  pidsOf,
+  rssBytes,
+} from './support/procfs';
 import { median } from './support/stats';
-import { chart, type Panel } from './support/svg-chart';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => {
@@ -93,13 +115,6 @@ async function everyContainerAnswers(labels: string[], want: number, t0: number)
 
 // ---------------------------------------------------------------- compose
 
-interface ComposeFigures {
-  up: number;
-  scale: number;
-  idle: Record<string, number>;
-  load: number;
-}
-
 async function composeRound(s: CurveStack): Promise<ComposeFigures> {
   const project = `${s.name}c${randomBytes(2).toString('hex')}`;
   const compose = (...a: string[]) => run(COMPOSE, ['-p', project, '-f', s.composeFile, ...a], { cwd: s.dir });
@@ -107,9 +122,11 @@ async function composeRound(s: CurveStack): Promise<ComposeFigures> {
   const n = s.deployments.length;
   try {
     say(`compose ${n}: up`);
+    const cpu0 = cpuNow({ compose: childrenCpuSeconds });
     const t0 = performance.now();
     await compose('up', '-d');
     const up = await everyContainerAnswers([label], 2 * n, t0);
+    const upCpu = cpuSince(cpu0);
     say(`compose ${n}: every container answers at ${(up / 1000).toFixed(1)} s; idle ${IDLE_MS / 1000} s`);
     const load = loadAverage();
     const idle = await cpuOver(IDLE_MS, daemons());
@@ -117,43 +134,40 @@ async function composeRound(s: CurveStack): Promise<ComposeFigures> {
     await compose('up', '-d', '--no-recreate', ...s.deployments.flatMap((d) => ['--scale', `${d}=3`]));
     const scale = await everyContainerAnswers([label], 3 * n, t1);
     say(`compose ${n}: scaled to 3 each in ${(scale / 1000).toFixed(1)} s`);
-    return { up, scale, idle, load };
+    return { up, upCpu, scale, idle, load };
   } finally {
     await compose('down', '--timeout', '1').catch((e: Error) => console.error(`compose down failed: ${e.message}`));
   }
 }
 
+/** CPU seconds so far of the daemons and of `more`, to take a difference from with cpuSince. */
+function cpuNow(more: Record<string, () => number>): [Record<string, () => number>, Record<string, number>] {
+  const subjects = { ...more, ...daemons() };
+  return [subjects, Object.fromEntries(Object.entries(subjects).map(([k, f]) => [k, f()]))];
+}
+
+function cpuSince([subjects, before]: ReturnType<typeof cpuNow>): Record<string, number> {
+  return Object.fromEntries(Object.entries(subjects).map(([k, f]) => [k, f() - before[k]]));
+}
+
+/**
+ * The machine's engine (the dockerd of /var/run/docker.pid, its containerd and shims): tests of
+ * other engineers start private daemons that come and go, and must not count.
+ */
 function daemons(): Record<string, () => number> {
+  const dockerd = Number(fs.readFileSync('/var/run/docker.pid', 'utf8').trim());
+  const ours = (cmd: string) => cmd.includes(ENGINE_CONTAINERD);
   return {
-    dockerd: () => cpuSecondsOf(['dockerd']),
-    containerd: () => cpuSecondsOf(['containerd']),
-    shims: () => cpuSecondsOf(['containerd-shim-runc-v2', 'containerd-shim']),
+    dockerd: () => cpuSeconds(dockerd),
+    containerd: () => cpuSecondsOf(['containerd'], ours),
+    shims: () => cpuSecondsOf(['containerd-shim-runc-v2', 'containerd-shim'], ours),
   };
 }
+/** In the command line of the engine's containerd (its config) and of its shims (its socket). */
+const ENGINE_CONTAINERD = '/var/run/docker/containerd/containerd.';
 
 // ---------------------------------------------------------------- flotilla
 
-interface FlotillaFigures {
-  servicesAnswer: number;
-  replicasAnswer: number;
-  allReady: number;
-  proxyUp: number;
-  scale: number;
-  scaleReady: number;
-  idle: Record<string, number>;
-  load: number;
-  rss: number;
-  proxyMemory: number;
-  statusCli: number;
-  nodeFloor: number;
-  statusHttp: number;
-  killAnswer: number[];
-  killReady: number[];
-  stop: 'exited' | 'killed';
-  stopMs: number;
-}
-
-/** dist/cli.js as `npm run build` makes it (the program `npm run flotilla` and the extension run), with dist/proxy.js beside it. */
 function buildDist(): string {
   execFileSync('node', [path.join(ROOT, 'extension/scripts/bundle.mjs')], { cwd: ROOT, stdio: 'inherit' });
   return path.join(ROOT, 'dist/cli.js');
@@ -161,13 +175,21 @@ function buildDist(): string {
 const ROOT = path.resolve(__dirname, '..');
 let CLI = '';
 
+/**
+ * One round of `flotilla up` on the stack. A profiling round (`profileDir`) writes the controller's
+ * CPU profile there and skips the idle window and the kills: the profiler's own sampling would
+ * count as idle CPU, so its figures are never mixed with the measured rounds'.
+ */
 async function flotillaRound(s: CurveStack, profileDir?: string): Promise<FlotillaFigures> {
   const cli = CLI;
+  const idleMs = profileDir ? 1000 : IDLE_MS;
+  const kills = profileDir ? 0 : KILLS;
   const n = s.deployments.length;
   const label = `${LABELS.stack}=${s.name}`;
   const replicasLabel = [label, LABELS.replica];
   const flags = profileDir ? [`--cpu-prof`, `--cpu-prof-dir=${profileDir}`] : [];
-  say(`flotilla ${n}: up`);
+  say(`flotilla ${n}: up${profileDir ? ' (profiled, not measured)' : ''}`);
+  const cpu0 = cpuNow({});
   const t0 = performance.now();
   const up: ChildProcess = spawn('node', [...flags, cli, 'up', '--stack', s.dir], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -183,6 +205,7 @@ async function flotillaRound(s: CurveStack, profileDir?: string): Promise<Flotil
       if (up.exitCode !== null) throw new Error(`flotilla up exited ${up.exitCode}:\n${log}`);
       await sleep(50);
     }
+    const controllerUp = performance.now() - t0;
     const c = client;
     const status = () => c.status(30_000);
     let urls: string[] = [];
@@ -199,8 +222,9 @@ async function flotillaRound(s: CurveStack, profileDir?: string): Promise<Flotil
     const servicesAnswer = performance.now() - t0;
     const replicasAnswer = await everyContainerAnswers(replicasLabel, 2 * n, t0);
     const allReady = await untilReady(status, 2 * n, t0);
+    const upCpu = { controller: cpuSeconds(up.pid!), ...cpuSince(cpu0) };
     say(
-      `flotilla ${n}: Services answer at ${(servicesAnswer / 1000).toFixed(1)} s, replicas at ${(replicasAnswer / 1000).toFixed(1)} s, all Ready at ${(allReady / 1000).toFixed(1)} s; idle ${IDLE_MS / 1000} s`,
+      `flotilla ${n}: Services answer at ${(servicesAnswer / 1000).toFixed(1)} s, replicas at ${(replicasAnswer / 1000).toFixed(1)} s, all Ready at ${(allReady / 1000).toFixed(1)} s; idle ${idleMs / 1000} s`,
     );
     // The in-network Service proxy (ClusterIPs, cluster DNS) is made beside the replicas.
     let proxy: Dockerode.ContainerInfo | undefined;
@@ -212,7 +236,7 @@ async function flotillaRound(s: CurveStack, profileDir?: string): Promise<Flotil
     const pid = up.pid!;
     const load = loadAverage();
     const proxyId = proxy.Id;
-    const idle = await cpuOver(IDLE_MS, {
+    const idle = await cpuOver(idleMs, {
       controller: () => cpuSeconds(pid),
       ...daemons(),
       proxy: () => containerFigures(proxyId)?.cpuSeconds ?? NaN,
@@ -248,7 +272,7 @@ async function flotillaRound(s: CurveStack, profileDir?: string): Promise<Flotil
     const victims = (await status()).deployments
       .flatMap((d) => d.replicas)
       .sort(() => Math.random() - 0.5)
-      .slice(0, KILLS);
+      .slice(0, kills);
     for (const v of victims) {
       const info = await docker.getContainer(v.container).inspect();
       const ip = v.address ?? '';
@@ -288,6 +312,8 @@ async function flotillaRound(s: CurveStack, profileDir?: string): Promise<Flotil
     stop = await stopUp(up);
     stopMs = performance.now() - ts;
     return {
+      controllerUp,
+      upCpu,
       servicesAnswer,
       replicasAnswer,
       allReady,
@@ -327,179 +353,6 @@ async function untilReady(status: () => Promise<StackStatus>, want: number, t0: 
   }
 }
 
-// ---------------------------------------------------------------- profile
-
-/** Self time by function in the controller's CPU profile, top 25. */
-function summariseProfile(dir: string): string {
-  const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) return '(no profile written)';
-  const p: {
-    nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
-    samples: number[];
-    timeDeltas: number[];
-  } = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
-  const self = new Map<number, number>();
-  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
-  const by = new Map<string, number>();
-  let total = 0;
-  for (const node of p.nodes) {
-    const t = self.get(node.id) ?? 0;
-    total += t;
-    const f = node.callFrame;
-    const where = f.url ? `${path.basename(f.url)}:${f.lineNumber + 1}` : '';
-    const key = `${f.functionName || '(anonymous)'} ${where}`.trim();
-    by.set(key, (by.get(key) ?? 0) + t);
-  }
-  return [...by]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 25)
-    .map(([k, t]) => `  ${(t / 1000).toFixed(0).padStart(7)} ms  ${((100 * t) / total).toFixed(1).padStart(5)}%  ${k}`)
-    .join('\n');
-}
-
-// ---------------------------------------------------------------- report
-
-interface SizeResult {
-  n: number;
-  compose: ComposeFigures[];
-  flotilla: FlotillaFigures[];
-  /** dockerd, containerd and shims over an idle window with neither side's stack running (other work on the machine). */
-  baseline: Record<string, number>[];
-}
-
-const med = (xs: number[]) => median(xs.filter(Number.isFinite));
-const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const pct = (x: number) => `${x.toFixed(2)}%`;
-const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
-
-function table(results: SizeResult[]): string {
-  const rows = [
-    '| N (replicas) | flotilla up: Services answer | every replica answers | all Ready | compose up | up ratio (Services / replicas) | scale to 3: flotilla / compose | controller idle CPU | dockerd + containerd idle: flotilla / compose / neither | shims idle: flotilla / compose | proxy up at, idle CPU, memory | controller RSS | status --json (node -e 0) | GET /v1/status | kill → answers / Ready | load avg |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ];
-  for (const r of results) {
-    const f = (k: keyof FlotillaFigures) => med(r.flotilla.map((x) => Number(x[k])));
-    const fi = (k: string) => med(r.flotilla.map((x) => x.idle[k]));
-    const ci = (k: string) => med(r.compose.map((x) => x.idle[k]));
-    const cu = med(r.compose.map((x) => x.up));
-    const cs = med(r.compose.map((x) => x.scale));
-    const daemonsF = fi('dockerd') + fi('containerd');
-    const daemonsC = ci('dockerd') + ci('containerd');
-    const kills = (k: 'killAnswer' | 'killReady') => med(r.flotilla.flatMap((x) => x[k]));
-    rows.push(
-      `| ${r.n} (${2 * r.n}) | ${s1(f('servicesAnswer'))} | ${s1(f('replicasAnswer'))} | ${s1(f('allReady'))} | ${s1(cu)} | ${(f('servicesAnswer') / cu).toFixed(2)}× / ${(f('replicasAnswer') / cu).toFixed(2)}× | ${s1(f('scale'))} / ${s1(cs)} (${(f('scale') / cs).toFixed(2)}×) | ${pct(fi('controller'))} | ${pct(daemonsF)} / ${pct(daemonsC)} / ${pct(med(r.baseline.map((b) => b.dockerd + b.containerd)))} | ${pct(fi('shims'))} / ${pct(ci('shims'))} | ${s1(f('proxyUp'))}, ${pct(fi('proxy'))}, ${mib(f('proxyMemory'))} | ${mib(f('rss'))} | ${f('statusCli').toFixed(0)} ms (${f('nodeFloor').toFixed(0)} ms) | ${f('statusHttp').toFixed(1)} ms | ${kills('killAnswer').toFixed(0)} / ${kills('killReady').toFixed(0)} ms | ${med([...r.flotilla.map((x) => x.load), ...r.compose.map((x) => x.load)]).toFixed(1)} |`,
-    );
-  }
-  return rows.join('\n');
-}
-
-function svg(results: SizeResult[]): string {
-  const x = (r: SizeResult) => 2 * r.n;
-  const f = (r: SizeResult, g: (x: FlotillaFigures) => number) => med(r.flotilla.map(g));
-  const c = (r: SizeResult, g: (x: ComposeFigures) => number) => med(r.compose.map(g));
-  const panels: Panel[] = [
-    {
-      title: 'up until it answers',
-      xLabel: 'replicas (2 per Deployment)',
-      yLabel: 'seconds',
-      series: [
-        {
-          label: 'flotilla: every Service',
-          color: '#1f77b4',
-          points: results.map((r) => [x(r), f(r, (v) => v.servicesAnswer) / 1000]),
-        },
-        {
-          label: 'flotilla: every replica',
-          color: '#1f77b4',
-          dashed: true,
-          points: results.map((r) => [x(r), f(r, (v) => v.replicasAnswer) / 1000]),
-        },
-        {
-          label: 'compose: every container',
-          color: '#d62728',
-          points: results.map((r) => [x(r), c(r, (v) => v.up) / 1000]),
-        },
-      ],
-    },
-    {
-      title: 'at rest: CPU over 60 s',
-      xLabel: 'replicas',
-      yLabel: '% of one core',
-      series: [
-        {
-          label: 'flotilla controller',
-          color: '#1f77b4',
-          points: results.map((r) => [x(r), f(r, (v) => v.idle.controller)]),
-        },
-        {
-          label: 'dockerd+containerd (flotilla)',
-          color: '#2ca02c',
-          points: results.map((r) => [x(r), f(r, (v) => v.idle.dockerd + v.idle.containerd)]),
-        },
-        {
-          label: 'dockerd+containerd (compose)',
-          color: '#d62728',
-          points: results.map((r) => [x(r), c(r, (v) => v.idle.dockerd + v.idle.containerd)]),
-        },
-        {
-          label: 'Service proxy container',
-          color: '#9467bd',
-          dashed: true,
-          points: results.map((r) => [x(r), f(r, (v) => v.idle.proxy)]),
-        },
-      ],
-    },
-    {
-      title: 'status --json',
-      xLabel: 'replicas',
-      yLabel: 'ms',
-      series: [
-        {
-          label: 'flotilla status --json (CLI)',
-          color: '#1f77b4',
-          points: results.map((r) => [x(r), f(r, (v) => v.statusCli)]),
-        },
-        {
-          label: 'node -e 0 (process start)',
-          color: '#7f7f7f',
-          dashed: true,
-          points: results.map((r) => [x(r), f(r, (v) => v.nodeFloor)]),
-        },
-        { label: 'GET /v1/status', color: '#2ca02c', points: results.map((r) => [x(r), f(r, (v) => v.statusHttp)]) },
-      ],
-    },
-    {
-      title: 'controller memory, kill → replaced',
-      xLabel: 'replicas',
-      yLabel: 'MiB / seconds ×100',
-      series: [
-        {
-          label: 'controller RSS (MiB)',
-          color: '#1f77b4',
-          points: results.map((r) => [x(r), f(r, (v) => v.rss) / 2 ** 20]),
-        },
-        {
-          label: 'kill → answers (s ×100)',
-          color: '#ff7f0e',
-          points: results.map((r) => [x(r), med(r.flotilla.flatMap((v) => v.killAnswer)) / 10]),
-        },
-        {
-          label: 'kill → Ready (s ×100)',
-          color: '#ff7f0e',
-          dashed: true,
-          points: results.map((r) => [x(r), med(r.flotilla.flatMap((v) => v.killReady)) / 10]),
-        },
-      ],
-    },
-  ];
-  const load = med(results.flatMap((r) => [...r.flotilla.map((v) => v.load), ...r.compose.map((v) => v.load)]));
-  return chart(
-    'Flotilla vs docker-compose: the cost curve',
-    `bench/curve.ts, ${new Date().toISOString().slice(0, 16)}Z, ${os.cpus().length} cores, median of ${ROUNDS} round(s), load average ${load.toFixed(1)}`,
-    panels,
-  );
-}
-
 /** Debian's docker-compose 1.29 (the reference the earlier up/scale bench used), installed when missing. */
 function ensureCompose(): void {
   if (fs.existsSync(COMPOSE)) return;
@@ -515,7 +368,7 @@ async function main(): Promise<void> {
   await ensureBusyboxImage(docker);
   CLI = buildDist();
   say(
-    `sizes ${SIZES.join(', ')}; ${ROUNDS} round(s); idle ${IDLE_MS / 1000} s; dockerd pids ${pidsOf('dockerd').join(',')}`,
+    `sizes ${SIZES.join(', ')}; ${ROUNDS} round(s); idle ${IDLE_MS / 1000} s; dockerd pid ${fs.readFileSync('/var/run/docker.pid', 'utf8').trim()} (others: ${pidsOf('dockerd').join(',')})`,
   );
   const results: SizeResult[] = [];
   for (const n of SIZES) {
@@ -528,22 +381,34 @@ async function main(): Promise<void> {
         r.baseline.push(await cpuOver(IDLE_MS, daemons()));
         const composeFirst = round % 2 === 0;
         if (composeFirst) r.compose.push(await composeRound(s));
-        const profileDir =
-          PROFILE === n && round === 0 ? fs.mkdtempSync(path.join(os.tmpdir(), 'curve-prof-')) : undefined;
-        r.flotilla.push(await flotillaRound(s, profileDir));
+        r.flotilla.push(await flotillaRound(s));
         if (!composeFirst) r.compose.push(await composeRound(s));
-        if (profileDir) {
-          console.log(`\nprofile of flotilla up at N=${n} (self time):\n${summariseProfile(profileDir)}\n`);
-        }
+      }
+      if (PROFILE === n) {
+        const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'curve-prof-'));
+        const p = await flotillaRound(s, profileDir);
+        console.log(
+          `\nprofile of flotilla up at N=${n}, up to all Ready at ${(p.allReady / 1000).toFixed(1)} s (self time):`,
+        );
+        console.log(`${summariseProfile(profileDir, p.allReady)}\n`);
       }
     } finally {
       fs.rmSync(s.dir, { recursive: true, force: true });
     }
-    console.log(`\n${table(results)}\n`);
+    // Everything so far is written after every size, so a run cut short still leaves its figures.
+    report(results);
   }
-  const hung = results.flatMap((r) => r.flotilla).filter((f) => f.stop === 'killed').length;
+}
+
+function report(unsorted: SizeResult[]): void {
+  const results = [...unsorted].sort((a, b) => a.n - b.n);
   console.log(
-    `flotilla up ended on SIGINT in ${results.flatMap((r) => r.flotilla).length - hung} of ${results.flatMap((r) => r.flotilla).length} rounds (median ${med(results.flatMap((r) => r.flotilla.map((f) => f.stopMs))).toFixed(0)} ms)`,
+    `\n${table(results)}\n\nwhere up's time goes (CPU seconds used from the start of up until all answer):\n${upTable(results)}\n`,
+  );
+  const all = results.flatMap((r) => r.flotilla);
+  const hung = all.filter((f) => f.stop === 'killed').length;
+  console.log(
+    `flotilla up ended on SIGINT in ${all.length - hung} of ${all.length} rounds (median ${med(all.map((f) => f.stopMs)).toFixed(0)} ms)`,
   );
   if (results.length > 1) {
     const a = results[0];
@@ -553,7 +418,7 @@ async function main(): Promise<void> {
       `controller RSS growth: ${((rss(b) - rss(a)) / 2 ** 20 / (2 * (b.n - a.n))).toFixed(3)} MiB per replica (${a.n} → ${b.n} Deployments)`,
     );
   }
-  fs.writeFileSync(SVG, svg(results));
+  fs.writeFileSync(SVG, svg(results, ROUNDS));
   console.log(`chart written to ${SVG}`);
   if (JSON_OUT) fs.writeFileSync(JSON_OUT, JSON.stringify(results, null, 2));
 }

@@ -14,6 +14,13 @@ export function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / TICKS;
 }
 
+/** CPU seconds (user + system) this process's children have used, those that ended and were waited for. */
+export function childrenCpuSeconds(): number {
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) / TICKS;
+}
+
 /** RSS of a process in bytes. */
 export function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -29,11 +36,24 @@ export function pidsOf(name: string): number[] {
   }
 }
 
-/** CPU seconds of every process of these names (e.g. all containerd shims), summed. */
-export function cpuSecondsOf(names: string[]): number {
+/** A process's command line, arguments joined by spaces ('' once it exited). */
+export function cmdline(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * CPU seconds of every process of these names (e.g. all containerd shims), summed; with `only`,
+ * only those whose command line passes it (the machine's engine, not a test's private daemon).
+ */
+export function cpuSecondsOf(names: string[], only?: (cmd: string) => boolean): number {
   let s = 0;
   for (const n of names) {
     for (const pid of pidsOf(n)) {
+      if (only && !only(cmdline(pid))) continue;
       try {
         s += cpuSeconds(pid);
       } catch {
