@@ -29,8 +29,6 @@ const ROOT = path.resolve(__dirname, '../..');
 
 /** Fixtures up refuses for a reason only the engine checks yet (lint shows its words, FK1007), and why. */
 const ENGINE_ONLY: Record<string, RegExp> = {
-  // grpc probes: the engine does not speak grpc.health.v1 yet
-  'test/fixtures/public/microservices-demo': /Probe: a probe needs exactly one of httpGet, tcpSocket or exec/,
   // the API server's rule, which the schema cannot express: the rule case of FK1007 itself
   'FK1007 bad': /maxSurge and maxUnavailable cannot both be 0/,
 };
