@@ -2,8 +2,9 @@
 // the stack file's sync, restart and rebuildOn keys are read and checked (file and line).
 import assert from 'node:assert/strict';
 import { destination, syncDecision } from '../../extension/engine/model/live-update';
-import { readStackText } from '../../extension/engine/model/stack-file';
-import type { LiveUpdateSpec } from '../../extension/engine/model/types';
+import { DEFAULT_SETTINGS, readStackText } from '../../extension/engine/model/stack-file';
+import type { LiveUpdateSpec, StackSpec } from '../../extension/engine/model/types';
+import { planBatch } from '../../extension/engine/sync/live-sync';
 
 const source = { file: 'f', line: 1, column: 1 };
 const live = (over: Partial<LiveUpdateSpec> = {}): LiveUpdateSpec => ({
@@ -121,5 +122,70 @@ describe('stack file: live update keys', () => {
     assert.match(says(12), /takes one of signal, exec or process.*found signal and process/);
     const rel = problems.find((p) => p.line === 9);
     assert.equal(rel?.fix?.newText, '/app/src');
+  });
+});
+
+describe('live update: which batches sync', () => {
+  const dir = '/s';
+  const stack = (): StackSpec => {
+    const { stack: s } = read(
+      STACK(`  - image: a
+    context: a
+    sync: [{src: "src/**", dest: /app/src}]
+    rebuildOn: [package.json]
+  - {image: b, context: b}
+`),
+    );
+    return {
+      name: 't',
+      dir,
+      file: `${dir}/flotilla.yaml`,
+      manifestFiles: [`${dir}/k8s/app.yaml`],
+      builds: (s?.builds ?? []).map((b) => ({
+        ...b,
+        context: `${dir}/${b.image}`,
+        dockerfile: `${dir}/${b.image}/Dockerfile`,
+      })),
+      nodes: [],
+      deployments: [],
+      jobs: [],
+      cronJobs: [],
+      services: [],
+      hpas: [],
+      configMaps: [],
+      secrets: [],
+      claims: [],
+      ignored: [],
+      warnings: [],
+      settings: DEFAULT_SETTINGS,
+    };
+  };
+  const built = () => true;
+
+  it('syncs when every file matches a sync rule, each to its container path', () => {
+    const plan = planBatch(stack(), ['/s/a/src/x.js', '/s/a/src/lib/y.js'], built);
+    assert.equal(plan.kind, 'sync');
+    const files = plan.kind === 'sync' ? [...plan.builds.values()].map((m) => [...m]) : [];
+    assert.deepEqual(files, [
+      [
+        ['/app/src/x.js', '/s/a/src/x.js'],
+        ['/app/src/lib/y.js', '/s/a/src/lib/y.js'],
+      ],
+    ]);
+  });
+
+  it('reloads when any file of the batch needs it', () => {
+    for (const extra of [
+      '/s/a/package.json', // rebuildOn
+      '/s/a/Dockerfile',
+      '/s/a/README.md', // no rule
+      '/s/b/src/x.js', // a build without live update
+      '/s/flotilla.yaml',
+      '/s/k8s/app.yaml',
+      '/s/other.txt', // in no context
+    ]) {
+      assert.equal(planBatch(stack(), ['/s/a/src/x.js', extra], built).kind, 'reload', extra);
+    }
+    assert.equal(planBatch(stack(), ['/s/a/src/x.js'], () => false).kind, 'reload', 'an image not built yet');
   });
 });
