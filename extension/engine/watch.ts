@@ -32,7 +32,7 @@ export class StackWatcher {
     private readonly ctl: StackController,
     prep: PrepareOptions,
     private readonly say: (line: string) => void,
-    private readonly debounceMs = 300,
+    private readonly debounceMs = 100,
     liveUpdate = true,
   ) {
     this.live = new LiveUpdater(ctl, prep, say, liveUpdate);

@@ -1,0 +1,301 @@
+// Live update benchmark: from saving a one-line change to a Node service until the new code
+// answers, for
+//   - sync:     flotilla's live update (sync rule + restart {process: true}), 2 replicas,
+//               measured through the Service URL;
+//   - rebuild:  the same stack with live update off (rebuild the image, roll both replicas);
+//   - floor:    by hand, `docker cp` of the file into 2 plain containers of the same image and
+//               `docker restart` of both, measured on the containers' own addresses;
+//   - build:    by hand, `docker build` of the same context and `docker run` of 2 containers
+//               from it, measured on their addresses (the rebuild path's floor),
+// interleaved round by round in one run.
+//
+//   npx tsx bench/live-update.ts [--rounds 7]
+//
+// "Answers" means 4 GETs in a row return the new version (through the Service, the balancer
+// alternates replicas), or every container returns it (the floors). Polled every 10 ms. The
+// save is a writeFile of server.js; the watchers run in this process as `flotilla up` runs
+// them (default debounce). Needs flotilla.local/node:20 (bash extension/scripts/base-images.sh).
+// Everything created carries a unique stack name or label and is removed at the end.
+
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import Dockerode from 'dockerode';
+import type { StackController } from '../extension/engine/controller/controller';
+import { downStack } from '../extension/engine/controller/controller';
+import { createController, prepareStack } from '../extension/engine/runner';
+import { StackWatcher } from '../extension/engine/watch';
+import { median, ms } from './support/stats';
+
+const run = promisify(execFile);
+const args = process.argv.slice(2);
+const opt = (name: string, def: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : def;
+};
+const ROUNDS = Number(opt('rounds', '7'));
+const docker = new Dockerode();
+const NODE_IMAGE = 'flotilla.local/node:20';
+const tag = randomBytes(3).toString('hex');
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-bench-live-'));
+
+const server = (v: string) =>
+  `const V = '${v}';\n` +
+  `require('http').createServer((q, s) => s.end(V)).listen(3000);\n` +
+  `process.on('SIGTERM', () => process.exit(0));\n`;
+const DOCKERFILE = `FROM ${NODE_IMAGE}\nWORKDIR /app\nCOPY server.js ./\nCMD ["node", "server.js"]\n`;
+
+function get(url: string): Promise<string> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false, timeout: 2000 }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve(body.trim()));
+      res.on('error', () => resolve(''));
+    });
+    req.on('error', () => resolve(''));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out: ${what}`);
+}
+
+/** 4 answers in a row from the Service say `v`. */
+async function serviceSays(url: string, v: string): Promise<boolean> {
+  for (let i = 0; i < 4; i++) if ((await get(url)) !== v) return false;
+  return true;
+}
+
+interface FlotillaStack {
+  name: string;
+  dir: string;
+  ctl: StackController;
+  watcher: StackWatcher;
+  url: string;
+}
+
+async function flotillaStack(kind: string, liveUpdate: boolean): Promise<FlotillaStack> {
+  const name = `b-live-${kind}-${tag}`;
+  const dir = path.join(root, kind);
+  const files: Record<string, string> = {
+    'flotilla.yaml': `name: ${name}
+manifests: ["k8s/*.yaml"]
+settings: {terminationGracePeriodSeconds: 5}
+build:
+  - image: ${name}/api
+    context: api
+    sync:
+      - {src: "*.js", dest: /app}
+    restart: {process: true}
+    rebuildOn: [Dockerfile]
+`,
+    'api/Dockerfile': DOCKERFILE,
+    'api/server.js': server('v0'),
+    'k8s/api.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: ${name}/api
+          ports: [{name: http, containerPort: 3000}]
+          readinessProbe: {httpGet: {path: /, port: 3000}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api}
+spec:
+  selector: {app: api}
+  ports: [{port: 80, targetPort: http}]
+`,
+  };
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+  const p = await prepareStack(docker, dir, { network: true });
+  const ctl = createController(docker, p);
+  await ctl.start();
+  ctl.on('event', (e) => {
+    if (e.reason === 'Synced' && e.sync) syncMs.push(e.sync.ms);
+  });
+  const watcher = new StackWatcher(ctl, {}, () => undefined, undefined, liveUpdate);
+  watcher.start();
+  await watcher.ready();
+  await until(`${kind}: 2 Ready`, () => Promise.resolve(ctl.status().deployments[0]?.ready === 2));
+  const url = ctl.status().services[0]?.ports[0]?.url;
+  if (!url) throw new Error(`${kind}: no Service URL`);
+  await until(`${kind}: answers`, () => serviceSays(url, 'v0'));
+  return { name, dir, ctl, watcher, url };
+}
+
+async function flotillaRound(s: FlotillaStack, v: string): Promise<number> {
+  const t0 = performance.now();
+  fs.writeFileSync(path.join(s.dir, 'api/server.js'), server(v));
+  await until(`${s.name} answers ${v}`, () => serviceSays(s.url, v));
+  const t = performance.now() - t0;
+  // Settle before the next contestant: both replicas Ready, no rollout left.
+  await until('settled', async () => {
+    await s.ctl.idle();
+    const d = s.ctl.status().deployments[0];
+    return d?.ready === 2 && d.replicas.length === 2;
+  });
+  return t;
+}
+
+const LABEL = `dev.flotilla.bench=live-${tag}`;
+/** The controller's own figure per sync: files read, copied into both replicas, both restarted. */
+const syncMs: number[] = [];
+
+async function address(id: string): Promise<string> {
+  const info = await docker.getContainer(id).inspect();
+  return info.NetworkSettings.Networks.bridge?.IPAddress ?? '';
+}
+
+async function containersSay(ids: string[], v: string): Promise<boolean> {
+  const bodies = await Promise.all(ids.map(async (id) => get(`http://${await address(id)}:3000/`)));
+  return bodies.every((b) => b === v);
+}
+
+async function startContainers(image: string): Promise<string[]> {
+  return Promise.all(
+    [0, 1].map(async () => {
+      const c = await docker.createContainer({ Image: image, Labels: { 'dev.flotilla.bench': `live-${tag}` } });
+      await c.start();
+      return c.id;
+    }),
+  );
+}
+
+/** docker cp + docker restart of both containers, by hand. */
+async function floorRound(dir: string, ids: string[], v: string): Promise<number> {
+  const file = path.join(dir, 'server.js');
+  const t0 = performance.now();
+  fs.writeFileSync(file, server(v));
+  await Promise.all(
+    ids.map(async (id) => {
+      await run('docker', ['cp', file, `${id}:/app/server.js`]);
+      await run('docker', ['restart', '-t', '5', id]);
+    }),
+  );
+  await until(`floor answers ${v}`, () => containersSay(ids, v));
+  return performance.now() - t0;
+}
+
+/** docker build + 2 × docker run, by hand; the containers are removed after. */
+async function buildRound(dir: string, v: string): Promise<number> {
+  const image = `b-live-build-${tag}:latest`;
+  const t0 = performance.now();
+  fs.writeFileSync(path.join(dir, 'server.js'), server(v));
+  await run('docker', ['build', '-q', '--label', LABEL, '-t', image, dir]);
+  const ids = await startContainers(image);
+  await until(`build answers ${v}`, () => containersSay(ids, v));
+  const t = performance.now() - t0;
+  await Promise.all(ids.map((id) => docker.getContainer(id).remove({ force: true })));
+  return t;
+}
+
+async function main(): Promise<void> {
+  const stacks: FlotillaStack[] = [];
+  const floorIds: string[] = [];
+  const results: Record<string, number[]> = { sync: [], rebuild: [], floor: [], build: [] };
+  try {
+    stacks.push(await flotillaStack('sync', true));
+    stacks.push(await flotillaStack('rebuild', false));
+    const [sync, rebuild] = stacks as [FlotillaStack, FlotillaStack];
+    const floorDir = path.join(root, 'floor');
+    fs.mkdirSync(floorDir, { recursive: true });
+    fs.writeFileSync(path.join(floorDir, 'Dockerfile'), DOCKERFILE);
+    fs.writeFileSync(path.join(floorDir, 'server.js'), server('v0'));
+    await run('docker', ['build', '-q', '--label', LABEL, '-t', `b-live-floor-${tag}:latest`, floorDir]);
+    floorIds.push(...(await startContainers(`b-live-floor-${tag}:latest`)));
+    await until('floor answers', () => containersSay(floorIds, 'v0'));
+    const buildDir = path.join(root, 'build');
+    fs.mkdirSync(buildDir, { recursive: true });
+    fs.writeFileSync(path.join(buildDir, 'Dockerfile'), DOCKERFILE);
+    console.log(
+      `rounds: ${ROUNDS}; load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
+    );
+    for (let r = 1; r <= ROUNDS; r++) {
+      const v = `r${r}`;
+      const row = {
+        sync: await flotillaRound(sync, v),
+        floor: await floorRound(floorDir, floorIds, v),
+        rebuild: await flotillaRound(rebuild, v),
+        build: await buildRound(buildDir, v),
+      };
+      for (const [k, x] of Object.entries(row)) results[k].push(x);
+      console.log(
+        `round ${r}: sync ${ms(row.sync)}  floor ${ms(row.floor)}  (${(row.sync / row.floor).toFixed(2)}×)   ` +
+          `rebuild ${ms(row.rebuild)}  build ${ms(row.build)}  (${(row.rebuild / row.build).toFixed(2)}×)`,
+      );
+    }
+    const m = Object.fromEntries(Object.entries(results).map(([k, xs]) => [k, median(xs)]));
+    console.log('\nmedians (save → new code answering):');
+    console.log(
+      `  sync    ${ms(m.sync)}   floor (docker cp + docker restart) ${ms(m.floor)}   ratio ${(m.sync / m.floor).toFixed(2)}×`,
+    );
+    console.log(
+      `  rebuild ${ms(m.rebuild)}   floor (docker build + docker run) ${ms(m.build)}   ratio ${(m.rebuild / m.build).toFixed(2)}×`,
+    );
+    console.log(`  of the sync, copy + restart (the Synced event's ms): ${ms(median(syncMs))}`);
+    console.log(
+      `load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
+    );
+  } finally {
+    for (const s of stacks) {
+      await s.watcher.close();
+      await s.ctl.stop(false);
+      await downStack(docker, s.name, () => 0, s.dir);
+    }
+    await Promise.all(
+      floorIds.map((id) =>
+        docker
+          .getContainer(id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
+    const images = await docker.listImages({ filters: { label: [LABEL] } });
+    for (const s of stacks) {
+      images.push(...(await docker.listImages({ filters: { label: [`dev.flotilla.stack=${s.name}`] } })));
+    }
+    for (const i of images) {
+      await docker
+        .getImage(i.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
+    }
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
