@@ -133,6 +133,9 @@ spec:
   const ctl = createController(docker, p);
   await ctl.start();
   ctl.on('event', (e) => {
+    if (process.env.BENCH_TRACE) {
+      console.log(`  ${(performance.now() - traceFrom).toFixed(0)} ms ${kind}: ${e.reason} ${e.object} ${e.message}`);
+    }
     if (e.reason === 'Synced' && e.sync) syncMs.push(e.sync.ms);
   });
   const watcher = new StackWatcher(ctl, {}, () => undefined, undefined, liveUpdate);
@@ -145,8 +148,11 @@ spec:
   return { name, dir, ctl, watcher, url };
 }
 
+let traceFrom = 0;
+
 async function flotillaRound(s: FlotillaStack, v: string): Promise<number> {
   const t0 = performance.now();
+  traceFrom = t0;
   fs.writeFileSync(path.join(s.dir, 'api/server.js'), server(v));
   await until(`${s.name} answers ${v}`, () => serviceSays(s.url, v));
   const t = performance.now() - t0;

@@ -284,7 +284,8 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
 
   onReadiness(replica: string, ready: boolean): void {
     const rt = this.runtime.peek(replica);
-    if (!rt || rt.probeReady === ready) return;
+    // A process being restarted in place (live update) is judged by probes started after it.
+    if (!rt || rt.probeReady === ready || rt.restarting) return;
     rt.probeReady = ready;
     rt.readySince = ready ? this.clock.now() : undefined;
     this.emitEvent(

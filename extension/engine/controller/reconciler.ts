@@ -240,7 +240,8 @@ export class Reconciler {
     if (phase === 'running') {
       if (rt.runningSince === undefined) rt.runningSince = now;
       rt.stayDown = undefined;
-      this.host.health()?.watch(p, d);
+      // Not while live update restarts it in place: its probes start once the new process runs.
+      if (!rt.restarting) this.host.health()?.watch(p, d);
     } else if (
       phase === 'exited' &&
       restart &&
