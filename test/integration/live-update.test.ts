@@ -10,6 +10,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import type { EngineEvent } from '../../extension/engine/api/protocol';
 import { dockerExec } from '../../extension/engine/health/checks';
+import { liveUpdateOn } from '../../extension/cli/commands/up';
 import { StackWatcher } from '../../extension/engine/watch';
 import { deployment, manifests, service } from '../support/manifests';
 import { ensureNodeImage, NODE_IMAGE } from '../support/node-image';
@@ -34,14 +35,18 @@ interface Harness {
   said: string[];
 }
 
-async function start(prefix: string, files: (name: string) => Record<string, string>): Promise<Harness> {
+async function start(
+  prefix: string,
+  files: (name: string) => Record<string, string>,
+  liveUpdate = true,
+): Promise<Harness> {
   const name = uniqueName(prefix);
   const dir = writeStack(files(name));
   const run = await startStack(dir);
   const events: EngineEvent[] = [];
   const said: string[] = [];
   run.ctl.on('event', (e) => events.push(e));
-  const watcher = new StackWatcher(run.ctl, {}, (l) => said.push(l), 200);
+  const watcher = new StackWatcher(run.ctl, {}, (l) => said.push(l), 200, liveUpdate);
   watcher.start();
   await watcher.ready();
   return { name, dir, run, watcher, events, said };
@@ -294,6 +299,47 @@ describe('live update (real Docker)', function () {
         /live update of .*\/site failed \(replica site-.*read-only.*rebuilding and rolling/,
       );
       assert.equal(synced(hs).length, 0);
+    });
+  });
+
+  describe('with live update off', () => {
+    let h: Harness | undefined;
+    after(() => stop(h));
+
+    it('a save a sync rule takes rebuilds and rolls; --no-live-update and FLOTILLA_LIVE_UPDATE=0 turn it off', async () => {
+      assert.equal(liveUpdateOn({ flags: new Map() }, {}), true);
+      assert.equal(liveUpdateOn({ flags: new Map([['--no-live-update', true]]) }, {}), false);
+      assert.equal(liveUpdateOn({ flags: new Map() }, { FLOTILLA_LIVE_UPDATE: '0' }), false);
+      h = await start(
+        't-live-off',
+        (name) => ({
+          'flotilla.yaml': stackFile(name, SITE_BUILD(name)),
+          'site/Dockerfile': 'FROM flotilla.local/busybox:1\nCOPY www /www\n',
+          'site/www/index.html': 'v1\n',
+          'site/version.txt': '1\n',
+          'k8s/site.yaml': deployment('site', {
+            replicas: 1,
+            image: `${name}/site`,
+            command: ['httpd', '-f', '-p', '8080', '-h', '/www'],
+          }),
+        }),
+        false,
+      );
+      const hs = h;
+      await waitFor('running', async () => (await running(hs, 'site')).length === 1);
+      const before = templateHashes(await stackContainers(hs.name));
+      fs.writeFileSync(path.join(hs.dir, 'site/www/index.html'), 'v2\n');
+      await waitFor(
+        'rolled to a rebuilt image serving v2',
+        async () => {
+          const cs = (await stackContainers(hs.name)).filter((c) => c.State === 'running');
+          if (cs.length !== 1 || before.has(cs[0].Labels['dev.flotilla.pod-template-hash'] ?? '')) return false;
+          return (await sh(cs[0].Id, 'cat /www/index.html')) === 'v2';
+        },
+        120_000,
+      );
+      assert.equal(synced(hs).length, 0);
+      assert.equal(hs.events.filter((e) => e.reason === 'LiveUpdateFailed').length, 0);
     });
   });
 

@@ -147,6 +147,6 @@ async function dryRunUp(dir: string): Promise<number> {
 }
 
 /** Live update is on unless `--no-live-update` or FLOTILLA_LIVE_UPDATE=0 (the editor's flotilla.liveUpdate.enabled). */
-function liveUpdateOn(args: Args): boolean {
-  return !args.flags.has('--no-live-update') && process.env.FLOTILLA_LIVE_UPDATE !== '0';
+export function liveUpdateOn(args: Pick<Args, 'flags'>, env: NodeJS.ProcessEnv = process.env): boolean {
+  return !args.flags.has('--no-live-update') && env.FLOTILLA_LIVE_UPDATE !== '0';
 }

@@ -54,11 +54,6 @@ export class LiveFiles {
     this.held.set(containerId, { hash: o.hash, files: o.files.size });
   }
 
-  /** Forgets containers no longer listed (removed), so the table stays the size of the stack. */
-  retain(containerIds: ReadonlySet<string>): void {
-    for (const id of this.held.keys()) if (!containerIds.has(id)) this.held.delete(id);
-  }
-
   /**
    * A container just created from `imageId`, not yet started: copies the image's synced files
    * in, so its process starts on them. Deletions need the container running (see afterStart).
