@@ -41,6 +41,12 @@ export class LiveFiles {
     return overlay;
   }
 
+  /** Puts an image's overlay back as it was (a sync that failed: the rebuild takes over). */
+  restore(imageId: string, previous: Overlay | undefined): void {
+    if (previous) this.byImage.set(imageId, previous);
+    else this.byImage.delete(imageId);
+  }
+
   overlay(imageId: string): Overlay | undefined {
     return this.byImage.get(imageId);
   }

@@ -105,6 +105,7 @@ export async function syncBuild(host: LiveHost, b: BuildSpec, files: Map<string,
   const changes = await readChanges(files);
   count = changes.size; // folders come as their files
   // Added first: a replica created from now on starts with these files too.
+  const previous = host.live.overlay(imageId);
   const overlay = host.live.add(imageId, changes);
   const pods = await observeStack(host.docker, host.stack.name);
   const targets = pods
@@ -125,6 +126,9 @@ export async function syncBuild(host: LiveHost, b: BuildSpec, files: Map<string,
   const failures = results.flatMap((r, i) =>
     r.status === 'rejected' ? [`replica ${targets[i].pod.replica}: ${errorMessage(r.reason)}`] : [],
   );
+  // A failed sync falls back to a rebuild; until it lands, new replicas start as before this batch
+  // (a replica that could not take the files, such as a read-only root, could not start with them).
+  if (failures.length) host.live.restore(imageId, previous);
   return outcome(targets.length, overlay.hash, failures.length ? failures.join('; ') : undefined);
 }
 
