@@ -117,7 +117,10 @@ async function everyContainerAnswers(labels: string[], want: number, t0: number)
 
 async function composeRound(s: CurveStack): Promise<ComposeFigures> {
   const project = `${s.name}c${randomBytes(2).toString('hex')}`;
-  const compose = (...a: string[]) => run(COMPOSE, ['-p', project, '-f', s.composeFile, ...a], { cwd: s.dir });
+  // docker-compose 1.29 runs each service's containers in a nested parallel step under one global
+  // limit (64): with more services than that, `up --scale` holds every slot and waits forever.
+  const env = { ...process.env, COMPOSE_PARALLEL_LIMIT: String(Math.max(64, 4 * s.deployments.length)) };
+  const compose = (...a: string[]) => run(COMPOSE, ['-p', project, '-f', s.composeFile, ...a], { cwd: s.dir, env });
   const label = `com.docker.compose.project=${project}`;
   const n = s.deployments.length;
   try {

@@ -30,9 +30,13 @@ export function cliBundle(): Promise<string> {
 }
 
 /** Runs a command; resolves with stdout+stderr, rejects on a non-zero exit. */
-export function run(cmd: string, argv: string[], opts: { cwd?: string } = {}): Promise<string> {
+export function run(
+  cmd: string,
+  argv: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, argv, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(cmd, argv, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (c) => (out += c));
     p.stderr.on('data', (c) => (out += c));
