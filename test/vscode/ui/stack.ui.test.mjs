@@ -449,7 +449,8 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
         const blank = !!svg && svg.childElementCount === 0 && !!empty && empty.classList.contains('hidden');
         if (blank) body.dataset.wasBlank = 'yes';
       };
-      new MutationObserver(check).observe(body, { subtree: true, childList: true, attributes: true });
+      // Classes only: the mark this sets is an attribute too, and must not wake the observer again.
+      new MutationObserver(check).observe(body, { subtree: true, childList: true, attributeFilter: ['class'] });
     });
     await runCommand(page, 'Flotilla: Down');
     await page.getByText('The stack is not running.').waitFor({ timeout: 120_000 });
