@@ -10,11 +10,11 @@
 //   requests/limits → reservations/limits; nodeSelector → constraints; probes → healthcheck;
 //   maxSurge/maxUnavailable → update_config; the stack file's nodes → swarm node labels
 import type Dockerode from 'dockerode';
-import { resolveTargetPort, serviceEnv } from '../../controller/pod-network';
-import { resolveEnv } from '../../controller/pod-spec';
+import { isHeadless, resolveTargetPort } from '../../controller/pod-network';
 import { selectorMatches } from '../../model/resources';
 import type { ContainerSpec, DeploymentSpec, HpaSpec, PodTemplate, ServiceSpec, StackSpec } from '../../model/types';
 import { claimSetupSpec } from './claim-setup';
+import { commandOf, envList, mountsOf, resourcesOf, securityOf } from './container-spec';
 import { fileMounts, type BlobSink } from './file-volumes';
 import { probeHealth } from './health';
 import {
@@ -25,6 +25,7 @@ import {
   swarmNetworkName,
   workloadServiceName,
 } from './names';
+import { constraintsOf, labelNodes } from './placement';
 import type { DesiredBlob, DesiredService, SwarmNode, SwarmPlan } from './plan-types';
 import { endpointsAlias, proxyArgs, type ProxyPortArg } from './proxy-command';
 import { updateConfig } from './update-config';
@@ -321,10 +322,6 @@ function finish(
   };
 }
 
-function isHeadless(s: ServiceSpec): boolean {
-  return 'clusterIP' in s && s.clusterIP === 'None';
-}
-
 function selects(s: ServiceSpec, t: PodTemplate): boolean {
   return (
     Object.keys(s.selector).length > 0 && selectorMatches({ matchLabels: s.selector, matchExpressions: [] }, t.labels)
@@ -429,143 +426,4 @@ export function publishedPort(stack: string, s: ServiceSpec, port: number, nodeP
   if (nodePort) return nodePort;
   if (s.type === 'LoadBalancer') return port;
   return 30000 + (parseInt(shortHash(`${stack}/${s.name}/${port}`, 8), 16) % 2768);
-}
-
-/** Kubernetes' service env vars with the Service port (the proxy listens on it), then envFrom and env. */
-function envList(stack: StackSpec, c: ContainerSpec, w: Workload, warnings: string[]): string[] {
-  const env = resolveEnv(stack, c);
-  const local = serviceEnv(stack);
-  for (const s of stack.services) {
-    if (!s.ports.length || isHeadless(s)) continue;
-    const key = s.name.toUpperCase().replace(/-/g, '_');
-    const set = (k: string, v: string) => {
-      if (env[k] === local[k]) env[k] = v;
-    };
-    set(`${key}_SERVICE_PORT`, String(s.ports[0].port));
-    for (const p of s.ports) {
-      if (p.name) set(`${key}_SERVICE_PORT_${p.name.toUpperCase().replace(/-/g, '_')}`, String(p.port));
-    }
-  }
-  const secretRefs = new Set<string>();
-  for (const e of c.env) if (e.valueFrom?.secretKeyRef) secretRefs.add(e.valueFrom.secretKeyRef.name);
-  for (const f of c.envFrom) if (f.secretRef) secretRefs.add(f.secretRef.name);
-  for (const name of secretRefs) {
-    warnings.push(
-      `${w.kind} ${w.name}: Secret "${name}" is injected as environment, so its values are visible to whoever can inspect the service; mount it as a volume to keep it a Swarm secret`,
-    );
-  }
-  return Object.entries(env)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`);
-}
-
-function commandOf(c: ContainerSpec): Pick<Dockerode.ContainerSpec, 'Command' | 'Args'> {
-  // Kubernetes' command replaces the entrypoint and args the image's CMD, as Swarm's Command and Args do.
-  const out: Pick<Dockerode.ContainerSpec, 'Command' | 'Args'> = {};
-  if (c.command) out.Command = c.command;
-  if (c.args) out.Args = c.args;
-  return out;
-}
-
-function securityOf(c: ContainerSpec, w: Workload, warnings: string[]): Partial<Dockerode.ContainerSpec> {
-  const s = c.security;
-  if (!s) return {};
-  const out: Partial<Dockerode.ContainerSpec> = {};
-  if (s.runAsUser !== undefined) {
-    out.User = s.runAsGroup !== undefined ? `${s.runAsUser}:${s.runAsGroup}` : String(s.runAsUser);
-  }
-  if (s.readOnlyRootFilesystem) out.ReadOnly = true;
-  if (s.capAdd.length) out.CapabilityAdd = s.capAdd;
-  if (s.capDrop.length) out.CapabilityDrop = s.capDrop;
-  if (s.privileged) {
-    warnings.push(`${w.kind} ${w.name}: Swarm services cannot run privileged; "${c.name}" runs unprivileged`);
-  }
-  return out;
-}
-
-function mountsOf(stackName: string, c: ContainerSpec, t: PodTemplate): Dockerode.MountSettings[] {
-  return (c.volumeMounts ?? []).flatMap((m): Dockerode.MountSettings[] => {
-    const v = t.volumes?.find((x) => x.name === m.name);
-    if (v?.hostPath) return [{ Type: 'bind', Source: v.hostPath.path, Target: m.mountPath, ReadOnly: m.readOnly }];
-    if (v?.emptyDir?.medium === 'Memory') {
-      return [{ Type: 'tmpfs', Source: '', Target: m.mountPath, ReadOnly: m.readOnly }];
-    }
-    if (v?.emptyDir) return [{ Type: 'volume', Source: '', Target: m.mountPath, ReadOnly: m.readOnly }];
-    // A claim of its own: a named volume on whichever node runs the task (a swarm has no shared storage).
-    if (v?.persistentVolumeClaim) {
-      return [
-        {
-          Type: 'volume',
-          Source: `${stackName}_${v.persistentVolumeClaim.claimName}`,
-          Target: m.mountPath,
-          ReadOnly: m.readOnly || v.persistentVolumeClaim.readOnly,
-        },
-      ];
-    }
-    return [];
-  });
-}
-
-function resourcesOf(c: ContainerSpec): Dockerode.ResourceRequirements {
-  const r: Dockerode.ResourceRequirements = {};
-  if (c.requests.cpuMilli || c.requests.memoryBytes) {
-    r.Reservations = {};
-    if (c.requests.cpuMilli) r.Reservations.NanoCPUs = c.requests.cpuMilli * 1e6;
-    if (c.requests.memoryBytes) r.Reservations.MemoryBytes = c.requests.memoryBytes;
-  }
-  if (c.limits.cpuMilli || c.limits.memoryBytes) {
-    r.Limits = {};
-    if (c.limits.cpuMilli) r.Limits.NanoCPUs = c.limits.cpuMilli * 1e6;
-    if (c.limits.memoryBytes) r.Limits.MemoryBytes = c.limits.memoryBytes;
-  }
-  return r;
-}
-
-const ARCH: Record<string, string> = { amd64: 'x86_64', arm64: 'aarch64', arm: 'armv7l', '386': 'i386' };
-
-/** nodeSelector as Swarm constraints; well-known node labels map to the node's own attributes. */
-export function constraintsOf(
-  w: Pick<Workload, 'kind' | 'name' | 'template'>,
-  nodes: SwarmPlan['nodeLabels'],
-  warnings: string[],
-): string[] {
-  const out: string[] = [];
-  for (const [k, v] of Object.entries(w.template.nodeSelector)) {
-    if (k === 'kubernetes.io/hostname') {
-      // A stack-file node name stands for the swarm node it labels.
-      out.push(`node.hostname==${nodes.find((n) => n.stackNode === v)?.hostname ?? v}`);
-    } else if (k === 'kubernetes.io/os') out.push(`node.platform.os==${v}`);
-    else if (k === 'kubernetes.io/arch') out.push(`node.platform.arch==${ARCH[v] ?? v}`);
-    else if (/[\s=!]/.test(k) || /[\s=!]/.test(v)) {
-      warnings.push(`${w.kind} ${w.name}: nodeSelector ${k}=${v} cannot be a Swarm constraint; it is not applied`);
-    } else out.push(`node.labels.${k}==${v}`);
-  }
-  return out;
-}
-
-/**
- * The stack file's nodes label swarm nodes: a stack node whose name is a swarm node's hostname labels that
- * node; the others label the remaining swarm nodes in hostname order.
- */
-export function labelNodes(stack: StackSpec, swarmNodes: SwarmNode[], warnings: string[]): SwarmPlan['nodeLabels'] {
-  const out: SwarmPlan['nodeLabels'] = [];
-  const free = [...swarmNodes].sort((a, b) => a.hostname.localeCompare(b.hostname));
-  const take = (pred: (n: SwarmNode) => boolean) => {
-    const i = free.findIndex(pred);
-    return i < 0 ? undefined : free.splice(i, 1)[0];
-  };
-  const unmatched = stack.nodes.filter((sn) => !swarmNodes.some((n) => n.hostname === sn.name));
-  for (const sn of stack.nodes) {
-    const byName = take((n) => n.hostname === sn.name);
-    if (byName) out.push({ nodeId: byName.id, hostname: byName.hostname, stackNode: sn.name, labels: sn.labels });
-  }
-  for (const sn of unmatched) {
-    const n = take(() => true);
-    if (!n) {
-      warnings.push(`stack node ${sn.name} has no swarm node left to label (the swarm has ${swarmNodes.length})`);
-      continue;
-    }
-    out.push({ nodeId: n.id, hostname: n.hostname, stackNode: sn.name, labels: sn.labels });
-  }
-  return out;
 }
