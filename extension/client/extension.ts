@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands/index';
 import { registerSwarm } from './swarm';
+import type { SwarmView } from './swarm/view';
 import { errorMessage } from '../engine/util/errors';
 import { Ctx } from './ctx';
 import { engineApi } from './engine-api';
@@ -13,17 +14,20 @@ export interface FlotillaApi {
   ctx: Ctx;
   graph: () => GraphPanel | undefined;
   languageClientReady: Promise<unknown>;
+  /** The Swarm view: the last swarm deployment's replicas by node. */
+  swarm: SwarmView;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<FlotillaApi> {
   const ctx = new Ctx(context, engineApi);
-  context.subscriptions.push(ctx, ...registerCommands(ctx), ...registerSwarm(ctx));
+  const swarm = registerSwarm(ctx);
+  context.subscriptions.push(ctx, ...registerCommands(ctx), ...swarm.disposables);
   // Language features work in restricted mode: the server only reads files.
   const languageClientReady = ctx.startLanguageClient().catch((err: unknown) => {
     ctx.log.error(`language server failed to start: ${errorMessage(err)}`);
   });
   await ctx.init();
-  return { ctx, graph: () => ctx.graph, languageClientReady };
+  return { ctx, graph: () => ctx.graph, languageClientReady, swarm: swarm.view };
 }
 
 export function deactivate(): void {

@@ -61,9 +61,10 @@ export function labPossible(): string | undefined {
   return r.status === 0 ? undefined : 'the swarm lab needs dockerd (or apt-get to install it), iproute2 and curl';
 }
 
-export async function startLab(): Promise<Lab> {
+/** `script`: lab.sh's path, for callers bundled away from this folder (the extension-host suite). */
+export async function startLab(script = LAB_SH): Promise<Lab> {
   const before = snapshot();
-  const out = await run('bash', [LAB_SH, 'up']);
+  const out = await run('bash', [script, 'up']);
   const dir = out.trim().split('\n').pop() ?? '';
   const env = Object.fromEntries(
     fs
@@ -115,10 +116,10 @@ export async function startLab(): Promise<Lab> {
       throw new Error(`dockerd of ${node.name} did not exit within 60 s`);
     },
     async startDaemon(node) {
-      await run('bash', [LAB_SH, 'start-node', dir, node.name.slice(1)]);
+      await run('bash', [script, 'start-node', dir, node.name.slice(1)]);
     },
     async destroy() {
-      await run('bash', [LAB_SH, 'down', dir]);
+      await run('bash', [script, 'down', dir]);
       const after = snapshot();
       const problems: string[] = [];
       if (after.docker0 !== before.docker0) problems.push(`docker0 changed: "${before.docker0}" → "${after.docker0}"`);

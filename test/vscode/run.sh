@@ -3,6 +3,7 @@
 #   1. installs code-server 4.100.3 into .cache/code-server if missing (and Chromium);
 #   2. builds the extension bundles and the extension-host suite;
 #   3. runs the window-free unit tests of the extension's pure parts, then the extension-host mocha suite inside code-server's extension host;
+#      its Deploy to Swarm… test starts the 3-node swarm lab (test/swarm/lab.sh, needs root) and tears it down;
 #   4. runs the Playwright UI tests: Restricted Mode, then the example stack on the local
 #      Docker engine (Up, scale, kill/heal, rolling restart, shell, logs, graph, endpoints,
 #      Problems, Down).

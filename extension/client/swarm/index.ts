@@ -4,10 +4,11 @@ import type { Ctx } from '../ctx';
 import { deployToSwarm, rememberedTarget, type SwarmTarget } from './deploy-command';
 import { SwarmView } from './view';
 
-export function registerSwarm(ctx: Ctx): vscode.Disposable[] {
+/** The Swarm view (tests read its rows) and what to dispose with the extension. */
+export function registerSwarm(ctx: Ctx): { view: SwarmView; disposables: vscode.Disposable[] } {
   const view = new SwarmView(ctx);
   const tree = vscode.window.createTreeView('flotilla.swarm', { treeDataProvider: view });
-  return [
+  const disposables = [
     view,
     tree,
     // Tests pass the target; from the palette the command asks for it.
@@ -20,4 +21,5 @@ export function registerSwarm(ctx: Ctx): vscode.Disposable[] {
       return saved.host && dir ? view.load({ host: saved.host, stackDir: dir }) : view.load();
     }),
   ];
+  return { view, disposables };
 }

@@ -8,12 +8,13 @@ import ctx from './ctx.test';
 import diagnostics from './diagnostics.test';
 import experience from './experience.test';
 import graph from './graph.test';
+import swarmDeploy from './swarm-deploy.test';
 import views from './views.test';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 30_000, reporter: 'spec' });
   mocha.suite.emit('pre-require', globalThis, 'flotilla-suite', mocha);
-  for (const declare of [activation, views, commands, ctx, experience, graph, diagnostics]) declare();
+  for (const declare of [activation, views, commands, ctx, experience, graph, diagnostics, swarmDeploy]) declare();
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures ? reject(new Error(`${failures} extension-host test(s) failed`)) : resolve()));
   });
