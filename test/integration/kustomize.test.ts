@@ -11,7 +11,7 @@ import { findRenderer, NO_RENDERER } from '../../extension/engine/model/kustomiz
 import { StackWatcher } from '../../extension/engine/watch';
 import { lintStackDir } from '../../language-server/src/index';
 import { ensureBusyboxImage } from '../support/base-images';
-import { deployment } from '../support/manifests';
+import { deployment, httpdShell } from '../support/manifests';
 import {
   docker,
   removeStack,
@@ -143,7 +143,13 @@ describe('kustomize layouts', function () {
       name = uniqueName('t-kz');
       const dir = writeStack({
         'flotilla.yaml': `name: ${name}\nkustomize: overlays/dev\nsettings: {backoffBaseSeconds: 0.2, terminationGracePeriodSeconds: 1}\n`,
-        ...layout({ 'base/deployment.yaml': deployment('web', { replicas: 1, image: 'flotilla.local/busybox:1' }) }),
+        ...layout({
+          'base/deployment.yaml': deployment('web', {
+            replicas: 1,
+            image: 'flotilla.local/busybox:1',
+            shell: httpdShell(),
+          }),
+        }),
       });
       run = await startStack(dir);
       const said: string[] = [];
