@@ -170,7 +170,9 @@ describe('examples/shop on a 3-node Docker Swarm (lab)', function () {
             checkImage,
             'sh',
             '-c',
-            `timeout 15 wget -q -O - http://${svc.name}:${port.port}${pathPart}`,
+            // A few tries: on a swarm a not-yet-Ready task is restarted by its healthcheck, and while a
+            // Service has no Ready task its proxy refuses, as a cluster's Service with no endpoint does.
+            `for i in 1 2 3 4 5 6; do timeout 15 wget -q -O - http://${svc.name}:${port.port}${pathPart} && exit 0; sleep 3; done; exit 1`,
           ],
           { encoding: 'utf8', timeout: 60_000 },
         );
