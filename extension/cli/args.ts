@@ -53,4 +53,14 @@ export function stackDir(args: Args): string {
   return path.resolve(typeof v === 'string' ? v : '.');
 }
 
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/**
+ * Whether `e` is a usage error (exit 2). By name, not instanceof: the CLI's two bundles
+ * (see engine-commands.ts) each hold their own copy of the class.
+ */
+export function isUsageError(e: unknown): boolean {
+  return e instanceof Error && e.name === 'UsageError';
+}

@@ -7,7 +7,10 @@
 import { errorMessage } from '../engine/util/errors';
 
 type Listener = (message: string) => void;
-const listeners = new Set<Listener>();
+// Listeners hang on `process`, not in this module: the CLI's two bundles (see engine-commands.ts)
+// each hold a copy of it, and `up` (in the second) listens to what main.ts (in the first) reports.
+const EVENT = 'flotilla:internalError';
+const events: NodeJS.EventEmitter = process; // process's own typings list only Node's events
 let seen = 0;
 
 export function installCrashHandlers(command: string, stackDir: () => string): void {
@@ -16,7 +19,7 @@ export function installCrashHandlers(command: string, stackDir: () => string): v
     const message = `unhandled rejection in 'flotilla ${command}' (stack ${stackDir()}): ${errorMessage(reason)}`;
     process.stderr.write(`flotilla: internal error, please report it: ${message}\n${detail}\n`);
     seen++;
-    for (const l of listeners) l(message);
+    events.emit(EVENT, message);
   });
 }
 
@@ -27,6 +30,6 @@ export function hadInternalError(): boolean {
 
 /** Receives each unhandled rejection's one-line description; returns the unsubscribe. */
 export function onInternalError(l: Listener): () => void {
-  listeners.add(l);
-  return () => listeners.delete(l);
+  events.on(EVENT, l);
+  return () => events.off(EVENT, l);
 }

@@ -1,17 +1,11 @@
 // The `flotilla` CLI: the same engine as the VS Code extension, headless.
 // Exit 0 on success; on failure a one-line reason (or the file:line list of
 // problems) on stderr and a non-zero code.
-import { parseArgs, stackDir, UsageError, type Args } from './args';
+import { isUsageError, parseArgs, stackDir, UsageError, type Args } from './args';
 import { hadInternalError, installCrashHandlers } from './crash';
 import { errorMessage } from '../engine/util/errors';
-import type * as UpCommand from './commands/up';
 import type * as StatusCommand from './commands/status';
-import type * as IntentCommands from './commands/intents';
-import type * as LogsCommand from './commands/logs';
-import type * as DownCommand from './commands/down';
-import type * as LintCommand from './commands/lint';
-import type * as DeployCommand from './commands/deploy';
-import type * as RenderCommand from './commands/render';
+import type * as EngineCommands from './engine-commands';
 
 const HELP = `flotilla: run Kubernetes manifests on your local Docker engine
 
@@ -46,38 +40,18 @@ usage: flotilla <command> [--stack DIR] [options]
   --stack DIR             the folder holding flotilla.yaml or skaffold.yaml (default: .)
 `;
 
-// Each command's code is evaluated only when it runs (a require at the call, which the bundle
-// keeps lazy): `status` and `scale` start without the engine, the language server's rules or the
-// deploy targets.
-/* eslint-disable @typescript-eslint/no-require-imports */
-const COMMANDS: Record<string, (a: Args) => Promise<number>> = {
-  up: (a) => load('up', require('./commands/up')).up(a),
-  status: (a) => load('status', require('./commands/status')).status(a),
-  scale: (a) => load('intents', require('./commands/intents')).scale(a),
-  restart: (a) => load('intents', require('./commands/intents')).restart(a),
-  logs: (a) => load('logs', require('./commands/logs')).logs(a),
-  down: (a) => load('down', require('./commands/down')).down(a),
-  lint: (a) => load('lint', require('./commands/lint')).lint(a),
-  deploy: (a) => load('deploy', require('./commands/deploy')).deploy(a),
-  render: (a) => load('render', require('./commands/render')).render(a),
-};
+// `help` and `status` are in this bundle (dist/cli.js); every other command is in the second one
+// (dist/cli-engine.js, see engine-commands.ts), parsed only when such a command runs.
+/* eslint-disable @typescript-eslint/no-require-imports -- required at the call: see above */
+function command(name: string): ((a: Args) => Promise<number>) | undefined {
+  if (name === 'status') {
+    const { status }: typeof StatusCommand = require('./commands/status');
+    return status;
+  }
+  const engine: typeof EngineCommands = require('./engine-commands');
+  return Object.hasOwn(engine.COMMANDS, name) ? engine.COMMANDS[name] : undefined;
+}
 /* eslint-enable @typescript-eslint/no-require-imports */
-
-/** Types what a lazy require returned (the module named by `_which`). */
-function load<K extends keyof Commands>(_which: K, module: Commands[K]): Commands[K] {
-  return module;
-}
-
-interface Commands {
-  up: typeof UpCommand;
-  status: typeof StatusCommand;
-  intents: typeof IntentCommands;
-  logs: typeof LogsCommand;
-  down: typeof DownCommand;
-  lint: typeof LintCommand;
-  deploy: typeof DeployCommand;
-  render: typeof RenderCommand;
-}
 
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
@@ -86,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const cmd = COMMANDS[args.command];
+  const cmd = command(args.command);
   if (!cmd) throw new UsageError(`unknown command "${args.command}"; run 'flotilla help'`);
   return cmd(args);
 }
@@ -106,6 +80,6 @@ main(process.argv.slice(2)).then(
         ? `flotilla: the stack has problems; nothing was changed:\n${e.message}`
         : `flotilla: ${errorMessage(e)}`;
     process.stderr.write(msg + '\n');
-    process.exit(e instanceof UsageError ? 2 : 1);
+    process.exit(isUsageError(e) ? 2 : 1);
   },
 );

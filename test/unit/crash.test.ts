@@ -44,4 +44,21 @@ setTimeout(() => process.stdout.write('still running; internal error seen: ' + h
     assert.equal(r.err, '');
     assert.match(r.out, /internal error seen: false/);
   });
+
+  it("reach listeners subscribed through another copy of the module (as in the CLI's second bundle)", () => {
+    const r = run(`
+delete require.cache[require.resolve(${JSON.stringify(CRASH)})];
+const copy = require(${JSON.stringify(CRASH)});
+if (copy.onInternalError === onInternalError) throw new Error('not a second copy');
+const off = copy.onInternalError((m) => process.stdout.write('copy heard: ' + m + '\\n'));
+Promise.reject(new Error('first'));
+setTimeout(() => {
+  off();
+  Promise.reject(new Error('second'));
+}, 20);
+`);
+    assert.match(r.out, /copy heard: unhandled rejection in 'flotilla up'.*first/);
+    assert.doesNotMatch(r.out, /copy heard: .*second/, 'unsubscribed');
+    assert.match(r.out, /listener: .*second/);
+  });
 });

@@ -1,32 +1,25 @@
 // `flotilla status [--json] [--target swarm --host H]`: from the running controller, straight from Docker, or
-// from a swarm's services and tasks (the same JSON shape). The local path loads only what it
-// needs: with a controller running, that is one HTTP request and the formatter.
-import { readStatus } from '../../engine/api/read-status';
+// from a swarm's services and tasks (the same JSON shape). With a controller running this is one
+// small request and the formatter, all in the CLI's first bundle; the other paths are in its second
+// (../engine-commands.ts), required only when they run.
+import { ControllerClient } from '../../engine/api/client';
 import type { StackStatus } from '../../engine/api/protocol';
 import { type Args, stackDir } from '../args';
 import { formatStatus } from '../output';
-import type * as Deploy from './deploy';
-import type * as SwarmDeploy from '../../engine/deploy/swarm/deploy';
-import type * as SwarmStatus from '../../engine/deploy/swarm/status';
-import type * as LoadStack from '../../engine/model/load-stack';
+import type * as EngineCommands from '../engine-commands';
 
 export async function status(args: Args): Promise<number> {
-  const s = args.flags.has('--target') ? await remoteStatus(args) : await readStatus(stackDir(args));
+  const s = args.flags.has('--target') ? await engine().remoteStatus(args) : await localStatus(stackDir(args));
   process.stdout.write((args.flags.has('--json') ? JSON.stringify(s, null, 2) : formatStatus(s)) + '\n');
   return 0;
 }
 
-/* eslint-disable @typescript-eslint/no-require-imports -- required here, not at the top: the local path never loads them */
-async function remoteStatus(args: Args): Promise<StackStatus> {
-  const { target, swarmFlags }: typeof Deploy = require('./deploy');
-  const t = target(args);
-  if (t === 'kubernetes') {
-    throw new Error('status --target kubernetes: use kubectl get; Flotilla reads status from swarms and local engines');
-  }
-  if (t === undefined) return readStatus(stackDir(args));
-  const { connectManager }: typeof SwarmDeploy = require('../../engine/deploy/swarm/deploy');
-  const { swarmStatus }: typeof SwarmStatus = require('../../engine/deploy/swarm/status');
-  const { loadStackOrThrow }: typeof LoadStack = require('../../engine/model/load-stack');
-  return swarmStatus(await connectManager(swarmFlags(args, false).host), loadStackOrThrow(stackDir(args)));
+/** The running controller's in-memory status when one answers, else the stack files' and Docker's. */
+async function localStatus(dir: string): Promise<StackStatus> {
+  const client = await ControllerClient.connect(dir);
+  return client ? client.status() : engine().statusWithoutController(dir);
 }
-/* eslint-enable @typescript-eslint/no-require-imports */
+
+function engine(): typeof EngineCommands {
+  return require('../engine-commands'); // eslint-disable-line @typescript-eslint/no-require-imports -- see the header
+}

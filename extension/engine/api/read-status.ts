@@ -17,7 +17,11 @@ import type * as ClusterIps from '../proxy/cluster-ips';
 
 export async function readStatus(dir: string): Promise<StackStatus> {
   const client = await ControllerClient.connect(dir);
-  if (client) return client.status();
+  return client ? client.status() : statusWithoutController(dir);
+}
+
+/** The stack's status read from its files and Docker, for when no controller answers. */
+export async function statusWithoutController(dir: string): Promise<StackStatus> {
   /* eslint-disable @typescript-eslint/no-require-imports -- loaded only on this path (see the header) */
   const { handScale, manifestReplicas }: typeof HandScale = require('../controller/hand-scale');
   const { daemonNodes }: typeof DaemonSet = require('../controller/daemon-set');
