@@ -5,11 +5,13 @@
 // because the controller is level-based. A reload that fails leaves the running
 // stack exactly as it was and prints the problems with file and line. A batch of saves
 // that a build's sync rules all take is copied into the running replicas instead
-// (sync/live-updater.ts).
+// (sync/live-updater.ts). A lone save runs almost at once, a burst once it has gone quiet
+// (quiet-window.ts).
 import * as path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { contextIncludes } from './build';
 import type { StackController } from './controller/controller';
+import { QuietWindow, type SaveKind } from './quiet-window';
 import type { PrepareOptions } from './runner';
 import { LiveUpdater } from './sync/live-updater';
 import { errorMessage } from './util/errors';
@@ -24,6 +26,7 @@ export class StackWatcher {
   /** Files saved since the last batch started (absolute paths). */
   private readonly pending = new Set<string>();
   private readonly live: LiveUpdater;
+  private readonly window: QuietWindow;
   private closed = false;
   /** Aborts the running reload's builds when the watcher closes. */
   private readonly abort = new AbortController();
@@ -32,10 +35,12 @@ export class StackWatcher {
     private readonly ctl: StackController,
     prep: PrepareOptions,
     private readonly say: (line: string) => void,
-    private readonly debounceMs = 100,
+    /** The quiet window of a burst: a batch of several saves runs once none came for this long. */
+    debounceMs = 100,
     liveUpdate = true,
   ) {
     this.live = new LiveUpdater(ctl, prep, say, liveUpdate);
+    this.window = new QuietWindow(debounceMs);
   }
 
   start(): void {
@@ -44,7 +49,7 @@ export class StackWatcher {
       ignored: (p) => IGNORED.test(p),
     });
     // changed() and reload() report every failure themselves (reload prints it), so they never reject.
-    this.watcher.on('all', (_event, file) => void this.changed(file));
+    this.watcher.on('all', (event, file) => void this.changed(file, event.endsWith('Dir') ? 'dir' : 'file'));
     const w = this.watcher;
     this.isReady = new Promise((resolve) => w.once('ready', () => resolve()));
   }
@@ -77,16 +82,17 @@ export class StackWatcher {
     clearTimeout(this.timer);
     this.again = false;
     this.pending.clear();
+    this.window.reset();
     this.abort.abort();
     await this.watcher?.close();
     await this.running;
   }
 
-  private async changed(file: string): Promise<void> {
+  private async changed(file: string, kind: SaveKind): Promise<void> {
     if (this.closed || !(await this.relevant(file)) || this.closed) return;
     this.pending.add(file);
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.flush(), this.debounceMs); // never rejects
+    this.timer = setTimeout(() => void this.flush(), this.window.event(kind)); // never rejects
   }
 
   /** The stack file, any YAML or JSON file (a new manifest may match a glob), a file of a kustomize folder, or a file a build context sends (.dockerignore honoured). */
@@ -117,6 +123,7 @@ export class StackWatcher {
     }
     const batch = [...this.pending];
     this.pending.clear();
+    this.window.reset();
     this.running = this.live
       .run(batch, this.abort.signal)
       .catch((e: unknown) => this.say(`not applied, the running stack is unchanged:\n${errorMessage(e)}`))
