@@ -3,7 +3,7 @@
 // up, a killed replica healed) start with the synced files; a burst of saves is one sync; a
 // rebuildOn file rebuilds and rolls; a broken manifest saved alongside changes nothing; a
 // replica that cannot take the files (read-only root) falls back to rebuild and roll with
-// one event; a Node server restarted in place (process: true) answers with the new code.
+// one event, also when its process restarts in place; a Node server restarted in place (process: true) answers with the new code.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -11,7 +11,10 @@ import * as path from 'node:path';
 import type { EngineEvent } from '../../extension/engine/api/protocol';
 import { dockerExec } from '../../extension/engine/health/checks';
 import { liveUpdateOn } from '../../extension/cli/commands/up';
+import { copyFiles } from '../../extension/engine/sync/live-files';
+import { restartContainer } from '../../extension/engine/sync/live-sync';
 import { StackWatcher } from '../../extension/engine/watch';
+import { ensureBusyboxImage } from '../support/base-images';
 import { deployment, manifests, service } from '../support/manifests';
 import { ensureNodeImage, NODE_IMAGE } from '../support/node-image';
 import {
@@ -262,43 +265,79 @@ describe('live update (real Docker)', function () {
     });
   });
 
-  describe('a replica that cannot take the files', () => {
-    let h: Harness | undefined;
-    after(() => stop(h));
+  for (const restart of ['', '{process: true}']) {
+    describe(`a replica that cannot take the files${restart ? `, restart: ${restart}` : ''}`, () => {
+      let h: Harness | undefined;
+      after(() => stop(h));
 
-    it('falls back to rebuild and roll, with one event', async () => {
-      h = await start('t-live-ro', (name) => ({
-        'flotilla.yaml': stackFile(name, SITE_BUILD(name)),
-        'site/Dockerfile': 'FROM flotilla.local/busybox:1\nCOPY www /www\n',
-        'site/www/index.html': 'v1\n',
-        'site/version.txt': '1\n',
-        'k8s/site.yaml': deployment('site', {
-          replicas: 1,
-          image: `${name}/site`,
-          command: ['httpd', '-f', '-p', '8080', '-h', '/www'],
-          extra: { securityContext: { readOnlyRootFilesystem: true } },
-        }),
-      }));
-      const hs = h;
-      await waitFor('running', async () => (await running(hs, 'site')).length === 1);
-      const before = templateHashes(await stackContainers(hs.name));
-      fs.writeFileSync(path.join(hs.dir, 'site/www/index.html'), 'v2\n');
-      await waitFor(
-        'rolled to a rebuilt image serving v2',
-        async () => {
-          const cs = (await stackContainers(hs.name)).filter((c) => c.State === 'running');
-          if (cs.length !== 1 || before.has(cs[0].Labels['dev.flotilla.pod-template-hash'] ?? '')) return false;
-          return (await sh(cs[0].Id, 'cat /www/index.html')) === 'v2';
-        },
-        120_000,
+      it('falls back to rebuild and roll, with one event', async () => {
+        h = await start('t-live-ro', (name) => ({
+          'flotilla.yaml': stackFile(name, SITE_BUILD(name) + (restart ? `    restart: ${restart}\n` : '')),
+          'site/Dockerfile': 'FROM flotilla.local/busybox:1\nCOPY www /www\n',
+          'site/www/index.html': 'v1\n',
+          'site/version.txt': '1\n',
+          'k8s/site.yaml': deployment('site', {
+            replicas: 1,
+            image: `${name}/site`,
+            command: ['httpd', '-f', '-p', '8080', '-h', '/www'],
+            extra: { securityContext: { readOnlyRootFilesystem: true } },
+          }),
+        }));
+        const hs = h;
+        await waitFor('running', async () => (await running(hs, 'site')).length === 1);
+        const before = templateHashes(await stackContainers(hs.name));
+        fs.writeFileSync(path.join(hs.dir, 'site/www/index.html'), 'v2\n');
+        await waitFor(
+          'rolled to a rebuilt image serving v2',
+          async () => {
+            const cs = (await stackContainers(hs.name)).filter((c) => c.State === 'running');
+            if (cs.length !== 1 || before.has(cs[0].Labels['dev.flotilla.pod-template-hash'] ?? '')) return false;
+            return (await sh(cs[0].Id, 'cat /www/index.html')) === 'v2';
+          },
+          120_000,
+        );
+        const failed = hs.events.filter((e) => e.reason === 'LiveUpdateFailed');
+        assert.equal(failed.length, 1, JSON.stringify(hs.events));
+        assert.match(
+          failed[0].message,
+          /live update of .*\/site failed \(replica site-.*read-only.*rebuilding and rolling/,
+        );
+        assert.equal(synced(hs).length, 0);
+        // A restart in place copies while the container stops: it is started again all the same,
+        // so its stop is no crash the controller would have to heal.
+        const healed = hs.events.filter((e) => e.reason === 'Exited' || /^restarted/.test(e.message));
+        assert.deepEqual(healed, []);
+      });
+    });
+  }
+
+  describe('restarting a container in place while copying', () => {
+    let id = '';
+    after(() =>
+      docker
+        .getContainer(id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    );
+
+    it('starts it again when the copy fails, and says why', async () => {
+      const c = await docker.createContainer({
+        Image: await ensureBusyboxImage(docker),
+        Cmd: ['sleep', '300'],
+        Labels: { 'dev.flotilla.test': uniqueName('t-live-rc') },
+        HostConfig: { Init: true, ReadonlyRootfs: true },
+      });
+      id = c.id;
+      await c.start();
+      const startedAt = (await c.inspect()).State.StartedAt;
+      const files = new Map([['/www/index.html', { content: Buffer.from('v2\n'), mode: 0o644 }]]);
+      await assert.rejects(
+        restartContainer(docker, id, 1, (cid) => copyFiles(docker, cid, files)),
+        /read-only/,
       );
-      const failed = hs.events.filter((e) => e.reason === 'LiveUpdateFailed');
-      assert.equal(failed.length, 1, JSON.stringify(hs.events));
-      assert.match(
-        failed[0].message,
-        /live update of .*\/site failed \(replica site-.*read-only.*rebuilding and rolling/,
-      );
-      assert.equal(synced(hs).length, 0);
+      const after = (await c.inspect()).State;
+      assert.equal(after.Running, true, 'running again');
+      assert.notEqual(after.StartedAt, startedAt, 'restarted');
     });
   });
 

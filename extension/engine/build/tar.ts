@@ -16,6 +16,13 @@ export function tarStream(entries: ContextEntry[]): Readable {
   return Readable.from(generate(entries), { objectMode: false });
 }
 
+/** The same tar as one Buffer: an archive sent to several containers is built once. */
+export async function tarBuffer(entries: ContextEntry[]): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of generate(entries)) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
 async function* generate(entries: ContextEntry[]): AsyncGenerator<Buffer> {
   for (const entry of entries) {
     const name = entry.type === 'dir' ? `${entry.path}/` : entry.path;

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
-import { tarStream } from '../build/tar';
+import { tarBuffer } from '../build/tar';
 import type { ContextEntry } from '../build/context';
 import { dockerExec } from '../health/checks';
 
@@ -86,6 +86,14 @@ export async function copyFiles(
   containerId: string,
   files: ReadonlyMap<string, SyncedFile>,
 ): Promise<void> {
+  await putFiles(docker, containerId, await filesArchive(files));
+}
+
+/**
+ * One tar of the files (not the deletions) of `files`, built once and written into any number
+ * of containers; undefined when there is nothing to write.
+ */
+export async function filesArchive(files: ReadonlyMap<string, SyncedFile>): Promise<Buffer | undefined> {
   const entries: ContextEntry[] = [];
   for (const [p, f] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (f) {
@@ -98,8 +106,13 @@ export async function copyFiles(
       });
     }
   }
-  if (!entries.length) return;
-  await docker.getContainer(containerId).putArchive(tarStream(entries), { path: '/' });
+  if (!entries.length) return undefined;
+  return tarBuffer(entries);
+}
+
+/** Extracts an archive of filesArchive at the container's root (nothing when there is none). */
+export async function putFiles(docker: Docker, containerId: string, archive: Buffer | undefined): Promise<void> {
+  if (archive) await docker.getContainer(containerId).putArchive(archive, { path: '/' });
 }
 
 /** Removes the deleted paths of `files` in a running container (the Engine API has no delete: an exec of rm). */

@@ -1,8 +1,10 @@
 // Live update on save: the files a batch of saves changed, when every one of them matches a
 // build's sync rule (and none its rebuildOn), are copied into every running replica of the
-// image through the Engine API's archive endpoint, deletions removed, then the build's
-// restart rule runs. Anything else (a manifest, the stack file, a Dockerfile, a file no rule
-// syncs) takes the rebuild-and-roll path, as does a build whose sync failed on any replica.
+// image through the Engine API's archive endpoint (one archive, built once, every replica at
+// once), deletions removed, then the build's restart rule runs; a restart in place copies
+// while the old process stops. Anything else (a manifest, the stack file, a Dockerfile, a
+// file no rule syncs) takes the rebuild-and-roll path, as does a build whose sync failed on
+// any replica.
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
@@ -11,8 +13,8 @@ import { observeStack } from '../docker/observe';
 import { dockerExec } from '../health/checks';
 import { syncDecision } from '../model/live-update';
 import type { BuildSpec, LiveUpdateSpec, StackSpec } from '../model/types';
-import { errorMessage } from '../util/errors';
-import { copyFiles, deleteFiles, type LiveFiles, type SyncedFile } from './live-files';
+import { errorMessage, statusCodeOf } from '../util/errors';
+import { deleteFiles, filesArchive, putFiles, type LiveFiles, type SyncedFile } from './live-files';
 
 /** What a batch of saves asks for: copies per build, or a reload (rebuild and roll). */
 export type LivePlan = { kind: 'sync'; builds: Map<BuildSpec, Map<string, string>> } | { kind: 'reload' };
@@ -40,8 +42,15 @@ export interface LiveHost {
    * Job's pod runs to completion on what it started with; one started later gets the files.
    */
   takesFiles(pod: ObservedPod): boolean;
-  /** Restarts a replica's containers in place, keeping their writable layer; readiness is the probes' again. */
-  restartInPlace(pod: ObservedPod, containerIds: string[]): Promise<void>;
+  /**
+   * Restarts a replica's containers in place, keeping their writable layer; readiness is the
+   * probes' again. `whileStopping` (the copy) runs as each container stops; it starts after both.
+   */
+  restartInPlace(
+    pod: ObservedPod,
+    containerIds: string[],
+    whileStopping?: (id: string) => Promise<void>,
+  ): Promise<void>;
 }
 
 /**
@@ -112,14 +121,25 @@ export async function syncBuild(host: LiveHost, b: BuildSpec, files: Map<string,
     .filter((p) => host.takesFiles(p))
     .map((p) => ({ pod: p, ids: p.containers.filter((c) => c.image === imageId).map((c) => c.id) }))
     .filter((t) => t.ids.length > 0);
+  const archive = await filesArchive(changes);
+  const copy = (id: string) => putFiles(host.docker, id, archive);
+  const deletions = [...changes.values()].some((f) => f === null);
   const results = await Promise.allSettled(
     targets.map(async ({ pod, ids }) => {
       if (podPhase(pod) !== 'running') throw new Error(`replica ${pod.replica} is not running`);
-      for (const id of ids) {
-        await copyFiles(host.docker, id, changes);
-        await deleteFiles(host.docker, id, changes);
+      if (lu.restart && 'process' in lu.restart && !deletions) {
+        // The process restarts anyway: copy while the old one stops (no running container needed).
+        await host.restartInPlace(pod, ids, copy);
+      } else {
+        // Deleting is an exec: it needs the container running, so everything happens first.
+        await Promise.all(
+          ids.map(async (id) => {
+            await copy(id);
+            await deleteFiles(host.docker, id, changes);
+          }),
+        );
+        await restart(host, lu, pod, ids);
       }
-      await restart(host, lu, pod, ids);
       for (const id of ids) host.live.markHeld(id, overlay);
     }),
   );
@@ -136,17 +156,48 @@ async function restart(host: LiveHost, lu: LiveUpdateSpec, pod: ObservedPod, ids
   const r = lu.restart;
   if (!r) return;
   if ('signal' in r) {
-    for (const id of ids) await host.docker.getContainer(id).kill({ signal: r.signal });
+    await Promise.all(ids.map((id) => host.docker.getContainer(id).kill({ signal: r.signal })));
   } else if ('exec' in r) {
-    for (const id of ids) {
-      const res = await dockerExec(host.docker, id, r.exec, 60_000);
-      if (res.timedOut || res.exitCode !== 0) {
-        throw new Error(
-          `restart command ${JSON.stringify(r.exec)} ${res.timedOut ? 'timed out' : `exited ${res.exitCode}`}`,
-        );
-      }
-    }
+    await Promise.all(
+      ids.map(async (id) => {
+        const res = await dockerExec(host.docker, id, r.exec, 60_000);
+        if (res.timedOut || res.exitCode !== 0) {
+          throw new Error(
+            `restart command ${JSON.stringify(r.exec)} ${res.timedOut ? 'timed out' : `exited ${res.exitCode}`}`,
+          );
+        }
+      }),
+    );
   } else {
     await host.restartInPlace(pod, ids);
   }
+}
+
+/**
+ * `docker restart` of one container, with `whileStopping` (the copy) run as it stops, so the
+ * new process starts on the new files without waiting for the copy first. It starts again
+ * even when the copy failed: the replica serves what it had until the rebuild replaces it.
+ */
+export async function restartContainer(
+  docker: Docker,
+  id: string,
+  graceSeconds: number,
+  whileStopping?: (id: string) => Promise<void>,
+): Promise<void> {
+  const c = docker.getContainer(id);
+  if (!whileStopping) {
+    await c.restart({ t: graceSeconds });
+    return;
+  }
+  const [stopped, copied] = await Promise.allSettled([
+    c.stop({ t: graceSeconds }).catch(unlessNotModified),
+    whileStopping(id),
+  ]);
+  await c.start().catch(unlessNotModified);
+  for (const r of [stopped, copied]) if (r.status === 'rejected') throw r.reason;
+}
+
+/** 304: already stopped, or already started. */
+function unlessNotModified(e: unknown): void {
+  if (statusCodeOf(e) !== 304) throw e;
 }

@@ -9,7 +9,7 @@ import type { LiveSyncEvent } from '../api/protocol';
 import type { StackController } from '../controller/controller';
 import { reloadStack, type PrepareOptions } from '../runner';
 import { LiveFiles } from './live-files';
-import { planBatch, syncBuild, type LiveHost } from './live-sync';
+import { planBatch, restartContainer, syncBuild, type LiveHost } from './live-sync';
 
 export class LiveUpdater {
   constructor(
@@ -41,7 +41,8 @@ export class LiveUpdater {
       imageId: (image) => ctl.currentImageIds()[image],
       takesFiles: (pod) =>
         ctl.stack.deployments.some((d) => d.name === pod.deployment) && !ctl.runtime.peek(pod.replica)?.terminating,
-      restartInPlace: (pod, containerIds) => this.restartInPlace(pod.replica, pod.deployment, containerIds),
+      restartInPlace: (pod, containerIds, whileStopping) =>
+        this.restartInPlace(pod.replica, pod.deployment, containerIds, whileStopping),
     };
     const outcomes = await Promise.all([...plan.builds].map(([b, f]) => syncBuild(host, b, f)));
     const failed = new Set<string>();
@@ -97,13 +98,18 @@ export class LiveUpdater {
     return out;
   }
 
-  private async restartInPlace(replica: string, deployment: string, ids: string[]): Promise<void> {
+  private async restartInPlace(
+    replica: string,
+    deployment: string,
+    ids: string[],
+    whileStopping?: (id: string) => Promise<void>,
+  ): Promise<void> {
     const ctl = this.ctl;
     const d = ctl.stack.deployments.find((x) => x.name === deployment);
     const grace = ctl.stack.settings.terminationGracePeriodSeconds ?? d?.template.terminationGracePeriodSeconds ?? 30;
     ctl.restartingInPlace(replica, true);
     try {
-      await Promise.all(ids.map((id) => ctl.docker.getContainer(id).restart({ t: grace })));
+      await Promise.all(ids.map((id) => restartContainer(ctl.docker, id, grace, whileStopping)));
     } finally {
       ctl.restartingInPlace(replica, false);
     }
