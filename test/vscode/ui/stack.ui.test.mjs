@@ -15,6 +15,7 @@ import { scratchWorkspace } from '../workspace.mjs';
 import {
   atLeast,
   flotillaLog,
+  graphSeen,
   openWorkbench,
   recorded,
   runCommand,
@@ -22,6 +23,7 @@ import {
   setSidebarWidth,
   startRecording,
   treeItem,
+  watchGraph,
   widenSidebar,
 } from './workbench.mjs';
 
@@ -441,22 +443,14 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await runCommand(page, 'Flotilla: Show Topology Graph');
     const graph = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
     await graph.locator('g.node[data-id="deployment/web"]').waitFor({ timeout: 30_000 });
-    // Record, inside the page, any moment it shows neither a graph nor the "not running" text.
-    await graph.locator('body').evaluate((body) => {
-      const check = () => {
-        const svg = body.querySelector('#graph');
-        const empty = body.querySelector('#empty');
-        const blank = !!svg && svg.childElementCount === 0 && !!empty && empty.classList.contains('hidden');
-        if (blank) body.dataset.wasBlank = 'yes';
-      };
-      // Classes only: the mark this sets is an attribute too, and must not wake the observer again.
-      new MutationObserver(check).observe(body, { subtree: true, childList: true, attributeFilter: ['class'] });
-    });
+    // Record, inside the page, every moment it shows neither a graph nor the "not running" text.
+    await watchGraph(graph);
     await runCommand(page, 'Flotilla: Down');
     await page.getByText('The stack is not running.').waitFor({ timeout: 120_000 });
     await page.locator('.statusbar-item', { hasText: `${STACK}: down` }).waitFor();
     await graph.getByText('The stack is not running').waitFor({ timeout: 30_000 });
-    assert.equal(await graph.locator('body').getAttribute('data-was-blank'), null, 'the graph went blank');
+    const seen = await graphSeen(graph);
+    assert.deepEqual(seen.problems, [], `the graph page showed: ${seen.states.join(', ')}`);
     await assert.rejects(fetch(endpointUrl), 'the Service URL still answers after Down');
     await screenshot(page, '08-down-again');
     await runCommand(page, 'View: Close All Editors');

@@ -143,3 +143,61 @@ export function flotillaLog(runDir, channel = 'Flotilla') {
   walk(logs);
   return found.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
 }
+
+/**
+ * Records what the topology graph page shows, however briefly: the graph, the "not running"
+ * text, or neither (blank). It samples on every animation frame, every 50 ms and after every
+ * DOM change, so a blank that lasts one painted frame is seen even when graph.js makes and
+ * clears it in separate tasks. It keeps only the changes, in a window property: it never
+ * writes to the page it watches, so it cannot wake its own observer. `root` is the page's
+ * frame (a FrameLocator) or any Playwright object with `locator()`.
+ */
+export async function watchGraph(root) {
+  await root.locator('body').evaluate((body) => {
+    const started = performance.now();
+    const seen = { states: [], blankMs: 0 };
+    let last;
+    let since = 0;
+    const shows = () => {
+      if (body.querySelector('#graph g.node')) return 'graph';
+      const text = body.querySelector('#empty');
+      return text && text.getClientRects().length > 0 ? 'text' : 'blank';
+    };
+    const note = () => {
+      const now = performance.now();
+      const state = shows();
+      if (last === 'blank') seen.blankMs = Math.max(seen.blankMs, Math.round(now - since));
+      if (state === last) return;
+      seen.states.push({ state, at: Math.round(now - started) });
+      last = state;
+      since = now;
+    };
+    note();
+    new MutationObserver(note).observe(body, { subtree: true, childList: true, attributes: true });
+    setInterval(note, 50);
+    const frame = () => {
+      note();
+      window.requestAnimationFrame(frame);
+    };
+    window.requestAnimationFrame(frame);
+    Reflect.set(window, '__flotillaGraphSeen', seen);
+  });
+}
+
+/**
+ * What watchGraph saw, as `states` (each change, with its time) and `problems`: the page went
+ * blank, a graph came back after the "not running" text, or the page reloaded (a reload loses
+ * the recording, and a reloading webview is blank until its script has run).
+ */
+export async function graphSeen(root) {
+  const seen = await root.locator('body').evaluate(() => Reflect.get(window, '__flotillaGraphSeen') ?? null);
+  if (!seen) return { states: [], problems: ['the graph page reloaded (blank while it loaded)'] };
+  const problems = [];
+  const states = seen.states.map((s) => s.state);
+  if (states.includes('blank')) problems.push(`the graph went blank (for up to ${seen.blankMs} ms)`);
+  const text = states.indexOf('text');
+  if (text >= 0 && states.indexOf('graph', text) > text) {
+    problems.push('a graph came back after the "not running" text');
+  }
+  return { states: seen.states.map((s) => `${s.state} at ${s.at} ms`), problems };
+}
