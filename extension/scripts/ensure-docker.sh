@@ -41,7 +41,8 @@ if ! command -v dockerd >/dev/null; then
 fi
 
 echo "flotilla: starting dockerd in the background (log: /var/log/dockerd.log)..."
-nohup dockerd >/var/log/dockerd.log 2>&1 &
+# setsid: a daemon started from a test runner or an editor task must outlive that process group.
+setsid nohup dockerd >/var/log/dockerd.log 2>&1 &
 for _ in $(seq 1 120); do
   if answers; then echo "flotilla: Docker engine is up."; exit 0; fi
   sleep 0.5
