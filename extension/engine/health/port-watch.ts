@@ -1,10 +1,13 @@
 // Tells when a freshly started container's port starts listening, so the prober can run one
 // more readiness check at that moment instead of waiting a whole period (see prober.ts).
 //
-// On a local engine it reads the container's listening sockets (/proc/<pid>/net/tcp and tcp6
-// show the sockets of the process's network namespace; state 0A is LISTEN): nothing touches
-// the container. Where the container's processes are not visible here but its address is
-// (the 'direct' probe route), it tries a TCP connect instead. Otherwise it says nothing.
+// Where the host routes to the container's address (the 'direct' probe route), it tries a TCP
+// connect. Where it does not but the container's processes are visible (a local engine), it
+// reads the container's listening sockets (/proc/<pid>/net/tcp and tcp6, state 0A is LISTEN).
+// The connect comes first because it is the cheaper look by far: reading those tables walks
+// the host's whole TCP hash, about 5.5 ms of kernel time per file on a 2-core machine with
+// 262 144 hash buckets, against 0.12 ms for a connect and close; with a replica starting per
+// workload during `up`, the reads took CPU from dockerd. Otherwise it says nothing.
 // One shared timer serves every watch, and a watch ends at the first sign, on cancel, or
 // after `maxMs`.
 import { promises as fs } from 'node:fs';
@@ -16,8 +19,8 @@ import type { ProbeRoute } from './checks';
 
 /** How often pending watches look: a port opening is seen within this, plus the check itself. */
 export const PORT_POLL_MS = 25;
-/** A connect attempt costs the container an accept: tried less often than reading /proc. */
-const CONNECT_POLL_MS = 100;
+/** A connect attempt costs the container an accept: tried every other poll. */
+const CONNECT_POLL_MS = 50;
 
 export interface PortWatchTarget {
   containerId: string;
@@ -60,12 +63,16 @@ export class PortWatcher {
   watch(target: PortWatchTarget, onOpen: () => void, maxMs = 60_000): () => void {
     const w: Watch = { target, onOpen, until: Date.now() + maxMs, busy: true, nextConnect: 0 };
     this.watches.add(w);
-    void localProcess(this.docker, target.containerId, this.proc).then((p) => {
-      // Not visible here: a connect works only where the host routes to the container's address.
-      w.how = p ? { pid: p.pid } : target.route === 'direct' ? 'connect' : undefined;
+    if (target.route === 'direct') {
+      w.how = 'connect';
       w.busy = false;
-      if (!w.how) this.watches.delete(w);
-    });
+    } else {
+      void localProcess(this.docker, target.containerId, this.proc).then((p) => {
+        w.how = p ? { pid: p.pid } : undefined;
+        w.busy = false;
+        if (!w.how) this.watches.delete(w);
+      });
+    }
     this.timer ??= setInterval(() => this.poll(), PORT_POLL_MS);
     return () => this.end(w);
   }
