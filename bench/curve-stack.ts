@@ -20,7 +20,7 @@ export interface CurveStack {
   deployments: string[];
 }
 
-function manifest(name: string): string {
+function manifest(name: string, periodSeconds: number): string {
   return `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: ${name}}
@@ -37,7 +37,7 @@ spec:
           command: [sh, -c, "mkdir -p /www && echo ${name} > /www/index.html && exec httpd -f -p ${PORT} -h /www"]
           ports: [{name: http, containerPort: ${PORT}}]
           resources: {requests: {cpu: 5m, memory: 8Mi}}
-          readinessProbe: {tcpSocket: {port: ${PORT}}, periodSeconds: 1}
+          readinessProbe: {tcpSocket: {port: ${PORT}}, periodSeconds: ${periodSeconds}}
 ---
 apiVersion: v1
 kind: Service
@@ -49,14 +49,14 @@ spec:
 }
 
 /** Writes the stack (flotilla.yaml + one manifest file per Deployment) and its compose file into a temp folder. */
-export function writeCurveStack(n: number, tag: string): CurveStack {
+export function writeCurveStack(n: number, tag: string, periodSeconds = 1): CurveStack {
   const name = `curve${n}-${tag}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `flotilla-${name}-`));
   fs.mkdirSync(path.join(dir, 'k8s'));
   // Kubernetes' own defaults except the grace period, as a new user's stack file.
   fs.writeFileSync(path.join(dir, 'flotilla.yaml'), `name: ${name}\nmanifests: ["k8s/*.yaml"]\n`);
   const deployments = Array.from({ length: n }, (_, i) => `svc-${String(i).padStart(3, '0')}`);
-  for (const d of deployments) fs.writeFileSync(path.join(dir, 'k8s', `${d}.yaml`), manifest(d));
+  for (const d of deployments) fs.writeFileSync(path.join(dir, 'k8s', `${d}.yaml`), manifest(d, periodSeconds));
   const stack = loadStackOrThrow(dir);
   const composeFile = path.join(dir, 'docker-compose.yml');
   fs.writeFileSync(
