@@ -43,9 +43,16 @@ const NODE = 'node -e 0';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const say = (s: string) => console.log(`${new Date().toISOString().slice(11, 19)} [load ${loadAverage()}] ${s}`);
 
+/** A temp folder removed when the bench exits. */
+function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /** This checkout's CLI bundles (and the Service proxy `up` needs), built into a temp folder. */
 function buildHere(): string {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-bench-status-'));
+  const out = tempDir('flotilla-bench-status-');
   execFileSync('node', ['extension/scripts/bundle.mjs', '--outdir', out, '--only', 'cli,cli-engine,proxy'], {
     cwd: ROOT,
     stdio: 'inherit',
@@ -55,7 +62,7 @@ function buildHere(): string {
 
 /** The CLI bundle as commit `ref` built it: its sources exported beside this checkout's node_modules. */
 function buildRef(ref: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `flotilla-bench-status-${ref}-`));
+  const dir = tempDir(`flotilla-bench-status-${ref}-`);
   const tar = execFileSync('git', ['archive', ref, 'extension', 'language-server', 'package.json'], {
     cwd: ROOT,
     maxBuffer: 1 << 30,
