@@ -33,7 +33,10 @@ export class GraphPanel implements vscode.Disposable {
     const panel = vscode.window.createWebviewPanel('flotilla.graph', 'Flotilla Topology', vscode.ViewColumn.Beside, {
       enableScripts: true,
       localResourceRoots: [media],
-      retainContextWhenHidden: false,
+      // Kept alive while its tab is hidden: VS Code would otherwise reload the page when the tab
+      // is shown again, and code-server leaves a reloading webview blank for seconds. One small
+      // page is cheap to keep.
+      retainContextWhenHidden: true,
     });
     panel.iconPath = vscode.Uri.joinPath(media, 'flotilla.svg');
     return new GraphPanel(ctx, panel, media, onDispose);
@@ -55,6 +58,10 @@ export class GraphPanel implements vscode.Disposable {
       manifests.onDidCreate(invalidate),
       manifests.onDidDelete(invalidate),
       panel.onDidDispose(() => this.dispose()),
+      // Shown again: send the current snapshot at once, in case the page missed one while hidden.
+      panel.onDidChangeViewState((e) => {
+        if (e.webviewPanel.visible) this.update();
+      }),
       panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
       ctx.onDidChangeStatus(() => this.update()),
     );

@@ -1,6 +1,7 @@
 // The topology graph webview: Service → Deployment edges from selectors, dependency
 // edges from env values that name a Service, and live node state.
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Graph } from '../../../extension/client/graph/model';
 import { FakeEngine, shopStatus } from './fake-engine';
@@ -77,6 +78,31 @@ export default function (): void {
       assert.equal(web.label, '0/1 · FailedMount');
       assert.match(web.detail ?? '', /web-7c9d-1: FailedMount: MountVolume\.SetUp failed for volume "cfg"/);
       await showStatus(engine, shopStatus(workspaceDir()));
+    });
+
+    it('keeps its page while hidden behind an editor, and sends the current graph when shown again', async () => {
+      const api = await flotilla();
+      // A fresh panel, settled once its page asked for the first graph (Show on an open panel moves it).
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.commands.executeCommand('flotilla.showGraph');
+      const panel = api.graph();
+      assert.ok(panel, 'no graph panel');
+      await until(() => (panel.lastGraph?.nodes.length ? true : undefined), panel.onDidPostGraph);
+      // A page VS Code reloads on showing its tab again is blank for seconds in code-server.
+      assert.equal(panel.panel.options.retainContextWhenHidden, true);
+      const manifest = vscode.Uri.file(path.join(workspaceDir(), 'k8s', 'web.yaml'));
+      await vscode.window.showTextDocument(manifest, { viewColumn: panel.panel.viewColumn });
+      await until(() => (panel.panel.visible ? undefined : true), panel.panel.onDidChangeViewState);
+      let posted = 0;
+      const counting = panel.onDidPostGraph(() => posted++);
+      try {
+        panel.panel.reveal();
+        await until(() => (posted > 0 ? true : undefined), panel.onDidPostGraph);
+        assert.ok(panel.panel.visible, 'the graph is not shown again');
+        assert.equal(panel.lastGraph?.nodes.length, 5, 'the graph sent is not the running stack');
+      } finally {
+        counting.dispose();
+      }
     });
   });
 }

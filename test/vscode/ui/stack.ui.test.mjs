@@ -3,7 +3,8 @@
 // add up, a hand-scale badge and Reset to Manifest, slow clicks on rows that update under
 // them, kill with confirmation and heal, a rolling restart seen in a 300 px side bar,
 // shell, logs (with timestamps), the graph, Endpoints (Copy URL), Problems, and Down (the
-// hand scale does not survive it). Screenshots of each state go to test-artifacts/vscode/.
+// hand scale does not survive it; the graph, hidden behind a manifest meanwhile, is never
+// blank when shown again). Screenshots of each state go to test-artifacts/vscode/.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -462,7 +463,28 @@ describe('Flotilla in VS Code (code-server + Chromium)', function () {
     await settledAndAgreeing();
     await treeItem(page, /^deployment web 1\/1 ready$/).waitFor();
     assert.equal(await treeItem(page, /^replica web-/).count(), 1);
+  });
+
+  it('the graph hidden behind a manifest during Down, shown again, says at once the stack is not running: never blank, never reloaded', async function () {
+    needsUp(this);
+    await runCommand(page, 'Flotilla: Show Topology Graph');
+    const graph = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    await graph.locator('g.node[data-id="deployment/web"]').waitFor({ timeout: 30_000 });
+    await watchGraph(graph);
+    // Quick Open puts web.yaml in the graph's editor group, in front of the graph's tab.
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill('web.yaml');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'web.yaml' }).first().click();
+    const tabs = page.locator('.tabs-container .tab');
+    await tabs.filter({ hasText: 'web.yaml' }).and(page.locator('.tab.active')).waitFor();
+    assert.equal(await tabs.filter({ hasText: 'Flotilla Topology' }).count(), 1, 'the graph is not in the same group');
     await runCommand(page, 'Flotilla: Down');
     await page.getByText('The stack is not running.').waitFor({ timeout: 120_000 });
+    await tabs.filter({ hasText: 'Flotilla Topology' }).click();
+    await graph.getByText('The stack is not running').waitFor({ timeout: 30_000 });
+    await screenshot(page, '09-graph-shown-after-down');
+    const seen = await graphSeen(graph);
+    assert.deepEqual(seen.problems, [], `the graph page showed: ${seen.states.join(', ')}`);
+    await runCommand(page, 'View: Close All Editors');
   });
 });
