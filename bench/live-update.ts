@@ -3,10 +3,12 @@
 //   - sync:     flotilla's live update (sync rule + restart {process: true}), 2 replicas,
 //               measured through the Service URL;
 //   - rebuild:  the same stack with live update off (rebuild the image, roll both replicas);
+//   - rebuild1: the same with 1 replica (what the rebuild costs without the rolling order);
 //   - floor:    by hand, `docker cp` of the file into 2 plain containers of the same image and
 //               `docker restart` of both, measured on the containers' own addresses;
 //   - build:    by hand, `docker build` of the same context and `docker run` of 2 containers
-//               from it, measured on their addresses (the rebuild path's floor),
+//               from it, measured on their addresses (the rebuild path's floor);
+//   - build1:   the same with 1 container (rebuild1's floor),
 // interleaved round by round in one run.
 //
 //   npx tsx bench/live-update.ts [--rounds 7]
@@ -83,9 +85,10 @@ interface FlotillaStack {
   ctl: StackController;
   watcher: StackWatcher;
   url: string;
+  replicas: number;
 }
 
-async function flotillaStack(kind: string, liveUpdate: boolean): Promise<FlotillaStack> {
+async function flotillaStack(kind: string, liveUpdate: boolean, replicas = 2): Promise<FlotillaStack> {
   const name = `b-live-${kind}-${tag}`;
   const dir = path.join(root, kind);
   const files: Record<string, string> = {
@@ -106,7 +109,7 @@ build:
 kind: Deployment
 metadata: {name: api}
 spec:
-  replicas: 2
+  replicas: ${replicas}
   selector: {matchLabels: {app: api}}
   template:
     metadata: {labels: {app: api}}
@@ -137,22 +140,27 @@ spec:
       console.log(`  ${(performance.now() - traceFrom).toFixed(0)} ms ${kind}: ${e.reason} ${e.object} ${e.message}`);
     }
     if (e.reason === 'Synced' && e.sync) syncMs.push(e.sync.ms);
+    if (e.reason === 'Scheduled' && firstStart[kind] === undefined) firstStart[kind] = performance.now() - traceFrom;
   });
   const watcher = new StackWatcher(ctl, {}, () => undefined, undefined, liveUpdate);
   watcher.start();
   await watcher.ready();
-  await until(`${kind}: 2 Ready`, () => Promise.resolve(ctl.status().deployments[0]?.ready === 2));
+  await until(`${kind}: ${replicas} Ready`, () => Promise.resolve(ctl.status().deployments[0]?.ready === replicas));
   const url = ctl.status().services[0]?.ports[0]?.url;
   if (!url) throw new Error(`${kind}: no Service URL`);
   await until(`${kind}: answers`, () => serviceSays(url, 'v0'));
-  return { name, dir, ctl, watcher, url };
+  return { name, dir, ctl, watcher, url, replicas };
 }
 
 let traceFrom = 0;
+/** Per stack, when this round's first replica of the new image started (rebuild: build + its start). */
+const firstStart: Record<string, number | undefined> = {};
+const firstStarts: Record<string, number[]> = {};
 
-async function flotillaRound(s: FlotillaStack, v: string): Promise<number> {
+async function flotillaRound(s: FlotillaStack, kind: string, v: string): Promise<number> {
   const t0 = performance.now();
   traceFrom = t0;
+  firstStart[kind] = undefined;
   fs.writeFileSync(path.join(s.dir, 'api/server.js'), server(v));
   await until(`${s.name} answers ${v}`, () => serviceSays(s.url, v));
   const t = performance.now() - t0;
@@ -160,8 +168,10 @@ async function flotillaRound(s: FlotillaStack, v: string): Promise<number> {
   await until('settled', async () => {
     await s.ctl.idle();
     const d = s.ctl.status().deployments[0];
-    return d?.ready === 2 && d.replicas.length === 2;
+    return d?.ready === s.replicas && d.replicas.length === s.replicas;
   });
+  const first = firstStart[kind];
+  if (first !== undefined) (firstStarts[kind] ??= []).push(first);
   return t;
 }
 
@@ -179,9 +189,9 @@ async function containersSay(ids: string[], v: string): Promise<boolean> {
   return bodies.every((b) => b === v);
 }
 
-async function startContainers(image: string): Promise<string[]> {
+async function startContainers(image: string, count = 2): Promise<string[]> {
   return Promise.all(
-    [0, 1].map(async () => {
+    Array.from({ length: count }, async () => {
       const c = await docker.createContainer({ Image: image, Labels: { 'dev.flotilla.bench': `live-${tag}` } });
       await c.start();
       return c.id;
@@ -204,13 +214,13 @@ async function floorRound(dir: string, ids: string[], v: string): Promise<number
   return performance.now() - t0;
 }
 
-/** docker build + 2 × docker run, by hand; the containers are removed after. */
-async function buildRound(dir: string, v: string): Promise<number> {
+/** docker build + `count` × docker run, by hand; the containers are removed after. */
+async function buildRound(dir: string, v: string, count: number): Promise<number> {
   const image = `b-live-build-${tag}:latest`;
   const t0 = performance.now();
   fs.writeFileSync(path.join(dir, 'server.js'), server(v));
   await run('docker', ['build', '-q', '--label', LABEL, '-t', image, dir]);
-  const ids = await startContainers(image);
+  const ids = await startContainers(image, count);
   await until(`build answers ${v}`, () => containersSay(ids, v));
   const t = performance.now() - t0;
   await Promise.all(ids.map((id) => docker.getContainer(id).remove({ force: true })));
@@ -220,11 +230,12 @@ async function buildRound(dir: string, v: string): Promise<number> {
 async function main(): Promise<void> {
   const stacks: FlotillaStack[] = [];
   const floorIds: string[] = [];
-  const results: Record<string, number[]> = { sync: [], rebuild: [], floor: [], build: [] };
+  const results: Record<string, number[]> = { sync: [], rebuild: [], floor: [], build: [], rebuild1: [], build1: [] };
   try {
     stacks.push(await flotillaStack('sync', true));
     stacks.push(await flotillaStack('rebuild', false));
-    const [sync, rebuild] = stacks as [FlotillaStack, FlotillaStack];
+    stacks.push(await flotillaStack('rebuild1', false, 1));
+    const [sync, rebuild, rebuild1] = stacks as [FlotillaStack, FlotillaStack, FlotillaStack];
     const floorDir = path.join(root, 'floor');
     fs.mkdirSync(floorDir, { recursive: true });
     fs.writeFileSync(path.join(floorDir, 'Dockerfile'), DOCKERFILE);
@@ -243,16 +254,20 @@ async function main(): Promise<void> {
     );
     for (let r = 1; r <= ROUNDS; r++) {
       const v = `r${r}`;
+      // Each contestant saves its own text: no build reuses a layer another one just built.
       const row = {
-        sync: await flotillaRound(sync, v),
-        floor: await floorRound(floorDir, floorIds, v),
-        rebuild: await flotillaRound(rebuild, v),
-        build: await buildRound(buildDir, v),
+        sync: await flotillaRound(sync, 'sync', `${v}-sync`),
+        floor: await floorRound(floorDir, floorIds, `${v}-floor`),
+        rebuild: await flotillaRound(rebuild, 'rebuild', `${v}-rebuild`),
+        build: await buildRound(buildDir, `${v}-build`, 2),
+        rebuild1: await flotillaRound(rebuild1, 'rebuild1', `${v}-rebuild1`),
+        build1: await buildRound(buildDir, `${v}-build1`, 1),
       };
       for (const [k, x] of Object.entries(row)) results[k].push(x);
       console.log(
         `round ${r}: sync ${ms(row.sync)}  floor ${ms(row.floor)}  (${(row.sync / row.floor).toFixed(2)}×)   ` +
-          `rebuild ${ms(row.rebuild)}  build ${ms(row.build)}  (${(row.rebuild / row.build).toFixed(2)}×)`,
+          `rebuild ${ms(row.rebuild)}  build ${ms(row.build)}  (${(row.rebuild / row.build).toFixed(2)}×)   ` +
+          `rebuild1 ${ms(row.rebuild1)}  build1 ${ms(row.build1)}  (${(row.rebuild1 / row.build1).toFixed(2)}×)`,
       );
     }
     const m = Object.fromEntries(Object.entries(results).map(([k, xs]) => [k, median(xs)]));
@@ -263,7 +278,14 @@ async function main(): Promise<void> {
     console.log(
       `  rebuild ${ms(m.rebuild)}   floor (docker build + docker run) ${ms(m.build)}   ratio ${(m.rebuild / m.build).toFixed(2)}×`,
     );
+    console.log(
+      `  rebuild, 1 replica ${ms(m.rebuild1)}   floor (docker build + 1 docker run) ${ms(m.build1)}   ratio ${(m.rebuild1 / m.build1).toFixed(2)}×`,
+    );
     console.log(`  of the sync, copy + restart (the Synced event's ms): ${ms(median(syncMs))}`);
+    for (const k of ['rebuild', 'rebuild1']) {
+      const xs = firstStarts[k] ?? [];
+      if (xs.length) console.log(`  ${k}: save → first new replica started (build + one start): ${ms(median(xs))}`);
+    }
     console.log(
       `load average ${os
         .loadavg()
