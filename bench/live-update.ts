@@ -27,6 +27,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import Dockerode from 'dockerode';
+import type { BuildProgress } from '../extension/engine/api/protocol';
 import type { StackController } from '../extension/engine/controller/controller';
 import { downStack } from '../extension/engine/controller/controller';
 import { createController, prepareStack } from '../extension/engine/runner';
@@ -140,9 +141,10 @@ spec:
       console.log(`  ${(performance.now() - traceFrom).toFixed(0)} ms ${kind}: ${e.reason} ${e.object} ${e.message}`);
     }
     if (e.reason === 'Synced' && e.sync) syncMs.push(e.sync.ms);
-    if (e.reason === 'Scheduled' && firstStart[kind] === undefined) firstStart[kind] = performance.now() - traceFrom;
+    if (e.reason === 'Scheduled') milestone(kind, 'started');
   });
-  const watcher = new StackWatcher(ctl, {}, () => undefined, undefined, liveUpdate);
+  const prep = { onBuild: (b: BuildProgress) => b.state === 'built' && milestone(kind, 'built') };
+  const watcher = new StackWatcher(ctl, prep, () => undefined, undefined, liveUpdate);
   watcher.start();
   await watcher.ready();
   await until(`${kind}: ${replicas} Ready`, () => Promise.resolve(ctl.status().deployments[0]?.ready === replicas));
@@ -153,14 +155,26 @@ spec:
 }
 
 let traceFrom = 0;
-/** Per stack, when this round's first replica of the new image started (rebuild: build + its start). */
-const firstStart: Record<string, number | undefined> = {};
-const firstStarts: Record<string, number[]> = {};
+/** Per contestant, this round's milestones in ms after the save: the image built, the first new replica started. */
+type Milestone = 'built' | 'started';
+let round: Record<string, Partial<Record<Milestone, number>>> = {};
+const milestones: Record<string, Record<Milestone, number[]>> = {};
+function milestone(kind: string, m: Milestone): void {
+  (round[kind] ??= {})[m] ??= performance.now() - traceFrom;
+}
+/** Keeps this round's milestones of `kind` for the medians. */
+function keepMilestones(kind: string): void {
+  const all = (milestones[kind] ??= { built: [], started: [] });
+  for (const m of ['built', 'started'] as const) {
+    const t = round[kind]?.[m];
+    if (t !== undefined) all[m].push(t);
+  }
+}
 
 async function flotillaRound(s: FlotillaStack, kind: string, v: string): Promise<number> {
   const t0 = performance.now();
   traceFrom = t0;
-  firstStart[kind] = undefined;
+  round = {};
   fs.writeFileSync(path.join(s.dir, 'api/server.js'), server(v));
   await until(`${s.name} answers ${v}`, () => serviceSays(s.url, v));
   const t = performance.now() - t0;
@@ -170,8 +184,7 @@ async function flotillaRound(s: FlotillaStack, kind: string, v: string): Promise
     const d = s.ctl.status().deployments[0];
     return d?.ready === s.replicas && d.replicas.length === s.replicas;
   });
-  const first = firstStart[kind];
-  if (first !== undefined) (firstStarts[kind] ??= []).push(first);
+  keepMilestones(kind);
   return t;
 }
 
@@ -215,14 +228,18 @@ async function floorRound(dir: string, ids: string[], v: string): Promise<number
 }
 
 /** docker build + `count` × docker run, by hand; the containers are removed after. */
-async function buildRound(dir: string, v: string, count: number): Promise<number> {
+async function buildRound(dir: string, kind: string, v: string, count: number): Promise<number> {
   const image = `b-live-build-${tag}:latest`;
   const t0 = performance.now();
+  traceFrom = t0;
+  round = {};
   fs.writeFileSync(path.join(dir, 'server.js'), server(v));
   await run('docker', ['build', '-q', '--label', LABEL, '-t', image, dir]);
+  milestone(kind, 'built');
   const ids = await startContainers(image, count);
   await until(`build answers ${v}`, () => containersSay(ids, v));
   const t = performance.now() - t0;
+  keepMilestones(kind);
   await Promise.all(ids.map((id) => docker.getContainer(id).remove({ force: true })));
   return t;
 }
@@ -259,9 +276,9 @@ async function main(): Promise<void> {
         sync: await flotillaRound(sync, 'sync', `${v}-sync`),
         floor: await floorRound(floorDir, floorIds, `${v}-floor`),
         rebuild: await flotillaRound(rebuild, 'rebuild', `${v}-rebuild`),
-        build: await buildRound(buildDir, `${v}-build`, 2),
+        build: await buildRound(buildDir, 'build', `${v}-build`, 2),
         rebuild1: await flotillaRound(rebuild1, 'rebuild1', `${v}-rebuild1`),
-        build1: await buildRound(buildDir, `${v}-build1`, 1),
+        build1: await buildRound(buildDir, 'build1', `${v}-build1`, 1),
       };
       for (const [k, x] of Object.entries(row)) results[k].push(x);
       console.log(
@@ -282,9 +299,11 @@ async function main(): Promise<void> {
       `  rebuild, 1 replica ${ms(m.rebuild1)}   floor (docker build + 1 docker run) ${ms(m.build1)}   ratio ${(m.rebuild1 / m.build1).toFixed(2)}×`,
     );
     console.log(`  of the sync, copy + restart (the Synced event's ms): ${ms(median(syncMs))}`);
-    for (const k of ['rebuild', 'rebuild1']) {
-      const xs = firstStarts[k] ?? [];
-      if (xs.length) console.log(`  ${k}: save → first new replica started (build + one start): ${ms(median(xs))}`);
+    for (const k of ['rebuild', 'build', 'rebuild1', 'build1']) {
+      const m = milestones[k];
+      if (!m) continue;
+      const started = m.started.length ? `, first new replica started ${ms(median(m.started))}` : '';
+      console.log(`  ${k}: save → image built ${ms(median(m.built))}${started}`);
     }
     console.log(
       `load average ${os
