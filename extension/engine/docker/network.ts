@@ -178,25 +178,45 @@ async function create(docker: DockerApi, opts: Parameters<DockerApi['createNetwo
   }
 }
 
-async function removeById(docker: DockerApi, id: string): Promise<void> {
-  await docker
-    .getNetwork(id)
-    .remove()
-    .catch((e: unknown) => {
-      if (statusCodeOf(e) !== 404) throw e; // 404: removed meanwhile, which is what we wanted
-    });
+/** How long a removal waits for dockerd to release the endpoints of containers just removed. */
+const ENDPOINTS_RELEASE_MS = 10_000;
+
+async function removeById(docker: DockerApi, id: string, name = id, releaseMs = ENDPOINTS_RELEASE_MS): Promise<void> {
+  const until = Date.now() + releaseMs;
+  for (let wait = 100; ; wait = Math.min(wait * 2, 1000)) {
+    try {
+      await docker.getNetwork(id).remove();
+      return;
+    } catch (e) {
+      if (statusCodeOf(e) === 404) return; // removed meanwhile, which is what we wanted
+      // A busy dockerd releases the endpoints of removed containers a moment after the removal returns.
+      if (!/active endpoints/i.test(errorMessage(e))) throw e;
+      if (Date.now() >= until) {
+        throw new Error(
+          `Docker still reports active endpoints on network ${name} ${releaseMs / 1000} s after its containers were removed. ` +
+            `See what is attached with 'docker network inspect ${name}'; with nothing attached it is a stale endpoint in dockerd, ` +
+            `harmless (the next up reuses the network) and gone after dockerd restarts.`,
+        );
+      }
+      await delay(wait);
+    }
+  }
 }
 
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export async function removeNetwork(docker: DockerApi, stack: string): Promise<boolean> {
+export async function removeNetwork(
+  docker: DockerApi,
+  stack: string,
+  releaseMs = ENDPOINTS_RELEASE_MS,
+): Promise<boolean> {
   const nets = await docker.listNetworks({ filters: { label: [`${LABELS.stack}=${stack}`] } });
   let removed = false;
   for (const n of nets) {
     if (n.Labels?.[LABELS.stack] !== stack) continue; // belt and braces: never touch another's network
-    await removeById(docker, n.Id);
+    await removeById(docker, n.Id, n.Name, releaseMs);
     removed = true;
   }
   return removed;
