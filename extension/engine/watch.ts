@@ -27,6 +27,8 @@ export class StackWatcher {
   private readonly pending = new Set<string>();
   private readonly live: LiveUpdater;
   private readonly window: QuietWindow;
+  /** Events seen but not yet classified (relevant() may read a .dockerignore). */
+  private classifying = 0;
   private closed = false;
   /** Aborts the running reload's builds when the watcher closes. */
   private readonly abort = new AbortController();
@@ -89,7 +91,16 @@ export class StackWatcher {
   }
 
   private async changed(file: string, kind: SaveKind): Promise<void> {
-    if (this.closed || !(await this.relevant(file)) || this.closed) return;
+    if (this.closed) return;
+    // Counted until classified: a batch waits for events that may belong to it.
+    this.classifying++;
+    let relevant: boolean;
+    try {
+      relevant = await this.relevant(file);
+    } finally {
+      this.classifying--;
+    }
+    if (!relevant || this.closed) return;
     this.pending.add(file);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.flush(), this.window.event(kind)); // never rejects
@@ -119,6 +130,12 @@ export class StackWatcher {
     if (this.closed || !this.pending.size) return;
     if (this.running) {
       this.again = true;
+      return;
+    }
+    const wait = this.window.due(this.classifying, Date.now());
+    if (wait > 0) {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => void this.flush(), wait); // never rejects
       return;
     }
     const batch = [...this.pending];

@@ -1,9 +1,10 @@
 // Live update against the real engine: a save matching a sync rule is copied into every
 // running replica (the Service answers with it), deletions too; replicas made later (scale
-// up, a killed replica healed) start with the synced files; a burst of saves is one sync; a
-// rebuildOn file rebuilds and rolls; a broken manifest saved alongside changes nothing; a
-// replica that cannot take the files (read-only root) falls back to rebuild and roll with
-// one event, also when its process restarts in place; a Node server restarted in place (process: true) answers with the new code.
+// up, a killed replica healed) start with the synced files; a burst of saves (new files, or
+// files rewritten in place) is one sync; a rebuildOn file rebuilds and rolls; a broken
+// manifest saved alongside changes nothing; a replica that cannot take the files (read-only
+// root) falls back to rebuild and roll with one event, also when its process restarts in
+// place; a Node server restarted in place (process: true) answers with the new code.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -218,6 +219,29 @@ describe('live update (real Docker)', function () {
       assert.deepEqual(
         after.map((e) => [e.sync?.files, e.sync?.replicas]),
         [[500, 3]],
+      );
+    });
+
+    it('coalesces 500 files rewritten in place (no folder event) into one sync', async () => {
+      const hs = h!;
+      const inReplicas = (what: string, script: string) =>
+        waitFor(what, async () => {
+          const ids = await running(hs, 'site');
+          const counts = await Promise.all(ids.map((id) => sh(id, script)));
+          return ids.length > 0 && counts.every((c) => c === '500');
+        });
+      const file = (i: number) => path.join(hs.dir, `site/www/rewritten/f${i}.txt`);
+      fs.mkdirSync(path.dirname(file(0)));
+      for (let i = 0; i < 500; i++) fs.writeFileSync(file(i), `${i}\n`);
+      await inReplicas('500 new files in every replica', 'ls /www/rewritten | wc -l');
+      const n = synced(hs).length;
+      for (let i = 0; i < 500; i++) fs.writeFileSync(file(i), `${i} again\n`);
+      await inReplicas('the rewritten files in every replica', 'grep -l again /www/rewritten/* | wc -l');
+      assert.deepEqual(
+        synced(hs)
+          .slice(n)
+          .map((e) => e.sync?.files),
+        [500],
       );
     });
 

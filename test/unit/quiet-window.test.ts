@@ -1,6 +1,7 @@
 // The watcher's adaptive quiet window: a lone file save waits only the settle window; a second
 // event, or a folder event, makes the batch wait the full quiet window after each event; a
-// batch taken opens a fresh window.
+// batch taken opens a fresh window; a batch waits for events still being classified, for at
+// most the quiet window.
 import assert from 'node:assert/strict';
 import { QuietWindow, SETTLE_MS } from '../../extension/engine/quiet-window';
 
@@ -35,5 +36,31 @@ describe('quiet window', () => {
   it('never settles longer than the quiet window', () => {
     const w = new QuietWindow(5);
     assert.equal(w.event('file'), 5);
+  });
+
+  it('runs at once when no event is being classified', () => {
+    const w = new QuietWindow(100);
+    w.event('file');
+    assert.equal(w.due(0, 1000), 0);
+  });
+
+  it('waits for events being classified, then runs once they are', () => {
+    const w = new QuietWindow(100);
+    w.event('file');
+    assert.equal(w.due(3, 1000), SETTLE_MS);
+    assert.equal(w.due(1, 1000 + SETTLE_MS), SETTLE_MS);
+    assert.equal(w.due(0, 1000 + 2 * SETTLE_MS), 0);
+  });
+
+  it('waits for classification no longer than the quiet window in all', () => {
+    const w = new QuietWindow(100);
+    w.event('file');
+    assert.equal(w.due(1, 1000), SETTLE_MS);
+    assert.equal(w.due(1, 1099), SETTLE_MS);
+    assert.equal(w.due(1, 1100), 0);
+    // The next batch starts its own wait.
+    w.reset();
+    w.event('file');
+    assert.equal(w.due(1, 5000), SETTLE_MS);
   });
 });
