@@ -1,30 +1,26 @@
-// The flotilla CLI for benchmarks: a fresh esbuild bundle in a temp folder
-// (dist/ may be stale, and tsx would add its compile time to every call), and
-// a helper that runs a command to completion.
-import { spawn, type ChildProcess } from 'node:child_process';
+// The flotilla CLI for benchmarks: fresh bundles in a temp folder, built by the project's own
+// bundle script as users get them (dist/ may be stale, and tsx would add its compile time to
+// every call), and a helper that runs a command to completion.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 
 let bundled: Promise<string> | undefined;
 
-/** Path of a bundled `cli.js`, built once per process. */
+/** Path of a bundled `cli.js` (beside its cli-engine.js and the Service proxy's bundle), built once per process. */
 export function cliBundle(): Promise<string> {
   bundled ??= (async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-bench-cli-'));
     process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-    const outfile = path.join(dir, 'cli.js');
-    const esbuild = await import('esbuild');
-    await esbuild.build({
-      entryPoints: [path.resolve(__dirname, '../../extension/cli/main.ts')],
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      outfile,
-      external: ['vscode', '*.node', 'cpu-features'],
-      logLevel: 'error',
-    });
-    return outfile;
+    const root = path.resolve(__dirname, '../..');
+    await promisify(execFile)(
+      'node',
+      ['extension/scripts/bundle.mjs', '--outdir', dir, '--only', 'cli,cli-engine,proxy'],
+      { cwd: root },
+    );
+    return path.join(dir, 'cli.js');
   })();
   return bundled;
 }
