@@ -55,9 +55,29 @@ export function resolveTargetPort(target: number | string, containers: Container
  */
 export function serviceEnv(stack: StackSpec, network?: PodNetwork, namespace = 'default'): Record<string, string> {
   if (network?.mode === 'cluster') return clusterServiceEnv(stack, network.clusterIPs, namespace);
+  // Made once per loaded stack, not per container: it matches every Service against every
+  // workload, and an up of 100 Deployments spent more CPU here than anywhere else.
+  const cached = aliasEnv.get(stack);
+  if (cached && cached.services === stack.services.length && cached.workloads === stack.deployments.length) {
+    return { ...cached.env };
+  }
+  const env = aliasServiceEnv(stack);
+  aliasEnv.set(stack, { env, services: stack.services.length, workloads: stack.deployments.length });
+  return { ...env };
+}
+
+/** The alias layout's variables per stack object, with the counts they were made from (a stack being loaded grows). */
+const aliasEnv = new WeakMap<StackSpec, { env: Record<string, string>; services: number; workloads: number }>();
+
+function aliasServiceEnv(stack: StackSpec): Record<string, string> {
   const env: Record<string, string> = {};
+  // Each Service's first workload in manifest order: one pass over the workloads, not one per Service.
+  const backingOf = new Map<ServiceSpec, DeploymentSpec>();
+  for (const d of stack.deployments) {
+    for (const s of servicesFor(stack, d)) if (!backingOf.has(s)) backingOf.set(s, d);
+  }
   for (const s of stack.services) {
-    const backing = stack.deployments.find((d) => servicesFor(stack, d).includes(s));
+    const backing = backingOf.get(s);
     const ports = s.ports.map((p) => ({
       name: p.name,
       port: backing ? (resolveTargetPort(p.targetPort, backing.template.containers) ?? p.port) : p.port,
