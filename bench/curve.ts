@@ -6,7 +6,8 @@
 //
 // Each size writes a stack (bench/curve-stack.ts: N Deployments × 2 replicas of busybox
 // httpd with a tcpSocket readiness probe every second, a Service each) and the equivalent
-// compose file. Per round, in alternating order:
+// compose file. Per round, in alternating order (and alternating across sizes), each side once
+// the daemons are quiet:
 //   compose: `docker-compose up -d` until every container answers HTTP; dockerd, containerd
 //            and the shims' CPU over the idle window; `up -d --scale` of every service to 3
 //            until every container answers; `down`.
@@ -166,6 +167,21 @@ function daemons(): Record<string, () => number> {
     shims: () => cpuSecondsOf(['containerd-shim-runc-v2', 'containerd-shim'], ours),
   };
 }
+/**
+ * Runs a side once the daemons are quiet: after the other side's down of hundreds of containers,
+ * dockerd and containerd go on tearing them down for seconds (load average 15–38 seen at the
+ * next side's start), which the side that starts next would pay for.
+ */
+async function settled<T>(side: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  for (let calm = 0; calm < 3 && performance.now() - t0 < 90_000;) {
+    const c = await cpuOver(1000, daemons());
+    calm = c.dockerd + c.containerd + c.shims < 10 ? calm + 1 : 0;
+  }
+  say(`daemons quiet (under 10% of a core for 3 s) after ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  return side();
+}
+
 /** In the command line of the engine's containerd (its config) and of its shims (its socket). */
 const ENGINE_CONTAINERD = '/var/run/docker/containerd/containerd.';
 
@@ -382,10 +398,11 @@ async function main(): Promise<void> {
       for (let round = 0; round < ROUNDS; round++) {
         say(`baseline: idle ${IDLE_MS / 1000} s with no bench stack running`);
         r.baseline.push(await cpuOver(IDLE_MS, daemons()));
-        const composeFirst = round % 2 === 0;
-        if (composeFirst) r.compose.push(await composeRound(s));
-        r.flotilla.push(await flotillaRound(s));
-        if (!composeFirst) r.compose.push(await composeRound(s));
+        // Sizes alternate too, so a single round per size does not always run one side first.
+        const composeFirst = (round + SIZES.indexOf(n)) % 2 === 0;
+        if (composeFirst) r.compose.push(await settled(() => composeRound(s)));
+        r.flotilla.push(await settled(() => flotillaRound(s)));
+        if (!composeFirst) r.compose.push(await settled(() => composeRound(s)));
       }
       if (PROFILE === n) {
         const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'curve-prof-'));
