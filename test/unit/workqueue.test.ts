@@ -31,7 +31,7 @@ function recorder(clock = new FakeClock()) {
     seen.push(k);
   };
   const q = new WorkQueue(
-    (k, s) => handler(k, s),
+    (k, s, release) => handler(k, s, release),
     (k, e) => errors.push(`${k}: ${e.message}`),
     {
       workers: 1,
@@ -227,6 +227,63 @@ describe('work queue', () => {
       [10, 10, 100, 200, 300],
     );
     await q.stop();
+  });
+
+  it('a reconcile that releases its worker lets other keys run, and its own key still waits for it', async () => {
+    const { q, seen, setHandler } = recorder(); // one worker
+    const starting = gate();
+    let aRuns = 0;
+    let aRunning = 0;
+    let aOverlap = false;
+    setHandler(async (k, _s, release) => {
+      seen.push(k);
+      if (k !== 'a') return;
+      aRuns++;
+      if (++aRunning > 1) aOverlap = true;
+      if (aRuns === 1) {
+        release(); // only Docker is left to wait for
+        await starting.wait;
+      }
+      aRunning--;
+    });
+    q.start();
+    q.add('a');
+    await settle();
+    q.add('b');
+    q.add('a'); // added while its first pass still runs: marked dirty, not run beside it
+    await settle();
+    assert.deepEqual(seen, ['a', 'b'], 'b ran on the freed worker while a waited');
+    let idle = false;
+    void q.idle().then(() => (idle = true)); // resolves once a's second pass ran
+    await settle();
+    assert.equal(idle, false, 'a released its worker but is still processing');
+    starting.open();
+    await q.idle();
+    await settle();
+    assert.deepEqual(seen, ['a', 'b', 'a'], 'a ran again once its first pass returned');
+    assert.equal(aOverlap, false, 'never two passes of a at once');
+    await q.stop();
+  });
+
+  it('stop() waits for a reconcile that released its worker', async () => {
+    const { q, setHandler } = recorder();
+    const g = gate();
+    let finished = false;
+    setHandler(async (_k, _s, release) => {
+      release();
+      await g.wait;
+      finished = true;
+    });
+    q.start();
+    q.add('a');
+    await settle();
+    let stopped = false;
+    const stopping = q.stop().then(() => (stopped = true));
+    await settle();
+    assert.equal(stopped, false, 'stop waits for the released reconcile');
+    g.open();
+    await stopping;
+    assert.ok(finished);
   });
 
   it('stop() resolves only after the running reconcile finished, and aborts its signal', async () => {

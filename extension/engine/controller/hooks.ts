@@ -30,7 +30,13 @@ export interface PodLifecycle {
    * Makes and starts a replica; a PodSetupError says why it cannot (it becomes a Pending reason).
    * A pod with init containers resolves once it exists; its initialization runs on (initializing).
    */
-  start(ctx: PodContext, d: DeploymentSpec, p: ReplicaPlacement, signal: AbortSignal): Promise<void>;
+  start(
+    ctx: PodContext,
+    d: DeploymentSpec,
+    p: ReplicaPlacement,
+    signal: AbortSignal,
+    onHook?: () => void,
+  ): Promise<void>;
   /** The replica's init containers are still running (it has no app container yet, and is not an orphan). */
   initializing(replica: string): boolean;
   /** Runs a container's preStop hook before it is stopped; undefined when the pod has none. */

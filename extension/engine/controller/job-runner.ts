@@ -54,6 +54,7 @@ export class JobRunner {
     now: number,
     listedAt: number,
     signal: AbortSignal,
+    release: () => void,
   ): Promise<ReconcileResult> {
     const { host } = this.r;
     const ctx = this.r.context(j);
@@ -102,7 +103,7 @@ export class JobRunner {
     }
     if (plan.create > 0) {
       const slots = Array.from({ length: plan.create }, () => ({}));
-      await this.r.createReplicas(j, ctx, hash, slots, now, signal);
+      await this.r.createReplicas(j, ctx, hash, slots, now, signal, release);
     } else this.r.pending.delete(j.name);
     if (plan.record.condition && !before?.condition && j.job.cronJob) host.queue.add(j.job.cronJob);
     host.changed();

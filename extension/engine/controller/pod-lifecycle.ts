@@ -40,11 +40,18 @@ export class PodLifecycleManager implements PodLifecycle {
 
   constructor(private readonly host: PodLifecycleHost) {}
 
-  async start(ctx: PodContext, d: DeploymentSpec, p: ReplicaPlacement, signal: AbortSignal): Promise<void> {
+  async start(
+    ctx: PodContext,
+    d: DeploymentSpec,
+    p: ReplicaPlacement,
+    signal: AbortSignal,
+    onHook?: () => void,
+  ): Promise<void> {
     const object = `replica/${p.replica}`;
     const started = await startReplica(this.host.docker, ctx, d, p, {
       node: this.host.nodesNow().find((n) => n.name === p.node),
       signal,
+      onHook,
       onEvent: (type, reason, message) => this.host.emitEvent(type, reason, object, message),
       onInitBackoff: (b) => {
         if (!b) return;

@@ -48,6 +48,8 @@ export interface StartOptions {
   signal?: AbortSignal;
   /** An init container's back-off, while the pod waits (for status: Init:CrashLoopBackOff). */
   onInitBackoff?: (state: InitBackoff | undefined) => void;
+  /** A postStart hook is about to run: from here the pod waits on its own code, not on Docker. */
+  onHook?: () => void;
 }
 
 export interface InitBackoff {
@@ -146,6 +148,7 @@ async function startContainers(
     if (ctx.live && imageId) await ctx.live.afterStart(docker, created.id, imageId);
     if (rt.facts.podIP === undefined) rt.facts.podIP = await addressOf(docker, created.id, ctx.stack.name);
     if (c.lifecycle?.postStart) {
+      opts.onHook?.();
       await postStart(docker, created.id, c, p.replica, rt.facts.podIP, graceOf(ctx, d), opts);
     }
   }

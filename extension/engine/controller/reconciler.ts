@@ -83,7 +83,8 @@ export class Reconciler {
     this.jobs = new JobRunner(this);
   }
 
-  async reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult> {
+  /** `release` frees the pass's worker once only Docker is left to wait for (see createReplicas). */
+  async reconcile(key: string, signal: AbortSignal, release: () => void = () => undefined): Promise<ReconcileResult> {
     const { stack } = this.host.desired();
     const now = this.host.now();
     this.host.store.reload();
@@ -91,9 +92,9 @@ export class Reconciler {
     this.pods = pods;
     const mine = this.pods.filter((p) => p.deployment === key);
     const d = stack.deployments.find((x) => x.name === key);
-    if (d) return this.reconcileWorkload(d, mine, now, listedAt, signal);
+    if (d) return this.reconcileWorkload(d, mine, now, listedAt, signal, release);
     const job = this.jobs.find(stack, key);
-    if (job) return this.jobs.reconcileJob(job, mine, now, listedAt, signal);
+    if (job) return this.jobs.reconcileJob(job, mine, now, listedAt, signal, release);
     const cron = stack.cronJobs.find((c) => c.name === key);
     if (cron) return this.jobs.reconcileCron(cron, now);
     for (const p of mine) this.terminate(p, 'its workload was removed from the manifests');
@@ -148,6 +149,7 @@ export class Reconciler {
     now: number,
     listedAt: number,
     signal: AbortSignal,
+    release: () => void,
   ): Promise<ReconcileResult> {
     const ctx = this.context(d);
     const hash = podTemplateHash(ctx, d);
@@ -184,7 +186,7 @@ export class Reconciler {
         s.pods[d.name] = started;
       });
     }
-    if (plan.create.length > 0) await this.createReplicas(d, ctx, hash, plan.create, now, signal);
+    if (plan.create.length > 0) await this.createReplicas(d, ctx, hash, plan.create, now, signal, release);
     else this.pending.delete(d.name);
     this.host.publishEndpoints();
     this.host.changed();
@@ -313,7 +315,14 @@ export class Reconciler {
     return undefined;
   }
 
-  /** Places and creates one replica per slot; those that fit nowhere stay Pending with the scheduler's reason. */
+  /**
+   * Places and creates one replica per slot; those that fit nowhere stay Pending with the scheduler's
+   * reason. Once every replica is started or waits on its postStart hook (the pod's own code, which
+   * may take minutes), `release` lets the queue run other workloads' passes meanwhile. This
+   * workload's next pass still waits for this one, so it never sees a replica half made. Creates and
+   * starts keep their worker: more of them at once only slowed Docker down (an up of 100
+   * Deployments, 200 replicas, 5% slower with the worker freed at once) and held more memory.
+   */
   async createReplicas(
     d: DeploymentSpec,
     ctx: PodContext,
@@ -321,6 +330,7 @@ export class Reconciler {
     slots: Slot[],
     now: number,
     signal: AbortSignal,
+    release: () => void = () => undefined,
   ): Promise<void> {
     const nodes = this.host.desired().nodes;
     const { placed, pending } = placeReplicas({
@@ -335,7 +345,14 @@ export class Reconciler {
       count: slots.length,
       slots,
     });
+    let unsettled = placed.length;
     const creates = placed.map((pl) => {
+      let settled = false;
+      const settle = (): void => {
+        if (settled) return;
+        settled = true;
+        if (--unsettled === 0) release();
+      };
       this.inflight.set(pl.replica, pl);
       // A new pod has not restarted, even under a name an earlier pod had (a StatefulSet
       // ordinal, a bare Pod after down): what was counted for that one is not carried over.
@@ -355,7 +372,7 @@ export class Reconciler {
       };
       const pods = this.host.pods();
       const started = pods
-        ? pods.start(ctx, d, placement, signal)
+        ? pods.start(ctx, d, placement, signal, settle)
         : createReplica(this.host.docker, containerOptions(ctx, d, placement), signal);
       return started
         .then(() =>
@@ -367,7 +384,10 @@ export class Reconciler {
           if (!(e instanceof PodSetupError)) throw e;
           setupFailed.push({ replica: pl.replica, reason: `${e.reason}: ${e.message}` });
         })
-        .finally(() => this.inflight.delete(pl.replica));
+        .finally(() => {
+          this.inflight.delete(pl.replica);
+          settle();
+        });
     });
     const setupFailed: PendingStatus[] = [];
     const prev = this.pending

@@ -5,15 +5,21 @@
 // key is retried after the rate limiter's delay (per-key exponential backoff,
 // bounded overall by a token bucket; see rate-limiter.ts). Work that outlives a
 // reconcile (a graceful stop) is tracked per key: its failure is retried the
-// same way, and `stop()` waits for it and for every running reconcile.
+// same way, and `stop()` waits for it and for every running reconcile. A
+// reconcile that only waits on Docker from some point on (containers starting)
+// may release its worker there: the key stays in processing until it returns,
+// and the worker takes the next key meanwhile.
 import { asError, isCancelled } from '../util/errors';
 import { systemClock, type Clock } from '../util/clock';
 import { controllerRateLimiter, DEFAULT_RATE_LIMITS, type RateLimiter } from './rate-limiter';
 
 export type ReconcileResult = { requeueAfterMs?: number } | void;
 
-/** Processes one key; `signal` aborts when the queue stops. */
-export type ReconcileHandler = (key: string, signal: AbortSignal) => Promise<ReconcileResult>;
+/**
+ * Processes one key; `signal` aborts when the queue stops. `release()` frees the worker for
+ * other keys while this one finishes (its key is still never processed twice at once).
+ */
+export type ReconcileHandler = (key: string, signal: AbortSignal, release: () => void) => Promise<ReconcileResult>;
 
 export interface WorkQueueOptions {
   workers?: number;
@@ -27,6 +33,8 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly delayed = new Map<string, { due: number; cancel: () => void }>();
   private readonly tracked = new Set<Promise<void>>();
+  /** Reconciles that released their worker and still run. */
+  private readonly released = new Set<Promise<void>>();
   private readonly waiting: (() => void)[] = [];
   private readonly idleWaiters: (() => void)[] = [];
   private readonly abort = new AbortController();
@@ -119,6 +127,7 @@ export class WorkQueue {
       this.waiting.splice(0).forEach((w) => w());
     }
     await Promise.all(this.workers);
+    while (this.released.size) await Promise.all([...this.released]);
     while (this.tracked.size) await Promise.all([...this.tracked]);
     this.idleWaiters.splice(0).forEach((w) => w());
   }
@@ -145,22 +154,33 @@ export class WorkQueue {
         await new Promise<void>((r) => this.waiting.push(r));
         continue;
       }
-      this.dirty.delete(key);
-      this.processing.add(key);
-      try {
-        const res = await this.handler(key, this.abort.signal);
-        this.limiter.forget(key);
-        if (res && res.requeueAfterMs !== undefined) this.addAfter(key, res.requeueAfterMs);
-      } catch (e) {
-        this.failed(key, e);
-      } finally {
-        this.processing.delete(key);
-        if (this.dirty.has(key) && !this.stopped) {
-          this.queue.push(key);
-          this.waiting.shift()?.();
-        }
-        if (!this.queue.length && !this.processing.size) this.idleWaiters.splice(0).forEach((w) => w());
+      let release = (): void => undefined;
+      const freed = new Promise<'released'>((r) => (release = () => r('released')));
+      const run = this.process(key, release);
+      if ((await Promise.race([run.then(() => 'done' as const), freed])) === 'released') {
+        // stop() awaits it; process() reports a failed reconcile itself, so only a throwing onError rejects here.
+        const running: Promise<void> = run.finally(() => this.released.delete(running));
+        this.released.add(running);
       }
+    }
+  }
+
+  private async process(key: string, release: () => void): Promise<void> {
+    this.dirty.delete(key);
+    this.processing.add(key);
+    try {
+      const res = await this.handler(key, this.abort.signal, release);
+      this.limiter.forget(key);
+      if (res && res.requeueAfterMs !== undefined) this.addAfter(key, res.requeueAfterMs);
+    } catch (e) {
+      this.failed(key, e);
+    } finally {
+      this.processing.delete(key);
+      if (this.dirty.has(key) && !this.stopped) {
+        this.queue.push(key);
+        this.waiting.shift()?.();
+      }
+      if (!this.queue.length && !this.processing.size) this.idleWaiters.splice(0).forEach((w) => w());
     }
   }
 
