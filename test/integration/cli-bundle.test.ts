@@ -11,6 +11,7 @@ import type { StackStatus } from '../../extension/engine/api/protocol';
 import { ensureBusyboxImage } from '../support/base-images';
 import {
   docker,
+  endProcess,
   httpDeployment,
   removeStack,
   stackContainers,
@@ -67,10 +68,7 @@ describe('flotilla CLI bundles (real Docker)', function () {
     dir = writeStack({ 'flotilla.yaml': stackFile(name), 'k8s/app.yaml': httpDeployment('web', 2) });
   });
   afterEach(async () => {
-    if (upProc && upProc.exitCode === null) {
-      upProc.kill('SIGTERM');
-      await new Promise((r) => upProc!.once('exit', r));
-    }
+    await endProcess(upProc);
     upProc = undefined;
     await removeStack(name);
   });

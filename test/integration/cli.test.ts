@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   docker,
+  endProcess,
   httpDeployment,
   removeStack,
   stackContainers,
@@ -37,10 +38,7 @@ describe('flotilla CLI (real Docker)', function () {
     dir = writeStack({ 'flotilla.yaml': stackFile(name), 'k8s/app.yaml': httpDeployment('web', 2) });
   });
   afterEach(async () => {
-    if (upProc && upProc.exitCode === null) {
-      upProc.kill('SIGTERM');
-      await new Promise((r) => upProc!.once('exit', r));
-    }
+    await endProcess(upProc);
     upProc = undefined;
     await removeStack(name);
   });

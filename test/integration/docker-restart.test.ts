@@ -8,12 +8,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
+  docker as mainDocker,
+  endProcess,
   httpDeployment,
   stackFile,
   uniqueName,
   waitFor,
   writeStack,
-  docker as mainDocker,
 } from '../support/stack-fixture';
 import { ensureBusyboxImage } from '../support/base-images';
 import { privateDockerPossible, startPrivateDocker, type PrivateDocker } from '../support/private-docker';
@@ -34,11 +35,7 @@ describe('Docker engine restart under a running stack (private daemon)', functio
     pd = await startPrivateDocker({ images: ['flotilla.local/busybox:1'] });
   });
   after(async () => {
-    if (up && up.exitCode === null && up.signalCode === null) {
-      const gone = new Promise((r) => up!.once('exit', r));
-      up.kill('SIGKILL');
-      await gone;
-    }
+    await endProcess(up, 'SIGKILL');
     await pd?.destroy();
   });
 

@@ -17,14 +17,15 @@ import type { WatchMessage } from '../../extension/engine/api/protocol';
 import { loadStack } from '../../extension/engine/model/load-stack';
 import {
   docker,
+  endProcess,
   httpDeployment,
   removeStack,
+  type Running,
   stackContainers,
   startStack,
   uniqueName,
   waitFor,
   writeStack,
-  type Running,
 } from '../support/stack-fixture';
 import { ensureBusyboxImage } from '../support/base-images';
 import { TestClient } from '../lsp/client';
@@ -135,11 +136,7 @@ describe('safe defaults (real Docker)', function () {
   afterEach(async () => {
     await run?.stop();
     run = undefined;
-    if (up && up.exitCode === null && up.signalCode === null) {
-      const gone = new Promise((r) => up!.once('exit', r));
-      up.kill('SIGTERM');
-      await gone;
-    }
+    await endProcess(up);
     up = undefined;
     await removeStack(name);
   });

@@ -1,6 +1,7 @@
 // Temporary stacks for tests against the real engine: a unique stack name per
 // test, files written to a temp folder, and a cleanup that removes only what
 // that stack labelled.
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -89,4 +90,12 @@ export async function stackContainers(name: string): Promise<Docker.ContainerInf
     all: true,
     filters: { label: [`dev.flotilla.stack=${name}`, 'dev.flotilla.replica'] },
   });
+}
+
+/** Ends a child process (a foreground `flotilla up`) with `signal` and waits for its exit; nothing if it has exited. */
+export async function endProcess(proc: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+  const gone = new Promise((r) => proc.once('exit', r));
+  proc.kill(signal);
+  await gone;
 }
