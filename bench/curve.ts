@@ -46,7 +46,7 @@ import {
   table,
   upTable,
 } from './curve-report';
-import { run, stopUp } from './support/cli';
+import { cliBundle, run, stopUp } from './support/cli';
 import {
   childrenCpuSeconds,
   containerFigures,
@@ -187,11 +187,6 @@ const ENGINE_CONTAINERD = '/var/run/docker/containerd/containerd.';
 
 // ---------------------------------------------------------------- flotilla
 
-function buildDist(): string {
-  execFileSync('node', [path.join(ROOT, 'extension/scripts/bundle.mjs')], { cwd: ROOT, stdio: 'inherit' });
-  return path.join(ROOT, 'dist/cli.js');
-}
-const ROOT = path.resolve(__dirname, '..');
 let CLI = '';
 
 /**
@@ -385,7 +380,7 @@ function ensureCompose(): void {
 async function main(): Promise<void> {
   ensureCompose();
   await ensureBusyboxImage(docker);
-  CLI = buildDist();
+  CLI = await cliBundle();
   say(
     `sizes ${SIZES.join(', ')}; ${ROUNDS} round(s); idle ${IDLE_MS / 1000} s; dockerd pid ${fs.readFileSync('/var/run/docker.pid', 'utf8').trim()} (others: ${pidsOf('dockerd').join(',')})`,
   );
