@@ -1,5 +1,5 @@
 // One reconcile pass for one workload: read the observed replicas, restart
-// exited ones in place when their backoff allows, let the workload's planner
+// exited ones in place when their backoff allows (restart-in-place.ts), let the workload's planner
 // (workload-plan.ts; job-runner.ts for Jobs and CronJobs) say what to create
 // and what to remove, and do it. Level-based: every pass starts from a fresh
 // Docker listing, so a missed event never leaves the stack wrong. Graceful
@@ -19,8 +19,9 @@ import { placeReplicas } from './placement';
 import type { PodNetwork } from './pod-network';
 import { containerOptions, podTemplateHash, type LiveStart, type PodContext } from './pod-spec';
 import { isPodReady } from './readiness';
-import { createReplica, removeReplica, restartReplica, stopReplica } from './replica-ops';
-import { restartCount, type ReplicaRuntime, type RuntimeTable } from './runtime';
+import { createReplica, removeReplica, ReplicaError, stopReplica } from './replica-ops';
+import { restartWhenDue } from './restart-in-place';
+import type { ReplicaRuntime, RuntimeTable } from './runtime';
 import type { StateStore } from './state-store';
 import { ordinalOf } from './stateful-set';
 import { kindOf, planWorkload, type ReplicaView, type Slot } from './workload-plan';
@@ -48,18 +49,6 @@ export interface ReconcilerHost {
   emitEvent(type: EngineEvent['type'], reason: string, object: string, message: string): void;
   publishEndpoints(): void;
   changed(): void;
-}
-
-/** A failed operation on one replica, reported on the replica with the kubelet's reason. */
-export class ReplicaError extends Error {
-  constructor(
-    readonly replica: string,
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ReplicaError';
-  }
 }
 
 /**
@@ -252,7 +241,7 @@ export class Reconciler {
       // A listing taken before an in-place restart finished still shows the old exit.
       !(rt.restartedAt !== undefined && rt.restartedAt >= listedAt)
     ) {
-      return this.handleExit(p, rt, now);
+      return restartWhenDue(this.host, p, rt, now);
     } else if (
       phase === 'creating' &&
       !rt.terminating &&
@@ -263,55 +252,6 @@ export class Reconciler {
       // A controller killed between create and start left this replica never started: replace it.
       this.terminate(p, 'created but never started by an earlier controller');
     }
-    return undefined;
-  }
-
-  /** Restarts an exited replica in place when its backoff allows; returns ms to wait otherwise. */
-  private handleExit(p: ObservedPod, rt: ReplicaRuntime, now: number): number | undefined {
-    if (rt.restartDue === undefined) {
-      if (rt.stayDown) return undefined; // restartPolicy said so for this exit; it stays down
-      const exitCode = p.containers.find((c) => c.exitCode !== undefined)?.exitCode ?? 0;
-      const ranFor = rt.runningSince !== undefined ? now - rt.runningSince : 0;
-      const delay = rt.backoff.onExit(now, exitCode, ranFor, rt.lastProbeFailure);
-      rt.lastProbeFailure = undefined;
-      rt.runningSince = undefined;
-      rt.probeReady = undefined;
-      this.host.health()?.unwatch(p.replica);
-      if (delay === null) {
-        rt.stayDown = true;
-        return undefined;
-      }
-      rt.restartDue = now + delay;
-      this.host.store.update((s) => {
-        s.restarts[p.replica] = restartCount(rt);
-      });
-      if (delay > 0) {
-        this.host.emitEvent(
-          'Warning',
-          'BackOff',
-          `replica/${p.replica}`,
-          `Back-off ${delay >= 1000 ? `${Math.round(delay / 1000)}s` : `${delay}ms`} restarting failed container (exit code ${exitCode})`,
-        );
-      }
-    }
-    if (now < rt.restartDue) return rt.restartDue - now;
-    rt.restartDue = undefined;
-    if (rt.terminating) return undefined;
-    rt.restarting = true;
-    const restarted = restartReplica(this.host.docker, p)
-      .then(
-        () =>
-          this.host.emitEvent('Normal', 'Started', `replica/${p.replica}`, `restarted (restart ${restartCount(rt)})`),
-        (e: unknown) => {
-          throw new ReplicaError(p.replica, 'Failed', `restart failed: ${errorMessage(e)}`);
-        },
-      )
-      .finally(() => {
-        rt.restarting = false;
-        rt.restartedAt = this.host.now();
-        this.host.queue.add(p.deployment);
-      });
-    this.host.queue.track(restarted, p.deployment);
     return undefined;
   }
 

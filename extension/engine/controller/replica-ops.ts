@@ -6,6 +6,18 @@ import type { DockerApi } from '../docker/api';
 import { statusCodeOf, throwIfCancelled } from '../util/errors';
 import type { ObservedContainer, ObservedPod } from '../docker/observe';
 
+/** A failed operation on one replica, reported on the replica with the kubelet's reason. */
+export class ReplicaError extends Error {
+  constructor(
+    readonly replica: string,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ReplicaError';
+  }
+}
+
 export interface CreatedReplica {
   ids: string[];
 }
