@@ -113,6 +113,22 @@ function templateHashes(containers: { Labels: Record<string, string> }[]): Set<s
   return new Set(containers.map((c) => c.Labels['dev.flotilla.pod-template-hash'] ?? ''));
 }
 
+/** Saves v2 of the one-replica site and waits for a replica of a rebuilt image to serve it (the rebuild-and-roll path). */
+async function saveV2AndAwaitRoll(hs: Harness): Promise<void> {
+  await waitFor('running', async () => (await running(hs, 'site')).length === 1);
+  const before = templateHashes(await stackContainers(hs.name));
+  fs.writeFileSync(path.join(hs.dir, 'site/www/index.html'), 'v2\n');
+  await waitFor(
+    'rolled to a rebuilt image serving v2',
+    async () => {
+      const cs = (await stackContainers(hs.name)).filter((c) => c.State === 'running');
+      if (cs.length !== 1 || before.has(cs[0].Labels['dev.flotilla.pod-template-hash'] ?? '')) return false;
+      return (await sh(cs[0].Id, 'cat /www/index.html')) === 'v2';
+    },
+    120_000,
+  );
+}
+
 const SITE_BUILD = (name: string) => `build:
   - image: ${name}/site
     context: site
@@ -308,18 +324,7 @@ describe('live update (real Docker)', function () {
           }),
         }));
         const hs = h;
-        await waitFor('running', async () => (await running(hs, 'site')).length === 1);
-        const before = templateHashes(await stackContainers(hs.name));
-        fs.writeFileSync(path.join(hs.dir, 'site/www/index.html'), 'v2\n');
-        await waitFor(
-          'rolled to a rebuilt image serving v2',
-          async () => {
-            const cs = (await stackContainers(hs.name)).filter((c) => c.State === 'running');
-            if (cs.length !== 1 || before.has(cs[0].Labels['dev.flotilla.pod-template-hash'] ?? '')) return false;
-            return (await sh(cs[0].Id, 'cat /www/index.html')) === 'v2';
-          },
-          120_000,
-        );
+        await saveV2AndAwaitRoll(hs);
         const failed = hs.events.filter((e) => e.reason === 'LiveUpdateFailed');
         assert.equal(failed.length, 1, JSON.stringify(hs.events));
         assert.match(
@@ -389,18 +394,7 @@ describe('live update (real Docker)', function () {
         false,
       );
       const hs = h;
-      await waitFor('running', async () => (await running(hs, 'site')).length === 1);
-      const before = templateHashes(await stackContainers(hs.name));
-      fs.writeFileSync(path.join(hs.dir, 'site/www/index.html'), 'v2\n');
-      await waitFor(
-        'rolled to a rebuilt image serving v2',
-        async () => {
-          const cs = (await stackContainers(hs.name)).filter((c) => c.State === 'running');
-          if (cs.length !== 1 || before.has(cs[0].Labels['dev.flotilla.pod-template-hash'] ?? '')) return false;
-          return (await sh(cs[0].Id, 'cat /www/index.html')) === 'v2';
-        },
-        120_000,
-      );
+      await saveV2AndAwaitRoll(hs);
       assert.equal(synced(hs).length, 0);
       assert.equal(hs.events.filter((e) => e.reason === 'LiveUpdateFailed').length, 0);
     });
