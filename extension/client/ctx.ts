@@ -135,7 +135,8 @@ export class Ctx implements vscode.Disposable {
 
   showGraph(): GraphPanel {
     if (this.graphPanel) {
-      this.graphPanel.panel.reveal(vscode.ViewColumn.Beside);
+      // Where it is: Beside would move an active graph into a new group, away from its editors.
+      this.graphPanel.panel.reveal();
       return this.graphPanel;
     }
     const panel = GraphPanel.create(this, () => {

@@ -80,9 +80,26 @@ export default function (): void {
       await showStatus(engine, shopStatus(workspaceDir()));
     });
 
+    it('Show Topology Graph on an open graph shows it where it is', async () => {
+      const api = await flotilla();
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.commands.executeCommand('flotilla.showGraph');
+      const panel = api.graph();
+      assert.ok(panel, 'no graph panel');
+      await until(() => (panel.lastGraph?.nodes.length ? true : undefined), panel.onDidPostGraph);
+      const column = panel.panel.viewColumn;
+      await vscode.commands.executeCommand('flotilla.showGraph');
+      assert.equal(api.graph(), panel, 'a second panel');
+      // An editor opened in the graph's column hides the graph only if the graph is still there.
+      const manifest = vscode.Uri.file(path.join(workspaceDir(), 'k8s', 'web.yaml'));
+      await vscode.window.showTextDocument(manifest, { viewColumn: column });
+      await until(() => (panel.panel.visible ? undefined : true), panel.panel.onDidChangeViewState);
+      assert.equal(panel.panel.viewColumn, column);
+    });
+
     it('keeps its page while hidden behind an editor, and sends the current graph when shown again', async () => {
       const api = await flotilla();
-      // A fresh panel, settled once its page asked for the first graph (Show on an open panel moves it).
+      // A fresh panel, settled once its page asked for the first graph.
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       await vscode.commands.executeCommand('flotilla.showGraph');
       const panel = api.graph();
