@@ -72,7 +72,7 @@ export class Reconciler {
     this.jobs = new JobRunner(this);
   }
 
-  /** `release` frees the pass's worker once only Docker is left to wait for (see createReplicas). */
+  /** `release` frees the pass's worker once its new replicas wait only on their postStart hooks (createReplicas). */
   async reconcile(key: string, signal: AbortSignal, release: () => void = () => undefined): Promise<ReconcileResult> {
     const { stack } = this.host.desired();
     const now = this.host.now();

@@ -6,9 +6,9 @@
 // bounded overall by a token bucket; see rate-limiter.ts). Work that outlives a
 // reconcile (a graceful stop) is tracked per key: its failure is retried the
 // same way, and `stop()` waits for it and for every running reconcile. A
-// reconcile that only waits on Docker from some point on (containers starting)
-// may release its worker there: the key stays in processing until it returns,
-// and the worker takes the next key meanwhile.
+// reconcile that from some point on only waits (on a pod's postStart hook) may
+// release its worker there: the key stays in processing until it returns, and
+// the worker takes the next key meanwhile.
 import { asError, isCancelled } from '../util/errors';
 import { systemClock, type Clock } from '../util/clock';
 import { controllerRateLimiter, DEFAULT_RATE_LIMITS, type RateLimiter } from './rate-limiter';
