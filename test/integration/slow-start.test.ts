@@ -1,9 +1,11 @@
 // A replica whose postStart hook takes long holds up no other workload on the real engine:
 // once its replicas are started and wait only on their hooks, a pass frees its worker, so
-// the controller goes on creating the rest of the stack.
+// the controller goes on creating the rest of the stack. Nor does it hold up the controller's
+// stop: the replica runs on, hook and all, as replicas outlive the controller.
 import assert from 'node:assert/strict';
 import { BUSYBOX, deploymentContainers, execIn, podDeployment, runningContainer } from '../support/pod-helpers';
 import {
+  docker,
   removeStack,
   stackFile,
   startStack,
@@ -67,5 +69,28 @@ describe('slow starts (real Docker)', function () {
     });
     // One replica each: nothing was made twice while passes ran past their workers.
     for (const d of [...hooked, 'free']) assert.equal((await deploymentContainers(name, d)).length, 1, d);
+  });
+
+  it('stops while a postStart hook still waits, and leaves the replica running', async function () {
+    this.timeout(60_000); // the hook waits 120 s: a stop that waited for it would time out here
+    run = await startStack(
+      writeStack({
+        'flotilla.yaml': stackFile(name),
+        'k8s/hooked.yaml': podDeployment(
+          'hooked',
+          `containers:
+  - name: main
+    image: ${BUSYBOX}
+    command: [sh, -c, "trap 'exit 0' TERM; sleep 600 & wait"]
+    lifecycle:
+      postStart: {exec: {command: [sh, -c, "touch /hook-started; i=0; until [ -f /hook-go ] || [ $i -ge 600 ]; do sleep 0.2; i=$((i+1)); done"]}}`,
+        ),
+      }),
+    );
+    const id = await runningContainer(name, 'hooked', 'main');
+    await waitFor('the hook to start', async () => (await execIn(id, ['cat', '/hook-started'])).code === 0);
+    await run.stop();
+    run = undefined;
+    assert.equal((await docker.getContainer(id).inspect()).State.Running, true, 'the replica runs on');
   });
 });

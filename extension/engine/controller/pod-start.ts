@@ -278,13 +278,18 @@ async function postStart(
 ): Promise<void> {
   const hook = c.lifecycle?.postStart;
   if (!hook) return;
-  // The kubelet gives postStart no deadline of its own; a day stands for "until it ends".
-  const r = await runHook(
-    { docker, containerId: id, address, ports: c.ports, container: c.name, pod: replica },
-    hook,
-    24 * 3600 * 1000,
+  // The kubelet gives postStart no deadline of its own; a day stands for "until it ends". The
+  // controller stopping ends the wait, not the hook: the replica runs on, as replicas outlive the
+  // controller, and a Ctrl-C is not held until a slow hook ends.
+  const r = await unlessAborted(
+    runHook(
+      { docker, containerId: id, address, ports: c.ports, container: c.name, pod: replica },
+      hook,
+      24 * 3600 * 1000,
+    ),
+    opts.signal,
   );
-  if (r.ok) return;
+  if (!r || r.ok) return;
   opts.onEvent?.('Warning', 'FailedPostStartHook', r.message);
   // As the kubelet: the container is stopped (SIGTERM, grace period), and restarted (or not) by
   // the restart policy. A container that already stopped needs nothing more.
@@ -292,6 +297,18 @@ async function postStart(
     .getContainer(id)
     .stop({ t: graceSeconds })
     .catch(() => undefined);
+}
+
+/** `p`, or undefined as soon as `signal` aborts (`p` then runs on, unobserved). */
+function unlessAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    // Settles through resolve or reject; the listener goes with it, so long-lived signals collect none.
+    void p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function graceOf(ctx: PodContext, d: DeploymentSpec): number {

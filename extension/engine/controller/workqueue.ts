@@ -9,6 +9,7 @@
 // reconcile that from some point on only waits (on a pod's postStart hook) may
 // release its worker there: the key stays in processing until it returns, and
 // the worker takes the next key meanwhile.
+import { setMaxListeners } from 'node:events';
 import { asError, isCancelled } from '../util/errors';
 import { systemClock, type Clock } from '../util/clock';
 import { controllerRateLimiter, DEFAULT_RATE_LIMITS, type RateLimiter } from './rate-limiter';
@@ -52,6 +53,8 @@ export class WorkQueue {
     this.clock = opts.clock ?? systemClock;
     this.limiter = opts.rateLimiter ?? controllerRateLimiter(DEFAULT_RATE_LIMITS, () => this.clock.now());
     this.workerCount = opts.workers ?? 4;
+    // Every pass, hook and back-off waiting at once listens for the stop: many, legitimately.
+    setMaxListeners(0, this.abort.signal);
   }
 
   /** Aborted when the queue stops: reconciles and tracked work read it. */
