@@ -3,6 +3,7 @@
 // runAsNonRoot, the template hash around mounted ConfigMaps, the gRPC health messages and
 // the generated pause program.
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import {
   expandVars,
   fieldValue,
@@ -27,7 +28,7 @@ import { fileEntries } from '../../extension/engine/docker/volume-writer';
 import { pauseElf } from '../../extension/engine/docker/pause-image';
 import { imageUses } from '../../extension/engine/docker/image-pull';
 import { decodeHealthStatus, encodeHealthRequest } from '../../extension/engine/health/grpc-check';
-import { runHook } from '../../extension/engine/health/lifecycle';
+import { runHook, sleep } from '../../extension/engine/health/lifecycle';
 import { createDocker } from '../../extension/engine/docker/client';
 import { DEFAULT_SETTINGS } from '../../extension/engine/model/stack-file';
 import { portsConflict, REASON_PORTS, schedule } from '../../extension/engine/scheduler/scheduler';
@@ -474,6 +475,17 @@ describe('pod runtime (pure parts)', () => {
     assert.deepEqual(await runHook(target, { sleep: { seconds: 0 } }, 1000), { ok: true, message: '' });
     assert.deepEqual(await runHook(target, { sleep: { seconds: 3600 } }, 20), { ok: true, message: '' });
     assert.equal((await runHook(target, {}, 20)).ok, false, 'a hook without an action fails');
+  });
+
+  it("a hook's sleep ends at once when the controller stops, and leaves no listener on its signal", async () => {
+    const stop = new AbortController();
+    await sleep(1, stop.signal);
+    assert.equal(getEventListeners(stop.signal, 'abort').length, 0, 'a sleep that ended left its listener');
+    const long = sleep(3_600_000, stop.signal);
+    assert.equal(getEventListeners(stop.signal, 'abort').length, 1);
+    stop.abort();
+    await long;
+    assert.equal(getEventListeners(stop.signal, 'abort').length, 0);
   });
 
   it('encodes and decodes the grpc.health.v1 messages', () => {
