@@ -16,6 +16,7 @@ import {
   waitFor,
   writeStack,
 } from '../support/stack-fixture';
+import { errorMessage } from '../../extension/engine/util/errors';
 import { ensureBusyboxImage } from '../support/base-images';
 import { privateDockerPossible, startPrivateDocker, type PrivateDocker } from '../support/private-docker';
 
@@ -104,14 +105,19 @@ describe('Docker engine restart under a running stack (private daemon)', functio
 
     await pd!.start();
     await waitFor('a DockerReconnected event', () => /DockerReconnected/.test(log), 60_000);
+    let last = '';
     const back = await waitFor(
       'status connected with 2 ready replicas',
       () => {
-        const s = JSON.parse(flotilla(['status', '--stack', dir, '--json']).out);
+        last = flotilla(['status', '--stack', dir, '--json']).out;
+        const s = JSON.parse(last);
         return s.controller.dockerConnected === true && s.deployments[0].ready === 2 ? s : undefined;
       },
       60_000,
-    );
+    ).catch((e: unknown) => {
+      // Seen once under a full suite's load: say what the controller saw, to find out why.
+      throw new Error(`${errorMessage(e)}\nlast status: ${last}\nup's output (end):\n${log.slice(-4000)}`);
+    });
     assert.equal(back.controller.lastError ?? undefined, undefined);
     const after = await containers();
     assert.equal(after.length, 2, `no duplicates: ${after.map((c) => `${c.Names[0]}:${c.State}`).join(', ')}`);
