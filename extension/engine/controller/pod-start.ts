@@ -18,7 +18,8 @@ import { ensurePauseImage } from '../docker/pause-image';
 import { removePodVolumes } from '../docker/volumes';
 import { PodSetupError, prepareVolumes } from '../docker/volume-writer';
 import { RestartBackoff } from '../health/backoff';
-import { runHook, sleep } from '../health/lifecycle';
+import { runHook } from '../health/lifecycle';
+import { sleep, unlessAborted } from '../util/abort';
 import { throwIfCancelled } from '../util/errors';
 import type { ContainerSpec, DeploymentSpec, NodeSpec, PodTemplate } from '../model/types';
 import { podFacts } from './downward-api';
@@ -297,18 +298,6 @@ async function postStart(
     .getContainer(id)
     .stop({ t: graceSeconds })
     .catch(() => undefined);
-}
-
-/** `p`, or undefined as soon as `signal` aborts (`p` then runs on, unobserved). */
-function unlessAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
-  if (!signal) return p;
-  if (signal.aborted) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-    // Settles through resolve or reject; the listener goes with it, so long-lived signals collect none.
-    void p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 function graceOf(ctx: PodContext, d: DeploymentSpec): number {

@@ -12,6 +12,7 @@ import type Docker from 'dockerode';
 import type { LifecycleHandler } from '../model/pod-types';
 import type { ContainerPort } from '../model/types';
 import { dockerExec, resolvePort, PROBE_USER_AGENT } from './checks';
+import { sleep } from '../util/abort';
 import { errorMessage } from '../util/errors';
 
 export interface HookTarget {
@@ -106,19 +107,5 @@ function httpGet(
       );
     });
     req.on('error', (e) => resolve(`Get "http://${host}:${port}${path}": ${e.message}`));
-  });
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    // The listener goes when the sleep ends: the controller's stop signal outlives every sleep.
-    const done = (): void => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
   });
 }

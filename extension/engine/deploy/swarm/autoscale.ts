@@ -6,6 +6,7 @@ import type Dockerode from 'dockerode';
 import { podSamples, type ObservedReplica } from '../../scaler/autoscaler';
 import { Autoscaler } from '../../scaler';
 import type { StackSpec } from '../../model/types';
+import { sleep } from '../../util/abort';
 import { stackServices } from './apply';
 import { listNodes, listTasks, updateService } from './engine-api';
 import { shortHash, SWARM_LABELS, swarmNetworkName, workloadServiceName } from './names';
@@ -58,10 +59,7 @@ export async function watchSwarm(opts: WatchOptions): Promise<void> {
     await syncOnce(docker, stack, scalers, port, say).catch((e: unknown) =>
       say(`autoscaler: ${e instanceof Error ? e.message : String(e)} (retrying)`),
     );
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, stack.settings.hpaSyncSeconds * 1000);
-      signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-    });
+    await sleep(stack.settings.hpaSyncSeconds * 1000, signal);
   }
 }
 
