@@ -127,7 +127,6 @@ function workloadLines(
       nodes: kindOf(d) === 'DaemonSet' ? nodes.map((n) => ({ ...n, unschedulable: false })) : nodes,
       bindAddress: stack.settings.bindAddress,
       observed: [],
-      terminating: () => false,
       inflight: out.placed.map((p) => boundOf(p.d, p.replica, p.node)),
       deployment: d,
       hash,

@@ -14,11 +14,13 @@ function manifest(opts: {
   strategy: Record<string, unknown>;
   readyPath?: string;
   deadline?: number;
+  /** The container's shell command; default: httpd, which exits on SIGTERM. */
+  shell?: string;
 }): string {
   return deployment('web', {
     replicas: 3,
     spec: { progressDeadlineSeconds: opts.deadline ?? 600, strategy: opts.strategy },
-    shell: httpdShell(),
+    shell: opts.shell ?? httpdShell(),
     env: { VERSION: opts.version },
     port: 8080,
     readinessProbe: {
@@ -37,10 +39,10 @@ describe('rollout on the real engine', function () {
   const events: EngineEvent[] = [];
   const samples: DeploymentStatus[] = [];
 
-  async function up(m: string): Promise<StackController> {
+  async function up(m: string, graceSeconds = 1): Promise<StackController> {
     stack = uniqueName('test-health');
     dir = writeStack({
-      'flotilla.yaml': `name: ${stack}\nmanifests: ["k8s/*.yaml"]\nsettings: {backoffBaseSeconds: 0.2, terminationGracePeriodSeconds: 1, resyncSeconds: 5}\n`,
+      'flotilla.yaml': `name: ${stack}\nmanifests: ["k8s/*.yaml"]\nsettings: {backoffBaseSeconds: 0.2, terminationGracePeriodSeconds: ${graceSeconds}, resyncSeconds: 5}\n`,
       'k8s/app.yaml': m,
     });
     await ensureBusyboxImage(docker);
@@ -98,7 +100,8 @@ describe('rollout on the real engine', function () {
     assert.equal(done.rollout?.updated, 3);
     assert.ok(samples.length > 0);
     for (const s of samples) {
-      assert.ok(s.replicas.length <= 4, `${s.replicas.length} replicas observed at once`);
+      const live = s.replicas.filter((r) => r.state !== 'Terminating').length;
+      assert.ok(live <= 4, `${live} live replicas observed at once`);
       assert.ok(
         s.replicas.filter((r) => r.ready).length >= 3,
         `only ${s.replicas.filter((r) => r.ready).length} Ready during the rollout`,
@@ -110,6 +113,35 @@ describe('rollout on the real engine', function () {
       ),
       'old and new ran side by side',
     );
+  });
+
+  it('RollingUpdate replaces old replicas while they still terminate, as Kubernetes does by default', async () => {
+    // The old replicas ignore SIGTERM, so each takes its whole 30 s grace period to stop. Had
+    // the rollout waited for each to be gone (podReplacementPolicy TerminationComplete), at
+    // most one would ever be terminating, since maxUnavailable 0 keeps 3 live.
+    const stubborn = `trap '' TERM; ${httpdShell().replace('exec ', '')} & while :; do sleep 1; done`;
+    const strategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
+    await up(manifest({ version: 'v1', strategy, shell: stubborn }), 30);
+    await waitFor('3 ready replicas', allReady, 60_000);
+    const oldHash = dep().replicas[0].templateHash;
+    samples.length = 0;
+    await apply(manifest({ version: 'v2', strategy, shell: stubborn }));
+    const stopping = (s: DeploymentStatus): number =>
+      s.replicas.filter((r) => r.templateHash === oldHash && r.state === 'Terminating').length;
+    const done = await waitFor(
+      'rollout complete with old replicas still stopping',
+      () => {
+        const d = dep();
+        return d.rollout?.state === 'Complete' && d.rollout.currentHash !== oldHash && stopping(d) >= 2 ? d : undefined;
+      },
+      60_000,
+    );
+    assert.equal(done.replicas.filter((r) => r.templateHash !== oldHash && r.ready).length, 3);
+    for (const s of samples) {
+      const live = s.replicas.filter((r) => r.state !== 'Terminating').length;
+      assert.ok(live <= 4, `${live} live replicas at once: the surge bound still holds`);
+      assert.ok(s.replicas.filter((r) => r.ready).length >= 3, 'maxUnavailable 0 still holds');
+    }
   });
 
   it('a new template that never gets Ready fails the rollout; the old replicas keep serving', async () => {

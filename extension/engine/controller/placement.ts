@@ -1,6 +1,10 @@
 // Turning "create N replicas of this deployment" into scheduler input: the pods
-// already bound (observed and still in flight, minus those terminating) and one
-// request per new replica. Pure, so the controller's I/O stays thin.
+// already bound (observed and still in flight) and one request per new replica.
+// A terminating replica stays bound until it is gone, as a pod with a deletion
+// timestamp keeps its node's resources and host ports in the Kubernetes scheduler:
+// its replacement may be created at once (the rollout does not wait for it), and
+// it then waits Pending only if the node has no room or the port is still held.
+// Pure, so the controller's I/O stays thin.
 import type { ObservedPod } from '../docker/observe';
 import type { DeploymentSpec, NodeSpec } from '../model/types';
 import { HOSTNAME_LABEL, schedule, type BoundPod, type PodRequest } from '../scheduler';
@@ -11,7 +15,6 @@ export interface PlacementInput {
   /** Where a hostPort without hostIP is published (the stack's bind address). */
   bindAddress?: string;
   observed: readonly ObservedPod[];
-  terminating: (replica: string) => boolean;
   inflight: Iterable<BoundPod>;
   deployment: DeploymentSpec;
   hash: string;
@@ -43,17 +46,15 @@ function withAddress(ports: string[], bindAddress = '0.0.0.0'): string[] {
 
 export function placeReplicas(input: PlacementInput): PlacementResult {
   const d = input.deployment;
-  const bound: BoundPod[] = input.observed
-    .filter((p) => !input.terminating(p.replica))
-    .map((p) => ({
-      replica: p.replica,
-      deployment: p.deployment,
-      cpuMilli: p.cpuMilli,
-      memoryBytes: p.memoryBytes,
-      node: p.node,
-      nodeSelector: {},
-      hostPorts: withAddress(p.hostPorts ?? [], input.bindAddress),
-    }));
+  const bound: BoundPod[] = input.observed.map((p) => ({
+    replica: p.replica,
+    deployment: p.deployment,
+    cpuMilli: p.cpuMilli,
+    memoryBytes: p.memoryBytes,
+    node: p.node,
+    nodeSelector: {},
+    hostPorts: withAddress(p.hostPorts ?? [], input.bindAddress),
+  }));
   for (const b of input.inflight) if (!bound.some((x) => x.replica === b.replica)) bound.push(b);
   const cpuMilli = d.template.containers.reduce((s, c) => s + (c.requests.cpuMilli ?? 0), 0);
   const memoryBytes = d.template.containers.reduce((s, c) => s + (c.requests.memoryBytes ?? 0), 0);

@@ -278,7 +278,6 @@ export class Reconciler {
       nodes: kindOf(d) === 'DaemonSet' ? nodes.map((n) => ({ ...n, unschedulable: false })) : nodes,
       bindAddress: this.host.desired().stack.settings.bindAddress,
       observed: this.pods,
-      terminating: (r) => !!this.host.runtime.peek(r)?.terminating,
       inflight: this.inflight.values(),
       deployment: d,
       hash,
@@ -372,6 +371,8 @@ export class Reconciler {
     rt.terminating = true;
     this.host.health()?.unwatch(p.replica);
     this.host.publishEndpoints(); // out of the endpoints first, then SIGTERM
+    // Its workload may now create its replacement (a rollout does not wait for the stop to end).
+    this.host.queue.add(p.deployment);
     const grace = this.host.graceSeconds(p.deployment);
     this.host.emitEvent('Normal', 'Killing', `replica/${p.replica}`, `stopping (${why}); grace period ${grace}s`);
     const stopped = (async () => {

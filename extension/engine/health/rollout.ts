@@ -14,15 +14,17 @@
 //  - maxSurge rounds up, maxUnavailable rounds down; if both resolve to 0, maxUnavailable
 //    becomes 1 (what ResolveFenceposts does; validation refuses both explicitly 0).
 //  - A replica is available once it has been Ready for minReadySeconds.
-//  - Terminating replicas count towards the surge bound (as Deployment's
-//    podReplacementPolicy TerminationComplete would): a local engine pays for them.
+//  - Terminating replicas do not count towards the surge bound: a replacement starts as soon
+//    as the old replica starts terminating, as the deployment controller does by default
+//    (podReplacementPolicy TerminationStarted, KEP-3973/5882). The scheduler still holds a
+//    terminating replica's requests and host ports until it is gone (controller/placement.ts).
 //  - Old replicas: unhealthy ones go first, bounded like cleanupUnhealthyReplicas; then
 //    available ones only while availability stays ≥ replicas − maxUnavailable.
 //  - No progress (more updated or newly available replicas, fewer old ones) within
 //    progressDeadlineSeconds → Failed ("has timed out progressing"). While Failed, the
 //    planner stops removing old replicas that still serve; it keeps the new ones trying.
-//  - A replica-count change without a template change goes through the same bounds; with
-//    nothing terminating, that is the deployment controller's straight scale to the target.
+//  - A replica-count change without a template change goes through the same bounds, which is
+//    the deployment controller's straight scale to the target.
 //  - Proportional scaling of several ReplicaSets mid-rollout is not modelled: a count change
 //    during a rollout simply moves the target.
 
@@ -115,7 +117,6 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   const desired = Math.max(0, input.desiredReplicas ?? d.replicas ?? 1);
   const minReady = Math.max(0, d.minReadySeconds);
   const live = input.replicas.filter((r) => !r.terminating);
-  const terminating = input.replicas.length - live.length;
   const newLive = live.filter((r) => r.hash === currentHash);
   const oldLive = live.filter((r) => r.hash !== currentHash);
   const oldTerminating = input.replicas.some((r) => r.terminating && r.hash !== currentHash);
@@ -141,9 +142,9 @@ export function planRollout(input: RolloutInput): RolloutPlan {
     else if (!oldTerminating) scaleNewTo(desired);
   } else {
     const { maxSurge, maxUnavailable } = resolveFenceposts(d.strategy, desired);
-    // Scale up the new replicas within the surge bound (terminating ones included).
+    // Scale up the new replicas within the surge bound (rolling.go NewRSNewReplicas).
     if (newLive.length < desired) {
-      create = Math.max(0, Math.min(desired + maxSurge - (live.length + terminating), desired - newLive.length));
+      create = Math.max(0, Math.min(desired + maxSurge - live.length, desired - newLive.length));
     } else if (newLive.length > desired) {
       remove.push(...removalOrder(newLive, minReady, now).slice(0, newLive.length - desired));
     }
