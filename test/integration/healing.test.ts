@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import type { EngineEvent, ReplicaStatus } from '../../extension/engine/api/protocol';
 import type { StackController } from '../../extension/engine/controller/controller';
 import { dockerExec } from '../../extension/engine/health/checks';
+import type { ProbeMonitor } from '../../extension/engine/health/monitor';
 import { createController, prepareStack } from '../../extension/engine/runner';
 import { ensureBusyboxImage } from '../support/base-images';
 import { docker, removeStack, uniqueName, waitFor, writeStack } from '../support/stack-fixture';
@@ -76,6 +77,21 @@ describe('healing: controller + probes on the real engine', function () {
       return x && x.restarts === 1 && x.state === 'Running' && x.ready ? x : undefined;
     });
     assert.equal(again.name, first.name, 'restarted in place, as the kubelet does');
+  });
+
+  it('a replica removed by hand is replaced, and its probes end with it', async () => {
+    const r = await up(
+      pod('web', { readinessProbe: { httpGet: { path: '/cgi-bin/ready', port: 'http' }, periodSeconds: 1 } }),
+    );
+    const first = await waitFor('ready replica', () => (r.replica()?.ready ? r.replica() : undefined));
+    const monitor = r.ctl.health as ProbeMonitor;
+    assert.deepEqual(monitor.watched(), [first.name]);
+    await docker.getContainer(first.container).remove({ force: true });
+    const next = await waitFor('replacement Ready', () => {
+      const x = r.replica();
+      return x && x.name !== first.name && x.ready ? x : undefined;
+    });
+    await waitFor('only the replacement probed', () => monitor.watched().join() === next.name, 10_000);
   });
 
   it('a failing liveness probe restarts the container; the count grows with every failure', async () => {

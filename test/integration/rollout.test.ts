@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeploymentStatus, EngineEvent } from '../../extension/engine/api/protocol';
 import type { StackController } from '../../extension/engine/controller/controller';
+import type { ProbeMonitor } from '../../extension/engine/health/monitor';
 import { createController, prepareStack } from '../../extension/engine/runner';
 import { ensureBusyboxImage } from '../support/base-images';
 import { deployment, httpdShell } from '../support/manifests';
@@ -137,6 +138,15 @@ describe('rollout on the real engine', function () {
       60_000,
     );
     assert.equal(done.replicas.filter((r) => r.templateHash !== oldHash && r.ready).length, 3);
+    // A stopping replica is not probed: passes during its grace period must not watch it again,
+    // or its probers outlive it and probe its address once another container has it.
+    const watched = (ctl!.health as ProbeMonitor).watched();
+    const stoppingNames = done.replicas.filter((r) => r.state === 'Terminating').map((r) => r.name);
+    assert.deepEqual(
+      watched.filter((r) => stoppingNames.includes(r)),
+      [],
+      `probed while stopping: ${watched.join(', ')}`,
+    );
     for (const s of samples) {
       const live = s.replicas.filter((r) => r.state !== 'Terminating').length;
       assert.ok(live <= 4, `${live} live replicas at once: the surge bound still holds`);

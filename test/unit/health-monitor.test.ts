@@ -230,6 +230,16 @@ describe('ProbeMonitor', function () {
     );
   });
 
+  it('a removed container ends the watch probing it, and only that one', async () => {
+    const d = deployment([container('app', { readinessProbe: probe('/r') })]);
+    monitor.watch(pod('web-1', ['app', 'side']), d);
+    monitor.watch(pod('web-2', ['app']), d);
+    monitor.containerGone('web-9-app');
+    assert.deepEqual(monitor.watched().sort(), ['web-1', 'web-2']);
+    monitor.containerGone('web-1-side');
+    assert.deepEqual(monitor.watched(), ['web-2']);
+  });
+
   it('unwatch and stop silence everything', async () => {
     const d = deployment([container('app', { readinessProbe: probe('/q'), livenessProbe: probe('/q2') })]);
     monitor.watch(pod('web-1', ['app']), d);

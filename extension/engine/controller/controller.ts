@@ -139,6 +139,7 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
         this.restartPolicyOf(e.deployment),
       );
       if (said) this.emitEvent(said.type, said.reason, said.object, said.message);
+      if (e.action === 'destroy') this.health?.containerGone(e.id);
       if (!e.deployment || !['die', 'start', 'destroy', 'oom'].includes(e.action)) return;
       const dep = e.deployment;
       // Docker logs `die` before it records the stopped state that `list` reads; inspect

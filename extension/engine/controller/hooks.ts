@@ -18,6 +18,8 @@ export interface HealthMonitor {
   /** Start probing a running replica; idempotent. */
   watch(pod: ObservedPod, d: DeploymentSpec): void;
   unwatch(replica: string): void;
+  /** Docker removed this container: a watch probing it ends (a successor is watched by the next pass). */
+  containerGone(id: string): void;
   stop(): void;
 }
 

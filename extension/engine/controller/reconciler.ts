@@ -232,7 +232,9 @@ export class Reconciler {
       if (rt.runningSince === undefined) rt.runningSince = now;
       rt.stayDown = undefined;
       // Not while live update restarts it in place: its probes start once the new process runs.
-      if (!rt.restarting) this.host.health()?.watch(p, d);
+      // Not while it stops: a prober started then would outlive it and probe its address after
+      // another container takes it.
+      if (!rt.restarting && !rt.terminating) this.host.health()?.watch(p, d);
     } else if (
       phase === 'exited' &&
       restart &&
@@ -383,6 +385,7 @@ export class Reconciler {
       } catch (e) {
         throw new ReplicaError(p.replica, 'FailedKillPod', `stop failed: ${errorMessage(e)}`);
       } finally {
+        this.host.health()?.unwatch(p.replica); // however it was watched meanwhile, it is gone
         this.host.runtime.delete(p.replica);
         this.host.store.update((s) => {
           delete s.restarts[p.replica];

@@ -6,6 +6,7 @@
 //                   emitEvent?(type, reason, object, message) }   — a StackController fits as is
 //     .watch(pod, deployment)   start probing a running replica (idempotent; new container ids restart it)
 //     .unwatch(replica)         stop its probers (exited, terminating, removed)
+//     .containerGone(id)        Docker removed a container: the watch probing it ends
 //     .stop()                   stop everything
 //   attachHealth(controller)    controller.health = new ProbeMonitor(controller.docker, controller)
 //
@@ -94,6 +95,12 @@ export class ProbeMonitor implements HealthMonitor {
     w.cancelled = true;
     for (const p of w.probers) p.stop();
     this.watches.delete(replica);
+  }
+
+  containerGone(id: string): void {
+    // A replica removed by hand (or by anything but the controller) would otherwise keep its
+    // probers, probing an address Docker may give to the next container.
+    for (const [replica, w] of this.watches) if (w.key.split(',').includes(id)) this.unwatch(replica);
   }
 
   stop(): void {
