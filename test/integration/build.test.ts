@@ -243,7 +243,7 @@ describe('image builder (real Docker engine)', function () {
     await assert.rejects(buildImage(docker, s, opts(lines)), (e: Error) => {
       assert.equal(
         e.message,
-        `docker build of ${run}-broken:latest failed: ${s.dockerfile}, step 3/5 (line 3: RUN echo boom && exit 3): ` +
+        `docker build of ${run}-broken:latest failed: ${s.dockerfile}, step 3/3 (line 3: RUN echo boom && exit 3): ` +
           `The command '/bin/sh -c echo boom && exit 3' returned a non-zero code: 3`,
       );
       return true;

@@ -96,8 +96,17 @@ async function buildOnce(docker: Dockerode, spec: BuildSpec, opts: BuildOptions,
   if (spec.target) buildOpts.target = spec.target;
   if (opts.signal) buildOpts.abortSignal = opts.signal;
 
+  // The classic builder appends a LABEL step per label: progress and errors count the Dockerfile's own steps.
+  const added = Object.keys(buildOpts.labels ?? {}).length;
   const failure = (step: Step | undefined, message: string) =>
-    buildError(docker, spec, opts.stackDir, image, step, message);
+    buildError(
+      docker,
+      spec,
+      opts.stackDir,
+      image,
+      step && { ...step, total: Math.max(step.index, step.total - added) },
+      message,
+    );
   let response: NodeJS.ReadableStream;
   try {
     response = await docker.buildImage(tarStream(listing.entries), buildOpts);
@@ -105,8 +114,6 @@ async function buildOnce(docker: Dockerode, spec: BuildSpec, opts: BuildOptions,
     throwIfAborted(opts.signal, image);
     throw await failure(undefined, daemonMessage(e));
   }
-  // The classic builder appends one LABEL step per label: progress counts the Dockerfile's own steps.
-  const added = Object.keys(buildOpts.labels ?? {}).length;
   const onStep = (st: Step) => {
     if (st.index <= st.total - added) opts.onStep?.({ ...st, total: st.total - added });
   };
