@@ -141,6 +141,25 @@ describe('workload kinds (real Docker)', function () {
     assert.ok(js.replicas.every((x) => x.state === 'Completed'));
   });
 
+  it("a completed Job's pod frees its node's CPU for a Deployment, as a Succeeded pod does", async () => {
+    const cpu = { requests: { cpu: '600m' } };
+    const migrate = workload('migrate', { kind: 'Job', shell: 'true', pod: { restartPolicy: 'Never' }, ...cpu });
+    const r = await up(migrate, 'nodes:\n  - {name: small, cpu: "1", memory: 1Gi}\n');
+    await waitFor('Complete', () => job(r, 'migrate')?.condition === 'Complete', 60_000);
+    fs.writeFileSync(
+      path.join(r.dir, 'k8s/app.yaml'),
+      manifests(migrate, workload('web', { shell: 'sleep 3600', ...cpu })),
+    );
+    await reloadStack(r.ctl);
+    await waitFor(
+      'web running on the node the Job used',
+      async () => (await containers('web')).some((c) => c.State === 'running'),
+      30_000,
+    );
+    assert.deepEqual(r.ctl.status().pending, []);
+    assert.equal((await containers('migrate')).length, 1, 'the completed pod stays, for its logs');
+  });
+
   it('Job: restartPolicy Never fails past backoffLimit with one failed pod per attempt', async () => {
     const r = await up(
       workload('flaky', { kind: 'Job', shell: 'exit 3', pod: { restartPolicy: 'Never' }, spec: { backoffLimit: 1 } }),

@@ -1,7 +1,7 @@
 // Scheduler input from observed state: observed replicas (terminating ones
 // too, until they are gone) and in-flight creations hold their capacity.
 import assert from 'node:assert/strict';
-import { placeReplicas } from '../../extension/engine/controller/placement';
+import { placeReplicas, podFinished } from '../../extension/engine/controller/placement';
 import type { ObservedPod } from '../../extension/engine/docker/observe';
 import type { DeploymentSpec, NodeSpec } from '../../extension/engine/model/types';
 
@@ -89,5 +89,24 @@ describe('replica placement', () => {
       count: 1,
     });
     assert.equal(freed.placed.length, 1);
+  });
+
+  it('a pod run to completion frees its node; one that will run again does not', () => {
+    const exited = (...codes: number[]): ObservedPod =>
+      ({
+        ...pod('job-h-aaaaa', 500),
+        containers: codes.map((exitCode, i) => ({ id: `c${i}`, name: `c${i}`, state: 'exited', exitCode })),
+      }) as unknown as ObservedPod;
+    assert.equal(podFinished(exited(0), 'OnFailure'), true, 'Succeeded');
+    assert.equal(podFinished(exited(0, 0), 'Never'), true, 'Succeeded, two containers');
+    assert.equal(podFinished(exited(3), 'Never'), true, 'Failed');
+    assert.equal(podFinished(exited(3), 'OnFailure'), false, 'the kubelet restarts it');
+    assert.equal(podFinished(exited(3), 'OnFailure', true), true, 'its Job gave up on it');
+    assert.equal(podFinished(exited(0), 'Always'), false, 'a Deployment replica is restarted');
+    const sidecarRuns = exited(0);
+    sidecarRuns.containers.push({ id: 's', name: 's', state: 'running' } as ObservedPod['containers'][number]);
+    assert.equal(podFinished(sidecarRuns, 'Never'), false, 'a container still runs');
+    const portsHeld = { ...exited(0), sandbox: { id: 'p', name: 'p', state: 'running' } } as ObservedPod;
+    assert.equal(podFinished(portsHeld, 'Never'), false, 'its sandbox still holds the ports');
   });
 });

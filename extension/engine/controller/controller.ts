@@ -117,6 +117,7 @@ export class StackController<D extends DockerApi = Docker> extends EventEmitter<
       live: () => this.live,
       desiredReplicas: (d: DeploymentSpec) => this.desiredReplicas(d),
       graceSeconds: (deployment: string) => this.graceSeconds(deployment),
+      restartPolicyOf: (workload: string) => this.restartPolicyOf(workload),
       emitEvent: (type: EngineEvent['type'], reason: string, object: string, message: string) =>
         this.emitEvent(type, reason, object, message),
       publishEndpoints: () => this.publishEndpoints(),

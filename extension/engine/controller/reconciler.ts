@@ -9,13 +9,13 @@ import type { EngineEvent, PendingStatus, RolloutStatus } from '../api/protocol'
 import type { DockerApi } from '../docker/api';
 import { observeStack, podPhase, type ObservedPod } from '../docker/observe';
 import type { RolloutProgress } from '../health/rollout';
-import type { DeploymentSpec, NodeSpec, StackSpec } from '../model/types';
+import type { DeploymentSpec, NodeSpec, RestartPolicy, StackSpec } from '../model/types';
 import type { BoundPod } from '../scheduler';
 import { errorMessage } from '../util/errors';
 import { PodSetupError } from '../docker/volume-writer';
 import type { HealthMonitor, PodLifecycle } from './hooks';
 import { JobRunner } from './job-runner';
-import { placeReplicas } from './placement';
+import { placeReplicas, podFinished } from './placement';
 import type { PodNetwork } from './pod-network';
 import { containerOptions, podTemplateHash, type LiveStart, type PodContext } from './pod-spec';
 import { isPodReady } from './readiness';
@@ -46,6 +46,8 @@ export interface ReconcilerHost {
   live?(): LiveStart | undefined;
   desiredReplicas(d: DeploymentSpec): number;
   graceSeconds(deployment: string): number;
+  /** Of a workload's pods (a Job's included); undefined for a workload no longer in the stack. */
+  restartPolicyOf(workload: string): RestartPolicy | undefined;
   emitEvent(type: EngineEvent['type'], reason: string, object: string, message: string): void;
   publishEndpoints(): void;
   changed(): void;
@@ -279,7 +281,9 @@ export class Reconciler {
       // A DaemonSet tolerates unschedulable nodes, as Kubernetes adds that toleration to its pods.
       nodes: kindOf(d) === 'DaemonSet' ? nodes.map((n) => ({ ...n, unschedulable: false })) : nodes,
       bindAddress: this.host.desired().stack.settings.bindAddress,
-      observed: this.pods,
+      observed: this.pods.filter(
+        (p) => !podFinished(p, this.host.restartPolicyOf(p.deployment), this.host.runtime.peek(p.replica)?.stayDown),
+      ),
       inflight: this.inflight.values(),
       deployment: d,
       hash,
