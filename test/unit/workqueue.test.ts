@@ -18,6 +18,16 @@ import { FakeClock } from '../support/fake-clock';
 /** Lets every promise callback that is ready run. */
 const settle = () => new Promise<void>((r) => setImmediate(r));
 
+/** Stops the queue and shows that stop() stays pending until `g` opens; resolves once it returned. */
+async function stopWaitsFor(q: WorkQueue, g: { open: () => void }, why: string): Promise<void> {
+  let stopped = false;
+  const stopping = q.stop().then(() => (stopped = true));
+  await settle();
+  assert.equal(stopped, false, why);
+  g.open();
+  await stopping;
+}
+
 function gate(): { wait: Promise<void>; open: () => void } {
   let open!: () => void;
   const wait = new Promise<void>((r) => (open = r));
@@ -277,12 +287,7 @@ describe('work queue', () => {
     q.start();
     q.add('a');
     await settle();
-    let stopped = false;
-    const stopping = q.stop().then(() => (stopped = true));
-    await settle();
-    assert.equal(stopped, false, 'stop waits for the released reconcile');
-    g.open();
-    await stopping;
+    await stopWaitsFor(q, g, 'stop waits for the released reconcile');
     assert.ok(finished);
   });
 
@@ -299,12 +304,7 @@ describe('work queue', () => {
     q.start();
     q.add('a');
     await settle();
-    let stopped = false;
-    const stopping = q.stop().then(() => (stopped = true));
-    await settle();
-    assert.equal(stopped, false, 'stop waits for the reconcile in flight');
-    g.open();
-    await stopping;
+    await stopWaitsFor(q, g, 'stop waits for the reconcile in flight');
     assert.ok(finished && aborted, 'the reconcile saw its signal aborted and ran to its end');
   });
 

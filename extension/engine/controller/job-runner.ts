@@ -3,8 +3,7 @@
 // replica operations and keeps their records in the state store. A CronJob's
 // runs are Jobs named <cronjob>-<minute>, found again from its record after a
 // restart; a run that finishes wakes its CronJob (Forbid, history limits).
-import type { ObservedPod } from '../docker/observe';
-import { podPhase } from '../docker/observe';
+import { podOutcome, type ObservedPod } from '../docker/observe';
 import { parseCron } from '../model/cron';
 import type { CronJobSpec, JobSpec, StackSpec } from '../model/types';
 import { planCronJob, type RunState } from './cron-job';
@@ -64,16 +63,9 @@ export class JobRunner {
     const observed = this.r.observeReplicas(j, mine, now, listedAt, !before?.condition);
     const pods: JobPod[] = mine.map((p) => {
       const rt = host.runtime.peek(p.replica);
-      const exit = p.containers.find((c) => c.exitCode !== undefined)?.exitCode;
-      const exited = podPhase(p) === 'exited';
       return {
         replica: p.replica,
-        phase:
-          exited && exit === 0
-            ? 'succeeded'
-            : exited && (j.template.restartPolicy === 'Never' || rt?.stayDown)
-              ? 'failed'
-              : 'active',
+        phase: podOutcome(p, j.template.restartPolicy, rt?.stayDown) ?? 'active',
         restarts: j.template.restartPolicy === 'OnFailure' ? restartCount(rt) : 0,
         terminating: !!rt?.terminating,
         createdAt: p.createdAt,

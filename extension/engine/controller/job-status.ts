@@ -3,7 +3,7 @@
 // with each Job's pods. The same code serves a running controller and
 // `flotilla status` without one.
 import type { JobStatus } from '../api/protocol';
-import { podPhase, type ObservedPod } from '../docker/observe';
+import { podOutcome, podPhase, type ObservedPod } from '../docker/observe';
 import { parseCron } from '../model/cron';
 import type { CronJobSpec, JobSpec, StackSpec } from '../model/types';
 import { jobCounts } from './job';
@@ -28,14 +28,9 @@ function jobStatus(j: JobSpec, pods: ObservedPod[], inputs: StatusInputs): JobSt
   const mine = pods.filter((p) => p.deployment === j.name);
   const counts = record ? jobCounts(record) : { succeeded: 0, failed: 0 };
   // Without a record (no controller has seen the Job yet) the pods alone tell.
-  const exits = mine.map((p) =>
-    podPhase(p) === 'exited' ? p.containers.find((c) => c.exitCode !== undefined)?.exitCode : undefined,
-  );
-  const succeeded = Math.max(counts.succeeded, exits.filter((e) => e === 0).length);
-  const failed = Math.max(
-    counts.failed,
-    j.template.restartPolicy === 'Never' ? exits.filter((e) => e !== undefined && e !== 0).length : 0,
-  );
+  const outcomes = mine.map((p) => podOutcome(p, j.template.restartPolicy, inputs.runtime?.peek(p.replica)?.stayDown));
+  const succeeded = Math.max(counts.succeeded, outcomes.filter((o) => o === 'succeeded').length);
+  const failed = Math.max(counts.failed, outcomes.filter((o) => o === 'failed').length);
   const active = mine.filter((p) => podPhase(p) !== 'exited' && !inputs.runtime?.peek(p.replica)?.terminating).length;
   const status: JobStatus = {
     name: j.name,

@@ -5,7 +5,7 @@
 // its replacement may be created at once (the rollout does not wait for it), and
 // it then waits Pending only if the node has no room or the port is still held.
 // Pure, so the controller's I/O stays thin.
-import { podPhase, type ObservedPod } from '../docker/observe';
+import { podOutcome, type ObservedPod } from '../docker/observe';
 import type { DeploymentSpec, NodeSpec, RestartPolicy } from '../model/types';
 import { HOSTNAME_LABEL, schedule, type BoundPod, type PodRequest } from '../scheduler';
 import { replicaName } from './pod-spec';
@@ -77,16 +77,12 @@ export function placeReplicas(input: PlacementInput): PlacementResult {
 }
 
 /**
- * Whether a pod has run to completion (Kubernetes' Succeeded or Failed): a run-once pod that
- * exited 0, or exited under restartPolicy Never, or that its controller stopped restarting.
- * Such a pod stays listed, for its logs and its Job's count, but as in a cluster it holds no
- * node resources and no host ports (Docker freed those when it stopped).
+ * Whether a pod has run to completion (podOutcome: Succeeded or Failed) and holds nothing any
+ * more. Such a pod stays listed, for its logs and its Job's count, but as in a cluster it holds
+ * no node resources and no host ports (Docker freed those when it stopped).
  */
 export function podFinished(p: ObservedPod, restartPolicy: RestartPolicy | undefined, stayDown = false): boolean {
-  if (restartPolicy === undefined || restartPolicy === 'Always' || podPhase(p) !== 'exited') return false;
-  // A container still running, or a sandbox still holding the pod's ports, keeps the pod on its node.
-  if (p.sandbox?.state === 'running' || !p.containers.every((c) => c.state === 'exited' || c.state === 'dead')) {
-    return false;
-  }
-  return p.containers.every((c) => c.exitCode === 0) || restartPolicy === 'Never' || stayDown;
+  if (podOutcome(p, restartPolicy, stayDown) === undefined) return false;
+  // A container still running (a sidecar), or a sandbox still holding the pod's ports, keeps it on its node.
+  return p.sandbox?.state !== 'running' && p.containers.every((c) => c.state === 'exited' || c.state === 'dead');
 }

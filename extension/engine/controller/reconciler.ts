@@ -281,8 +281,11 @@ export class Reconciler {
       // A DaemonSet tolerates unschedulable nodes, as Kubernetes adds that toleration to its pods.
       nodes: kindOf(d) === 'DaemonSet' ? nodes.map((n) => ({ ...n, unschedulable: false })) : nodes,
       bindAddress: this.host.desired().stack.settings.bindAddress,
+      // The workload lookup only for exited pods: a pass of a large stack places against all of them.
       observed: this.pods.filter(
-        (p) => !podFinished(p, this.host.restartPolicyOf(p.deployment), this.host.runtime.peek(p.replica)?.stayDown),
+        (p) =>
+          podPhase(p) !== 'exited' ||
+          !podFinished(p, this.host.restartPolicyOf(p.deployment), this.host.runtime.peek(p.replica)?.stayDown),
       ),
       inflight: this.inflight.values(),
       deployment: d,

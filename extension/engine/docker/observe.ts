@@ -1,6 +1,7 @@
 // Observed state: what Docker says exists for one stack, grouped into replicas.
 // Read fresh on every reconcile (one list call), so nothing the engine remembers
 // can drift from what really runs.
+import type { RestartPolicy } from '../model/types';
 import type { DockerApi } from './api';
 import { LABELS, networkName, stackFilter } from './labels';
 
@@ -94,6 +95,22 @@ export async function observeStack(docker: DockerApi, stack: string, signal?: Ab
 export function exitCodeOf(status: string | undefined): number | undefined {
   const m = /Exited \((-?\d+)\)/.exec(status ?? '');
   return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * How a run-once pod ended (Kubernetes' Succeeded or Failed), as its Job counts it: exit 0 is
+ * success; any other exit is a failure under restartPolicy Never, or once its controller gave up
+ * restarting it (`stayDown`). Undefined while it runs or may run again.
+ */
+export function podOutcome(
+  p: ObservedPod,
+  restartPolicy: RestartPolicy | undefined,
+  stayDown = false,
+): 'succeeded' | 'failed' | undefined {
+  if (restartPolicy === undefined || restartPolicy === 'Always' || podPhase(p) !== 'exited') return undefined;
+  const exit = p.containers.find((c) => c.exitCode !== undefined)?.exitCode;
+  if (exit === 0) return 'succeeded';
+  return restartPolicy === 'Never' || stayDown ? 'failed' : undefined;
 }
 
 /** A pod runs when every container runs; it has exited when one has (or its sandbox has). */
